@@ -1,0 +1,175 @@
+"""Accounts: registration, passwords (argon2), roles, and the CLI's admin creation."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.errors import DomainError, Kind, invalid
+from forum.models import Role, User
+from forum.permissions import Actor, check_can_write
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+LANGUAGES = frozenset({"en", "fr", "es", "pt", "ar", "ru", "id", "ms", "sw", "sq", "sr", "bs"})
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("an account that does not exist")
+
+
+async def hash_password(password: str) -> str:
+    # argon2 is deliberately slow; keep it off the event loop.
+    return await asyncio.to_thread(_hasher().hash, password)
+
+
+async def verify_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists (`stored` None hashes a dummy)."""
+
+    def verify() -> bool:
+        try:
+            return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+def check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise invalid(field, f"Use at least {MIN_PASSWORD} characters.", "password_too_short")
+    if len(password) > MAX_PASSWORD:
+        raise invalid(field, f"Use at most {MAX_PASSWORD} characters.", "password_too_long")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise invalid("email", "Enter a valid email address.", "invalid_email")
+    return email
+
+
+def user_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "email": row.email,
+        "display_name": row.display_name,
+        "organisation": row.organisation,
+        "language": row.language,
+        "role": row.role,
+        "created_at": row.created_at,
+    }
+
+
+_USER_COLUMNS = (
+    User.id,
+    User.email,
+    User.display_name,
+    User.organisation,
+    User.language,
+    User.role,
+    User.created_at,
+)
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    organisation: str | None = None,
+    language: str = "en",
+    role: Role = Role.MEMBER,
+) -> dict[str, Any]:
+    email = normalise_email(email)
+    check_password(password)
+    if language not in LANGUAGES:
+        raise invalid("language", "Unsupported language.", "unknown_language")
+    password_hash = await hash_password(password)
+    try:
+        async with session.begin_nested():
+            row = (
+                await session.execute(
+                    insert(User)
+                    .values(
+                        email=email,
+                        display_name=display_name,
+                        password_hash=password_hash,
+                        organisation=organisation,
+                        language=language,
+                        role=role.value,
+                    )
+                    .returning(*_USER_COLUMNS)
+                )
+            ).one()
+    except IntegrityError:
+        raise DomainError(
+            Kind.CONFLICT,
+            "email_taken",
+            "An account with this email exists.",
+            fields={"email": "An account with this email exists."},
+        ) from None
+    return user_view(row)
+
+
+async def credentials(session: AsyncSession, email: str) -> tuple[int, str, bool] | None:
+    """(user id, password hash, suspended) for an email, matched without regard to case."""
+    # Uses index: uq_users_email_lower
+    row = (
+        await session.execute(
+            select(User.id, User.password_hash, User.suspended_at).where(
+                func.lower(User.email) == email.strip().lower()
+            )
+        )
+    ).first()
+    return (row.id, row.password_hash, row.suspended_at is not None) if row else None
+
+
+async def get(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    row = (await session.execute(select(*_USER_COLUMNS).where(User.id == user_id))).one()
+    return user_view(row)
+
+
+async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> None:
+    check_can_write(actor)
+    check_password(new, "new_password")
+    stored = await session.scalar(select(User.password_hash).where(User.id == actor.user_id))
+    if not await verify_password(stored, current):
+        raise invalid("current_password", "The current password is wrong.", "wrong_password")
+    await session.execute(
+        update(User).where(User.id == actor.user_id).values(password_hash=await hash_password(new))
+    )
+
+
+async def create_admin(
+    session: AsyncSession, *, email: str, display_name: str, password: str
+) -> dict[str, Any]:
+    """Create an admin account, or promote and re-password an existing one."""
+    found = await credentials(session, email)
+    if found is None:
+        return await register(
+            session, email=email, display_name=display_name, password=password, role=Role.ADMIN
+        )
+    check_password(password)
+    await session.execute(
+        update(User)
+        .where(User.id == found[0])
+        .values(role=Role.ADMIN.value, password_hash=await hash_password(password))
+    )
+    return await get(session, found[0])

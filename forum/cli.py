@@ -1,0 +1,138 @@
+"""The `forum` command: serve, migrate, create-admin, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from forum import accounts, demo, embedded, migrate
+from forum.config import ConfigError, Settings
+from forum.db import Database
+from forum.errors import DomainError
+
+T = TypeVar("T")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="forum", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", help="bind address (default FORUM_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default FORUM_PORT or 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first")
+
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("demo", help="load the demo data (idempotent)")
+
+    admin = commands.add_parser("create-admin", help="create an admin, or promote an account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator", help="display name for a new account")
+    admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command == "migrate":
+            _with_db(settings, lambda db: migrate.upgrade(db.engine))
+            print("forum: database schema is up to date")
+        elif args.command == "demo":
+            added = _with_db(settings, _prepared(demo.load))
+            print(f"forum: demo data loaded ({added} threads added)")
+        elif args.command == "create-admin":
+            password = _read_password(args.password_stdin)
+            user = _with_db(settings, _prepared(lambda db: _create_admin(db, args, password)))
+            print(f"forum: {user['email']} is an admin")
+    except ConfigError as exc:
+        print(f"forum: error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"forum: error: {exc.message} {exc.fields or ''}".rstrip(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _database_url(settings: Settings) -> str:
+    return settings.database_url or embedded.start(settings.data_dir)
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(_database_url(settings), pool_size=2)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _prepared(work: Callable[[Database], Awaitable[T]]) -> Callable[[Database], Awaitable[T]]:
+    """Refuse to touch a database whose schema lags this code."""
+
+    async def run(db: Database) -> T:
+        if await migrate.pending(db.engine):
+            raise ConfigError("the database schema is out of date: run `forum migrate`")
+        return await work(db)
+
+    return run
+
+
+async def _create_admin(db: Database, args: argparse.Namespace, password: str) -> dict:
+    async with db.transaction() as session:
+        return await accounts.create_admin(
+            session, email=args.email, display_name=args.name, password=password
+        )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise ConfigError("the passwords differ")
+    return first
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    async def prepare(db: Database) -> None:
+        # The embedded database is ours to upgrade; an external one is the operator's.
+        if settings.embedded:
+            await migrate.upgrade(db.engine)
+        await _prepared(demo.load if args.demo else _nothing)(db)
+
+    _with_db(settings, prepare)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"forum: serving on http://{host}:{port}/", flush=True)
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        # The sans-I/O websockets implementation: the same library, less overhead per frame.
+        ws="websockets-sansio",
+        log_level="warning",
+        proxy_headers=True,
+    )
+    return 0
+
+
+async def _nothing(db: Database) -> None:
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Settings, read once from `FORUM_*` environment variables into one typed object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+
+MIN_SECRET_LENGTH = 32
+_SECRET_FILE = "secret_key"
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; its message is one line meant for an operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    secret_key: str
+    database_url: str | None = None
+    meili_url: str | None = None
+    meili_key: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_idle: timedelta = timedelta(days=14)
+    session_absolute: timedelta = timedelta(days=60)
+    pool_size: int = field(default=10)
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(
+            env.get("FORUM_DATA_DIR") or platformdirs.user_data_path("cso-forum")
+        ).expanduser()
+        database_url = _normalise_database_url(env.get("FORUM_DATABASE_URL"))
+        secret_key = env.get("FORUM_SECRET_KEY", "")
+        if not secret_key:
+            if database_url is not None:
+                raise ConfigError(
+                    "FORUM_SECRET_KEY must be set when FORUM_DATABASE_URL is "
+                    f"(at least {MIN_SECRET_LENGTH} random characters)"
+                )
+            # The embedded database is a single-machine setup: keep a generated secret
+            # beside its data so that sessions survive restarts.
+            secret_key = _local_secret(data_dir)
+        if len(secret_key) < MIN_SECRET_LENGTH or secret_key in {"changeme", "secret"}:
+            raise ConfigError(
+                f"FORUM_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters"
+            )
+        return cls(
+            data_dir=data_dir,
+            secret_key=secret_key,
+            database_url=database_url,
+            meili_url=env.get("FORUM_MEILI_URL") or None,
+            meili_key=env.get("FORUM_MEILI_KEY") or None,
+            allowed_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("FORUM_ALLOWED_ORIGINS", "").split(",")
+                if o.strip()
+            ),
+            host=env.get("FORUM_HOST", "127.0.0.1"),
+            port=_int_setting(env, "FORUM_PORT", 8000, 1, 65535),
+            session_idle=timedelta(
+                seconds=_int_setting(env, "FORUM_SESSION_IDLE_SECONDS", 14 * 86400, 60, 10**8)
+            ),
+            session_absolute=timedelta(
+                seconds=_int_setting(env, "FORUM_SESSION_MAX_SECONDS", 60 * 86400, 60, 10**9)
+            ),
+            pool_size=_int_setting(env, "FORUM_DB_POOL_SIZE", 10, 1, 200),
+        )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _normalise_database_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ConfigError("FORUM_DATABASE_URL must be a postgresql:// URL")
+
+
+def _local_secret(data_dir: Path) -> str:
+    path = data_dir / _SECRET_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Written aside then linked into place: link fails if the name exists, so when two
+    # processes start at once exactly one secret wins and nobody reads a half-written file.
+    tmp = data_dir / f".{_SECRET_FILE}.{os.getpid()}"
+    tmp.write_text(secrets.token_urlsafe(48))
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

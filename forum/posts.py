@@ -1,0 +1,250 @@
+"""Posts: replying, editing (keeping revisions), soft deletion, reading revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum import events
+from forum.errors import invalid, not_found
+from forum.models import Post, PostRevision, Region, Thread, Topic, User
+from forum.permissions import (
+    Actor,
+    can_read_thread,
+    can_see_post_content,
+    check_can_change_post,
+    check_can_read_revisions,
+    check_can_reply,
+    event_visibility,
+)
+
+
+def post_query() -> Select:
+    return select(
+        Post.id,
+        Post.thread_id,
+        Post.position,
+        Post.author_id,
+        User.display_name.label("author_name"),
+        Post.reply_to_id,
+        Post.body_source,
+        Post.body_html,
+        Post.revision,
+        Post.created_at,
+        Post.edited_at,
+        Post.deleted_at,
+        Post.hidden,
+    ).join(User, User.id == Post.author_id)
+
+
+def post_view(row: Row, actor: Actor) -> dict[str, Any]:
+    """A post as `actor` may see it: deleted and hidden posts keep their place, not their text."""
+    deleted = row.deleted_at is not None
+    visible = can_see_post_content(actor, row.author_id, row.hidden, deleted)
+    return {
+        "id": row.id,
+        "thread_id": row.thread_id,
+        "position": row.position,
+        "author": {"id": row.author_id, "name": row.author_name},
+        "reply_to": row.reply_to_id,
+        "body": row.body_source if visible else None,
+        "body_html": row.body_html if visible else None,
+        "revision": row.revision,
+        "created_at": row.created_at,
+        "edited_at": row.edited_at,
+        "deleted": deleted,
+        "hidden": row.hidden,
+    }
+
+
+async def insert_post(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    thread_id: int,
+    position: int,
+    body: str,
+    body_html: str,
+    reply_to: int | None = None,
+) -> dict[str, Any]:
+    post_id = await session.scalar(
+        insert(Post)
+        .values(
+            thread_id=thread_id,
+            position=position,
+            author_id=actor.user_id,
+            reply_to_id=reply_to,
+            body_source=body,
+            body_html=body_html,
+        )
+        .returning(Post.id)
+    )
+    row = (await session.execute(post_query().where(Post.id == post_id))).one()
+    return post_view(row, actor)
+
+
+async def reply(
+    session: AsyncSession,
+    actor: Actor,
+    thread_id: int,
+    *,
+    body: str,
+    body_html: str,
+    reply_to: int | None = None,
+) -> dict[str, Any]:
+    # Taking the next position locks the thread row: replies to one thread are numbered
+    # one after another, replies to different threads do not wait for each other. If a
+    # check below fails, the transaction rolls back and the count with it.
+    thread = (
+        await session.execute(
+            update(Thread)
+            .where(Thread.id == thread_id)
+            .where(Region.id == Thread.region_id, Topic.id == Thread.topic_id)
+            .values(post_count=Thread.post_count + 1, last_activity_at=func.now())
+            .returning(
+                Thread.post_count,
+                Thread.locked,
+                Thread.hidden,
+                Region.slug.label("region"),
+                Region.visibility.label("region_visibility"),
+                Topic.slug.label("topic"),
+            )
+        )
+    ).first()
+    if thread is None or not can_read_thread(actor, thread.region_visibility, thread.hidden):
+        raise not_found("thread")
+    check_can_reply(actor, thread.locked)
+    if reply_to is not None:
+        parent_thread = await session.scalar(select(Post.thread_id).where(Post.id == reply_to))
+        if parent_thread != thread_id:
+            raise invalid("reply_to", "No such post in this thread.", "unknown_post")
+    post = await insert_post(
+        session,
+        actor,
+        thread_id=thread_id,
+        position=thread.post_count,
+        body=body,
+        body_html=body_html,
+        reply_to=reply_to,
+    )
+    await events.append(
+        session,
+        "post.created",
+        events.thread_channels(thread_id, thread.region, thread.topic),
+        event_visibility(thread.region_visibility, thread.hidden),
+        {"post": post},
+    )
+    return post
+
+
+async def _post_in_thread(
+    session: AsyncSession, actor: Actor, post_id: int, *, for_change: bool = True
+) -> Row:
+    """The post with its thread's audience (locked for a change); 404 if the actor can't see it."""
+    query = (
+        post_query()
+        .add_columns(
+            Thread.hidden.label("thread_hidden"),
+            Region.slug.label("region"),
+            Region.visibility.label("region_visibility"),
+            Topic.slug.label("topic"),
+        )
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Region, Region.id == Thread.region_id)
+        .join(Topic, Topic.id == Thread.topic_id)
+        .where(Post.id == post_id)
+    )
+    if for_change:
+        query = query.with_for_update(of=Post)
+    row = (await session.execute(query)).first()
+    if row is None or not can_read_thread(actor, row.region_visibility, row.thread_hidden):
+        raise not_found("post")
+    return row
+
+
+async def edit(
+    session: AsyncSession, actor: Actor, post_id: int, *, body: str, body_html: str
+) -> dict[str, Any]:
+    row = await _post_in_thread(session, actor, post_id)
+    check_can_change_post(actor, row.author_id, row.deleted_at is not None)
+    await session.execute(
+        insert(PostRevision).values(
+            post_id=post_id,
+            revision=row.revision,
+            body_source=row.body_source,
+            body_html=row.body_html,
+            written_at=row.edited_at or row.created_at,
+            editor_id=actor.user_id,
+        )
+    )
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id)
+        .values(
+            body_source=body,
+            body_html=body_html,
+            revision=Post.revision + 1,
+            edited_at=func.now(),
+        )
+    )
+    post = post_view((await session.execute(post_query().where(Post.id == post_id))).one(), actor)
+    await events.append(
+        session,
+        "post.edited",
+        events.thread_channels(row.thread_id, row.region, row.topic),
+        event_visibility(row.region_visibility, row.thread_hidden),
+        {"post": post},
+    )
+    return post
+
+
+async def delete(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:
+    """Soft deletion: the post keeps its place in the thread as a tombstone."""
+    row = await _post_in_thread(session, actor, post_id)
+    check_can_change_post(actor, row.author_id, row.deleted_at is not None)
+    await session.execute(update(Post).where(Post.id == post_id).values(deleted_at=func.now()))
+    post = post_view((await session.execute(post_query().where(Post.id == post_id))).one(), actor)
+    await events.append(
+        session,
+        "post.deleted",
+        events.thread_channels(row.thread_id, row.region, row.topic),
+        event_visibility(row.region_visibility, row.thread_hidden),
+        {"post": post},
+    )
+    return post
+
+
+async def revisions(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:
+    """Every version of a post, oldest first, the current one last."""
+    row = await _post_in_thread(session, actor, post_id, for_change=False)
+    check_can_read_revisions(actor, row.author_id)
+    older = await session.execute(
+        select(
+            PostRevision.revision,
+            PostRevision.body_source,
+            PostRevision.body_html,
+            PostRevision.written_at,
+        )
+        .where(PostRevision.post_id == post_id)
+        .order_by(PostRevision.revision)
+    )
+    versions = [
+        {
+            "revision": r.revision,
+            "body": r.body_source,
+            "body_html": r.body_html,
+            "written_at": r.written_at,
+        }
+        for r in older
+    ]
+    versions.append(
+        {
+            "revision": row.revision,
+            "body": row.body_source,
+            "body_html": row.body_html,
+            "written_at": row.edited_at or row.created_at,
+        }
+    )
+    return {"post_id": post_id, "deleted": row.deleted_at is not None, "revisions": versions}

@@ -1,0 +1,87 @@
+"""Register, log in, log out, who am I, change password."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from forum import accounts, sessions
+from forum.errors import DomainError, Kind
+from forum.permissions import check_can_write
+from web import auth, schemas
+from web.inputs import read_json
+from web.responses import JSON
+from web.unit import unit
+
+
+def _me(user: dict, csrf_token: str, status: int = 200) -> JSON:
+    return JSON({"user": user, "csrf_token": csrf_token}, status_code=status)
+
+
+async def register(request: Request) -> JSON:
+    data, _ = await read_json(request, schemas.Register)
+    async with unit(request) as u:
+        user = await accounts.register(
+            u.session,
+            email=data.email,
+            display_name=data.display_name,
+            password=data.password,
+            organisation=data.organisation,
+            language=data.language,
+        )
+        login = await sessions.open(u.session, request.app.state.policy, user["id"])
+    response = _me(user, login.csrf_token, 201)
+    auth.set_cookie(request, response, login)
+    return response
+
+
+async def login(request: Request) -> JSON:
+    data, _ = await read_json(request, schemas.LoginRequest)
+    try:
+        async with unit(request) as u:
+            found = await sessions.log_in(
+                u.session, request.app.state.policy, data.email, data.password
+            )
+            user = await accounts.get(u.session, found.user_id)
+    except DomainError as exc:
+        if exc.code != "invalid_credentials":
+            raise
+        # The failure count must survive the error; record it in its own transaction.
+        async with unit(request) as u:
+            await sessions.record_failure(u.session, request.app.state.policy, data.email)
+        raise
+    response = _me(user, found.csrf_token)
+    auth.set_cookie(request, response, found)
+    return response
+
+
+async def logout(request: Request) -> JSON:
+    async with unit(request) as u:
+        token = request.cookies.get(auth.COOKIE)
+        if u.current is not None and token:
+            await sessions.close(u.session, request.app.state.policy, token)
+    response = JSON({"logged_out": True})
+    auth.clear_cookie(response)
+    return response
+
+
+async def me(request: Request) -> JSON:
+    async with unit(request) as u:
+        if u.current is None:
+            raise DomainError(Kind.UNAUTHENTICATED, "login_required", "Not logged in.")
+        assert u.actor.user_id is not None
+        return _me(await accounts.get(u.session, u.actor.user_id), u.current.csrf_token)
+
+
+async def change_password(request: Request) -> JSON:
+    """Ends every session of the account, including this one, and opens a fresh one here."""
+    data, _ = await read_json(request, schemas.PasswordChange)
+    async with unit(request) as u:
+        check_can_write(u.actor)
+        assert u.actor.user_id is not None
+        await accounts.change_password(u.session, u.actor, data.current_password, data.new_password)
+        await sessions.close_all(u.session, u.actor.user_id)
+        login = await sessions.open(u.session, request.app.state.policy, u.actor.user_id)
+        user = await accounts.get(u.session, u.actor.user_id)
+    response = _me(user, login.csrf_token)
+    auth.set_cookie(request, response, login)
+    return response

@@ -1,0 +1,92 @@
+"""Threads and posts."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from forum import markup, posts, threads
+from web import schemas
+from web.inputs import page_limit, path_id, query_text, read_json
+from web.responses import JSON
+from web.unit import Unit, unit, write
+
+
+async def list_threads(request: Request) -> JSON:
+    async with unit(request) as u:
+        return JSON(
+            await threads.list_threads(
+                u.session,
+                u.actor,
+                region=query_text(request, "region", 64),
+                topic=query_text(request, "topic", 64),
+                country=query_text(request, "country", 2),
+                cursor=query_text(request, "cursor"),
+                limit=page_limit(request),
+            )
+        )
+
+
+async def create_thread(request: Request) -> JSON:
+    data, raw = await read_json(request, schemas.ThreadCreate)
+    html = markup.render(data.body)
+
+    async def action(u: Unit) -> dict:
+        return await threads.create_thread(
+            u.session,
+            u.actor,
+            region=data.region,
+            topic=data.topic,
+            title=data.title,
+            body=data.body,
+            body_html=html,
+            countries=data.countries,
+        )
+
+    return await write(request, raw, action)
+
+
+async def get_thread(request: Request) -> JSON:
+    thread_id = path_id(request, "thread_id", "thread")
+    async with unit(request) as u:
+        return JSON(
+            await threads.get_thread(
+                u.session,
+                u.actor,
+                thread_id,
+                cursor=query_text(request, "cursor"),
+                limit=page_limit(request),
+            )
+        )
+
+
+async def create_post(request: Request) -> JSON:
+    thread_id = path_id(request, "thread_id", "thread")
+    data, raw = await read_json(request, schemas.PostCreate)
+    html = markup.render(data.body)
+
+    async def action(u: Unit) -> dict:
+        return await posts.reply(
+            u.session, u.actor, thread_id, body=data.body, body_html=html, reply_to=data.reply_to
+        )
+
+    return await write(request, raw, action)
+
+
+async def edit_post(request: Request) -> JSON:
+    post_id = path_id(request, "post_id", "post")
+    data, _ = await read_json(request, schemas.PostEdit)
+    html = markup.render(data.body)
+    async with unit(request) as u:
+        return JSON(await posts.edit(u.session, u.actor, post_id, body=data.body, body_html=html))
+
+
+async def delete_post(request: Request) -> JSON:
+    post_id = path_id(request, "post_id", "post")
+    async with unit(request) as u:
+        return JSON(await posts.delete(u.session, u.actor, post_id))
+
+
+async def revisions(request: Request) -> JSON:
+    post_id = path_id(request, "post_id", "post")
+    async with unit(request) as u:
+        return JSON(await posts.revisions(u.session, u.actor, post_id))

@@ -1,0 +1,61 @@
+"""The ASGI application factory. Everything with a lifetime is built in `lifespan`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from forum import embedded, migrate
+from forum.config import ConfigError, Settings
+from forum.db import Database
+from forum.sessions import Policy
+from web import pages
+from web.errors import HANDLERS
+from web.openapi import document
+from web.responses import JSON
+from web.routes import OPERATIONS, PREFIX
+
+STATIC = Path(__file__).parent / "static"
+
+
+class SchemaOutOfDate(ConfigError):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal settings
+        settings = settings or Settings.from_env()
+        url = settings.database_url or await asyncio.to_thread(embedded.start, settings.data_dir)
+        db = Database(url, pool_size=settings.pool_size)
+        try:
+            if await migrate.pending(db.engine):
+                raise SchemaOutOfDate("the database schema is out of date: run `forum migrate`")
+            app.state.settings = settings
+            app.state.db = db
+            app.state.policy = Policy(
+                settings.secret_key.encode(), settings.session_idle, settings.session_absolute
+            )
+            app.state.openapi = document()
+            yield
+        finally:
+            await db.dispose()
+
+    async def openapi(request: Request) -> JSON:
+        return JSON(request.app.state.openapi)
+
+    routes = [Route(PREFIX + op.path, op.handler, methods=[op.method]) for op in OPERATIONS]
+    routes += [
+        Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
+        *pages.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

@@ -1,0 +1,105 @@
+"""The OpenAPI 3.1 document, built from `web.routes.OPERATIONS` and the pydantic schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from web import schemas
+from web.routes import OPERATIONS, PREFIX
+
+_QUERY_DOC = {
+    "region": "Region slug",
+    "topic": "Topic slug",
+    "country": "ISO 3166-1 alpha-2 country code",
+    "cursor": "Opaque cursor from the previous page's next_cursor",
+    "limit": "Page size, 1 to 100 (default 20)",
+}
+_REF = "#/components/schemas/{model}"
+
+
+def document() -> dict[str, Any]:
+    models: set[type[BaseModel]] = {schemas.ErrorEnvelope}
+    for op in OPERATIONS:
+        models.update(m for m in (op.body, op.response) if m is not None)
+    mode_of = {
+        m: "validation" if issubclass(m, schemas.Request) else "serialization" for m in models
+    }
+    _, defs = models_json_schema(
+        [(m, mode_of[m]) for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template=_REF,
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CSO anti-corruption forum",
+            "version": "1",
+            "description": (
+                'Errors are always {"error": {"code", "message", "fields"}}. '
+                "Cookie-authenticated state changes need the X-CSRF-Token header "
+                "(the csrf_token from login or /auth/me)."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "forum_session"}
+            },
+        },
+    }
+
+
+def _operation(op: Any) -> dict[str, Any]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    parameters += [
+        {"name": q, "in": "query", "required": False, "schema": {"type": "string"},
+         "description": _QUERY_DOC[q]}
+        for q in op.query
+    ]  # fmt: skip
+    if op.idempotent:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "A retry with the same key returns the first answer",
+            }
+        )
+    ok: dict[str, Any] = {"description": "Success"}
+    if op.response is not None:
+        ok["content"] = {
+            "application/json": {"schema": {"$ref": _REF.format(model=op.response.__name__)}}
+        }
+    responses: dict[str, Any] = {str(op.status): ok}
+    for status in op.errors:
+        responses[str(status)] = {
+            "description": "Error",
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model="ErrorEnvelope")}}
+            },
+        }
+    result: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": op.handler.__name__,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if op.body is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
+            },
+        }
+    return result

@@ -1,0 +1,70 @@
+"""Every API operation, once: the app mounts these and the OpenAPI document describes them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from web import schemas
+from web.api import accounts, catalog, threads
+
+PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Callable[[Request], Awaitable[Response]]
+    summary: str
+    response: type[BaseModel] | None
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: tuple[str, ...] = ()
+    errors: tuple[int, ...] = field(default=())
+    idempotent: bool = False
+
+
+OPERATIONS = (
+    Operation("GET", "/regions", catalog.regions, "List the regions you may read",
+              schemas.RegionList),
+    Operation("GET", "/topics", catalog.topics, "List the topics", schemas.TopicList),
+    Operation("GET", "/countries", catalog.countries, "List countries and their regions",
+              schemas.CountryList),
+    Operation("GET", "/threads", threads.list_threads,
+              "List threads, pinned first, newest activity first", schemas.ThreadList,
+              query=("region", "topic", "country", "cursor", "limit"), errors=(404, 422)),
+    Operation("POST", "/threads", threads.create_thread, "Start a thread with its first post",
+              schemas.ThreadCreated, 201, schemas.ThreadCreate,
+              errors=(400, 401, 403, 409, 413, 415, 422), idempotent=True),
+    Operation("GET", "/threads/{thread_id}", threads.get_thread,
+              "A thread and a page of its posts", schemas.ThreadPage,
+              query=("cursor", "limit"), errors=(404, 422)),
+    Operation("POST", "/threads/{thread_id}/posts", threads.create_post, "Reply to a thread",
+              schemas.PostOut, 201, schemas.PostCreate,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422), idempotent=True),
+    Operation("PATCH", "/posts/{post_id}", threads.edit_post,
+              "Edit your post (the old version is kept)", schemas.PostOut, 200,
+              schemas.PostEdit, errors=(400, 401, 403, 404, 409, 413, 415, 422)),
+    Operation("DELETE", "/posts/{post_id}", threads.delete_post,
+              "Delete your post (it stays as a tombstone)", schemas.PostOut,
+              errors=(401, 403, 404, 409)),
+    Operation("GET", "/posts/{post_id}/revisions", threads.revisions,
+              "Every version of a post (author and moderators)", schemas.RevisionList,
+              errors=(403, 404)),
+    Operation("POST", "/auth/register", accounts.register, "Create an account and log in",
+              schemas.Me, 201, schemas.Register, errors=(400, 409, 413, 415, 422)),
+    Operation("POST", "/auth/login", accounts.login, "Log in (sets the session cookie)",
+              schemas.Me, 200, schemas.LoginRequest, errors=(400, 401, 403, 413, 415, 422, 429)),
+    Operation("POST", "/auth/logout", accounts.logout, "End this session", None,
+              errors=(403,)),
+    Operation("GET", "/auth/me", accounts.me, "The logged-in account", schemas.Me,
+              errors=(401,)),
+    Operation("POST", "/auth/password", accounts.change_password,
+              "Change password; ends every other session", schemas.Me, 200,
+              schemas.PasswordChange, errors=(400, 401, 403, 413, 415, 422)),
+)  # fmt: skip

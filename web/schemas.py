@@ -1,0 +1,214 @@
+"""Request and response shapes. Requests are validated here; responses are described here
+for the OpenAPI document and checked against real answers in the tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MAX_TITLE = 200
+MAX_BODY_BYTES = 64 * 1024
+MAX_COUNTRIES = 20
+MAX_ID = 2**63 - 1
+
+# C0 and C1 control characters; newlines and tabs are allowed only in multi-line text.
+_CONTROLS = {chr(c) for c in range(32)} | {chr(127)} | {chr(c) for c in range(128, 160)}
+_LINE_CONTROLS = _CONTROLS - {"\n", "\r", "\t"}
+
+
+def _no_controls(value: str, allowed_out: set[str] = _CONTROLS) -> str:
+    if any(ch in allowed_out for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _one_line(value: str) -> str:
+    value = _no_controls(value).strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _body(value: str) -> str:
+    _no_controls(value, _LINE_CONTROLS)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise ValueError(f"must be at most {MAX_BODY_BYTES // 1024} KiB")
+    return value
+
+
+Title = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
+Body = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_body)]
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
+PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
+DisplayName = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
+Password = Annotated[str, Field(max_length=1024)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ThreadCreate(Request):
+    region: Slug
+    topic: Slug
+    title: Title
+    body: Body
+    countries: list[CountryCode] = Field(default_factory=list, max_length=MAX_COUNTRIES)
+
+
+class PostCreate(Request):
+    body: Body
+    reply_to: PostId | None = None
+
+
+class PostEdit(Request):
+    body: Body
+
+
+class Register(Request):
+    email: Annotated[str, Field(max_length=254)]
+    display_name: DisplayName
+    password: Password
+    organisation: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
+    language: Annotated[str, Field(max_length=8)] = "en"
+
+
+class LoginRequest(Request):
+    email: Annotated[str, Field(max_length=254)]
+    password: Password
+
+
+class PasswordChange(Request):
+    current_password: Password
+    new_password: Password
+
+
+# Responses
+
+
+class Author(BaseModel):
+    id: int
+    name: str
+
+
+class RegionOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    visibility: str
+    thread_count: int
+
+
+class TopicOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    thread_count: int
+
+
+class CountryOut(BaseModel):
+    code: str
+    name: str
+    region: str
+
+
+class ThreadOut(BaseModel):
+    id: int
+    title: str
+    region: str
+    topic: str
+    countries: list[str]
+    author: Author
+    created_at: datetime
+    last_activity_at: datetime
+    post_count: int
+    reply_count: int
+    pinned: bool
+    locked: bool
+    hidden: bool
+
+
+class PostOut(BaseModel):
+    id: int
+    thread_id: int
+    position: int
+    author: Author
+    reply_to: int | None
+    body: str | None = Field(description="Markdown source; null when deleted or hidden")
+    body_html: str | None = Field(description="Sanitised HTML; null when deleted or hidden")
+    revision: int
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    hidden: bool
+
+
+class RegionList(BaseModel):
+    regions: list[RegionOut]
+
+
+class TopicList(BaseModel):
+    topics: list[TopicOut]
+
+
+class CountryList(BaseModel):
+    countries: list[CountryOut]
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
+    next_cursor: str | None
+
+
+class ThreadPage(BaseModel):
+    thread: ThreadOut
+    posts: list[PostOut]
+    next_cursor: str | None
+
+
+class ThreadCreated(BaseModel):
+    thread: ThreadOut
+    post: PostOut
+
+
+class Revision(BaseModel):
+    revision: int
+    body: str
+    body_html: str
+    written_at: datetime
+
+
+class RevisionList(BaseModel):
+    post_id: int
+    deleted: bool
+    revisions: list[Revision]
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    organisation: str | None
+    language: str
+    role: str
+    created_at: datetime
+
+
+class Me(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="Send as X-CSRF-Token on every state change")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
