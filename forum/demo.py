@@ -68,9 +68,11 @@ async def _reference_data(session: AsyncSession) -> None:
     await session.execute(
         insert(Country)
         .values(
-            [{"code": c.code, "name": c.name, "region_id": region_ids[c.region]}
-             for c in demo_data.COUNTRIES]
-        )  # fmt: skip
+            [
+                {"code": c.code, "name": c.name, "region_id": region_ids[c.region]}
+                for c in demo_data.COUNTRIES
+            ]
+        )
         .on_conflict_do_nothing(index_elements=[Country.code])
     )
 

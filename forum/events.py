@@ -65,7 +65,8 @@ class Cursor:
     @classmethod
     def parse(cls, raw: str) -> Cursor:
         xid, sep, id_ = raw.partition("-")
-        if not (sep and xid.isdigit() and id_.isdigit() and len(raw) <= 41):
+        digits = all(p.isascii() and p.isdigit() and len(p) <= 20 for p in (xid, id_))
+        if not (sep and digits) or int(xid) >= 2**64 or int(id_) >= 2**63:
             raise invalid("since", "The event cursor is not valid.", "invalid_cursor")
         return cls(int(xid), int(id_))
 

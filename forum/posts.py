@@ -11,6 +11,7 @@ from forum import events
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
+    ANONYMOUS,
     Actor,
     can_read_thread,
     can_see_post_content,
@@ -68,7 +69,7 @@ async def insert_post(
     body: str,
     body_html: str,
     reply_to: int | None = None,
-) -> dict[str, Any]:
+) -> Row:
     post_id = await session.scalar(
         insert(Post)
         .values(
@@ -81,8 +82,17 @@ async def insert_post(
         )
         .returning(Post.id)
     )
-    row = (await session.execute(post_query().where(Post.id == post_id))).one()
-    return post_view(row, actor)
+    return await fetch(session, post_id)
+
+
+async def fetch(session: AsyncSession, post_id: int | None) -> Row:
+    return (await session.execute(post_query().where(Post.id == post_id))).one()
+
+
+def event_payload(row: Row) -> dict[str, Any]:
+    """Events carry the post as any reader of the thread sees it: the audience of the
+    event (its visibility) is decided separately, per thread."""
+    return {"post": post_view(row, ANONYMOUS)}
 
 
 async def reply(
@@ -120,7 +130,7 @@ async def reply(
         parent_thread = await session.scalar(select(Post.thread_id).where(Post.id == reply_to))
         if parent_thread != thread_id:
             raise invalid("reply_to", "No such post in this thread.", "unknown_post")
-    post = await insert_post(
+    row = await insert_post(
         session,
         actor,
         thread_id=thread_id,
@@ -134,9 +144,9 @@ async def reply(
         "post.created",
         events.thread_channels(thread_id, thread.region, thread.topic),
         event_visibility(thread.region_visibility, thread.hidden),
-        {"post": post},
+        event_payload(row),
     )
-    return post
+    return post_view(row, actor)
 
 
 async def _post_in_thread(
@@ -189,15 +199,15 @@ async def edit(
             edited_at=func.now(),
         )
     )
-    post = post_view((await session.execute(post_query().where(Post.id == post_id))).one(), actor)
+    changed = await fetch(session, post_id)
     await events.append(
         session,
         "post.edited",
         events.thread_channels(row.thread_id, row.region, row.topic),
         event_visibility(row.region_visibility, row.thread_hidden),
-        {"post": post},
+        event_payload(changed),
     )
-    return post
+    return post_view(changed, actor)
 
 
 async def delete(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:
@@ -205,15 +215,15 @@ async def delete(session: AsyncSession, actor: Actor, post_id: int) -> dict[str,
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
     await session.execute(update(Post).where(Post.id == post_id).values(deleted_at=func.now()))
-    post = post_view((await session.execute(post_query().where(Post.id == post_id))).one(), actor)
+    changed = await fetch(session, post_id)
     await events.append(
         session,
         "post.deleted",
         events.thread_channels(row.thread_id, row.region, row.topic),
         event_visibility(row.region_visibility, row.thread_hidden),
-        {"post": post},
+        event_payload(changed),
     )
-    return post
+    return post_view(changed, actor)
 
 
 async def revisions(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:

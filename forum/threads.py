@@ -18,7 +18,7 @@ from forum.permissions import (
     event_visibility,
     readable_visibilities,
 )
-from forum.posts import insert_post, post_query, post_view
+from forum.posts import event_payload, insert_post, post_query, post_view
 
 MAX_PAGE = 100
 
@@ -116,7 +116,7 @@ async def create_thread(
     await session.execute(
         update(Topic).where(Topic.id == topic_id).values(thread_count=Topic.thread_count + 1)
     )
-    post = await insert_post(
+    first = await insert_post(
         session, actor, thread_id=thread_id, position=1, body=body, body_html=body_html
     )
     thread = thread_view(
@@ -127,9 +127,9 @@ async def create_thread(
         "thread.created",
         events.thread_channels(thread_id, region_ref.slug, topic),
         event_visibility(region_ref.visibility, thread_hidden=False),
-        {"thread": thread, "post": post},
+        {"thread": thread, **event_payload(first)},
     )
-    return {"thread": thread, "post": post}
+    return {"thread": thread, "post": post_view(first, actor)}
 
 
 async def list_threads(

@@ -1,0 +1,120 @@
+"""Small factories for test data; they go through the core, like the app does."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from typing import Any
+
+import httpx
+from argon2 import PasswordHasher
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum import markup, posts, sessions, threads
+from forum.db import Database
+from forum.models import Country, Region, Role, Topic, User
+from forum.permissions import Actor
+from web import auth
+
+PASSWORD = "correct horse battery"
+BASE_URL = "http://forum.test"
+_ids = itertools.count(1)
+
+
+@cache
+def _password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+async def catalog(session: AsyncSession) -> None:
+    await session.execute(
+        insert(Region),
+        [
+            {"slug": "africa", "name": "Africa"},
+            {"slug": "south-east-asia", "name": "South-East Asia"},
+            {"slug": "staff-room", "name": "Members' room", "visibility": "members"},
+        ],
+    )
+    await session.execute(
+        insert(Topic),
+        [
+            {"slug": "whistleblower-protection", "name": "Whistleblower protection"},
+            {"slug": "public-procurement", "name": "Public procurement"},
+        ],
+    )
+    await session.execute(
+        insert(Country),
+        [
+            {"code": "SN", "name": "Senegal", "region_id": 1},
+            {"code": "KE", "name": "Kenya", "region_id": 1},
+            {"code": "ID", "name": "Indonesia", "region_id": 2},
+        ],
+    )
+
+
+def client(app: object, base_url: str = BASE_URL, **kwargs: Any) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url=base_url, **kwargs)
+
+
+class Factory:
+    def __init__(self, app: Any, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def user(self, role: Role = Role.MEMBER, **values: Any) -> dict[str, Any]:
+        n = next(_ids)
+        row = {
+            "email": f"member{n}@example.org",
+            "display_name": f"Member {n}",
+            "password_hash": _password_hash(),
+            "role": role.value,
+            **values,
+        }
+        async with self.db.transaction() as s:
+            row["id"] = await s.scalar(insert(User).values(**row).returning(User.id))
+        row["actor"] = Actor(row["id"], role)
+        return row
+
+    async def logged_in(self, user: dict[str, Any] | None = None) -> httpx.AsyncClient:
+        """A client holding a real session cookie and sending its CSRF token."""
+        user = user or await self.user()
+        async with self.db.transaction() as s:
+            login = await sessions.open(s, self.app.state.policy, user["id"])
+        c = client(self.app, headers={"X-CSRF-Token": login.csrf_token})
+        c.cookies.set(auth.COOKIE, login.token)
+        c.user = user  # type: ignore[attr-defined]
+        return c
+
+    async def thread(
+        self,
+        author: dict[str, Any] | None = None,
+        *,
+        region: str = "africa",
+        topic: str = "public-procurement",
+        title: str = "Monitoring tenders",
+        body: str = "Who has tried *open contracting* data?",
+        countries: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        author = author or await self.user()
+        async with self.db.transaction() as s:
+            return await threads.create_thread(
+                s,
+                author["actor"],
+                region=region,
+                topic=topic,
+                title=title,
+                body=body,
+                body_html=markup.render(body),
+                countries=list(countries),
+            )
+
+    async def reply(
+        self, thread_id: int, author: dict[str, Any] | None = None, body: str = "A reply"
+    ) -> dict[str, Any]:
+        author = author or await self.user()
+        async with self.db.transaction() as s:
+            return await posts.reply(
+                s, author["actor"], thread_id, body=body, body_html=markup.render(body)
+            )
