@@ -11,6 +11,7 @@ import itertools
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -68,17 +69,31 @@ async def template(server_url: str) -> AsyncIterator[str]:
     await admin.close()
 
 
-@pytest.fixture
-async def database_url(server_url: str, template: str) -> AsyncIterator[str]:
-    """A fresh database for one test: real commits, real concurrency, nothing shared."""
+@asynccontextmanager
+async def _scratch_database(server_url: str, template: str | None) -> AsyncIterator[str]:
     name = f"forum_t_{os.getpid()}_{next(_counter)}"
     admin = await _admin(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    clone = f' TEMPLATE "{template}"' if template else ""
+    await admin.execute(f'CREATE DATABASE "{name}"{clone}')
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(server_url: str, template: str) -> AsyncIterator[str]:
+    """A fresh database for one test: real commits, real concurrency, nothing shared."""
+    async with _scratch_database(server_url, template) as url:
+        yield url
+
+
+@pytest.fixture
+async def empty_database_url(server_url: str) -> AsyncIterator[str]:
+    """A database with no schema at all, as an operator creates it."""
+    async with _scratch_database(server_url, None) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,51 @@
+"""Settings come from FORUM_* variables; bad ones stop the program with one clear line."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum.config import ConfigError, Settings
+
+SECRET = "s" * 40
+
+
+def test_defaults_use_the_embedded_database_with_a_kept_secret(tmp_path):
+    first = Settings.from_env({"FORUM_DATA_DIR": str(tmp_path)})
+    assert first.embedded and first.database_url is None
+    assert len(first.secret_key) >= 32
+    again = Settings.from_env({"FORUM_DATA_DIR": str(tmp_path)})
+    assert again.secret_key == first.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_server_url_is_normalised_for_asyncpg(tmp_path):
+    s = Settings.from_env(
+        {"FORUM_DATABASE_URL": "postgres://u@db/forum", "FORUM_SECRET_KEY": SECRET}
+    )
+    assert s.database_url == "postgresql+asyncpg://u@db/forum"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FORUM_DATABASE_URL": "postgresql://db/forum"}, "FORUM_SECRET_KEY must be set"),
+        ({"FORUM_DATABASE_URL": "postgresql://db/f", "FORUM_SECRET_KEY": "short"}, "at least 32"),
+        ({"FORUM_DATABASE_URL": "mysql://db/forum", "FORUM_SECRET_KEY": SECRET}, "postgresql://"),
+        ({"FORUM_PORT": "http"}, "FORUM_PORT must be a whole number"),
+        ({"FORUM_PORT": "70000"}, "FORUM_PORT must be between 1 and 65535"),
+    ],
+)
+def test_bad_settings_fail_with_one_line(env, message, tmp_path):
+    with pytest.raises(ConfigError, match=message) as caught:
+        Settings.from_env({"FORUM_DATA_DIR": str(tmp_path), **env})
+    assert "\n" not in str(caught.value)
+
+
+def test_allowed_origins_are_a_list(tmp_path):
+    s = Settings.from_env(
+        {
+            "FORUM_DATA_DIR": str(tmp_path),
+            "FORUM_ALLOWED_ORIGINS": "https://a.example.org/, https://b.example.org",
+        }
+    )
+    assert s.allowed_origins == ("https://a.example.org", "https://b.example.org")

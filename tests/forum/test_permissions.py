@@ -1,0 +1,78 @@
+"""Who may do what, as a matrix over the roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum import permissions as p
+from forum.errors import DomainError
+from forum.models import Role
+
+ANON = p.ANONYMOUS
+MEMBER = p.Actor(1, Role.MEMBER)
+OTHER = p.Actor(2, Role.MEMBER)
+MODERATOR = p.Actor(3, Role.MODERATOR)
+ADMIN = p.Actor(4, Role.ADMIN)
+SUSPENDED = p.Actor(5, Role.MEMBER, suspended=True)
+
+
+def allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("actor", "public", "members", "hidden"),
+    [
+        (ANON, True, False, False),
+        (MEMBER, True, True, False),
+        (SUSPENDED, True, True, False),
+        (MODERATOR, True, True, True),
+        (ADMIN, True, True, True),
+    ],
+)
+def test_reading(actor, public, members, hidden):
+    assert p.can_read_thread(actor, "public", hidden=False) is public
+    assert p.can_read_thread(actor, "members", hidden=False) is members
+    assert p.can_read_thread(actor, "public", hidden=True) is hidden
+
+
+@pytest.mark.parametrize(
+    ("actor", "write", "reply_locked", "change_own", "change_others", "revisions_of_others"),
+    [
+        (ANON, False, False, False, False, False),
+        (MEMBER, True, False, True, False, False),
+        (SUSPENDED, False, False, False, False, False),
+        (MODERATOR, True, True, True, False, True),
+        (ADMIN, True, True, True, False, True),
+    ],
+)
+def test_writing(actor, write, reply_locked, change_own, change_others, revisions_of_others):
+    assert allowed(p.check_can_write, actor) is write
+    assert allowed(p.check_can_reply, actor, False) is write
+    assert allowed(p.check_can_reply, actor, True) is reply_locked
+    assert allowed(p.check_can_change_post, actor, actor.user_id, False) is change_own
+    assert allowed(p.check_can_change_post, actor, OTHER.user_id, False) is change_others
+    assert allowed(p.check_can_read_revisions, actor, OTHER.user_id) is revisions_of_others
+
+
+def test_nobody_changes_a_deleted_post():
+    for actor in (MEMBER, MODERATOR, ADMIN):
+        assert not allowed(p.check_can_change_post, actor, actor.user_id, True)
+
+
+def test_post_content_visibility():
+    assert p.can_see_post_content(ANON, 1, hidden=False, deleted=False)
+    assert not p.can_see_post_content(ANON, 1, hidden=True, deleted=False)
+    assert p.can_see_post_content(MEMBER, MEMBER.user_id, hidden=True, deleted=False)
+    assert p.can_see_post_content(MODERATOR, 1, hidden=True, deleted=False)
+    assert not p.can_see_post_content(MODERATOR, 1, hidden=False, deleted=True)
+
+
+def test_event_audience():
+    assert p.event_visibility("public", thread_hidden=False) == "public"
+    assert p.event_visibility("members", thread_hidden=False) == "members"
+    assert p.event_visibility("public", thread_hidden=True) == "staff"

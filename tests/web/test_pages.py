@@ -1,0 +1,50 @@
+"""The HTML pages work without JavaScript and show user text as text."""
+
+from __future__ import annotations
+
+
+async def test_home_region_and_thread_pages(make, client):
+    started = await make.thread(
+        title="<script>alert('t')</script> Procurement", body="Plain **words**", countries=("SN",)
+    )
+    tid = started["thread"]["id"]
+    await make.reply(tid, body="<img src=x onerror=alert(1)> second")
+
+    home = await client.get("/")
+    assert home.status_code == 200 and "text/html" in home.headers["content-type"]
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Procurement" in home.text
+    assert "<script>" not in home.text
+
+    region = await client.get("/regions/africa")
+    assert f'href="/threads/{tid}"' in region.text
+
+    page = await client.get(f"/threads/{tid}")
+    assert page.status_code == 200
+    assert "<strong>words</strong>" in page.text
+    assert "onerror" not in page.text.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "<script" not in page.text.lower()
+
+
+async def test_missing_and_private_pages_are_404(make, client):
+    private = await make.thread(region="staff-room")
+    for path in [
+        "/regions/atlantis",
+        "/threads/999",
+        "/threads/x",
+        f"/threads/{private['thread']['id']}",
+        "/regions/staff-room",
+    ]:
+        r = await client.get(path)
+        assert r.status_code == 404, path
+        assert "Not found" in r.text
+
+
+async def test_thread_page_is_light(make, client):
+    started = await make.thread()
+    for i in range(19):
+        await make.reply(started["thread"]["id"], body=f"Reply number {i} " * 20)
+    page = await client.get(f"/threads/{started['thread']['id']}")
+    css = await client.get("/static/forum.css")
+    # A page of 20 posts plus its only stylesheet, before compression: slow links matter.
+    assert len(page.content) + len(css.content) < 60_000
+    assert "<script" not in page.text
