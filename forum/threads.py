@@ -20,7 +20,7 @@ from forum.permissions import (
 )
 from forum.posts import event_payload, insert_post, post_query, post_view
 
-MAX_PAGE = 100
+MAX_POSITION = 2**31 - 1  # posts.position is int4
 
 _countries = (
     select(func.coalesce(func.array_agg(ThreadCountry.country_code), text("'{}'")))
@@ -160,11 +160,8 @@ async def list_threads(
             )
         )
     if cursor is not None:
-        pinned, last_activity, last_id = pagination.decode(cursor, bool, str, int)
-        after = _parse_time(last_activity)
-        query = query.where(
-            tuple_(Thread.pinned, Thread.last_activity_at, Thread.id) < (pinned, after, last_id)
-        )
+        key = pagination.decode(cursor, bool, datetime, int)
+        query = query.where(tuple_(Thread.pinned, Thread.last_activity_at, Thread.id) < key)
     rows = (
         await session.execute(
             query.order_by(
@@ -176,7 +173,7 @@ async def list_threads(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = pagination.encode(last.pinned, last.last_activity_at.isoformat(), last.id)
+        next_cursor = pagination.encode(last.pinned, last.last_activity_at, last.id)
     return {"threads": [thread_view(r) for r in page], "next_cursor": next_cursor}
 
 
@@ -192,7 +189,7 @@ async def get_thread(
     row = (await session.execute(_thread_query().where(Thread.id == thread_id))).first()
     if row is None or not can_read_thread(actor, row.region_visibility, row.hidden):
         raise not_found("thread")
-    after = pagination.decode(cursor, int)[0] if cursor is not None else 0
+    after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
     # Uses index: uq_posts_thread_position
     posts = (
         await session.execute(
@@ -209,10 +206,3 @@ async def get_thread(
         "posts": [post_view(p, actor) for p in page],
         "next_cursor": next_cursor,
     }
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise pagination.invalid_cursor() from None

@@ -79,5 +79,5 @@ def query_text(request: Request, name: str, max_length: int = 512) -> str | None
     if value is None or value == "":
         return None
     if len(value) > max_length or "\x00" in value:
-        raise invalid(name, "The value is not valid.")
+        raise invalid(name, "The value is not valid.", f"invalid_{name}")
     return value

@@ -40,7 +40,7 @@ async def region(request: Request) -> HTMLResponse:
     slug = request.path_params["slug"]
     async with unit(request) as u:
         regions = {r["slug"]: r for r in await catalog.list_regions(u.session, u.actor)}
-        if slug not in regions:
+        if slug not in regions:  # unknown, private, or not even a slug
             return _not_found()
         listing = await threads.list_threads(
             u.session, u.actor, region=slug, cursor=query_text(request, "cursor"), limit=30

@@ -3,6 +3,7 @@ for the OpenAPI document and checked against real answers in the tests."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
@@ -24,16 +25,21 @@ def _no_controls(value: str, allowed_out: set[str] = _CONTROLS) -> str:
     return value
 
 
+def _blank(value: str) -> bool:
+    # Zero-width and other format characters (category Cf) print nothing either.
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
 def _one_line(value: str) -> str:
     value = _no_controls(value).strip()
-    if not value:
+    if _blank(value):
         raise ValueError("must not be blank")
     return value
 
 
 def _body(value: str) -> str:
     _no_controls(value, _LINE_CONTROLS)
-    if not value.strip():
+    if _blank(value):
         raise ValueError("must not be empty")
     if len(value.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         raise ValueError(f"must be at most {MAX_BODY_BYTES // 1024} KiB")
@@ -47,6 +53,7 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
 PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
 DisplayName = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
 Password = Annotated[str, Field(max_length=1024)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
 
 
 class Request(BaseModel):
@@ -71,7 +78,7 @@ class PostEdit(Request):
 
 
 class Register(Request):
-    email: Annotated[str, Field(max_length=254)]
+    email: Email
     display_name: DisplayName
     password: Password
     organisation: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
@@ -79,7 +86,7 @@ class Register(Request):
 
 
 class LoginRequest(Request):
-    email: Annotated[str, Field(max_length=254)]
+    email: Email
     password: Password
 
 

@@ -48,3 +48,10 @@ async def test_thread_page_is_light(make, client):
     # A page of 20 posts plus its only stylesheet, before compression: slow links matter.
     assert len(page.content) + len(css.content) < 60_000
     assert "<script" not in page.text
+
+
+async def test_hostile_page_paths_are_404_not_errors(client):
+    for path in ["/regions/%00", "/regions/%FF%FE", "/regions/" + "a" * 5000, "/threads/%00",
+                 "/threads/99999999999999999999999"]:  # fmt: skip
+        r = await client.get(path)
+        assert r.status_code == 404, path
