@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -66,8 +67,12 @@ def _database_url(settings: Settings) -> str:
 
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    return _with_url(_database_url(settings), work)
+
+
+def _with_url(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = Database(_database_url(settings), pool_size=2)
+        db = Database(url, pool_size=2)
         try:
             return await work(db)
         finally:
@@ -112,7 +117,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             await migrate.upgrade(db.engine)
         await _prepared(demo.load if args.demo else _nothing)(db)
 
-    _with_db(settings, prepare)
+    url = _database_url(settings)
+    _with_url(url, prepare)
+    # Workers get the server this process runs (and holds) instead of each joining the
+    # embedded server: they exit without running atexit, so they could never let go of it.
+    os.environ["FORUM_DATABASE_URL"] = url
+    os.environ["FORUM_SECRET_KEY"] = settings.secret_key
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"forum: serving on http://{host}:{port}/", flush=True)

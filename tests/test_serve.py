@@ -166,7 +166,7 @@ def test_create_admin_and_demo_are_idempotent(server_env):
 
 def test_newcomer_serves_demo_on_embedded_postgres_shared_by_two_processes(tmp_path: Path):
     env = _env(FORUM_DATA_DIR=str(tmp_path / "data"))
-    first = Served(env, "--demo")
+    first = Served(env, "--demo", "--workers", "2")
     second = Served(env)
     pid_file = tmp_path / "data" / "postgres" / "postmaster.pid"
     postmaster = int(pid_file.read_text().split()[0])
