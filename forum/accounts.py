@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.errors import DomainError, Kind, invalid
 from forum.models import Role, User
@@ -91,7 +91,7 @@ _USER_COLUMNS = (
 
 
 async def register(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     email: str,
     display_name: str,
@@ -131,7 +131,7 @@ async def register(
     return user_view(row)
 
 
-async def credentials(session: AsyncSession, email: str) -> tuple[int, str, bool] | None:
+async def credentials(session: AsyncConnection, email: str) -> tuple[int, str, bool] | None:
     """(user id, password hash, suspended) for an email, matched without regard to case."""
     # Uses index: uq_users_email_lower
     row = (
@@ -144,12 +144,12 @@ async def credentials(session: AsyncSession, email: str) -> tuple[int, str, bool
     return (row.id, row.password_hash, row.suspended_at is not None) if row else None
 
 
-async def get(session: AsyncSession, user_id: int) -> dict[str, Any]:
+async def get(session: AsyncConnection, user_id: int) -> dict[str, Any]:
     row = (await session.execute(select(*_USER_COLUMNS).where(User.id == user_id))).one()
     return user_view(row)
 
 
-async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> None:
+async def change_password(session: AsyncConnection, actor: Actor, current: str, new: str) -> None:
     check_can_write(actor)
     check_password(new, "new_password")
     stored = await session.scalar(select(User.password_hash).where(User.id == actor.user_id))
@@ -161,7 +161,7 @@ async def change_password(session: AsyncSession, actor: Actor, current: str, new
 
 
 async def create_admin(
-    session: AsyncSession, *, email: str, display_name: str, password: str
+    session: AsyncConnection, *, email: str, display_name: str, password: str
 ) -> dict[str, Any]:
     """Create an admin account, or promote and re-password an existing one."""
     found = await credentials(session, email)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.errors import invalid, not_found
 from forum.models import Country, Region, Topic
@@ -20,7 +20,7 @@ class RegionRef:
     visibility: str
 
 
-async def list_regions(session: AsyncSession, actor: Actor) -> list[dict[str, Any]]:
+async def list_regions(session: AsyncConnection, actor: Actor) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Region.slug, Region.name, Region.description, Region.visibility, Region.thread_count)
         .where(Region.visibility.in_(readable_visibilities(actor)))
@@ -29,14 +29,14 @@ async def list_regions(session: AsyncSession, actor: Actor) -> list[dict[str, An
     return [dict(r._mapping) for r in rows]
 
 
-async def list_topics(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_topics(session: AsyncConnection) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Topic.slug, Topic.name, Topic.description, Topic.thread_count).order_by(Topic.name)
     )
     return [dict(r._mapping) for r in rows]
 
 
-async def list_countries(session: AsyncSession, actor: Actor) -> list[dict[str, Any]]:
+async def list_countries(session: AsyncConnection, actor: Actor) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Country.code, Country.name, Region.slug.label("region"))
         .join(Region, Region.id == Country.region_id)
@@ -47,7 +47,7 @@ async def list_countries(session: AsyncSession, actor: Actor) -> list[dict[str, 
 
 
 async def region(
-    session: AsyncSession, actor: Actor, slug: str, *, field: str | None = None
+    session: AsyncConnection, actor: Actor, slug: str, *, field: str | None = None
 ) -> RegionRef:
     """The region a reader names, or an error: 422 on `field` for a body value, else 404.
 
@@ -65,7 +65,7 @@ async def region(
     return RegionRef(row.id, row.slug, row.visibility)
 
 
-async def topic_id(session: AsyncSession, slug: str, *, field: str | None = None) -> int:
+async def topic_id(session: AsyncConnection, slug: str, *, field: str | None = None) -> int:
     found = await session.scalar(select(Topic.id).where(Topic.slug == slug))
     if found is None:
         if field:
@@ -74,7 +74,7 @@ async def topic_id(session: AsyncSession, slug: str, *, field: str | None = None
     return found
 
 
-async def country_codes(session: AsyncSession, codes: list[str], *, field: str) -> list[str]:
+async def country_codes(session: AsyncConnection, codes: list[str], *, field: str) -> list[str]:
     """The codes, deduplicated and upper-cased, all known, or a 422 naming the unknown."""
     wanted = sorted({c.upper() for c in codes})
     if not wanted:

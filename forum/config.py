@@ -31,7 +31,7 @@ class Settings:
     port: int = 8000
     session_idle: timedelta = timedelta(days=14)
     session_absolute: timedelta = timedelta(days=60)
-    pool_size: int = field(default=10)
+    pool_size: int = field(default=20)
 
     @property
     def embedded(self) -> bool:
@@ -77,7 +77,7 @@ class Settings:
             session_absolute=timedelta(
                 seconds=_int_setting(env, "FORUM_SESSION_MAX_SECONDS", 60 * 86400, 60, 10**9)
             ),
-            pool_size=_int_setting(env, "FORUM_DB_POOL_SIZE", 10, 1, 200),
+            pool_size=_int_setting(env, "FORUM_DB_POOL_SIZE", 20, 1, 200),
         )
 
 

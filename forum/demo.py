@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import accounts, demo_data, markup, posts, threads
 from forum.db import Database
@@ -51,7 +51,7 @@ async def load(db: Database) -> int:
     return added
 
 
-async def _reference_data(session: AsyncSession) -> None:
+async def _reference_data(session: AsyncConnection) -> None:
     for r in demo_data.REGIONS:
         await session.execute(
             insert(Region)
@@ -77,7 +77,7 @@ async def _reference_data(session: AsyncSession) -> None:
     )
 
 
-async def _members(session: AsyncSession) -> dict[str, int]:
+async def _members(session: AsyncConnection) -> dict[str, int]:
     emails = [m.email.lower() for m in demo_data.MEMBERS]
     existing = dict(
         (

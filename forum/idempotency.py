@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.errors import DomainError, Kind, invalid
 from forum.models import IdempotencyKey
@@ -37,7 +37,9 @@ def check_key(key: str) -> None:
         )
 
 
-async def claim(session: AsyncSession, scope: str, key: str, fingerprint: bytes) -> Stored | None:
+async def claim(
+    session: AsyncConnection, scope: str, key: str, fingerprint: bytes
+) -> Stored | None:
     """None if this request owns the key now; the first answer if it was seen before."""
     check_key(key)
     where = (IdempotencyKey.scope == scope, IdempotencyKey.key == key)
@@ -69,7 +71,7 @@ async def claim(session: AsyncSession, scope: str, key: str, fingerprint: bytes)
 
 
 async def record(
-    session: AsyncSession, scope: str, key: str, status: int, response: dict[str, Any]
+    session: AsyncConnection, scope: str, key: str, status: int, response: dict[str, Any]
 ) -> None:
     await session.execute(
         update(IdempotencyKey)

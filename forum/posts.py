@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, Select, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events
 from forum.errors import invalid, not_found
@@ -40,28 +41,40 @@ def post_query() -> Select:
     ).join(User, User.id == Post.author_id)
 
 
-def post_view(row: Row, actor: Actor) -> dict[str, Any]:
+def post_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
     """A post as `actor` may see it: deleted and hidden posts keep their place, not their text."""
-    deleted = row.deleted_at is not None
-    visible = can_see_post_content(actor, row.author_id, row.hidden, deleted)
+    deleted = row["deleted_at"] is not None
+    visible = can_see_post_content(actor, row["author_id"], row["hidden"], deleted)
     return {
-        "id": row.id,
-        "thread_id": row.thread_id,
-        "position": row.position,
-        "author": {"id": row.author_id, "name": row.author_name},
-        "reply_to": row.reply_to_id,
-        "body": row.body_source if visible else None,
-        "body_html": row.body_html if visible else None,
-        "revision": row.revision,
-        "created_at": row.created_at,
-        "edited_at": row.edited_at,
+        "id": row["id"],
+        "thread_id": row["thread_id"],
+        "position": row["position"],
+        "author": {"id": row["author_id"], "name": row["author_name"]},
+        "reply_to": row["reply_to_id"],
+        "body": row["body_source"] if visible else None,
+        "body_html": row["body_html"] if visible else None,
+        "revision": row["revision"],
+        "created_at": row["created_at"],
+        "edited_at": row["edited_at"],
         "deleted": deleted,
-        "hidden": row.hidden,
+        "hidden": row["hidden"],
     }
 
 
+_INSERT_POST = text(
+    """
+    WITH p AS (
+        INSERT INTO posts (thread_id, position, author_id, reply_to_id, body_source, body_html)
+        VALUES (:thread_id, :position, :author_id, :reply_to, :body, :body_html)
+        RETURNING *
+    )
+    SELECT p.*, u.display_name AS author_name FROM p JOIN users u ON u.id = p.author_id
+    """
+)
+
+
 async def insert_post(
-    session: AsyncSession,
+    session: AsyncConnection,
     actor: Actor,
     *,
     thread_id: int,
@@ -69,34 +82,50 @@ async def insert_post(
     body: str,
     body_html: str,
     reply_to: int | None = None,
-) -> Row:
-    post_id = await session.scalar(
-        insert(Post)
-        .values(
-            thread_id=thread_id,
-            position=position,
-            author_id=actor.user_id,
-            reply_to_id=reply_to,
-            body_source=body,
-            body_html=body_html,
-        )
-        .returning(Post.id)
+) -> RowMapping:
+    """Insert a post and return it as `post_view` reads it, in one round trip."""
+    result = await session.execute(
+        _INSERT_POST,
+        {
+            "thread_id": thread_id,
+            "position": position,
+            "author_id": actor.user_id,
+            "reply_to": reply_to,
+            "body": body,
+            "body_html": body_html,
+        },
     )
-    return await fetch(session, post_id)
+    return result.mappings().one()
 
 
-async def fetch(session: AsyncSession, post_id: int | None) -> Row:
-    return (await session.execute(post_query().where(Post.id == post_id))).one()
+async def fetch(session: AsyncConnection, post_id: int) -> RowMapping:
+    return (await session.execute(post_query().where(Post.id == post_id))).mappings().one()
 
 
-def event_payload(row: Row) -> dict[str, Any]:
+def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
     """Events carry the post as any reader of the thread sees it: the audience of the
     event (its visibility) is decided separately, per thread."""
     return {"post": post_view(row, ANONYMOUS)}
 
 
+_TAKE_POSITION = (
+    update(Thread)
+    .where(Thread.id == bindparam("thread_id"))
+    .where(Region.id == Thread.region_id, Topic.id == Thread.topic_id)
+    .values(post_count=Thread.post_count + 1, last_activity_at=func.now())
+    .returning(
+        Thread.post_count,
+        Thread.locked,
+        Thread.hidden,
+        Region.slug.label("region"),
+        Region.visibility.label("region_visibility"),
+        Topic.slug.label("topic"),
+    )
+)
+
+
 async def reply(
-    session: AsyncSession,
+    session: AsyncConnection,
     actor: Actor,
     thread_id: int,
     *,
@@ -107,22 +136,7 @@ async def reply(
     # Taking the next position locks the thread row: replies to one thread are numbered
     # one after another, replies to different threads do not wait for each other. If a
     # check below fails, the transaction rolls back and the count with it.
-    thread = (
-        await session.execute(
-            update(Thread)
-            .where(Thread.id == thread_id)
-            .where(Region.id == Thread.region_id, Topic.id == Thread.topic_id)
-            .values(post_count=Thread.post_count + 1, last_activity_at=func.now())
-            .returning(
-                Thread.post_count,
-                Thread.locked,
-                Thread.hidden,
-                Region.slug.label("region"),
-                Region.visibility.label("region_visibility"),
-                Topic.slug.label("topic"),
-            )
-        )
-    ).first()
+    thread = (await session.execute(_TAKE_POSITION, {"thread_id": thread_id})).first()
     if thread is None or not can_read_thread(actor, thread.region_visibility, thread.hidden):
         raise not_found("thread")
     check_can_reply(actor, thread.locked)
@@ -150,7 +164,7 @@ async def reply(
 
 
 async def _post_in_thread(
-    session: AsyncSession, actor: Actor, post_id: int, *, for_change: bool = True
+    session: AsyncConnection, actor: Actor, post_id: int, *, for_change: bool = True
 ) -> Row:
     """The post with its thread's audience (locked for a change); 404 if the actor can't see it."""
     query = (
@@ -175,7 +189,7 @@ async def _post_in_thread(
 
 
 async def edit(
-    session: AsyncSession, actor: Actor, post_id: int, *, body: str, body_html: str
+    session: AsyncConnection, actor: Actor, post_id: int, *, body: str, body_html: str
 ) -> dict[str, Any]:
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
@@ -210,7 +224,7 @@ async def edit(
     return post_view(changed, actor)
 
 
-async def delete(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:
+async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
     """Soft deletion: the post keeps its place in the thread as a tombstone."""
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
@@ -226,7 +240,7 @@ async def delete(session: AsyncSession, actor: Actor, post_id: int) -> dict[str,
     return post_view(changed, actor)
 
 
-async def revisions(session: AsyncSession, actor: Actor, post_id: int) -> dict[str, Any]:
+async def revisions(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
     """Every version of a post, oldest first, the current one last."""
     row = await _post_in_thread(session, actor, post_id, for_change=False)
     check_can_read_revisions(actor, row.author_id)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import accounts
 from forum.errors import DomainError, Kind
@@ -51,7 +51,7 @@ class Current:
     csrf_token: str
 
 
-async def open(session: AsyncSession, policy: Policy, user_id: int) -> Login:
+async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     await session.execute(
@@ -65,7 +65,7 @@ async def open(session: AsyncSession, policy: Policy, user_id: int) -> Login:
     return Login(token, csrf, user_id)
 
 
-async def current(session: AsyncSession, policy: Policy, token: str) -> Current | None:
+async def current(session: AsyncConnection, policy: Policy, token: str) -> Current | None:
     """The live session a cookie names, or None if it is unknown, revoked or expired."""
     token_hash = policy.digest(token)
     row = (
@@ -96,15 +96,15 @@ async def current(session: AsyncSession, policy: Policy, token: str) -> Current 
     return Current(actor, row.csrf_token)
 
 
-async def close(session: AsyncSession, policy: Policy, token: str) -> None:
+async def close(session: AsyncConnection, policy: Policy, token: str) -> None:
     await session.execute(delete(Session).where(Session.token_hash == policy.digest(token)))
 
 
-async def close_all(session: AsyncSession, user_id: int) -> None:
+async def close_all(session: AsyncConnection, user_id: int) -> None:
     await session.execute(delete(Session).where(Session.user_id == user_id))
 
 
-async def log_in(session: AsyncSession, policy: Policy, email: str, password: str) -> Login:
+async def log_in(session: AsyncConnection, policy: Policy, email: str, password: str) -> Login:
     """Check credentials and open a session.
 
     A wrong email and a wrong password get the same answer after the same work. After
@@ -127,7 +127,7 @@ async def log_in(session: AsyncSession, policy: Policy, email: str, password: st
     return await open(session, policy, user_id)
 
 
-async def _check_throttle(session: AsyncSession, key: bytes) -> None:
+async def _check_throttle(session: AsyncConnection, key: bytes) -> None:
     blocked_until = await session.scalar(
         select(LoginThrottle.blocked_until).where(
             LoginThrottle.key_hash == key, LoginThrottle.blocked_until > func.now()
@@ -147,7 +147,7 @@ def _throttle_key(policy: Policy, email: str) -> bytes:
     return policy.digest("login:" + email.strip().lower())
 
 
-async def record_failure(session: AsyncSession, policy: Policy, email: str) -> None:
+async def record_failure(session: AsyncConnection, policy: Policy, email: str) -> None:
     key = _throttle_key(policy, email)
     # Failures older than FAILURE_MEMORY are forgotten: the count starts again.
     stale = LoginThrottle.last_failure_at < func.now() - FAILURE_MEMORY

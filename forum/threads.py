@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, insert, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
+from sqlalchemy import (
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import catalog, events, pagination
+from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
 from forum.permissions import (
@@ -55,26 +68,26 @@ def _thread_query():  # type: ignore[no-untyped-def]
     )
 
 
-def thread_view(row: Row) -> dict[str, Any]:
+def thread_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "title": row.title,
-        "region": row.region,
-        "topic": row.topic,
-        "countries": sorted(row.countries),
-        "author": {"id": row.author_id, "name": row.author_name},
-        "created_at": row.created_at,
-        "last_activity_at": row.last_activity_at,
-        "post_count": row.post_count,
-        "reply_count": row.post_count - 1,
-        "pinned": row.pinned,
-        "locked": row.locked,
-        "hidden": row.hidden,
+        "id": row["id"],
+        "title": row["title"],
+        "region": row["region"],
+        "topic": row["topic"],
+        "countries": sorted(row["countries"]),
+        "author": {"id": row["author_id"], "name": row["author_name"]},
+        "created_at": row["created_at"],
+        "last_activity_at": row["last_activity_at"],
+        "post_count": row["post_count"],
+        "reply_count": row["post_count"] - 1,
+        "pinned": row["pinned"],
+        "locked": row["locked"],
+        "hidden": row["hidden"],
     }
 
 
 async def create_thread(
-    session: AsyncSession,
+    session: AsyncConnection,
     actor: Actor,
     *,
     region: str,
@@ -120,7 +133,7 @@ async def create_thread(
         session, actor, thread_id=thread_id, position=1, body=body, body_html=body_html
     )
     thread = thread_view(
-        (await session.execute(_thread_query().where(Thread.id == thread_id))).one()
+        (await session.execute(_thread_query().where(Thread.id == thread_id))).mappings().one()
     )
     await events.append(
         session,
@@ -133,7 +146,7 @@ async def create_thread(
 
 
 async def list_threads(
-    session: AsyncSession,
+    session: AsyncConnection,
     actor: Actor,
     *,
     region: str | None = None,
@@ -163,44 +176,56 @@ async def list_threads(
         key = pagination.decode(cursor, bool, datetime, int)
         query = query.where(tuple_(Thread.pinned, Thread.last_activity_at, Thread.id) < key)
     rows = (
-        await session.execute(
-            query.order_by(
-                Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()
-            ).limit(limit + 1)
+        (
+            await session.execute(
+                query.order_by(
+                    Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc()
+                ).limit(limit + 1)
+            )
         )
-    ).all()
+        .mappings()
+        .all()
+    )
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = pagination.encode(last.pinned, last.last_activity_at, last.id)
+        next_cursor = pagination.encode(last["pinned"], last["last_activity_at"], last["id"])
     return {"threads": [thread_view(r) for r in page], "next_cursor": next_cursor}
 
 
+_THREAD_BY_ID = Prepared.of(_thread_query().where(Thread.id == bindparam("thread_id")))
+# Uses index: uq_posts_thread_position
+_POSTS_PAGE = Prepared.of(
+    post_query()
+    .where(Post.thread_id == bindparam("thread_id"), Post.position > bindparam("after"))
+    .order_by(Post.position)
+    .limit(bindparam("limit"))
+)
+
+
 async def get_thread(
-    session: AsyncSession,
+    reader: asyncpg.Connection,
     actor: Actor,
     thread_id: int,
     *,
     cursor: str | None = None,
     limit: int = 20,
 ) -> dict[str, Any]:
-    """A thread and one page of its posts, in the order they were written."""
-    row = (await session.execute(_thread_query().where(Thread.id == thread_id))).first()
-    if row is None or not can_read_thread(actor, row.region_visibility, row.hidden):
+    """A thread and one page of its posts, in the order they were written.
+
+    The most read page of the forum, so it runs on `Database.reader`. Posts are only
+    ever appended, so the two reads need no shared snapshot.
+    """
+    row = await reader.fetchrow(_THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id))
+    if row is None or not can_read_thread(actor, row["region_visibility"], row["hidden"]):
         raise not_found("thread")
     after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
-    # Uses index: uq_posts_thread_position
-    posts = (
-        await session.execute(
-            post_query()
-            .where(Post.thread_id == thread_id, Post.position > after)
-            .order_by(Post.position)
-            .limit(limit + 1)
-        )
-    ).all()
+    posts = await reader.fetch(
+        _POSTS_PAGE.sql, *_POSTS_PAGE.args(thread_id=thread_id, after=after, limit=limit + 1)
+    )
     page = posts[:limit]
-    next_cursor = pagination.encode(page[-1].position) if len(posts) > limit else None
+    next_cursor = pagination.encode(page[-1]["position"]) if len(posts) > limit else None
     return {
         "thread": thread_view(row),
         "posts": [post_view(p, actor) for p in page],

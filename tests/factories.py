@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import markup, posts, sessions, threads
 from forum.db import Database
@@ -27,12 +27,12 @@ def _password_hash() -> str:
     return PasswordHasher().hash(PASSWORD)
 
 
-async def catalog(session: AsyncSession) -> None:
+async def catalog(session: AsyncConnection) -> None:
     await session.execute(
         insert(Region),
         [
-            {"slug": "africa", "name": "Africa"},
-            {"slug": "south-east-asia", "name": "South-East Asia"},
+            {"slug": "africa", "name": "Africa", "visibility": "public"},
+            {"slug": "south-east-asia", "name": "South-East Asia", "visibility": "public"},
             {"slug": "staff-room", "name": "Members' room", "visibility": "members"},
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
@@ -17,7 +17,7 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def current(conn: HTTPConnection, session: AsyncSession) -> Current | None:
+async def current(conn: HTTPConnection, session: AsyncConnection) -> Current | None:
     token = conn.cookies.get(COOKIE)
     if not token or len(token) > 128:
         return None

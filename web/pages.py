@@ -13,7 +13,7 @@ from starlette.routing import Route
 from forum import catalog, threads
 from forum.errors import DomainError, Kind
 from web.inputs import path_id, query_text
-from web.unit import unit
+from web.unit import reader_actor, unit
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -51,15 +51,15 @@ async def region(request: Request) -> HTMLResponse:
 async def thread(request: Request) -> HTMLResponse:
     try:
         thread_id = path_id(request, "thread_id", "thread")
-        async with unit(request) as u:
-            page = await threads.get_thread(
-                u.session, u.actor, thread_id, cursor=query_text(request, "cursor"), limit=50
-            )
+        cursor = query_text(request, "cursor")
+        actor = await reader_actor(request)
+        async with request.app.state.db.reader() as reader:
+            page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=50)
     except DomainError as exc:
         if exc.kind is Kind.NOT_FOUND:
             return _not_found()
         raise
-    return _render("thread.html", page=page, actor=u.actor)
+    return _render("thread.html", page=page, actor=actor)
 
 
 def _not_found() -> HTMLResponse:

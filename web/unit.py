@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
 from forum import idempotency
@@ -20,7 +20,7 @@ from web.responses import JSON
 
 @dataclass
 class Unit:
-    session: AsyncSession
+    session: AsyncConnection
     actor: Actor
     current: Current | None
 
@@ -34,6 +34,15 @@ async def unit(request: Request) -> AsyncIterator[Unit]:
             if found is not None:
                 auth.check_csrf(request, found)
         yield Unit(session, found.actor if found else ANONYMOUS, found)
+
+
+async def reader_actor(request: Request) -> Actor:
+    """The actor for a read on `Database.reader`: no transaction at all for anonymous
+    readers, a short one to check the session cookie otherwise."""
+    if not request.cookies.get(auth.COOKIE):
+        return ANONYMOUS
+    async with unit(request) as u:
+        return u.actor
 
 
 async def write(

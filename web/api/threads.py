@@ -8,7 +8,7 @@ from forum import markup, posts, threads
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
 from web.responses import JSON
-from web.unit import Unit, unit, write
+from web.unit import Unit, reader_actor, unit, write
 
 
 async def list_threads(request: Request) -> JSON:
@@ -47,16 +47,11 @@ async def create_thread(request: Request) -> JSON:
 
 async def get_thread(request: Request) -> JSON:
     thread_id = path_id(request, "thread_id", "thread")
-    async with unit(request) as u:
-        return JSON(
-            await threads.get_thread(
-                u.session,
-                u.actor,
-                thread_id,
-                cursor=query_text(request, "cursor"),
-                limit=page_limit(request),
-            )
-        )
+    cursor, limit = query_text(request, "cursor"), page_limit(request)
+    actor = await reader_actor(request)
+    async with request.app.state.db.reader() as reader:
+        page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=limit)
+    return JSON(page)
 
 
 async def create_post(request: Request) -> JSON:
