@@ -32,6 +32,8 @@ class Settings:
     session_idle: timedelta = timedelta(days=14)
     session_absolute: timedelta = timedelta(days=60)
     pool_size: int = field(default=20)
+    events_keep_days: int = 7
+    events_keep_count: int = 100_000
 
     @property
     def embedded(self) -> bool:
@@ -78,6 +80,8 @@ class Settings:
                 seconds=_int_setting(env, "FORUM_SESSION_MAX_SECONDS", 60 * 86400, 60, 10**9)
             ),
             pool_size=_int_setting(env, "FORUM_DB_POOL_SIZE", 20, 1, 200),
+            events_keep_days=_int_setting(env, "FORUM_EVENTS_KEEP_DAYS", 7, 1, 3650),
+            events_keep_count=_int_setting(env, "FORUM_EVENTS_KEEP_COUNT", 100_000, 1000, 10**9),
         )
 
 

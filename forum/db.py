@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
@@ -54,6 +55,11 @@ class Database:
 
 
 _DIALECT = asyncpg_dialect.dialect()
+
+
+def driver_dsn(url: str) -> str:
+    """The URL as asyncpg itself takes it (for connections outside the pool: LISTEN)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.db import json_dumps
 from forum.errors import invalid
@@ -38,9 +38,22 @@ _READ = text(
     SELECT id, xid::text::bigint AS xid, at, type, channels, visibility, payload
     FROM events
     WHERE (xid, id) > (CAST(:xid AS text)::xid8, :id)
+      AND (xid, id) <= (CAST(:until_xid AS text)::xid8, :until_id)
       AND xid < pg_snapshot_xmin(pg_current_snapshot())
+      AND (CAST(:channels AS text[]) IS NULL OR channels && CAST(:channels AS text[]))
     ORDER BY xid, id
     LIMIT :limit
+    """
+)
+
+_OLDEST = text("SELECT xid::text::bigint AS xid, id FROM events ORDER BY xid, id LIMIT 1")
+
+# Keep an event while it is younger than `days` or among the newest `count`.
+_PRUNE = text(
+    """
+    DELETE FROM events
+    WHERE at < now() - make_interval(days => :days)
+      AND id <= (SELECT id FROM events ORDER BY id DESC OFFSET :count LIMIT 1)
     """
 )
 
@@ -72,6 +85,7 @@ class Cursor:
 
 
 START = Cursor(0, 0)
+END = Cursor(2**64 - 1, 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,7 @@ def thread_channels(thread_id: int, region: str, topic: str) -> list[str]:
 
 
 async def append(
-    session: AsyncSession,
+    session: AsyncConnection,
     type: str,
     channels: list[str],
     visibility: str,
@@ -109,16 +123,43 @@ async def append(
 
 
 async def read(
-    conn: AsyncSession | AsyncConnection, after: Cursor = START, limit: int = 500
+    conn: AsyncConnection,
+    after: Cursor = START,
+    limit: int = 500,
+    *,
+    until: Cursor = END,
+    channels: list[str] | None = None,
 ) -> list[Event]:
-    """Finished events after `after`, in log order; none can later appear before them."""
-    rows = await conn.execute(_READ, {"xid": str(after.xid), "id": after.id, "limit": limit})
+    """Finished events after `after` (up to `until`, in any of `channels`), in log order;
+    no event can later appear before the last one returned."""
+    rows = await conn.execute(
+        _READ,
+        {
+            "xid": str(after.xid),
+            "id": after.id,
+            "until_xid": str(until.xid),
+            "until_id": until.id,
+            "channels": channels,
+            "limit": limit,
+        },
+    )
     return [
         Event(Cursor(r.xid, r.id), r.at, r.type, r.channels, r.visibility, r.payload) for r in rows
     ]
 
 
-async def head(conn: AsyncSession | AsyncConnection) -> Cursor:
+async def oldest(conn: AsyncConnection) -> Cursor | None:
+    """The oldest event still kept; a client whose cursor is older has missed events."""
+    row = (await conn.execute(_OLDEST)).first()
+    return Cursor(row.xid, row.id) if row else None
+
+
+async def prune(session: AsyncConnection, *, days: int, count: int) -> int:
+    result = await session.execute(_PRUNE, {"days": days, "count": count})
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+async def head(conn: AsyncConnection) -> Cursor:
     """The cursor of the newest finished event (START if there is none)."""
     row = (await conn.execute(_HEAD)).first()
     return Cursor(row.xid, row.id) if row else START

@@ -21,19 +21,12 @@ from sqlalchemy.engine import make_url
 
 from forum import embedded, migrate
 from forum.config import Settings
-from forum.db import Database
+from forum.db import Database, driver_dsn
 from tests import factories
+from tests.servers import forum_env
 from web.app import create_app
 
 _counter = itertools.count()
-
-
-def _asyncpg_dsn(url: str, database: str) -> str:
-    return (
-        make_url(url)
-        .set(drivername="postgresql", database=database)
-        .render_as_string(hide_password=False)
-    )
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +40,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return embedded.start(tmp_path_factory.mktemp("pg"), database="postgres")
 
 
+def _on(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
 async def _admin(server_url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(_asyncpg_dsn(server_url, "postgres"))
+    return await asyncpg.connect(driver_dsn(_on(server_url, "postgres")))
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +55,7 @@ async def template(server_url: str) -> AsyncIterator[str]:
     admin = await _admin(server_url)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    url = _on(server_url, name)
     db = Database(url, pool_size=1)
     await migrate.upgrade(db.engine)
     async with db.transaction() as session:
@@ -76,7 +73,7 @@ async def _scratch_database(server_url: str, template: str | None) -> AsyncItera
     clone = f' TEMPLATE "{template}"' if template else ""
     await admin.execute(f'CREATE DATABASE "{name}"{clone}')
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        yield _on(server_url, name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -85,6 +82,13 @@ async def _scratch_database(server_url: str, template: str | None) -> AsyncItera
 @pytest.fixture
 async def database_url(server_url: str, template: str) -> AsyncIterator[str]:
     """A fresh database for one test: real commits, real concurrency, nothing shared."""
+    async with _scratch_database(server_url, template) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def module_database_url(server_url: str, template: str) -> AsyncIterator[str]:
+    """One database for a module whose tests share running servers (each makes its data)."""
     async with _scratch_database(server_url, template) as url:
         yield url
 
@@ -129,3 +133,8 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def make(app: object, db: Database) -> factories.Factory:
     return factories.Factory(app, db)
+
+
+@pytest.fixture
+def server_env(database_url: str) -> dict[str, str]:
+    return forum_env(FORUM_DATABASE_URL=driver_dsn(database_url), FORUM_SECRET_KEY="k" * 40)

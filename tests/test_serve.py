@@ -4,78 +4,13 @@ embedded one with demo data; migrations, admin creation and demo loading."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy.engine import make_url
 
-FORUM = [sys.executable, "-m", "forum.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}
-    env.update(values)
-    return env
-
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-class Served:
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [*FORUM, "serve", "--port", str(self.port), *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"forum serve exited: {self.process.stdout.read()}")
-            try:
-                httpx.get(self.url + "/api/v1/regions", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError("forum serve did not answer within 60 s")
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            out, _ = self.process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            out, _ = self.process.communicate()
-        return out
-
-
-def _run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*FORUM, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
-    )
-
-
-@pytest.fixture
-def server_env(database_url: str) -> dict[str, str]:
-    return _env(FORUM_DATABASE_URL=_plain(database_url), FORUM_SECRET_KEY="k" * 40)
+from forum.db import driver_dsn
+from tests.servers import Served, forum_env, free_port, run_forum
 
 
 def test_serve_on_a_server_database_with_two_workers(server_env):
@@ -108,15 +43,15 @@ def test_serve_on_a_server_database_with_two_workers(server_env):
 
 
 def test_serve_refuses_an_unmigrated_server_database_until_migrated(empty_database_url):
-    env = _env(FORUM_DATABASE_URL=_plain(empty_database_url), FORUM_SECRET_KEY="k" * 40)
-    result = _run(env, "serve", "--port", str(_free_port()))
+    env = forum_env(FORUM_DATABASE_URL=driver_dsn(empty_database_url), FORUM_SECRET_KEY="k" * 40)
+    result = run_forum(env, "serve", "--port", str(free_port()))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "forum: error: the database schema is out of date: run `forum migrate`"
     ]
-    migrated = _run(env, "migrate")
+    migrated = run_forum(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert _run(env, "migrate").returncode == 0  # and again: nothing to do
+    assert run_forum(env, "migrate").returncode == 0  # and again: nothing to do
     served = Served(env)
     try:
         assert httpx.get(served.url + "/api/v1/regions").json() == {"regions": []}
@@ -126,27 +61,27 @@ def test_serve_refuses_an_unmigrated_server_database_until_migrated(empty_databa
 
 def test_missing_secret_is_one_clear_line(server_env):
     env = {k: v for k, v in server_env.items() if k != "FORUM_SECRET_KEY"}
-    result = _run(env, "migrate")
+    result = run_forum(env, "migrate")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "FORUM_SECRET_KEY" in result.stderr
 
 
 def test_create_admin_and_demo_are_idempotent(server_env):
-    result = _run(
+    result = run_forum(
         server_env, "create-admin", "--email", "chief@example.org", stdin="a long admin password\n"
     )
     assert result.returncode == 0, result.stderr
-    again = _run(
+    again = run_forum(
         server_env, "create-admin", "--email", "CHIEF@example.org", stdin="another long password\n"
     )
     assert again.returncode == 0, again.stderr
-    weak = _run(server_env, "create-admin", "--email", "x@example.org", stdin="short\n")
+    weak = run_forum(server_env, "create-admin", "--email", "x@example.org", stdin="short\n")
     assert weak.returncode == 1 and "at least" in weak.stderr
 
-    first = _run(server_env, "demo")
+    first = run_forum(server_env, "demo")
     assert first.returncode == 0, first.stderr
-    second = _run(server_env, "demo")
+    second = run_forum(server_env, "demo")
     assert "0 threads added" in second.stdout
 
     served = Served(server_env)
@@ -165,7 +100,7 @@ def test_create_admin_and_demo_are_idempotent(server_env):
 
 
 def test_newcomer_serves_demo_on_embedded_postgres_shared_by_two_processes(tmp_path: Path):
-    env = _env(FORUM_DATA_DIR=str(tmp_path / "data"))
+    env = forum_env(FORUM_DATA_DIR=str(tmp_path / "data"))
     first = Served(env, "--demo", "--workers", "2")
     second = Served(env)
     pid_file = tmp_path / "data" / "postgres" / "postmaster.pid"

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from forum import embedded, migrate
 from forum.config import ConfigError, Settings
-from forum.db import Database
+from forum.db import Database, driver_dsn
 from forum.sessions import Policy
-from web import pages
+from realtime.service import Realtime
+from web import pages, ws
 from web.errors import HANDLERS
 from web.openapi import document
 from web.responses import JSON
@@ -45,7 +46,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 settings.secret_key.encode(), settings.session_idle, settings.session_absolute
             )
             app.state.openapi = document()
-            yield
+            app.state.realtime = Realtime(
+                db,
+                driver_dsn(url),
+                keep_days=settings.events_keep_days,
+                keep_count=settings.events_keep_count,
+            )
+            await app.state.realtime.start()
+            try:
+                yield
+            finally:
+                await app.state.realtime.stop()
         finally:
             await db.dispose()
 
@@ -55,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [Route(PREFIX + op.path, op.handler, methods=[op.method]) for op in OPERATIONS]
     routes += [
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
+        WebSocketRoute("/ws", ws.endpoint),
         *pages.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

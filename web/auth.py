@@ -29,7 +29,8 @@ def check_origin(conn: HTTPConnection) -> None:
     origin = conn.headers.get("origin")
     if origin is None:  # not sent by a browser page (curl, server-to-server)
         return
-    own = f"{conn.url.scheme}://{conn.url.netloc}"
+    scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
+    own = f"{scheme}://{conn.url.netloc}"
     if origin != own and origin not in conn.app.state.settings.allowed_origins:
         raise forbidden("bad_origin", "Requests from this origin are not accepted.")
 

@@ -22,6 +22,13 @@ STATUS = {
     Kind.RATE_LIMITED: 429,
 }
 
+# Websocket close codes (4000-4999 are the application's own).
+WS_CLOSE = {
+    "bad_origin": 4403,  # sent before accepting: the handshake gets HTTP 403
+    "too_slow": 4008,  # the client fell behind: reconnect and resume with `since`
+    "too_many_connections": 4029,
+}
+
 _HTTP_CODES = {
     400: "bad_request",
     404: "not_found",

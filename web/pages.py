@@ -53,13 +53,15 @@ async def thread(request: Request) -> HTMLResponse:
         thread_id = path_id(request, "thread_id", "thread")
         cursor = query_text(request, "cursor")
         actor = await reader_actor(request)
+        # Taken before the read: live updates resume from here, so none can fall in a gap.
+        since = str(request.app.state.realtime.hub.position)
         async with request.app.state.db.reader() as reader:
             page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=50)
     except DomainError as exc:
         if exc.kind is Kind.NOT_FOUND:
             return _not_found()
         raise
-    return _render("thread.html", page=page, actor=actor)
+    return _render("thread.html", page=page, actor=actor, since=since)
 
 
 def _not_found() -> HTMLResponse:

@@ -1,0 +1,120 @@
+"""The hub: which local subscriber listens to which channel, and the fan-out of events.
+
+Each event is encoded once per channel it is sent on, and the same string is queued for
+every subscriber whose channels and audiences match: no query and no encoding per
+subscriber. Queues are bounded; a subscriber that cannot keep up is marked too slow and
+its connection closes (the client then resumes with `since`), so it never delays others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import orjson
+
+from forum.events import START, Cursor, Event
+
+
+def encode_event(event: Event, channel: str) -> str:
+    return orjson.dumps(
+        {
+            "op": "event",
+            "id": str(event.cursor),
+            "channel": channel,
+            "type": event.type,
+            "at": event.at,
+            "data": event.payload,
+        }
+    ).decode()
+
+
+class Subscriber:
+    """One websocket connection's side of the hub."""
+
+    def __init__(self, audiences: frozenset[str], queue_size: int) -> None:
+        self.audiences = audiences
+        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.too_slow = asyncio.Event()
+        self.channels: set[str] = set()
+        # Channel -> cursor from which this connection has every event of the channel
+        # (delivered live or from the backlog): a resume skips what it already sent.
+        self.covered_from: dict[str, Cursor] = {}
+        # Channel -> cursor up to which the client already has events (it resumed with
+        # `since` ahead of this worker): live events up to there are not sent again.
+        self.seen_until: dict[str, Cursor] = {}
+        self._held: list[str] | None = None
+        self._queue_size = queue_size
+
+    def offer(self, frame: str) -> None:
+        if self._held is not None:
+            if len(self._held) >= self._queue_size:
+                self.too_slow.set()
+            else:
+                self._held.append(frame)
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.too_slow.set()
+
+    def hold(self) -> None:
+        """Keep live frames aside while a backlog is being sent, to keep the order."""
+        self._held = []
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for frame in held:
+            self.offer(frame)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._channels: dict[str, set[Subscriber]] = defaultdict(set)
+        # The last event dispatched; live delivery continues after it.
+        self.position: Cursor = START
+
+    def join(self, subscriber: Subscriber, channels: list[str]) -> None:
+        for channel in channels:
+            self._channels[channel].add(subscriber)
+            subscriber.channels.add(channel)
+            subscriber.covered_from.setdefault(channel, self.position)
+
+    def leave(self, subscriber: Subscriber, channels: list[str] | None = None) -> None:
+        for channel in list(subscriber.channels if channels is None else channels):
+            members = self._channels.get(channel)
+            if members is not None:
+                members.discard(subscriber)
+                if not members:
+                    del self._channels[channel]
+            subscriber.channels.discard(channel)
+            subscriber.covered_from.pop(channel, None)
+            subscriber.seen_until.pop(channel, None)
+
+    def listeners(self, channel: str) -> int:
+        return len(self._channels.get(channel, ()))
+
+    def dispatch(self, event: Event) -> None:
+        sent: set[Subscriber] = set()
+        for channel in event.channels:
+            members = self._channels.get(channel)
+            if not members:
+                continue
+            frame = None
+            for subscriber in members:
+                if subscriber in sent or event.visibility not in subscriber.audiences:
+                    continue
+                if subscriber.seen_until and event.cursor <= subscriber.seen_until.get(
+                    channel, START
+                ):
+                    continue
+                if frame is None:
+                    frame = encode_event(event, channel)
+                subscriber.offer(frame)
+                sent.add(subscriber)
+        self.position = event.cursor
+
+    def broadcast(self, channel: str, frame: str) -> None:
+        """A frame that is not an event (presence): to every listener of the channel."""
+        for subscriber in self._channels.get(channel, ()):
+            subscriber.offer(frame)

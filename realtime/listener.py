@@ -1,0 +1,111 @@
+"""One LISTEN connection per worker process, feeding the hub from the event log.
+
+NOTIFY only wakes the reader up; events are always read from the table with the log's
+concurrency rule (`forum.events.read`), so what clients see live is exactly what they
+would get on resume. After a lost connection (a database restart) the listener
+reconnects and reads everything after the hub's position: nothing committed meanwhile
+is lost for connected clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import asyncpg
+
+from forum import events
+from forum.db import Database
+from realtime.hub import Hub
+
+log = logging.getLogger("forum.realtime")
+
+BATCH = 500
+# While a notified event is held back by an older running transaction, look again soon.
+HELD_BACK_POLL = 0.02
+IDLE_POLL = 5.0
+MAX_BACKOFF = 5.0
+PENDING_FOR = 30.0
+
+
+class Listener:
+    def __init__(
+        self,
+        db: Database,
+        dsn: str,
+        hub: Hub,
+        on_presence: Callable[[str], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._dsn = dsn
+        self._hub = hub
+        self._on_presence = on_presence
+        self._wake = asyncio.Event()
+        # Notified event ids not yet read, with when they were notified.
+        self._pending: dict[int, float] = {}
+        self.connected = asyncio.Event()
+        self.connection: asyncpg.Connection | None = None
+
+    async def start_position(self) -> None:
+        async with self._db.transaction() as session:
+            self._hub.position = await events.head(session)
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                await self._listen()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: keep trying
+                log.warning("event listener lost its connection (%s); retrying", exc)
+            self.connected.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _listen(self) -> None:
+        lost = asyncio.Event()
+        conn = await asyncpg.connect(self._dsn)
+        try:
+            conn.add_termination_listener(lambda _c: lost.set())
+            await conn.add_listener(events.CHANNEL, self._notified)
+            if self._on_presence is not None:
+                await conn.add_listener("forum_presence", self._presence)
+            self.connection = conn
+            self.connected.set()
+            while not lost.is_set():
+                await self._drain()  # also catches up after a reconnect
+                timeout = HELD_BACK_POLL if self._pending else IDLE_POLL
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    await conn.execute("SELECT 1")  # notices a dead connection
+                self._wake.clear()
+        finally:
+            self.connection = None
+            await conn.close(timeout=1) if not conn.is_closed() else None
+
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit():
+            self._pending[int(payload)] = time.monotonic()
+        self._wake.set()
+
+    def _presence(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        assert self._on_presence is not None
+        self._on_presence(payload)
+
+    async def _drain(self) -> None:
+        while True:
+            async with self._db.transaction() as session:
+                batch = await events.read(session, self._hub.position, BATCH)
+            for event in batch:
+                self._hub.dispatch(event)
+                self._pending.pop(event.cursor.id, None)
+            if len(batch) < BATCH:
+                break
+        # An id notified before this worker's start position is never read: forget it.
+        stale = time.monotonic() - PENDING_FOR
+        self._pending = {i: t for i, t in self._pending.items() if t > stale}

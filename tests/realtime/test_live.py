@@ -1,0 +1,309 @@
+"""Realtime through real servers: two `forum serve` processes on one database, real
+websocket clients, posts through the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from forum.db import driver_dsn
+from tests.servers import Served, forum_env
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(scope="module")
+def servers(module_database_url: str) -> AsyncIterator[tuple[Served, Served]]:
+    env = forum_env(
+        FORUM_DATABASE_URL=driver_dsn(module_database_url),
+        FORUM_SECRET_KEY="k" * 40,
+        FORUM_ALLOWED_ORIGINS="https://partner.example.org",
+    )
+    a, b = Served(env), Served(env)
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+class Member:
+    def __init__(self, served: Served, cookie: str, csrf: str, user_id: int) -> None:
+        self.served, self.cookie, self.csrf, self.user_id = served, cookie, csrf, user_id
+        self.http = httpx.AsyncClient(
+            base_url=served.url, headers={"X-CSRF-Token": csrf, "Cookie": cookie}
+        )
+
+    async def thread(self, region: str = "africa") -> int:
+        r = await self.http.post(
+            "/api/v1/threads",
+            json={"region": region, "topic": "public-procurement", "title": "Live", "body": "x"},
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["thread"]["id"]
+
+    async def reply(self, thread_id: int, body: str) -> dict[str, Any]:
+        r = await self.http.post(f"/api/v1/threads/{thread_id}/posts", json={"body": body})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+_emails = iter(range(10**6))
+_open: list[Member] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_members() -> AsyncIterator[None]:
+    yield
+    while _open:
+        await _open.pop().http.aclose()
+
+
+async def member(served: Served) -> Member:
+    async with httpx.AsyncClient(base_url=served.url) as c:
+        r = await c.post(
+            "/api/v1/auth/register",
+            json={"email": f"live{next(_emails)}@example.org", "display_name": "Live",
+                  "password": "long enough pw"},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        cookie = f"forum_session={r.cookies['forum_session']}"
+        found = Member(served, cookie, r.json()["csrf_token"], r.json()["user"]["id"])
+    _open.append(found)
+    return found
+
+
+def ws_url(served: Served) -> str:
+    return served.url.replace("http://", "ws://") + "/ws"
+
+
+async def send(ws: ClientConnection, **message: Any) -> None:
+    await ws.send(orjson.dumps(message).decode())
+
+
+async def until(
+    ws: ClientConnection, done: Callable[[dict], bool], within: float = 5
+) -> list[dict]:
+    """Frames received until one satisfies `done` (included)."""
+    frames: list[dict] = []
+    async with asyncio.timeout(within):
+        while True:
+            frame = orjson.loads(await ws.recv())
+            frames.append(frame)
+            if done(frame):
+                return frames
+
+
+async def subscribe(ws: ClientConnection, *channels: str, since: str | None = None) -> dict:
+    await send(ws, op="subscribe", channels=list(channels), **({"since": since} if since else {}))
+    frames = await until(ws, lambda f: f["op"] == "subscribed")
+    return frames[-1]
+
+
+def events_of(frames: list[dict]) -> list[dict]:
+    return [f for f in frames if f["op"] == "event"]
+
+
+async def test_a_reply_reaches_a_reader_on_the_other_worker(servers):
+    a, b = servers
+    writer = await member(b)
+    tid = await writer.thread()
+    async with connect(ws_url(a)) as ws:
+        await subscribe(ws, f"thread:{tid}")
+        post = await writer.reply(tid, "Seen on the other worker **now**")
+        frames = await until(ws, lambda f: f["op"] == "event")
+    event = frames[-1]
+    assert event["type"] == "post.created" and event["channel"] == f"thread:{tid}"
+    assert event["data"]["post"]["id"] == post["id"]
+    assert (
+        event["data"]["post"]["body_html"]
+        == "<p>Seen on the other worker <strong>now</strong></p>\n"
+    )
+
+
+async def test_presence_counts_readers_on_every_worker(servers):
+    a, b = servers
+    tid = await (await member(a)).thread()
+    async with connect(ws_url(a)) as first, connect(ws_url(b)) as second:
+        await subscribe(first, f"thread:{tid}")
+        await subscribe(second, f"thread:{tid}")
+        await until(first, lambda f: f["op"] == "presence" and f["count"] == 2)
+    async with connect(ws_url(a)) as third:
+        await subscribe(third, f"thread:{tid}")
+        await until(third, lambda f: f["op"] == "presence" and f["count"] == 1)
+
+
+async def test_resume_gets_exactly_the_missed_events_in_order(servers):
+    a, b = servers
+    writer = await member(b)
+    tid = await writer.thread()
+    async with connect(ws_url(a)) as ws:
+        await subscribe(ws, f"thread:{tid}")
+        first = await writer.reply(tid, "before the drop")
+        [seen] = events_of(await until(ws, lambda f: f["op"] == "event"))
+    # Offline: replies, an edit and a deletion happen.
+    missed = [await writer.reply(tid, f"missed {i}") for i in range(3)]
+    await writer.http.patch(f"/api/v1/posts/{missed[0]['id']}", json={"body": "edited"})
+    await writer.http.delete(f"/api/v1/posts/{missed[1]['id']}")
+    async with connect(ws_url(a)) as ws:
+        await subscribe(ws, f"thread:{tid}", since=seen["id"])
+        got = events_of(await until(ws, lambda f: f.get("type") == "post.deleted"))
+        after = await writer.reply(tid, "live again")
+        live = events_of(await until(ws, lambda f: f["op"] == "event"))
+    assert [(e["type"], e["data"]["post"]["id"]) for e in got] == [
+        ("post.created", missed[0]["id"]),
+        ("post.created", missed[1]["id"]),
+        ("post.created", missed[2]["id"]),
+        ("post.edited", missed[0]["id"]),
+        ("post.deleted", missed[1]["id"]),
+    ]
+    assert first["id"] not in [e["data"]["post"]["id"] for e in got]
+    assert [e["data"]["post"]["id"] for e in live] == [after["id"]]
+
+
+async def test_a_too_old_cursor_is_told_to_resync(servers, module_database_url):
+    import asyncpg
+
+    a, _ = servers
+    writer = await member(a)
+    tid = await writer.thread()
+    await writer.reply(tid, "old news")
+    conn = await asyncpg.connect(driver_dsn(module_database_url))
+    try:
+        # As retention does after 7 days: the oldest events are gone.
+        oldest = await conn.fetchval("SELECT min(id) FROM events")
+        await conn.execute("DELETE FROM events WHERE id <= $1", oldest + 1)
+    finally:
+        await conn.close()
+    async with connect(ws_url(a)) as ws:
+        await send(ws, op="subscribe", channels=[f"thread:{tid}"], since="1-1")
+        frames = await until(ws, lambda f: f["op"] == "resync")
+    assert frames[-1]["reason"] == "backlog_expired"
+
+
+async def test_channels_a_reader_may_not_see_are_refused_with_an_error(servers):
+    a, _ = servers
+    staff_thread = await (await member(a)).thread(region="staff-room")
+    me = await member(a)
+    public_thread = await me.thread()
+    async with connect(ws_url(a)) as ws:  # anonymous
+        await send(ws, op="subscribe",
+                   channels=[f"thread:{staff_thread}", f"thread:{public_thread}",
+                             f"user:{me.user_id}", "mod:africa", "region:nowhere"])  # fmt: skip
+        frames = await until(ws, lambda f: f["op"] == "subscribed")
+    errors = {f["channel"]: f["code"] for f in frames if f["op"] == "error"}
+    assert errors == {
+        f"thread:{staff_thread}": "channel_not_found",
+        f"user:{me.user_id}": "channel_forbidden",
+        "mod:africa": "channel_forbidden",
+        "region:nowhere": "channel_not_found",
+    }
+    assert frames[-1]["channels"] == [f"thread:{public_thread}"]
+    # With the member's cookie, their own notifications and the members' region open up.
+    async with connect(ws_url(a), additional_headers={"Cookie": me.cookie}) as ws:
+        await send(ws, op="subscribe", channels=[f"user:{me.user_id}", f"thread:{staff_thread}"])
+        frames = await until(ws, lambda f: f["op"] == "subscribed")
+    assert frames[-1]["channels"] == sorted([f"user:{me.user_id}", f"thread:{staff_thread}"])
+
+
+async def test_cross_site_websocket_hijacking_fails(servers):
+    a, _ = servers
+    me = await member(a)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(
+            ws_url(a), origin="https://evil.example", additional_headers={"Cookie": me.cookie}
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+    async with connect(ws_url(a), origin="https://partner.example.org") as ws:
+        await send(ws, op="ping")
+        assert (await until(ws, lambda f: True))[0] == {"op": "pong"}
+    async with connect(ws_url(a), origin=a.url) as ws:  # the forum's own pages
+        await send(ws, op="ping")
+        await until(ws, lambda f: f["op"] == "pong")
+
+
+async def test_bad_messages_get_errors_and_the_socket_stays_usable(servers):
+    a, _ = servers
+    async with connect(ws_url(a)) as ws:
+        for raw, code in [
+            ("not json", "invalid_message"),
+            ("x" * 5000, "invalid_message"),
+            ('{"op": "dance"}', "unknown_op"),
+            ('{"op": "subscribe", "channels": "thread:1"}', "invalid_channels"),
+            ('{"op": "subscribe", "channels": ["thread:1; DROP TABLE events"]}', "invalid_channel"),
+            (
+                '{"op": "subscribe", "channels": ["thread:1"], "since": "yesterday"}',
+                "invalid_cursor",
+            ),
+        ]:
+            await ws.send(raw)
+            frames = await until(ws, lambda f: f["op"] == "error")
+            assert frames[-1]["code"] == code, raw
+        too_many = [f"topic:t{i}" for i in range(51)]
+        await send(ws, op="subscribe", channels=too_many)
+        assert (await until(ws, lambda f: f["op"] == "error"))[-1]["code"] == "invalid_channels"
+        await send(ws, op="ping")
+        await until(ws, lambda f: f["op"] == "pong")
+        await ws.send(b"binary frame")
+        assert (await until(ws, lambda f: f["op"] == "error"))[-1]["code"] == "invalid_message"
+
+
+async def test_a_client_that_never_reads_is_dropped_and_others_keep_receiving(
+    servers, module_database_url
+):
+    import asyncpg
+
+    a, _ = servers
+    tid = await (await member(a)).thread()
+    channel = f"thread:{tid}"
+    # A small receive window and no reading: the server's queue for it must fill.
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    raw.connect(("127.0.0.1", a.port))
+    slow = await connect(ws_url(a), sock=raw, max_queue=1)
+    fast = await connect(ws_url(a))
+    try:
+        await subscribe(slow, channel)
+        await subscribe(fast, channel)
+        reading = asyncio.create_task(until(fast, lambda f: f.get("data", {}).get("n") == 1999, 60))
+        conn = await asyncpg.connect(driver_dsn(module_database_url))
+        try:
+            # 2,000 events of 4 KB (8 MB, more than the kernel buffers), written the way
+            # the core writes them, while the normal client reads as they come.
+            for batch in range(20):
+                await conn.execute(
+                    """
+                    WITH e AS (
+                        INSERT INTO events (type, channels, visibility, payload)
+                        SELECT 'test.bulk', ARRAY[$1], 'public',
+                               jsonb_build_object('n', $2 * 100 + g, 'pad', repeat('x', 4000))
+                        FROM generate_series(0, 99) g
+                        RETURNING id
+                    )
+                    SELECT pg_notify('forum_events', max(id)::text) FROM e
+                    """,
+                    channel,
+                    batch,
+                )
+        finally:
+            await conn.close()
+        got = events_of(await reading)
+        assert [e["data"]["n"] for e in got] == list(range(2000))
+        # The slow client, reading at last, finds it was cut off and told to resume.
+        received = 0
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(30):
+                while True:
+                    received += orjson.loads(await slow.recv())["op"] == "event"
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
+        assert received < 2000
+    finally:
+        await fast.close()
+        raw.close()

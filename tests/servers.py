@@ -1,0 +1,65 @@
+"""Real `forum` processes for tests that need a server: HTTP, websockets, the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+FORUM = [sys.executable, "-m", "forum.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def forum_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}
+    env.update(values)
+    return env
+
+
+class Served:
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [*FORUM, "serve", "--port", str(self.port), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"forum serve exited: {self.process.stdout.read()}")
+            try:
+                httpx.get(self.url + "/api/v1/regions", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("forum serve did not answer within 60 s")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            out, _ = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        return out
+
+
+def run_forum(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*FORUM, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )

@@ -1,0 +1,109 @@
+// Live updates for a thread page over /ws (DESIGN.md, "Realtime protocol"). The page
+// works without this script; it adds new posts, edits, deletions and a reader count.
+(function () {
+  "use strict";
+  var posts = document.getElementById("posts");
+  if (!posts || !window.WebSocket) return;
+  var channel = "thread:" + posts.dataset.liveThread;
+  // The event cursor the page was rendered at: resuming from it misses nothing.
+  var since = posts.dataset.liveSince || null;
+  var presence = document.getElementById("presence");
+  var ws = null, timer = null, delay = 1000;
+
+  function node(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text) n.textContent = text;
+    return n;
+  }
+
+  // The same markup as templates/thread.html. Only body_html (sanitised by the server)
+  // is inserted as HTML; everything else is text.
+  function render(p) {
+    var a = node("article", "post"), m = node("div", "meta"), t = node("time"), b;
+    var d = new Date(p.created_at);
+    a.id = "post-" + p.id;
+    t.dateTime = p.created_at;
+    t.textContent = isNaN(d) ? p.created_at
+      : d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    m.append("#" + p.position + " · " + p.author.name + " · ", t);
+    if (p.edited_at) m.append(" · edited");
+    if (p.reply_to) {
+      var r = node("a", "", "a post");
+      r.href = "#post-" + p.reply_to;
+      m.append(" · in reply to ", r);
+    }
+    if (p.deleted) b = node("p", "gone", "This post was deleted.");
+    else if (p.body_html == null) b = node("p", "gone", "This post is hidden by the moderators.");
+    else { b = node("div", "body"); b.innerHTML = p.body_html; }
+    a.append(m, b);
+    return a;
+  }
+
+  function apply(msg) {
+    var p = msg.data && msg.data.post;
+    if (msg.channel !== channel || !p) return;
+    var old = document.getElementById("post-" + p.id);
+    if (old) {
+      old.replaceWith(render(p));
+    } else if (msg.type === "post.created" && !document.querySelector("a[rel=next]")) {
+      var a = render(p);
+      a.classList.add("fresh");
+      posts.append(a);
+    }
+  }
+
+  function reload() {
+    try { // at most one reload in 30 s: a loop would be costly on a slow link
+      if (Date.now() - (+sessionStorage.getItem("live-reload") || 0) < 30000) return;
+      sessionStorage.setItem("live-reload", Date.now());
+    } catch (e) { /* no storage: reload anyway */ }
+    location.reload();
+  }
+
+  function receive(e) {
+    var msg = JSON.parse(e.data);
+    if (msg.op === "event") {
+      since = msg.id;
+      apply(msg);
+    } else if (msg.op === "presence" && msg.channel === channel && presence) {
+      presence.textContent = msg.count + " reading now";
+      presence.hidden = false;
+    } else if (msg.op === "subscribed") {
+      delay = 1000;
+    } else if (msg.op === "resync") {
+      reload();
+    }
+  }
+
+  function connect() {
+    timer = null;
+    if (ws || document.hidden) return;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+    var s = ws = new WebSocket(url);
+    s.onopen = function () {
+      var sub = { op: "subscribe", channels: [channel] };
+      if (since) sub.since = since;
+      s.send(JSON.stringify(sub));
+    };
+    s.onmessage = receive;
+    s.onclose = function () { // any code, 4008 included: resume from the last event
+      if (ws === s) ws = null;
+      if (presence) presence.hidden = true;
+      schedule();
+    };
+  }
+
+  function schedule() {
+    if (ws || timer || document.hidden) return; // hidden: wait to be visible again
+    timer = setTimeout(connect, delay * (0.5 + Math.random() / 2));
+    delay = Math.min(delay * 2, 30000);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    clearTimeout(timer);
+    timer = null;
+    if (!document.hidden) connect();
+  });
+  connect();
+})();
