@@ -162,3 +162,19 @@ async def test_events_table_records_the_writing_transaction(db):
         mine = await s.scalar(text("SELECT pg_current_xact_id()::text::bigint"))
     [event] = await _read_all(db)
     assert event.cursor.xid == mine
+
+
+async def test_retention_keeps_recent_events_or_the_newest_count(db):
+    async with db.transaction() as s:
+        for n in range(10):
+            await _append(s, n)
+        # The first six are old.
+        await s.execute(text("UPDATE events SET at = now() - interval '8 days' WHERE id <= 6"))
+    async with db.transaction() as s:
+        removed = await events.prune(s, days=7, count=5)
+    # Old and beyond the newest five: ids 1-5 go; id 6 is old but among the newest five.
+    assert removed == 5
+    assert [e.payload["n"] for e in await _read_all(db)] == [5, 6, 7, 8, 9]
+    async with db.transaction() as s:
+        assert await events.prune(s, days=7, count=5) == 0
+        assert await events.oldest(s) == (await _read_all(db))[0].cursor

@@ -386,3 +386,26 @@ async def test_the_listener_survives_a_database_restart(tmp_path):
         assert after["id"] != before["id"]
     finally:
         served.stop()
+
+
+async def test_connections_per_member_are_capped(servers):
+    from web.ws import MAX_CONNECTIONS_PER_USER
+
+    a, _ = servers
+    me = await member(a)
+    headers = {"Cookie": me.cookie}
+    sockets = [
+        await connect(ws_url(a), additional_headers=headers)
+        for _ in range(MAX_CONNECTIONS_PER_USER)
+    ]
+    try:
+        for ws in sockets:  # every one of them works
+            await send(ws, op="ping")
+            await until(ws, lambda f: f["op"] == "pong")
+        extra = await connect(ws_url(a), additional_headers=headers)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await until(extra, lambda f: False)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4029
+    finally:
+        for ws in sockets:
+            await ws.close()
