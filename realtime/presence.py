@@ -20,6 +20,9 @@ from realtime.hub import Hub
 
 ANNOUNCE_EVERY = 5.0
 FORGET_AFTER = 3 * ANNOUNCE_EVERY
+# Counts are shown at most this often per thread: a burst of joins (or a popular thread)
+# would otherwise send every reader a frame per join, quadratic in the readers.
+SHOW_EVERY = 1.0
 
 
 class Presence:
@@ -30,7 +33,8 @@ class Presence:
         self._local: Counter[str] = Counter()
         # worker -> (channel -> count, when last heard)
         self._remote: dict[str, tuple[dict[str, int], float]] = {}
-        self._changed: set[str] = set()
+        self._changed: set[str] = set()  # local counts not yet announced
+        self._dirty: set[str] = set()  # totals not yet shown to readers
         self._flush_scheduled = False
 
     def count(self, channel: str) -> int:
@@ -52,17 +56,24 @@ class Presence:
 
     def _local_change(self, channel: str) -> None:
         self._changed.add(channel)
+        self._dirty.add(channel)
+        self._schedule()
+
+    def _schedule(self) -> None:
         if not self._flush_scheduled:
-            # Coalesce a burst of joins into one announcement and one update per thread.
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._flush()))
+            asyncio.get_running_loop().call_later(
+                SHOW_EVERY, lambda: asyncio.ensure_future(self._flush())
+            )
 
     async def _flush(self) -> None:
         self._flush_scheduled = False
-        changed, self._changed = self._changed, set()
-        for channel in changed:
+        dirty, self._dirty = self._dirty, set()
+        for channel in dirty:
             self._show(channel)
-        await self._announce({c: self._local.get(c, 0) for c in changed}, full=False)
+        changed, self._changed = self._changed, set()
+        if changed:
+            await self._announce({c: self._local.get(c, 0) for c in changed}, full=False)
 
     async def _announce(self, counts: dict[str, int], *, full: bool) -> None:
         message = orjson.dumps({"w": self.worker, "full": full, "c": counts}).decode()
@@ -85,7 +96,8 @@ class Presence:
         self._remote[worker] = (now_counts, time.monotonic())
         for channel in set(before) | set(now_counts):
             if before.get(channel) != now_counts.get(channel):
-                self._show(channel)
+                self._dirty.add(channel)
+        self._schedule()
 
     def _show(self, channel: str) -> None:
         if self._hub.listeners(channel):
@@ -101,5 +113,5 @@ class Presence:
             for worker, (counts, heard) in list(self._remote.items()):
                 if heard < cutoff:
                     del self._remote[worker]
-                    for channel in counts:
-                        self._show(channel)
+                    self._dirty.update(counts)
+                    self._schedule()

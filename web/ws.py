@@ -64,6 +64,8 @@ async def endpoint(ws: WebSocket) -> None:
 
 
 async def _actor(ws: WebSocket) -> Actor:
+    if not ws.cookies.get(auth.COOKIE):
+        return ANONYMOUS
     async with ws.app.state.db.transaction() as session:
         found = await auth.current(ws, session)
     return found.actor if found else ANONYMOUS
