@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 
 from forum import embedded, migrate
 from forum.config import ConfigError, Settings
@@ -18,12 +16,11 @@ from forum.db import Database, driver_dsn
 from forum.sessions import Policy
 from realtime.service import Realtime
 from web import pages, ws
+from web.assets import Assets
 from web.errors import HANDLERS
 from web.openapi import document
 from web.responses import JSON
 from web.routes import OPERATIONS, PREFIX
-
-STATIC = Path(__file__).parent / "static"
 
 
 class SchemaOutOfDate(ConfigError):
@@ -68,6 +65,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
         WebSocketRoute("/ws", ws.endpoint),
         *pages.ROUTES,
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/static", Assets(), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

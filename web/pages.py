@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from forum import catalog, threads
 from forum.errors import DomainError, Kind
+from web import assets
 from web.inputs import path_id, query_text
 from web.unit import reader_actor, unit
 
@@ -20,9 +21,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @cache
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), enable_async=False
     )
+    env.globals["asset"] = assets.url
+    return env
 
 
 def _render(name: str, status: int = 200, **context: object) -> HTMLResponse:

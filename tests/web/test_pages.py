@@ -24,7 +24,8 @@ async def test_home_region_and_thread_pages(make, client):
     assert page.status_code == 200
     assert "<strong>words</strong>" in page.text
     assert "onerror" not in page.text.replace("&lt;img src=x onerror=alert(1)&gt;", "")
-    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/live.js" defer>']
+    assert re.findall(r'<script src="/static/live.js\?v=\w+" defer>', page.text)
+    assert len(re.findall(r"<script", page.text)) == 1
 
 
 async def test_missing_and_private_pages_are_404(make, client):
@@ -46,8 +47,14 @@ async def test_thread_page_is_light(make, client):
     for i in range(19):
         await make.reply(started["thread"]["id"], body=f"Reply number {i} " * 20)
     page = await client.get(f"/threads/{started['thread']['id']}")
-    css = await client.get("/static/forum.css")
-    script = await client.get("/static/live.js")
+    [css_url] = re.findall(r'href="(/static/forum.css\?v=\w+)"', page.text)
+    [script_url] = re.findall(r'src="(/static/live.js\?v=\w+)"', page.text)
+    css, script = await client.get(css_url), await client.get(script_url)
+    # Versioned: a slow link fetches them once, not on every page.
+    for asset in (css, script):
+        assert asset.status_code == 200
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "cache-control" not in (await client.get("/static/forum.css")).headers
     # A page of 20 posts, its only stylesheet and its only script, before compression:
     # slow links matter.
     assert len(page.content) + len(css.content) + len(script.content) < 60_000
