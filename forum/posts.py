@@ -108,19 +108,20 @@ def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"post": post_view(row, ANONYMOUS)}
 
 
+# Who may read a thread, and the channels its events go to.
+_AUDIENCE = (
+    Thread.hidden.label("thread_hidden"),
+    Region.slug.label("region"),
+    Region.visibility.label("region_visibility"),
+    Topic.slug.label("topic"),
+)
+
 _TAKE_POSITION = (
     update(Thread)
     .where(Thread.id == bindparam("thread_id"))
     .where(Region.id == Thread.region_id, Topic.id == Thread.topic_id)
     .values(post_count=Thread.post_count + 1, last_activity_at=func.now())
-    .returning(
-        Thread.post_count,
-        Thread.locked,
-        Thread.hidden,
-        Region.slug.label("region"),
-        Region.visibility.label("region_visibility"),
-        Topic.slug.label("topic"),
-    )
+    .returning(Thread.post_count, Thread.locked, *_AUDIENCE)
 )
 
 
@@ -137,7 +138,7 @@ async def reply(
     # one after another, replies to different threads do not wait for each other. If a
     # check below fails, the transaction rolls back and the count with it.
     thread = (await session.execute(_TAKE_POSITION, {"thread_id": thread_id})).first()
-    if thread is None or not can_read_thread(actor, thread.region_visibility, thread.hidden):
+    if thread is None or not can_read_thread(actor, thread.region_visibility, thread.thread_hidden):
         raise not_found("thread")
     check_can_reply(actor, thread.locked)
     if reply_to is not None:
@@ -157,7 +158,7 @@ async def reply(
         session,
         "post.created",
         events.thread_channels(thread_id, thread.region, thread.topic),
-        event_visibility(thread.region_visibility, thread.hidden),
+        event_visibility(thread.region_visibility, thread.thread_hidden),
         event_payload(row),
     )
     return post_view(row, actor)
@@ -169,12 +170,7 @@ async def _post_in_thread(
     """The post with its thread's audience (locked for a change); 404 if the actor can't see it."""
     query = (
         post_query()
-        .add_columns(
-            Thread.hidden.label("thread_hidden"),
-            Region.slug.label("region"),
-            Region.visibility.label("region_visibility"),
-            Topic.slug.label("topic"),
-        )
+        .add_columns(*_AUDIENCE)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Region, Region.id == Thread.region_id)
         .join(Topic, Topic.id == Thread.topic_id)

@@ -18,6 +18,7 @@ import asyncpg
 
 from forum import events
 from forum.db import Database
+from realtime import presence
 from realtime.hub import Hub
 
 log = logging.getLogger("forum.realtime")
@@ -36,7 +37,7 @@ class Listener:
         db: Database,
         dsn: str,
         hub: Hub,
-        on_presence: Callable[[str], None] | None = None,
+        on_presence: Callable[[str], None],
     ) -> None:
         self._db = db
         self._dsn = dsn
@@ -45,7 +46,6 @@ class Listener:
         self._wake = asyncio.Event()
         # Notified event ids not yet read, with when they were notified.
         self._pending: dict[int, float] = {}
-        self.connected = asyncio.Event()
         self.connection: asyncpg.Connection | None = None
 
     async def start_position(self) -> None:
@@ -62,7 +62,6 @@ class Listener:
                 raise
             except Exception as exc:  # the database is away: keep trying
                 log.warning("event listener lost its connection (%s); retrying", exc)
-            self.connected.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
@@ -72,10 +71,8 @@ class Listener:
         try:
             conn.add_termination_listener(lambda _c: lost.set())
             await conn.add_listener(events.CHANNEL, self._notified)
-            if self._on_presence is not None:
-                await conn.add_listener("forum_presence", self._presence)
+            await conn.add_listener(presence.CHANNEL, self._presence)
             self.connection = conn
-            self.connected.set()
             while not lost.is_set():
                 await self._drain()  # also catches up after a reconnect
                 timeout = HELD_BACK_POLL if self._pending else IDLE_POLL
@@ -86,7 +83,8 @@ class Listener:
                 self._wake.clear()
         finally:
             self.connection = None
-            await conn.close(timeout=1) if not conn.is_closed() else None
+            if not conn.is_closed():
+                await conn.close(timeout=1)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload.isdigit():
@@ -94,7 +92,6 @@ class Listener:
         self._wake.set()
 
     def _presence(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        assert self._on_presence is not None
         self._on_presence(payload)
 
     async def _drain(self) -> None:

@@ -18,6 +18,7 @@ import orjson
 
 from realtime.hub import Hub
 
+CHANNEL = "forum_presence"  # the NOTIFY channel workers announce their counts on
 ANNOUNCE_EVERY = 5.0
 FORGET_AFTER = 3 * ANNOUNCE_EVERY
 # Counts are shown at most this often per thread: a burst of joins (or a popular thread)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from forum import events
 from forum.db import Database
+from realtime import presence
 from realtime.hub import Hub
 from realtime.listener import Listener
 from realtime.presence import Presence
@@ -58,7 +59,7 @@ class Realtime:
     async def _publish_presence(self, message: str) -> None:
         connection = self.listener.connection
         if connection is not None:
-            await connection.execute("SELECT pg_notify('forum_presence', $1)", message)
+            await connection.execute("SELECT pg_notify($1, $2)", presence.CHANNEL, message)
 
     async def prune(self) -> int:
         async with self.db.transaction() as session:
