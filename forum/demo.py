@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, demo_data, markup, posts, threads
+from forum import accounts, demo_data, languages, markup, posts, threads
 from forum.db import Database
 from forum.models import Country, Region, Role, Thread, Topic, User
 from forum.permissions import Actor
@@ -38,6 +38,7 @@ async def load(db: Database) -> int:
                 body=item.body,
                 body_html=markup.render(item.body),
                 countries=list(item.countries),
+                language=languages.detect(item.body),
             )
             for reply in item.replies:
                 await posts.reply(
@@ -46,6 +47,7 @@ async def load(db: Database) -> int:
                     created["thread"]["id"],
                     body=reply.body,
                     body_html=markup.render(reply.body),
+                    language=languages.detect(reply.body),
                 )
             added += 1
     return added

@@ -15,6 +15,7 @@ class Kind(enum.Enum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # a service the request needs is down; retrying later helps
 
 
 class DomainError(Exception):

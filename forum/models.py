@@ -22,7 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
 
@@ -205,6 +205,8 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # ISO 639-1 code: chosen by the author, detected, or the author's interface language.
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
 
 
 class PostRevision(Base):
@@ -251,3 +253,48 @@ class IdempotencyKey(Base):
     status: Mapped[int | None] = mapped_column(SmallInteger)
     response: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
+
+
+class SearchDocument(Base):
+    """What the PostgreSQL search backend matches: one row per visible post, written in
+    the post's own transaction (`forum.documents`); hidden and deleted posts have none."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_search_documents_created_at", text("created_at DESC"), text("post_id DESC")),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int] = mapped_column(SmallInteger)
+    topic_id: Mapped[int] = mapped_column(SmallInteger)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tsv: Mapped[str] = mapped_column(TSVECTOR)
+
+
+class SearchTerm(Base):
+    """The vocabulary "did you mean" suggestions come from (unaccented, lower-case words
+    with the number of documents holding them), refreshed from new documents."""
+
+    __tablename__ = "search_terms"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer)
+
+
+class SearchCursor(Base):
+    """Where a background consumer of the event log (or of new documents) has got to."""
+
+    __tablename__ = "search_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = _now()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events
+from forum import documents, events
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
@@ -64,8 +64,11 @@ def post_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
 _INSERT_POST = text(
     """
     WITH p AS (
-        INSERT INTO posts (thread_id, position, author_id, reply_to_id, body_source, body_html)
-        VALUES (:thread_id, :position, :author_id, :reply_to, :body, :body_html)
+        INSERT INTO posts (thread_id, position, author_id, reply_to_id, body_source, body_html,
+                           language)
+        SELECT :thread_id, :position, :author_id, :reply_to, :body, :body_html,
+               coalesce(CAST(:language AS text), u.language)
+        FROM users u WHERE u.id = :author_id
         RETURNING *
     )
     SELECT p.*, u.display_name AS author_name FROM p JOIN users u ON u.id = p.author_id
@@ -81,9 +84,11 @@ async def insert_post(
     position: int,
     body: str,
     body_html: str,
+    language: str | None,
     reply_to: int | None = None,
 ) -> RowMapping:
-    """Insert a post and return it as `post_view` reads it, in one round trip."""
+    """Insert a post (in the author's interface language unless `language` is given) and
+    return it as `post_view` reads it, in one round trip."""
     result = await session.execute(
         _INSERT_POST,
         {
@@ -93,6 +98,7 @@ async def insert_post(
             "reply_to": reply_to,
             "body": body,
             "body_html": body_html,
+            "language": language,
         },
     )
     return result.mappings().one()
@@ -132,6 +138,7 @@ async def reply(
     *,
     body: str,
     body_html: str,
+    language: str | None = None,
     reply_to: int | None = None,
 ) -> dict[str, Any]:
     # Taking the next position locks the thread row: replies to one thread are numbered
@@ -152,8 +159,10 @@ async def reply(
         position=thread.post_count,
         body=body,
         body_html=body_html,
+        language=language,
         reply_to=reply_to,
     )
+    await documents.refresh(session, [row["id"]])
     await events.append(
         session,
         "post.created",
@@ -185,7 +194,13 @@ async def _post_in_thread(
 
 
 async def edit(
-    session: AsyncConnection, actor: Actor, post_id: int, *, body: str, body_html: str
+    session: AsyncConnection,
+    actor: Actor,
+    post_id: int,
+    *,
+    body: str,
+    body_html: str,
+    language: str | None = None,
 ) -> dict[str, Any]:
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
@@ -207,8 +222,10 @@ async def edit(
             body_html=body_html,
             revision=Post.revision + 1,
             edited_at=func.now(),
+            language=func.coalesce(language, Post.language),
         )
     )
+    await documents.refresh(session, [post_id])
     changed = await fetch(session, post_id)
     await events.append(
         session,
@@ -225,6 +242,7 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
     await session.execute(update(Post).where(Post.id == post_id).values(deleted_at=func.now()))
+    await documents.refresh(session, [post_id])
     changed = await fetch(session, post_id)
     await events.append(
         session,

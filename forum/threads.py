@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import catalog, events, pagination
+from forum import catalog, documents, events, pagination
 from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
@@ -96,6 +96,7 @@ async def create_thread(
     body: str,
     body_html: str,
     countries: list[str],
+    language: str | None = None,
 ) -> dict[str, Any]:
     check_can_write(actor)
     assert actor.user_id is not None
@@ -130,8 +131,15 @@ async def create_thread(
         update(Topic).where(Topic.id == topic_id).values(thread_count=Topic.thread_count + 1)
     )
     first = await insert_post(
-        session, actor, thread_id=thread_id, position=1, body=body, body_html=body_html
+        session,
+        actor,
+        thread_id=thread_id,
+        position=1,
+        body=body,
+        body_html=body_html,
+        language=language,
     )
+    await documents.refresh(session, [first["id"]])
     thread = thread_view(
         (await session.execute(_thread_query().where(Thread.id == thread_id))).mappings().one()
     )

@@ -96,6 +96,7 @@ class Factory:
         title: str = "Monitoring tenders",
         body: str = "Who has tried *open contracting* data?",
         countries: tuple[str, ...] = (),
+        language: str | None = None,
     ) -> dict[str, Any]:
         author = author or await self.user()
         async with self.db.transaction() as s:
@@ -108,13 +109,23 @@ class Factory:
                 body=body,
                 body_html=markup.render(body),
                 countries=list(countries),
+                language=language,
             )
 
     async def reply(
-        self, thread_id: int, author: dict[str, Any] | None = None, body: str = "A reply"
+        self,
+        thread_id: int,
+        author: dict[str, Any] | None = None,
+        body: str = "A reply",
+        language: str | None = None,
     ) -> dict[str, Any]:
         author = author or await self.user()
         async with self.db.transaction() as s:
             return await posts.reply(
-                s, author["actor"], thread_id, body=body, body_html=markup.render(body)
+                s,
+                author["actor"],
+                thread_id,
+                body=body,
+                body_html=markup.render(body),
+                language=language,
             )

@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-FORUM = [sys.executable, "-m", "forum.cli"]
+FORUM = [sys.executable, "-m", "web.cli"]
 
 
 def free_port() -> int:

@@ -10,11 +10,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from forum import embedded, migrate
+from forum import embedded, languages, migrate
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
 from forum.sessions import Policy
 from realtime.service import Realtime
+from search.service import Search
 from web import pages, ws
 from web.assets import Assets
 from web.errors import HANDLERS
@@ -49,10 +50,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 keep_days=settings.events_keep_days,
                 keep_count=settings.events_keep_count,
             )
+            app.state.search = Search(db, settings)
+            await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
+            await app.state.search.start()
             try:
                 yield
             finally:
+                await app.state.search.stop()
                 await app.state.realtime.stop()
         finally:
             await db.dispose()

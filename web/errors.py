@@ -20,6 +20,7 @@ STATUS = {
     Kind.NOT_FOUND: 404,
     Kind.CONFLICT: 409,
     Kind.RATE_LIMITED: 429,
+    Kind.UNAVAILABLE: 503,
 }
 
 # Websocket close codes (4000-4999 are the application's own).

@@ -12,11 +12,18 @@ from web import schemas
 from web.routes import OPERATIONS, PREFIX
 
 _QUERY_DOC = {
-    "region": "Region slug",
-    "topic": "Topic slug",
-    "country": "ISO 3166-1 alpha-2 country code",
+    "region": "Region slug (search: repeat to allow several)",
+    "topic": "Topic slug (search: repeat to allow several)",
+    "country": "ISO 3166-1 alpha-2 country code (search: repeat to allow several)",
     "cursor": "Opaque cursor from the previous page's next_cursor",
     "limit": "Page size, 1 to 100 (default 20)",
+    "q": 'Words to find, at most 500 characters: "a phrase", -excluded, a OR b',
+    "kind": "thread or post (repeatable)",
+    "author": "Author's user id",
+    "org": "Author's organisation, exact name (any case)",
+    "from": "Written on or after this date (YYYY-MM-DD, UTC)",
+    "to": "Written on or before this date (YYYY-MM-DD, UTC)",
+    "page": "Result page, 1 to 50 (20 hits each)",
 }
 _REF = "#/components/schemas/{model}"
 

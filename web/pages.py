@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -12,8 +13,11 @@ from starlette.routing import Route
 
 from forum import catalog, threads
 from forum.errors import DomainError, Kind
+from search.backend import MAX_PAGE, PER_PAGE
 from web import assets
+from web.api import search as search_api
 from web.inputs import path_id, query_text
+from web.links import THREAD_PAGE
 from web.unit import reader_actor, unit
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,12 +63,50 @@ async def thread(request: Request) -> HTMLResponse:
         # Taken before the read: live updates resume from here, so none can fall in a gap.
         since = str(request.app.state.realtime.hub.position)
         async with request.app.state.db.reader() as reader:
-            page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=50)
+            page = await threads.get_thread(
+                reader, actor, thread_id, cursor=cursor, limit=THREAD_PAGE
+            )
     except DomainError as exc:
         if exc.kind is Kind.NOT_FOUND:
             return _not_found()
         raise
     return _render("thread.html", page=page, actor=actor, since=since)
+
+
+async def search(request: Request) -> HTMLResponse:
+    params = [(k, v) for k, v in request.query_params.multi_items() if v]
+
+    def link(**changes: object) -> str:
+        kept = [(k, v) for k, v in params if k not in changes and k != "page"]
+        added = [(k, str(v)) for k, v in changes.items() if v is not None]
+        return "/search?" + urlencode(kept + added)
+
+    def narrow(name: str, value: str) -> str:
+        return link(**{name: value})
+
+    context: dict[str, object] = {
+        "words": request.query_params.get("q", ""),
+        "kept": [(k, v) for k, v in params if k not in ("q", "page")],
+        "link": link,
+        "narrow": narrow,
+        "results": None,
+        "error": None,
+        "per_page": PER_PAGE,
+        "max_page": MAX_PAGE,
+        "page": 1,
+    }
+    if context["words"]:
+        try:
+            words, filters, page = search_api.read(request)
+            actor = await reader_actor(request)
+            results = await request.app.state.search.find(actor, words, filters, page)
+            context.update(results=search_api.view(results, page), page=page)
+        except DomainError as exc:
+            if exc.kind is not Kind.INVALID:
+                raise
+            context["error"] = next(iter(exc.fields.values()), exc.message)
+    status = 422 if context["error"] else 200
+    return _render("search.html", status=status, **context)
 
 
 def _not_found() -> HTMLResponse:
@@ -75,4 +117,5 @@ ROUTES = [
     Route("/", index, methods=["GET"]),
     Route("/regions/{slug}", region, methods=["GET"]),
     Route("/threads/{thread_id}", thread, methods=["GET"]),
+    Route("/search", search, methods=["GET"]),
 ]

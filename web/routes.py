@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web import schemas
-from web.api import accounts, catalog, threads
+from web.api import accounts, catalog, search, threads
 
 PREFIX = "/api/v1"
 
@@ -56,6 +56,12 @@ OPERATIONS = (
     Operation("GET", "/posts/{post_id}/revisions", threads.revisions,
               "Every version of a post (author and moderators)", schemas.RevisionList,
               errors=(403, 404)),
+    Operation("GET", "/search", search.search,
+              "Search posts and threads across regions, with facets and suggestions",
+              schemas.SearchResults,
+              query=("q", "kind", "region", "country", "topic", "author", "org", "from", "to",
+                     "page"),
+              errors=(422, 503)),
     Operation("POST", "/auth/register", accounts.register, "Create an account and log in",
               schemas.Me, 201, schemas.Register, errors=(400, 409, 413, 415, 422)),
     Operation("POST", "/auth/login", accounts.login, "Log in (sets the session cookie)",

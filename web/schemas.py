@@ -51,6 +51,8 @@ Body = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_body)]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
 PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# ISO 639-1; omitted, it is detected from the text (or the author's interface language).
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 DisplayName = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
 Password = Annotated[str, Field(max_length=1024)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
@@ -66,15 +68,18 @@ class ThreadCreate(Request):
     title: Title
     body: Body
     countries: list[CountryCode] = Field(default_factory=list, max_length=MAX_COUNTRIES)
+    language: Language | None = None
 
 
 class PostCreate(Request):
     body: Body
     reply_to: PostId | None = None
+    language: Language | None = None
 
 
 class PostEdit(Request):
     body: Body
+    language: Language | None = None
 
 
 class Register(Request):
@@ -219,3 +224,30 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
+
+
+class SearchHit(BaseModel):
+    kind: str = Field(description="thread (an opening post) or post (a reply)")
+    post_id: int
+    thread_id: int
+    position: int
+    title: str = Field(description="The thread's title")
+    snippet: str = Field(description="Safe HTML: escaped text, matched words in <mark>")
+    region: str
+    topic: str
+    countries: list[str]
+    author: Author
+    created_at: datetime
+    language: str
+    url: str = Field(description="The thread page holding the post, scrolled to it")
+
+
+class SearchResults(BaseModel):
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]] = Field(description="Counts per region, topic and kind")
+    total: int
+    exact: bool = Field(description="False when counting stopped at a cap: total is a floor")
+    page: int
+    per_page: int
+    suggestion: str | None = Field(description="A respelling of the query, if it looks wrong")
+    corrected: bool = Field(description="True when the hits are the suggestion's")

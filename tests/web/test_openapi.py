@@ -59,6 +59,8 @@ async def test_answers_match_the_declared_shapes(make, client):
     )  # fmt: skip
     tid = started["thread"]["id"]
     await call("GET", "/threads", "/threads")
+    found = await call("GET", "/search?q=B", "/search")
+    assert found["total"] == 1
     await call("GET", f"/threads/{tid}", "/threads/{thread_id}")
     post = await call(
         "POST", f"/threads/{tid}/posts", "/threads/{thread_id}/posts", json={"body": "r"}

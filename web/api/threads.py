@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import markup, posts, threads
+from forum import languages, markup, posts, threads
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
 from web.responses import JSON
@@ -40,6 +40,7 @@ async def create_thread(request: Request) -> JSON:
             body=data.body,
             body_html=html,
             countries=data.countries,
+            language=languages.of_post(data.language, data.body),
         )
 
     return await write(request, raw, action)
@@ -61,7 +62,13 @@ async def create_post(request: Request) -> JSON:
 
     async def action(u: Unit) -> dict:
         return await posts.reply(
-            u.session, u.actor, thread_id, body=data.body, body_html=html, reply_to=data.reply_to
+            u.session,
+            u.actor,
+            thread_id,
+            body=data.body,
+            body_html=html,
+            language=languages.of_post(data.language, data.body),
+            reply_to=data.reply_to,
         )
 
     return await write(request, raw, action)
@@ -71,8 +78,13 @@ async def edit_post(request: Request) -> JSON:
     post_id = path_id(request, "post_id", "post")
     data, _ = await read_json(request, schemas.PostEdit)
     html = markup.render(data.body)
+    language = languages.of_post(data.language, data.body)
     async with unit(request) as u:
-        return JSON(await posts.edit(u.session, u.actor, post_id, body=data.body, body_html=html))
+        return JSON(
+            await posts.edit(
+                u.session, u.actor, post_id, body=data.body, body_html=html, language=language
+            )
+        )
 
 
 async def delete_post(request: Request) -> JSON:

@@ -1,11 +1,16 @@
-"""The `forum` command: serve, migrate, create-admin, demo."""
+"""The `forum` command: serve, migrate, create-admin, demo, reindex, search, indexer.
+
+It lives in `web`, the top of the import graph, because it drives every package.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import html
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -14,6 +19,11 @@ from forum import accounts, demo, embedded, migrate
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from forum.errors import DomainError
+from forum.models import Role
+from forum.permissions import Actor
+from search.backend import Filters
+from search.service import Search
+from web.links import post_url
 
 T = TypeVar("T")
 
@@ -38,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
+    commands.add_parser(
+        "reindex", help="rebuild the search documents (and Meilisearch indexes); search stays up"
+    )
+    find = commands.add_parser("search", help="search as an administrator sees it")
+    find.add_argument("words", help="the query, e.g. '\"public procurement\" -draft'")
+    find.add_argument("--region", action="append", default=[], help="region slug (repeatable)")
+    find.add_argument("--page", type=int, default=1)
+    commands.add_parser("indexer", help="run the Meilisearch indexer alone (FORUM_MEILI_URL)")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -53,6 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             password = _read_password(args.password_stdin)
             user = _with_db(settings, _prepared(lambda db: _create_admin(db, args, password)))
             print(f"forum: {user['email']} is an admin")
+        elif args.command == "reindex":
+            count = _with_db(settings, _prepared(lambda db: Search(db, settings).rebuild()))
+            print(f"forum: search rebuilt ({count} documents)")
+        elif args.command == "search":
+            _with_db(settings, _prepared(lambda db: _search(db, settings, args)))
+        elif args.command == "indexer":
+            if not settings.meili_url:
+                raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
+            _with_db(settings, _prepared(lambda db: _run_indexer(db, settings)))
     except ConfigError as exc:
         print(f"forum: error: {exc}", file=sys.stderr)
         return 2
@@ -97,6 +125,36 @@ async def _create_admin(db: Database, args: argparse.Namespace, password: str) -
         return await accounts.create_admin(
             session, email=args.email, display_name=args.name, password=password
         )
+
+
+async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:
+    search = Search(db, settings)
+    try:
+        operator = Actor(user_id=0, role=Role.ADMIN)
+        filters = Filters(regions=tuple(args.region))
+        results = await search.find(operator, args.words, filters, args.page)
+    finally:
+        await search.backend.close()
+    more = "" if results.exact else "+"
+    print(f"{results.total}{more} results ({search.backend.name})")
+    if results.suggestion:
+        print(f"{'showing results for' if results.corrected else 'did you mean'}: "
+              f"{results.suggestion}")  # fmt: skip
+    for hit in results.hits:
+        snippet = " ".join(re.sub(r"</?mark>", "*", html.unescape(hit.snippet)).split())
+        link = post_url(hit.thread_id, hit.position, hit.post_id)
+        where = f"{hit.kind} {hit.post_id}, {hit.region}, {hit.topic}, {hit.created_at:%Y-%m-%d}"
+        print(f"\n{hit.title} [{where}]\n  {link}\n  {snippet}")
+
+
+async def _run_indexer(db: Database, settings: Settings) -> None:
+    search = Search(db, settings)
+    assert search.indexer is not None
+    print("forum: indexing into Meilisearch; Ctrl-C stops", flush=True)
+    try:
+        await search.indexer.run()
+    finally:
+        await search.backend.close()
 
 
 def _read_password(from_stdin: bool) -> str:

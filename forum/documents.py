@@ -1,0 +1,120 @@
+"""Search documents: what search may find of a post, built by the core that owns posts.
+
+A thread's opening post is a `thread` document (its title and body); every reply is a
+`post` document. A post that is deleted or hidden, or whose thread is hidden, has none.
+The PostgreSQL backend matches `search_documents` rows, which `refresh` writes in the
+post's own transaction; the Meilisearch indexer sends what `load` builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_SOURCE = """
+    SELECT p.id AS post_id, p.thread_id, p.position,
+           CASE WHEN p.position = 1 THEN 'thread' ELSE 'post' END AS kind,
+           t.title, t.region_id, r.slug AS region, t.topic_id, tp.slug AS topic,
+           ARRAY(SELECT c.country_code FROM thread_countries c
+                 WHERE c.thread_id = t.id ORDER BY 1) AS countries,
+           p.author_id, u.display_name AS author_name, u.organisation,
+           r.visibility, p.created_at, p.language,
+           forum_html_text(p.body_html) AS body
+    FROM posts p
+    JOIN threads t ON t.id = p.thread_id
+    JOIN regions r ON r.id = t.region_id
+    JOIN topics tp ON tp.id = t.topic_id
+    JOIN users u ON u.id = p.author_id
+    WHERE p.id = ANY(:ids) AND p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
+"""
+
+# The post's language stemmer (weights: title A, body D) and, for any language, the
+# words as written (unaccented, lower case, no stop words): a query finds a post by stem
+# in its own language and by exact word from any other.
+_TSV = """
+    CASE WHEN forum_ts_config(s.language) = 'forum_simple'::regconfig THEN ''::tsvector
+         ELSE setweight(to_tsvector(forum_ts_config(s.language), s.headline), 'A')
+              || to_tsvector(forum_ts_config(s.language), s.body) END
+    || setweight(to_tsvector('forum_simple', s.headline), 'A')
+    || to_tsvector('forum_simple', s.body)
+"""
+
+_REFRESH = text(
+    f"""
+    WITH s AS (
+        SELECT source.*, CASE WHEN source.kind = 'thread' THEN source.title ELSE '' END
+               AS headline
+        FROM ({_SOURCE}) source
+    ),
+    gone AS (
+        DELETE FROM search_documents d
+        WHERE d.post_id = ANY(:ids) AND NOT EXISTS (SELECT FROM s WHERE s.post_id = d.post_id)
+    )
+    INSERT INTO search_documents AS d (post_id, thread_id, kind, region_id, topic_id,
+        countries, author_id, organisation, visibility, created_at, tsv)
+    SELECT s.post_id, s.thread_id, s.kind, s.region_id, s.topic_id, s.countries,
+           s.author_id, s.organisation, s.visibility, s.created_at, {_TSV}
+    FROM s
+    ON CONFLICT (post_id) DO UPDATE SET
+        thread_id = excluded.thread_id, kind = excluded.kind, region_id = excluded.region_id,
+        topic_id = excluded.topic_id, countries = excluded.countries,
+        author_id = excluded.author_id, organisation = excluded.organisation,
+        visibility = excluded.visibility, created_at = excluded.created_at, tsv = excluded.tsv
+    """
+)
+
+_LOAD = text(_SOURCE + " ORDER BY p.id")
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int  # the post's id
+    kind: str  # "thread" (an opening post, with the thread's title) or "post"
+    thread_id: int
+    position: int
+    title: str  # the thread's title
+    body: str  # plain text
+    language: str
+    region: str
+    topic: str
+    countries: tuple[str, ...]
+    author_id: int
+    author_name: str
+    organisation: str | None
+    visibility: str  # the region's: "public" or "members"
+    created_at: datetime
+
+
+async def refresh(session: AsyncConnection, post_ids: Sequence[int]) -> None:
+    """Bring the documents of these posts in line with the posts: written, rewritten, or
+    removed when the post may no longer be found."""
+    await session.execute(_REFRESH, {"ids": list(post_ids)})
+
+
+async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Document]:
+    """The documents of those of these posts that search may find."""
+    rows = await session.execute(_LOAD, {"ids": list(post_ids)})
+    return [
+        Document(
+            id=r.post_id,
+            kind=r.kind,
+            thread_id=r.thread_id,
+            position=r.position,
+            title=r.title,
+            body=r.body,
+            language=r.language,
+            region=r.region,
+            topic=r.topic,
+            countries=tuple(r.countries),
+            author_id=r.author_id,
+            author_name=r.author_name,
+            organisation=r.organisation,
+            visibility=r.visibility,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,37 @@
+"""The language a post is written in: the author's choice, else detected, else unknown
+(the author's interface language then stands in, in SQL: `insert_post`).
+
+Search stems the languages in `STEMMED` (migration 0002 maps each to its PostgreSQL
+configuration, `forum_ts_config`); every other language is indexed word for word.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+STEMMED = frozenset({"en", "fr", "es", "pt", "ru", "ar", "id"})
+
+# Below this, detection guesses: a short reply ("Merci !", "+1") says too little.
+_MIN_LETTERS = 24
+_MIN_CONFIDENCE = 0.8
+
+
+@cache
+def prepare() -> LanguageIdentifier:
+    """Load the detection model: most of a second, once per process; apps call this at
+    start (in a thread) so no request waits for it."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str) -> str | None:
+    """The ISO 639-1 code of the language `text` is written in, or None when unsure."""
+    if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
+        return None
+    code, confidence = prepare().classify(text)
+    return str(code) if confidence >= _MIN_CONFIDENCE else None
+
+
+def of_post(chosen: str | None, body: str) -> str | None:
+    return chosen or detect(body)

@@ -1,0 +1,107 @@
+"""The interface every search backend implements, and the values that cross it.
+
+A backend answers a `Query` (validated words, filters and the reader's audiences) with
+`Results`. Both backends must give the same observable answers; one test suite
+(`tests/search/test_backends.py`) runs against each backend that can run.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from forum.documents import Document
+
+PER_PAGE = 20
+MAX_PAGE = 50  # deeper than 1,000 results nobody reads; refine the query instead
+MAX_QUERY = 500  # characters
+FACETS = ("region", "topic", "kind")
+
+# Highlighted words in a snippet come back from a backend between these markers (control
+# characters, which post text cannot contain: `web.inputs` refuses them), so the text
+# around them can be escaped before the markers become <mark> tags.
+MARK_START = "\x02"
+MARK_END = "\x03"
+
+
+class Kind(enum.StrEnum):
+    THREAD = "thread"  # a thread's opening post, with its title
+    POST = "post"  # a reply
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[Kind, ...] = ()
+    regions: tuple[str, ...] = ()  # slugs
+    countries: tuple[str, ...] = ()  # ISO 3166 alpha-2
+    topics: tuple[str, ...] = ()  # slugs
+    author: int | None = None
+    organisation: str | None = None
+    since: date | None = None  # inclusive, UTC
+    until: date | None = None  # inclusive, UTC
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    audiences: frozenset[str]  # the region visibilities this reader may see
+    filters: Filters = field(default_factory=Filters)
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: Kind
+    post_id: int
+    thread_id: int
+    position: int
+    title: str  # the thread's title
+    snippet: str  # safe HTML: escaped text, matched words in <mark>
+    region: str
+    topic: str
+    countries: tuple[str, ...]
+    author_id: int
+    author_name: str
+    created_at: datetime
+    language: str
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int
+    # False when counting stopped at a cap: `total` and the facet counts are then
+    # lower bounds ("10,000+").
+    exact: bool
+    facets: dict[str, dict[str, int]]
+    # A respelling of the query when some of its words look misspelled; when the query
+    # as typed found nothing, the hits are the suggestion's (`corrected`).
+    suggestion: str | None = None
+    corrected: bool = False
+
+
+class Backend(Protocol):
+    name: str
+
+    async def start(self) -> None:
+        """Prepare the backend (settings, indexes); safe to call on every start."""
+
+    async def close(self) -> None: ...
+
+    async def index(self, documents: Sequence[Document]) -> None:
+        """Add or replace these documents."""
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        """Remove the documents of these posts; unknown ids are ignored."""
+
+    async def search(self, query: Query) -> Results: ...
+
+
+def snippet_html(marked: str) -> str:
+    """Escape a backend's snippet and turn its markers into <mark> tags."""
+    escaped = html.escape(marked, quote=False)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

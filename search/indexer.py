@@ -1,0 +1,245 @@
+"""The Meilisearch indexer: drains the event log into the backend with a stored cursor.
+
+At least once: a batch's documents are sent, the backend acknowledges, and only then does
+the cursor move (in `search_cursors`), so a crash or an outage replays a batch instead of
+losing it; replays are harmless because upserts and removals are idempotent. A cursor
+that fell behind the pruned log, or none at all, means a full rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum import documents, events
+from forum.db import Database
+from forum.documents import Document
+from forum.events import START, Cursor, Event
+from forum.models import Post, SearchCursor
+from search.backend import Backend
+from search.retry import Backoff
+
+log = logging.getLogger("forum.search")
+
+# One indexer per name at a time across worker processes (with the name's hash as the
+# second key): two would race to move the cursor, one of them backwards past the other.
+_LOCK = 7_311_004
+_LOCK_TRY = text("SELECT pg_try_advisory_lock(:key, hashtext(:name))")
+_LOCK_WAIT = text("SELECT pg_advisory_lock(:key, hashtext(:name))")
+_UNLOCK = text("SELECT pg_advisory_unlock(:key, hashtext(:name))")
+
+
+class Rebuildable(Backend, Protocol):
+    async def rebuild(self, batches: AsyncIterable[Sequence[Document]]) -> None:
+        """Replace the whole index with these documents, answering searches meanwhile."""
+
+
+def post_id(event: Event) -> int | None:
+    """The post an event changed, if it names one; other events change no document."""
+    if not (event.type.startswith("post.") or event.type == "thread.created"):
+        return None
+    post = event.payload.get("post")
+    value = post.get("id") if isinstance(post, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def thread_id(event: Event) -> int | None:
+    """A thread whose every post may have changed (hidden, moved to another region)."""
+    if not event.type.startswith("thread.") or event.type == "thread.created":
+        return None
+    thread = event.payload.get("thread")
+    value = thread.get("id") if isinstance(thread, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+class Indexer:
+    def __init__(
+        self,
+        db: Database,
+        backend: Rebuildable,
+        *,
+        name: str = "meilisearch",
+        batch: int = 500,
+        poll: float = 1.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.db = db
+        self.backend = backend
+        self.name = name
+        self.batch = batch
+        self.poll = poll
+        self.backoff = backoff or Backoff(base=0.5, cap=30.0)
+
+    async def position(self) -> Cursor | None:
+        """Where the indexer has got to in the event log (None before its first run)."""
+        async with self.db.transaction() as conn:
+            raw = await conn.scalar(
+                select(SearchCursor.position).where(SearchCursor.name == self.name)
+            )
+        return Cursor.parse(raw) if raw is not None else None
+
+    async def catch_up(self) -> int:
+        """Send every change up to the head of the log; the number of posts sent."""
+        async with self._exclusive() as mine:
+            return await self._drain() if mine else 0
+
+    async def rebuild(self) -> int:
+        """Reindex every post into a fresh index and swap it in; the number indexed."""
+        async with self._exclusive(wait=True):
+            return await self._rebuild()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Catch up, then poll, until `stop` is set; ride out outages of the backend or
+        the database with a growing wait, and warn once per outage."""
+        stop = stop or asyncio.Event()
+        failures = 0
+        prepared = False
+        while not stop.is_set():
+            try:
+                if not prepared:
+                    # Settings (and indexes) again after every outage: a server that came
+                    # back empty would otherwise get documents in an index without them.
+                    await self.backend.start()
+                    prepared = True
+                await self.catch_up()
+            except Exception as exc:
+                if failures == 0:
+                    log.warning("search indexing stopped, retrying until it recovers: %r", exc)
+                delay = self.backoff.delay(failures)
+                failures += 1
+                prepared = False
+            else:
+                if failures:
+                    log.info("search indexing recovered after %d failed attempts", failures)
+                failures = 0
+                delay = self.poll
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+    async def _drain(self) -> int:
+        cursor = await self.position()
+        if cursor is None or await self._expired(cursor):
+            log.info("search index: %s, rebuilding", "no cursor" if cursor is None else "expired")
+            return await self._rebuild()
+        sent = 0
+        while True:
+            async with self.db.transaction() as conn:
+                batch = await events.read(conn, cursor, self.batch)
+                ids = await self._changed(conn, batch)
+            if not batch:
+                return sent
+            await self._send(ids)
+            sent += len(ids)
+            cursor = batch[-1].cursor
+            await self._save(cursor)
+            if len(batch) < self.batch:
+                return sent
+
+    async def _expired(self, cursor: Cursor) -> bool:
+        # As the websocket resume does: events after the cursor may be gone only if the
+        # oldest one kept is newer than it, or if none is kept at all. START (the log was
+        # empty at the last rebuild) has missed nothing while the log still begins after.
+        async with self.db.transaction() as conn:
+            oldest = await events.oldest(conn)
+        return cursor > START and (oldest is None or cursor < oldest)
+
+    async def _changed(self, conn: AsyncConnection, batch: Sequence[Event]) -> list[int]:
+        ids = dict.fromkeys(i for e in batch if (i := post_id(e)) is not None)
+        threads = {t for e in batch if (t := thread_id(e)) is not None}
+        if threads:
+            # Uses index: uq_posts_thread_position
+            rows = await conn.scalars(
+                select(Post.id).where(Post.thread_id.in_(threads)).order_by(Post.id)
+            )
+            ids.update(dict.fromkeys(rows))
+        return list(ids)
+
+    async def _send(self, ids: Sequence[int]) -> None:
+        for chunk in _chunks(ids, self.batch):
+            async with self.db.transaction() as conn:
+                found = await documents.load(conn, chunk)
+            if found:
+                await self.backend.index(found)
+            present = {d.id for d in found}
+            missing = [i for i in chunk if i not in present]
+            if missing:  # deleted or hidden since, or in a hidden thread
+                await self.backend.remove(missing)
+
+    async def _rebuild(self) -> int:
+        # Every event after this head is replayed once the new index is in: a post that
+        # changes while the rebuild reads the table is sent again with its later state.
+        async with self.db.transaction() as conn:
+            head = await events.head(conn)
+        count = 0
+
+        async def batches() -> AsyncIterator[Sequence[Document]]:
+            nonlocal count
+            after = 0
+            while True:
+                async with self.db.transaction() as conn:
+                    # Uses index: pk_posts (keyset over post ids)
+                    ids = list(
+                        await conn.scalars(
+                            select(Post.id)
+                            .where(Post.id > after)
+                            .order_by(Post.id)
+                            .limit(self.batch)
+                        )
+                    )
+                    if not ids:
+                        return
+                    found = await documents.load(conn, ids)
+                after = ids[-1]
+                count += len(found)
+                yield found
+
+        await self.backend.rebuild(batches())
+        await self._save(head)
+        log.info("search index rebuilt: %d posts", count)
+        return count
+
+    async def _save(self, cursor: Cursor) -> None:
+        statement = insert(SearchCursor).values(name=self.name, position=str(cursor))
+        statement = statement.on_conflict_do_update(
+            index_elements=[SearchCursor.name],
+            set_={"position": statement.excluded.position, "updated_at": func.now()},
+        )
+        async with self.db.transaction() as conn:
+            await conn.execute(statement)
+
+    @contextlib.asynccontextmanager
+    async def _exclusive(self, *, wait: bool = False) -> AsyncIterator[bool]:
+        """Whether this process holds the indexer's lock for the block: a session lock on a
+        connection of its own, released when the block ends or the connection drops.
+        Catching up skips a turn when another process holds it; a rebuild waits."""
+        args: dict[str, Any] = {"key": _LOCK, "name": self.name}
+        async with self.db.engine.connect() as conn:
+            if wait:
+                await conn.execute(_LOCK_WAIT, args)
+                mine = True
+            else:
+                mine = bool(await conn.scalar(_LOCK_TRY, args))
+            await conn.commit()  # the lock belongs to the session: no transaction stays open
+            try:
+                yield mine
+            finally:
+                if mine:
+                    try:
+                        await conn.execute(_UNLOCK, args)
+                        await conn.commit()
+                    except Exception:
+                        # Back in the pool still locked, it would keep every indexer out:
+                        # closing the session is what surely releases its lock.
+                        await conn.invalidate()
+                        raise

@@ -1,0 +1,291 @@
+"""The Meilisearch backend: indexes `posts`, `experiences` and `organisations` (under an
+optional prefix), settings written at start, one federated multi-search per query.
+
+Writes return only once Meilisearch has finished the task, so the indexer moves its
+cursor only past what is really searchable. Transient failures (connection refused or
+reset, timeouts, 5xx, 429, tasks failing for internal reasons) are retried with
+`search.retry`; when they outlast the retries, `SearchUnavailable` says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx2
+from meilisearch_python_sdk import AsyncClient
+from meilisearch_python_sdk.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchError,
+    MeilisearchTimeoutError,
+)
+from meilisearch_python_sdk.models.search import FederationMerged, MergeFacets, SearchParams
+from meilisearch_python_sdk.models.settings import MeilisearchSettings
+from meilisearch_python_sdk.models.task import TaskInfo
+
+from forum.documents import Document
+from search import meili_filters
+from search.backend import (
+    FACETS,
+    MARK_END,
+    MARK_START,
+    MAX_PAGE,
+    PER_PAGE,
+    Hit,
+    Kind,
+    Query,
+    Results,
+    snippet_html,
+)
+from search.meili_documents import BODY_FIELDS, RETRIEVED, SETTINGS, settings_cover, to_meili
+from search.retry import Backoff, retrying
+
+T = TypeVar("T")
+
+INDEXES = ("posts", "experiences", "organisations")
+MAX_FACET_VALUES = 100
+CROP_WORDS = 32
+
+
+class SearchUnavailable(Exception):
+    """Meilisearch did not answer, or answered with a server error, after the retries."""
+
+
+class TaskFailed(Exception):
+    """Meilisearch accepted a write but did not carry it out."""
+
+    def __init__(self, uid: int, status: str, error: dict[str, Any]) -> None:
+        self.status = status
+        self.code = str(error.get("code", ""))
+        self.type = str(error.get("type", ""))
+        super().__init__(f"task {uid} {status}: {self.code} {error.get('message', '')}".strip())
+
+    @property
+    def transient(self) -> bool:
+        # `internal` and `system` (disk, open files) failures may pass; a canceled task
+        # was stopped by an operator, not refused. `invalid_request` would fail again.
+        return self.status == "canceled" or self.type in ("internal", "system")
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether trying the same call again later may succeed."""
+    if isinstance(exc, MeilisearchCommunicationError | MeilisearchTimeoutError):
+        return True
+    if isinstance(exc, MeilisearchApiError):
+        return exc.status_code >= 500 or exc.status_code == 429
+    if isinstance(exc, httpx2.HTTPStatusError):  # a proxy's non-JSON error page
+        return exc.response.status_code >= 500 or exc.response.status_code == 429
+    if isinstance(exc, TaskFailed):
+        return exc.transient
+    if isinstance(exc, httpx2.TransportError):
+        return True
+    # The client wraps read timeouts and resets in a bare MeilisearchError.
+    return isinstance(exc, MeilisearchError) and isinstance(exc.__cause__, httpx2.TransportError)
+
+
+class MeiliBackend:
+    name = "meilisearch"
+
+    def __init__(
+        self,
+        url: str,
+        key: str | None,
+        *,
+        prefix: str = "",
+        attempts: int = 5,
+        search_attempts: int = 2,  # a reader is waiting: one retry, then say so
+        backoff: Backoff | None = None,
+        timeout: int = 10,
+        task_timeout: float = 120.0,
+        task_poll: float = 0.05,
+    ) -> None:
+        self.url = url
+        self.uids = {name: f"{prefix}{name}" for name in INDEXES}
+        self.posts = self.uids["posts"]
+        self._key = key
+        self._timeout = timeout
+        self._attempts = attempts
+        self._search_attempts = search_attempts
+        self._backoff = backoff or Backoff()
+        self._task_timeout_ms = int(task_timeout * 1000)
+        self._task_poll_ms = max(1, int(task_poll * 1000))
+        self._client: AsyncClient | None = None
+
+    @property
+    def client(self) -> AsyncClient:
+        # Built on first use, not in __init__: an HTTP client belongs to the running loop.
+        if self._client is None:
+            self._client = AsyncClient(self.url, self._key, timeout=self._timeout)
+        return self._client
+
+    async def start(self) -> None:
+        for uid in self.uids.values():
+            await self._prepare(uid)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def drop(self) -> None:
+        """Delete this backend's indexes (tests, and operators retiring a prefix)."""
+        for uid in (*self.uids.values(), f"{self.posts}_rebuild"):
+            await self._drop(uid)
+
+    async def index(self, documents: Sequence[Document]) -> None:
+        await self._add(self.posts, documents)
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        if post_ids:
+            ids = [str(i) for i in post_ids]
+            await self._task(lambda: self.client.index(self.posts).delete_documents(ids))
+
+    async def rebuild(self, batches: AsyncIterable[Sequence[Document]]) -> None:
+        """Fill a fresh posts index from `batches`, then swap it in for the live one:
+        searches go on answering from the old index until the new one is complete."""
+        fresh = f"{self.posts}_rebuild"
+        await self._drop(fresh)  # what a rebuild that died half-way left behind
+        await self._prepare(fresh)
+        async for documents in batches:
+            await self._add(fresh, documents)
+        await self._prepare(self.posts)  # swapping needs both indexes to exist
+        await self._task(lambda: self.client.swap_indexes([(self.posts, fresh)]))
+        await self._drop(fresh)  # now the old documents
+
+    async def search(self, query: Query) -> Results:
+        page = min(max(query.page, 1), MAX_PAGE)
+        filters = meili_filters.expression(query)
+        queries = [
+            SearchParams(
+                index_uid=uid,
+                query=query.text,
+                filter=filters,
+                attributes_to_retrieve=list(RETRIEVED),
+                attributes_to_crop=list(BODY_FIELDS),
+                attributes_to_highlight=list(BODY_FIELDS),
+                crop_length=CROP_WORDS,
+                crop_marker="…",
+                highlight_pre_tag=MARK_START,
+                highlight_post_tag=MARK_END,
+            )
+            for uid in self.uids.values()
+        ]
+        # Facets of a federated search are asked for per index and merged into one
+        # distribution; per-query `facets` are refused in federated mode.
+        federation = FederationMerged(
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+            facets_by_index={uid: list(FACETS) for uid in self.uids.values()},
+            merge_facets=MergeFacets(max_values_per_facet=MAX_FACET_VALUES),
+        )
+
+        async def once() -> Any:
+            return await self.client.multi_search(queries, federation=federation)
+
+        try:
+            result = await self._call(once, self._search_attempts)
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise  # a request we built wrong: a bug to fix, not an outage
+            raise SearchUnavailable(f"Meilisearch has no index yet: {exc}") from exc
+        total = result.estimated_total_hits or 0
+        distribution = result.facet_distribution or {}
+        return Results(
+            # Only posts are hits for now; experiences and organisations join the page
+            # (and `Hit` grows their kinds) when those domains index documents.
+            hits=[_hit(raw) for raw in result.hits if _index_of(raw) == self.posts],
+            total=total,
+            # Meilisearch stops counting at the pagination cap (`maxTotalHits`).
+            exact=total < SETTINGS["pagination"]["maxTotalHits"],
+            facets={f: dict(distribution.get(f, {})) for f in FACETS},
+            # Meilisearch corrects typos itself while matching, so there is no separate
+            # respelling to offer.
+            suggestion=None,
+        )
+
+    async def _add(self, uid: str, documents: Sequence[Document]) -> None:
+        if documents:
+            body = [to_meili(d) for d in documents]
+            index = self.client.index(uid)
+            # Named on every write: Meilisearch would not guess among `*id` attributes.
+            await self._task(lambda: index.add_documents(body, primary_key="id"))
+
+    async def _prepare(self, uid: str) -> None:
+        """Write the index's settings if they differ (which also creates a missing index),
+        so a start with unchanged settings costs reads only: a change reindexes."""
+        index = self.client.index(uid)
+        try:
+            current = (await self._call(index.get_settings, self._attempts)).model_dump(
+                by_alias=True
+            )
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            current = {}
+        if not settings_cover(current, SETTINGS):
+            wanted = MeilisearchSettings.model_validate(SETTINGS)
+            await self._task(lambda: index.update_settings(wanted))
+
+    async def _drop(self, uid: str) -> None:
+        await self._task(lambda: self.client.index(uid).delete(), tolerate=("index_not_found",))
+
+    async def _task(
+        self, enqueue: Callable[[], Awaitable[TaskInfo]], *, tolerate: tuple[str, ...] = ()
+    ) -> None:
+        """Enqueue a write and wait until Meilisearch has carried it out. A retry enqueues
+        it again, which is safe: every write here is idempotent."""
+
+        async def once() -> None:
+            try:
+                info = await enqueue()
+            except MeilisearchApiError as exc:  # refused before it became a task
+                if exc.code in tolerate:
+                    return
+                raise
+            task = await self.client.wait_for_task(
+                info.task_uid,
+                timeout_in_ms=self._task_timeout_ms,
+                interval_in_ms=self._task_poll_ms,
+            )
+            error = task.error or {}
+            if task.status != "succeeded" and error.get("code") not in tolerate:
+                raise TaskFailed(task.uid, task.status, error)
+
+        await self._call(once, self._attempts)
+
+    async def _call(self, call: Callable[[], Awaitable[T]], attempts: int) -> T:
+        try:
+            return await retrying(
+                call, transient=transient, backoff=self._backoff, attempts=attempts
+            )
+        except Exception as exc:
+            if transient(exc):
+                raise SearchUnavailable(f"Meilisearch at {self.url} is unavailable: {exc}") from exc
+            raise
+
+
+def _index_of(raw: dict[str, Any]) -> str | None:
+    federation = raw.get("_federation")
+    return federation.get("indexUid") if isinstance(federation, dict) else None
+
+
+def _hit(raw: dict[str, Any]) -> Hit:
+    formatted = raw.get("_formatted") or {}
+    marked = next((formatted[f] for f in BODY_FIELDS if isinstance(formatted.get(f), str)), "")
+    return Hit(
+        kind=Kind(raw["kind"]),
+        post_id=int(raw["id"]),
+        thread_id=raw["thread_id"],
+        position=raw["position"],
+        title=raw["thread_title"],
+        snippet=snippet_html(marked),
+        region=raw["region"],
+        topic=raw["topic"],
+        countries=tuple(raw["countries"]),
+        author_id=raw["author_id"],
+        author_name=raw["author_name"],
+        created_at=datetime.fromisoformat(raw["created_at_iso"]),
+        language=raw["language"],
+    )

@@ -1,0 +1,58 @@
+"""Meilisearch filter expressions built from a validated `Query`, never from pasted text.
+
+The filter goes out as a list of expressions, which Meilisearch ANDs. Each one is a single
+condition whose values are quoted string literals (or integers we formatted), so a value
+can never close its quotes and add an `OR`; and the reader's visibility is a list entry of
+its own, so even a broken entry could only narrow what the reader gets, never widen it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from search.backend import Query
+
+
+def quote(value: str) -> str:
+    """A Meilisearch string literal: in double quotes, with `\\` and `"` escaped.
+
+    Meilisearch ends a quoted value at the first `"` not preceded by a backslash, then
+    unescapes `\\"` and the backslash sequences (`\\\\` becomes `\\`), so doubling every
+    backslash first makes any text come back exactly as written. Newlines and other
+    control characters need no escaping inside quotes.
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def one_of(attribute: str, values: Iterable[str]) -> str:
+    return f"{attribute} IN [{', '.join(quote(v) for v in values)}]"
+
+
+def day_start(day: date) -> int:
+    """Unix seconds at 00:00 UTC of `day` (documents store `created_at` that way)."""
+    return int(datetime.combine(day, time(), UTC).timestamp())
+
+
+def expression(query: Query) -> list[str]:
+    """The filter for this query: the reader's audiences first, always; then the filters."""
+    f = query.filters
+    # Sorted so the same query always makes the same request (and the same cache key).
+    parts = [one_of("visibility", sorted(query.audiences))]
+    if f.kinds:
+        parts.append(one_of("kind", [k.value for k in f.kinds]))
+    if f.regions:
+        parts.append(one_of("region", f.regions))
+    if f.countries:
+        parts.append(one_of("countries", f.countries))  # any of the thread's countries
+    if f.topics:
+        parts.append(one_of("topic", f.topics))
+    if f.author is not None:
+        parts.append(f"author_id = {int(f.author)}")
+    if f.organisation is not None:
+        parts.append(f"organisation = {quote(f.organisation)}")
+    if f.since is not None:
+        parts.append(f"created_at >= {day_start(f.since)}")
+    if f.until is not None:  # inclusive: everything before the next day begins
+        parts.append(f"created_at < {day_start(f.until + timedelta(days=1))}")
+    return parts

@@ -1,0 +1,266 @@
+"""The PostgreSQL full-text backend (the default): no setup, no indexer.
+
+Documents are `search_documents` rows, written with the post (`forum.documents`). A
+query is stemmed in every language search knows and also read word for word, so
+"luttent" finds "lutter" and an English name finds a French post; exclusions remove a
+post holding any form of the word.
+
+The plan, for a million posts (bench/search.py): matches are taken newest first and
+counting stops at `CAP`; only those candidates are ranked (relevance times recency) and
+counted into facets. A rare word's few matches come from the GIN index; a common word's
+newest matches come from walking the date index, which finds them at once. The planner
+chooses between the two from the lexeme statistics (`SET STATISTICS 1000` in migration
+0002); custom plans are forced so it sees this query's words, not a generic guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum import documents
+from forum.db import Database
+from forum.documents import Document
+from forum.languages import STEMMED
+from search import snippets, vocabulary, words
+from search.backend import (
+    FACETS,
+    PER_PAGE,
+    Hit,
+    Kind,
+    Query,
+    Results,
+)
+
+# Matches beyond this many are not counted: the total reads "1,000+" and the facets
+# count the newest 1,000 matches.
+CAP = 1000
+# Only the newest matches are ranked (relevance times recency), at least as many as the
+# requested page needs; a rare word's matches are all among them.
+RANKED = 200
+# Fewer hits than this and the words are checked for misspellings.
+SUGGEST_BELOW = 5
+
+
+def _alternatives(param: str, *extra: str) -> str:
+    """The distinct readings of a query in every language (and word for word), as the
+    text of one tsquery ORing them: most languages read most words alike."""
+    configs = [f"forum_ts_config('{code}')" for code in sorted(STEMMED)] + ["'forum_simple'"]
+    readings = [f"websearch_to_tsquery({c}, :{param})" for c in configs] + list(extra)
+    return f"""
+        SELECT string_agg('(' || r || ')', ' | ' ORDER BY r) FROM (
+            SELECT DISTINCT CAST(reading AS text) AS r
+            FROM unnest(ARRAY[{", ".join(readings)}]) AS reading
+            WHERE numnode(reading) > 0) readings
+    """
+
+
+# The tsquery is built first, in its own statement, and passed to the search as a value
+# (with the region and topic ids): the planner then sees the words and their frequencies
+# (a generic plan, or values computed inside the statement, would hide them). The same
+# round trip sets the transaction's planner settings: a custom plan every time; no JIT
+# (it costs more than any of these queries).
+_PREPARE = text(
+    f"""
+    SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+           set_config('jit', 'off', true),
+           CASE WHEN unwanted IS NULL THEN wanted
+                ELSE '(' || wanted || ') & !(' || unwanted || ')' END AS query,
+           ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
+           ARRAY(SELECT id FROM topics WHERE slug = ANY(:topics)) AS topic_ids
+    FROM ({_alternatives("positive", "to_tsquery('forum_simple', :prefixes)")}) AS w(wanted),
+         ({_alternatives("excluded")}) AS u(unwanted)
+    """
+)
+
+_FILTERS = {
+    "kinds": "d.kind = ANY(:kinds)",
+    "region_ids": "d.region_id = ANY(CAST(:region_ids AS smallint[]))",
+    "topic_ids": "d.topic_id = ANY(CAST(:topic_ids AS smallint[]))",
+    "countries": "d.countries && CAST(:countries AS text[])",
+    "author": "d.author_id = :author",
+    "organisation": "lower(d.organisation) = lower(:organisation)",
+    "since": "d.created_at >= :since",
+    "until": "d.created_at < :until",
+}
+
+_SEARCH = """
+    WITH matched AS MATERIALIZED (
+        -- Uses index: ix_search_documents_tsv for rare words (every match, then the
+        -- newest), ix_search_documents_created_at for common ones (newest first until
+        -- enough match): the planner chooses from the words' frequencies.
+        SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
+        FROM search_documents d
+        WHERE d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
+        ORDER BY d.created_at DESC, d.post_id DESC
+        LIMIT {cap}
+    ),
+    top AS (
+        SELECT c.post_id,
+               ts_rank(d.tsv, CAST(:query AS tsquery))
+               / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400)) AS score
+        FROM (SELECT post_id, created_at FROM matched
+              ORDER BY created_at DESC, post_id DESC LIMIT {ranked}) c
+        JOIN search_documents d ON d.post_id = c.post_id
+        ORDER BY score DESC, c.post_id DESC
+        LIMIT :limit OFFSET :offset
+    )
+    SELECT
+        (SELECT count(*) FROM matched) AS total,
+        (SELECT coalesce(jsonb_object_agg(r.slug, c.n), '{{}}')
+         FROM (SELECT region_id, count(*) AS n FROM matched GROUP BY 1) c
+         JOIN regions r ON r.id = c.region_id) AS region,
+        (SELECT coalesce(jsonb_object_agg(t.slug, c.n), '{{}}')
+         FROM (SELECT topic_id, count(*) AS n FROM matched GROUP BY 1) c
+         JOIN topics t ON t.id = c.topic_id) AS topic,
+        (SELECT coalesce(jsonb_object_agg(c.kind, c.n), '{{}}')
+         FROM (SELECT kind, count(*) AS n FROM matched GROUP BY 1) c) AS kind,
+        (SELECT coalesce(jsonb_agg(h ORDER BY h.score DESC, h.post_id DESC), '[]')
+         FROM (
+            SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
+                   p.author_id, u.display_name AS author_name, t.title,
+                   r.slug AS region, tp.slug AS topic,
+                   ARRAY(SELECT c.country_code FROM thread_countries c
+                         WHERE c.thread_id = t.id ORDER BY 1) AS countries,
+                   forum_html_text(p.body_html) AS body
+            FROM top
+            JOIN posts p ON p.id = top.post_id
+            JOIN threads t ON t.id = p.thread_id
+            JOIN regions r ON r.id = t.region_id
+            JOIN topics tp ON tp.id = t.topic_id
+            JOIN users u ON u.id = p.author_id
+         ) h) AS hits
+"""
+
+_NOTHING = Results(hits=[], total=0, exact=True, facets={f: {} for f in FACETS})
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def index(self, docs: Sequence[Document]) -> None:
+        async with self.db.transaction() as session:
+            await documents.refresh(session, [d.id for d in docs])
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                text("DELETE FROM search_documents WHERE post_id = ANY(:ids)"),
+                {"ids": list(post_ids)},
+            )
+
+    async def search(self, query: Query) -> Results:
+        terms = words.parse(query.text)
+        if terms.empty:
+            return _NOTHING
+        async with self.db.transaction() as session:
+            results = await _search(session, query, terms)
+            if results.total >= SUGGEST_BELOW or not terms.words:
+                return results
+            respelt = await vocabulary.respell(session, terms.words)
+            if not respelt:
+                return results
+            suggestion = words.respell(query.text, respelt)
+            if results.total:
+                return _with(results, suggestion=suggestion)
+            corrected = await _search(session, query, words.parse(suggestion))
+            return _with(corrected, suggestion=suggestion, corrected=bool(corrected.total))
+
+
+def _with(results: Results, **changes: Any) -> Results:
+    return Results(**{**results.__dict__, **changes})
+
+
+async def _search(session: AsyncConnection, query: Query, terms: words.Terms) -> Results:
+    f = query.filters
+    prepared = (
+        await session.execute(
+            _PREPARE,
+            {
+                "positive": terms.positive,
+                "prefixes": terms.prefixes,
+                "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
+                "regions": list(f.regions),
+                "topics": list(f.topics),
+            },
+        )
+    ).one()
+    if not prepared.query:  # only stop words, or nothing a word could be made of
+        return _NOTHING
+    params, clauses = _filters(query, prepared.region_ids, prepared.topic_ids)
+    # A deep page ranks as many of the newest matches as it needs.
+    ranked = max(RANKED, query.page * PER_PAGE)
+    sql = _SEARCH.format(filters="".join(clauses), cap=CAP, ranked=ranked)
+    row = (
+        await session.execute(
+            text(sql),
+            {
+                **params,
+                "query": prepared.query,
+                "audiences": sorted(query.audiences),
+                "limit": PER_PAGE,
+                "offset": (query.page - 1) * PER_PAGE,
+            },
+        )
+    ).one()
+    wanted = snippets.lexemes(prepared.query)
+    return Results(
+        hits=[_hit(h, wanted) for h in row.hits],
+        total=row.total,
+        exact=row.total < CAP,
+        facets={"region": row.region, "topic": row.topic, "kind": row.kind},
+    )
+
+
+def _filters(
+    query: Query, region_ids: list[int], topic_ids: list[int]
+) -> tuple[dict[str, Any], list[str]]:
+    f = query.filters
+    values: dict[str, Any] = {
+        "kinds": [k.value for k in f.kinds] or None,
+        # A filter naming only unknown values matches nothing (the service refuses them).
+        "region_ids": region_ids if f.regions else None,
+        "topic_ids": topic_ids if f.topics else None,
+        "countries": list(f.countries) or None,
+        "author": f.author,
+        "organisation": f.organisation,
+        "since": _midnight(f.since) if f.since else None,
+        "until": _midnight(f.until + timedelta(days=1)) if f.until else None,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
+    return params, [f" AND {_FILTERS[name]}" for name in params]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _hit(h: dict[str, Any], wanted: frozenset[str]) -> Hit:
+    return Hit(
+        kind=Kind.THREAD if h["position"] == 1 else Kind.POST,
+        post_id=h["post_id"],
+        thread_id=h["thread_id"],
+        position=h["position"],
+        title=h["title"],
+        snippet=snippets.highlight(h["body"], wanted),
+        region=h["region"],
+        topic=h["topic"],
+        countries=tuple(h["countries"]),
+        author_id=h["author_id"],
+        author_name=h["author_name"],
+        created_at=datetime.fromisoformat(h["created_at"]),
+        language=h["language"],
+    )

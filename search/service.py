@@ -1,0 +1,145 @@
+"""Search as the app and the `forum` command run it: the configured backend, a reader's
+request checked against the catalog, and the background work (the vocabulary for
+suggestions; the Meilisearch indexer when Meilisearch is configured).
+
+Built by the app's lifespan (or a CLI command); nothing here exists at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from forum import documents
+from forum.config import Settings
+from forum.db import Database
+from forum.errors import DomainError, Kind, invalid
+from forum.models import Country, Post, Region, Topic
+from forum.permissions import Actor, readable_visibilities
+from search import vocabulary
+from search.backend import Backend, Filters, Query, Results
+from search.indexer import Indexer
+from search.meili import MeiliBackend, SearchUnavailable
+from search.postgres import PostgresBackend
+
+log = logging.getLogger("forum.search")
+
+VOCABULARY_EVERY = 30.0
+# One worker at a time refreshes the vocabulary (the indexer has its own lock).
+_VOCABULARY_LOCK = 7_311_002
+REBUILD_BATCH = 5_000
+
+
+class Search:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.postgres = PostgresBackend(db)
+        self.meili = (
+            MeiliBackend(settings.meili_url, settings.meili_key) if settings.meili_url else None
+        )
+        self.backend: Backend = self.meili or self.postgres
+        self.indexer = Indexer(db, self.meili) if self.meili else None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Start the background work. Meilisearch being down does not stop the app: the
+        indexer applies its settings when it can reach it, and searches answer 503."""
+        self._tasks = [asyncio.create_task(self._refresh_vocabulary_regularly())]
+        if self.indexer:
+            self._tasks.append(asyncio.create_task(self.indexer.run()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.backend.close()
+
+    async def find(self, actor: Actor, words: str, filters: Filters, page: int) -> Results:
+        await self._check(actor, filters)
+        query = Query(words, frozenset(readable_visibilities(actor)), filters, page)
+        try:
+            return await self.backend.search(query)
+        except SearchUnavailable:
+            raise DomainError(
+                Kind.UNAVAILABLE,
+                "search_unavailable",
+                "Search is unavailable for a moment; try again shortly.",
+                retry_after=5,
+            ) from None
+
+    async def _check(self, actor: Actor, filters: Filters) -> None:
+        """Unknown filter values are a clear error, not an empty page; a region the
+        reader may not read is as unknown as one that does not exist."""
+        checks: list[tuple[str, Any, tuple[str, ...], str]] = [
+            (
+                "region",
+                select(Region.slug).where(
+                    Region.slug.in_(filters.regions),
+                    Region.visibility.in_(readable_visibilities(actor)),
+                ),
+                filters.regions,
+                "unknown_region",
+            ),
+            ("topic", select(Topic.slug).where(Topic.slug.in_(filters.topics)), filters.topics,
+             "unknown_topic"),
+            ("country", select(Country.code).where(Country.code.in_(filters.countries)),
+             filters.countries, "unknown_country"),
+        ]  # fmt: skip
+        async with self.db.transaction() as session:
+            for field, statement, wanted, code in checks:
+                if not wanted:
+                    continue
+                unknown = set(wanted) - set(await session.scalars(statement))
+                if unknown:
+                    names = ", ".join(sorted(unknown))
+                    raise invalid(field, f"Unknown {field}: {names}.", code)
+
+    async def rebuild(self) -> int:
+        """Rebuild every document from the posts, and the vocabulary; search stays up.
+
+        PostgreSQL documents are rewritten in place, batch by batch (each batch is
+        right as soon as it commits); Meilisearch gets fresh indexes swapped in.
+        """
+        async with self.db.transaction() as session:
+            last = await session.scalar(select(func.max(Post.id))) or 0
+        for start in range(0, last, REBUILD_BATCH):
+            async with self.db.transaction() as session:
+                await documents.refresh(session, range(start + 1, start + REBUILD_BATCH + 1))
+        async with self.db.transaction() as session:
+            await session.execute(text("TRUNCATE search_terms"))
+            await session.execute(
+                text("DELETE FROM search_cursors WHERE name = :name"), {"name": vocabulary.CURSOR}
+            )
+        await self.catch_up_vocabulary()
+        async with self.db.engine.connect() as connection:
+            await connection.execute(text("ANALYZE search_documents"))
+        if self.indexer:
+            await self.indexer.rebuild()
+        async with self.db.transaction() as session:
+            return await session.scalar(text("SELECT count(*) FROM search_documents")) or 0
+
+    async def catch_up_vocabulary(self) -> None:
+        while await self.refresh_vocabulary():
+            pass
+
+    async def refresh_vocabulary(self) -> int:
+        async with self.db.transaction() as session:
+            if not await session.scalar(
+                text(f"SELECT pg_try_advisory_xact_lock({_VOCABULARY_LOCK})")
+            ):
+                return 0
+            return await vocabulary.refresh(session)
+
+    async def _refresh_vocabulary_regularly(self) -> None:
+        while True:
+            try:
+                await self.catch_up_vocabulary()
+            except Exception as exc:  # the database is away; try at the next turn
+                log.warning("vocabulary refresh failed: %s", exc)
+            await asyncio.sleep(VOCABULARY_EVERY)

@@ -1,0 +1,232 @@
+"""The behaviour every search backend owes its readers, run against each backend that can
+run here: PostgreSQL always, Meilisearch when `FORUM_MEILI_URL` names a live server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from forum import documents, markup, posts
+from search.backend import Backend, Filters, Kind, Query, Results
+from search.postgres import PostgresBackend
+
+PUBLIC = frozenset({"public"})
+MEMBERS = frozenset({"public", "members"})
+
+
+@dataclass
+class Engine:
+    backend: Backend
+    sync: Callable[[], Awaitable[object]]  # brings the backend up to date with the forum
+
+    async def find(self, words: str, audiences: frozenset[str] = PUBLIC, **filters) -> Results:
+        await self.sync()
+        page = filters.pop("page", 1)
+        return await self.backend.search(Query(words, audiences, Filters(**filters), page))
+
+    async def ids(self, words: str, audiences: frozenset[str] = PUBLIC, **filters) -> set[int]:
+        return {h.post_id for h in (await self.find(words, audiences, **filters)).hits}
+
+
+async def _nothing() -> None:
+    return None
+
+
+@pytest.fixture(params=["postgres", "meilisearch"])
+async def engine(request, db, make) -> AsyncIterator[Engine]:
+    if request.param == "postgres":
+        yield Engine(PostgresBackend(db), _nothing)
+        return
+    url = os.environ.get("FORUM_MEILI_URL")
+    if not url:
+        pytest.skip("FORUM_MEILI_URL is not set: no live Meilisearch to test against")
+    from search.indexer import Indexer
+    from search.meili import MeiliBackend
+
+    backend = MeiliBackend(url, os.environ.get("FORUM_MEILI_KEY"), prefix=f"t{uuid.uuid4().hex}_")
+    await backend.start()
+    try:
+        yield Engine(backend, Indexer(db, backend).catch_up)
+    finally:
+        await backend.drop()
+        await backend.close()
+
+
+async def test_french_query_finds_french_posts_by_stem_and_without_accents(engine, make):
+    t = await make.thread(
+        title="Comment lutter contre la corruption dans les marchés publics",
+        body="Notre société civile observe les marchés de travaux depuis deux ans.",
+        language="fr",
+    )
+    pid = t["post"]["id"]
+    assert pid in await engine.ids("luttent")
+    assert pid in await engine.ids("marché")
+    assert pid in await engine.ids("societe civile")
+    assert pid in await engine.ids("MARCHES PUBLICS")
+
+
+async def test_query_in_one_language_finds_exact_terms_in_another(engine, make):
+    t = await make.thread(
+        title="Perlindungan pelapor di Indonesia",
+        body="Kami membahas whistleblower dan UNCAC bersama organisasi masyarakat sipil.",
+        language="id",
+    )
+    assert t["post"]["id"] in await engine.ids("whistleblower UNCAC")
+
+
+async def test_phrase_exclusion_and_or(engine, make):
+    adjacent = await make.thread(title="Open data", body="We track public procurement closely.")
+    apart = await make.thread(title="Budgets", body="Procurement reform needs public scrutiny.")
+    draft = await make.thread(title="Law", body="The draft procurement law is out for review.")
+    a, b, d = (x["post"]["id"] for x in (adjacent, apart, draft))
+
+    assert await engine.ids('"public procurement"') == {a}
+    assert await engine.ids("procurement") == {a, b, d}
+    assert await engine.ids("procurement -draft") == {a, b}
+    assert await engine.ids('procurement -"public scrutiny"') == {a, d}
+    assert await engine.ids("scrutiny OR closely") == {a, b}
+
+
+async def test_exclusion_removes_every_form_of_the_word(engine, make):
+    keep = await make.thread(title="Audits", body="The audit office publishes its findings.")
+    drop = await make.thread(title="Drafts", body="The audit office reviewed several drafts.")
+    assert await engine.ids("audit") == {keep["post"]["id"], drop["post"]["id"]}
+    assert await engine.ids("audit -draft") == {keep["post"]["id"]}
+
+
+async def test_members_only_hidden_and_deleted_posts_stay_out_of_sight(engine, make, db):
+    member = await make.user()
+    open_ = await make.thread(title="Asset declarations", body="Open register of assets.")
+    closed = await make.thread(
+        member, region="staff-room", title="Asset tracing", body="Assets traced abroad."
+    )
+    gone = await make.reply(open_["thread"]["id"], member, body="Assets of the minister.")
+    hidden = await make.reply(open_["thread"]["id"], body="Assets hidden offshore.")
+    async with db.transaction() as session:
+        await posts.delete(session, member["actor"], gone["id"])
+        # What moderation will do: hide the post, then bring its document in line.
+        await session.execute(
+            text("UPDATE posts SET hidden = true WHERE id = :id"), {"id": hidden["id"]}
+        )
+        await documents.refresh(session, [hidden["id"]])
+
+    assert await engine.ids("assets", PUBLIC) == {open_["post"]["id"]}
+    assert await engine.ids("assets", MEMBERS) == {open_["post"]["id"], closed["post"]["id"]}
+    results = await engine.find("assets", PUBLIC)
+    assert results.total == 1
+    assert "staff-room" not in results.facets["region"]
+    # Filtering on the closed region does not open it.
+    assert await engine.ids("assets", PUBLIC, regions=("staff-room",)) == set()
+
+
+async def test_filters_narrow_by_region_country_topic_kind_author_and_dates(engine, make, db):
+    alice = await make.user(organisation="Transparency Senegal")
+    kenya = await make.thread(
+        title="Tender monitoring",
+        body="Tender notices compared.",
+        countries=("KE",),
+        topic="whistleblower-protection",
+    )
+    senegal = await make.thread(
+        alice, title="Tender portal", body="Tender data.", countries=("SN",)
+    )
+    asia = await make.thread(region="south-east-asia", title="Tender rules", body="Tender law.")
+    reply = await make.reply(kenya["thread"]["id"], alice, body="Tender prices too.")
+    k, s, a, r = kenya["post"]["id"], senegal["post"]["id"], asia["post"]["id"], reply["id"]
+
+    assert await engine.ids("tender") == {k, s, a, r}
+    assert await engine.ids("tender", regions=("south-east-asia",)) == {a}
+    assert await engine.ids("tender", countries=("KE",)) == {k, r}
+    assert await engine.ids("tender", topics=("whistleblower-protection",)) == {k, r}
+    assert await engine.ids("tender", kinds=(Kind.POST,)) == {r}
+    assert await engine.ids("tender", kinds=(Kind.THREAD,)) == {k, s, a}
+    assert await engine.ids("tender", author=alice["id"]) == {s, r}
+    assert await engine.ids("tender", organisation="transparency senegal") == {s, r}
+    today = date.today()
+    assert await engine.ids("tender", since=today, until=today) == {k, s, a, r}
+    assert await engine.ids("tender", until=today - timedelta(days=1)) == set()
+
+
+async def test_facets_count_matches_per_region_topic_and_kind(engine, make):
+    t = await make.thread(title="Beneficial ownership", body="Ownership registers.")
+    await make.reply(t["thread"]["id"], body="Ownership data is patchy.")
+    await make.thread(
+        region="south-east-asia", topic="whistleblower-protection", body="Ownership rules."
+    )
+    results = await engine.find("ownership")
+    assert results.total == 3 and results.exact
+    assert results.facets["region"] == {"africa": 2, "south-east-asia": 1}
+    assert results.facets["topic"] == {"public-procurement": 2, "whistleblower-protection": 1}
+    assert results.facets["kind"] == {"thread": 2, "post": 1}
+
+
+async def test_snippets_highlight_matches_and_cannot_inject_html(engine, make):
+    body = 'Report: <script>alert("x")</script> <img src=x onerror=alert(1)> bribery & fraud.'
+    await make.thread(title="Hostile", body=body)
+    [hit] = (await engine.find("bribery")).hits
+    assert "<mark>bribery</mark>" in hit.snippet
+    assert "<script" not in hit.snippet and "<img" not in hit.snippet
+    assert "&lt;/script&gt;" in hit.snippet  # shown as text
+    assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+async def test_hits_carry_what_the_result_page_shows(engine, make):
+    t = await make.thread(
+        title="Sanctions list", body="Debarment of firms.", countries=("SN", "KE")
+    )
+    r = await make.reply(t["thread"]["id"], body="Debarment works when published.")
+    hits = {h.post_id: h for h in (await engine.find("debarment")).hits}
+    opening, answer = hits[t["post"]["id"]], hits[r["id"]]
+    assert (opening.kind, opening.position, opening.title) == (Kind.THREAD, 1, "Sanctions list")
+    assert (answer.kind, answer.position, answer.thread_id) == (Kind.POST, 2, t["thread"]["id"])
+    assert answer.title == "Sanctions list"
+    assert opening.countries == ("KE", "SN")
+    assert (opening.region, opening.topic) == ("africa", "public-procurement")
+    assert opening.author_name.startswith("Member")
+
+
+async def test_an_edit_is_found_by_its_new_words_only(engine, make, db):
+    author = await make.user()
+    t = await make.thread(author, title="Notes", body="Nepotism in hiring.")
+    async with db.transaction() as session:
+        body = "Conflicts of interest in hiring."
+        await posts.edit(
+            session, author["actor"], t["post"]["id"], body=body, body_html=markup.render(body)
+        )
+    assert await engine.ids("nepotism") == set()
+    assert await engine.ids("conflicts interest") == {t["post"]["id"]}
+
+
+async def test_pages_do_not_overlap(engine, make):
+    t = await make.thread(title="Budget tracking", body="Budget tracking in districts.")
+    for n in range(24):
+        await make.reply(t["thread"]["id"], body=f"Budget note number {n}.")
+    first = await engine.find("budget")
+    second = await engine.find("budget", page=2)
+    assert first.total == 25
+    assert len(first.hits) == 20 and len(second.hits) == 5
+    assert not {h.post_id for h in first.hits} & {h.post_id for h in second.hits}
+    assert (await engine.find("budget", page=3)).hits == []
+
+
+async def test_title_matches_rank_above_passing_mentions(engine, make):
+    older = await make.thread(title="Asset recovery in Kenya", body="Cases and lessons.")
+    chatter = await make.thread(
+        title="Weekly digest",
+        body="Many topics this week: elections, audits, and one note on asset recovery.",
+    )
+    hits = (await engine.find("asset recovery")).hits
+    assert [h.post_id for h in hits] == [older["post"]["id"], chatter["post"]["id"]]
+
+
+@pytest.mark.parametrize("words", ["OR", "-", "!!!", '""', "-word", "the", ":* & | !"])
+async def test_queries_with_nothing_to_find_answer_empty(engine, make, words):
+    await make.thread(title="Anything", body="The word is here.")
+    results = await engine.find(words)
+    assert results.hits == [] and results.total == 0

@@ -1,0 +1,268 @@
+"""The indexer between a real PostgreSQL (posts written through the core) and the fake
+Meilisearch: what readers can find follows what the forum holds, through outages,
+restarts, pruned events and rebuilds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import pytest
+
+from forum import events, markup, posts
+from forum.db import Database
+from forum.documents import Document
+from search.backend import Query
+from search.indexer import Indexer
+from search.meili import MeiliBackend, SearchUnavailable
+from search.meili_documents import SETTINGS
+from search.retry import Backoff
+from tests.factories import Factory
+from tests.search.fake_meili import FakeMeili
+
+FAST = Backoff(base=0.001, cap=0.005)
+PUBLIC = frozenset({"public"})
+
+
+@pytest.fixture
+async def meili() -> AsyncIterator[FakeMeili]:
+    fake = FakeMeili()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def connect(meili: FakeMeili, **options: object) -> MeiliBackend:
+    return MeiliBackend(meili.url, None, backoff=FAST, task_poll=0.002, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
+    b = connect(meili)
+    await b.start()
+    yield b
+    await b.close()
+
+
+@pytest.fixture
+def make(db: Database) -> Factory:
+    return Factory(None, db)  # users, threads and replies need only the database
+
+
+def indexer(db: Database, backend: MeiliBackend, **options: object) -> Indexer:
+    return Indexer(db, backend, backoff=FAST, poll=0.01, **options)  # type: ignore[arg-type]
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for something the indexer does in the background (bounded, not timed)."""
+    for _ in range(2_000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+async def head(db: Database) -> events.Cursor:
+    async with db.transaction() as s:
+        return await events.head(s)
+
+
+async def edit(db: Database, author: dict, post_id: int, body: str) -> None:
+    async with db.transaction() as s:
+        await posts.edit(s, author["actor"], post_id, body=body, body_html=markup.render(body))
+
+
+async def test_posts_written_in_the_forum_become_searchable(db, make, backend, meili):
+    author = await make.user()
+    first = await make.thread(author, title="Monitoring tenders", body="Open contracting data")
+    idx = indexer(db, backend, batch=2)
+    assert await idx.catch_up() == 1  # no cursor yet: a full rebuild
+    replies = [await make.reply(first["thread"]["id"], body=f"Reply number {n}") for n in range(5)]
+    assert await idx.catch_up() == 5  # in batches of two events
+    stored = meili.documents("posts")
+    assert set(stored) == {first["post"]["id"], *(r["id"] for r in replies)}
+    assert stored[first["post"]["id"]]["title_eng"] == "Monitoring tenders"
+    assert await idx.position() == await head(db)
+    found = await backend.search(Query("contracting", PUBLIC))
+    assert [h.post_id for h in found.hits] == [first["post"]["id"]]
+    assert found.hits[0].author_name == author["display_name"]
+
+
+async def test_edits_are_reindexed_and_deletions_removed(db, make, backend, meili):
+    author = await make.user()
+    thread = await make.thread(author, body="First draft about procurement")
+    reply = await make.reply(thread["thread"]["id"], author, body="A reply to remove")
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    await edit(db, author, thread["post"]["id"], "Second draft about audits")
+    async with db.transaction() as s:
+        await posts.delete(s, author["actor"], reply["id"])
+    await idx.catch_up()
+    stored = meili.documents("posts")
+    assert set(stored) == {thread["post"]["id"]}
+    assert stored[thread["post"]["id"]]["body_eng"].strip() == "Second draft about audits"
+    assert (await backend.search(Query("first draft", PUBLIC))).hits == []
+    assert len((await backend.search(Query("second draft", PUBLIC))).hits) == 1
+
+
+async def test_members_only_threads_are_indexed_for_members_only(db, make, backend):
+    staff = await make.thread(region="staff-room", body="Internal notes on the audit")
+    await indexer(db, backend).catch_up()
+    assert (await backend.search(Query("audit", PUBLIC))).hits == []
+    members = await backend.search(Query("audit", frozenset({"public", "members"})))
+    assert [h.post_id for h in members.hits] == [staff["post"]["id"]]
+
+
+async def test_events_that_change_no_post_are_passed_over(db, make, backend, meili):
+    thread = await make.thread()
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    async with db.transaction() as s:
+        await events.append(s, "user.suspended", ["moderation"], "members", {"user": {"id": 1}})
+        await events.append(s, "post.flagged", ["moderation"], "members", {"post": "odd"})
+        await events.append(s, "thread.locked", ["region:africa"], "public", {"thread": {}})
+    assert await idx.catch_up() == 0
+    assert await idx.position() == await head(db)
+    assert set(meili.documents("posts")) == {thread["post"]["id"]}
+
+
+async def test_a_change_to_a_whole_thread_resends_all_its_posts(db, make, backend):
+    thread = await make.thread()
+    tid = thread["thread"]["id"]
+    await make.reply(tid)
+    await make.reply(tid)
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    # As a thread moved to another region or hidden will be announced: its posts'
+    # documents change with it.
+    async with db.transaction() as s:
+        await events.append(s, "thread.moved", [f"thread:{tid}"], "public", {"thread": {"id": tid}})
+    assert await idx.catch_up() == 3
+
+
+async def test_an_outage_keeps_the_cursor_and_nothing_is_lost(db, make, backend, meili):
+    thread = await make.thread()
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    before = await idx.position()
+    reply = await make.reply(thread["thread"]["id"], body="Written while search was down")
+    await meili.stop()
+    with pytest.raises(SearchUnavailable):
+        await idx.catch_up()
+    assert await idx.position() == before  # the reply was not acknowledged: not passed
+    await meili.start()
+    assert await idx.catch_up() == 1
+    assert reply["id"] in meili.documents("posts")
+    assert await idx.position() == await head(db)
+
+
+async def test_run_rides_out_an_outage_and_warns_once(db, make, meili, caplog):
+    backend = connect(meili, attempts=1)  # every failure reaches the indexer's own loop
+    await backend.start()
+    thread = await make.thread()
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    meili.fail_requests = 10**9  # Meilisearch answers 503 to everything
+    failing_from = len(meili.seen)
+    stop = asyncio.Event()
+    caplog.set_level(logging.INFO, logger="forum.search")
+    running = asyncio.create_task(idx.run(stop))
+    reply = await make.reply(thread["thread"]["id"], body="Sent once search is back")
+    await until(lambda: len(meili.seen) > failing_from + 10)  # many rounds have failed
+    meili.indexes.clear()  # and it comes back empty
+    meili.fail_requests = 0
+    await until(lambda: "posts" in meili.indexes and reply["id"] in meili.documents("posts"))
+    stop.set()
+    await running
+    await backend.close()
+    # Documents sent after the outage land in an index with the settings searches need.
+    filterable = meili.indexes["posts"].settings["filterableAttributes"]
+    assert sorted(filterable) == sorted(SETTINGS["filterableAttributes"])
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "retrying" in warnings[0].getMessage()
+    assert any("recovered" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_cursor_survives_a_restart(db, make, meili):
+    thread = await make.thread()
+    first = connect(meili)
+    await first.start()
+    await indexer(db, first).catch_up()
+    await first.close()
+    reply = await make.reply(thread["thread"]["id"])
+
+    meili.seen.clear()
+    second = connect(meili)  # a new process: new client, new indexer
+    await second.start()
+    assert await indexer(db, second).catch_up() == 1
+    await second.close()
+    (sent,) = meili.requests("POST", "/indexes/posts/documents")
+    assert [d["id"] for d in sent.body] == [reply["id"]]  # only what changed since
+    assert not meili.requests("POST", "/swap-indexes")
+
+
+async def test_events_pruned_while_away_lead_to_a_rebuild(db, make, backend, meili):
+    thread = await make.thread()
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    missed = await make.reply(thread["thread"]["id"], body="Its event will be pruned")
+    kept = await make.reply(thread["thread"]["id"], body="The newest event is kept")
+    async with db.transaction() as s:
+        assert await events.prune(s, days=0, count=1) > 0
+    meili.seen.clear()
+    await idx.catch_up()
+    assert len(meili.requests("POST", "/swap-indexes")) == 1
+    assert {missed["id"], kept["id"]} <= set(meili.documents("posts"))
+    assert await idx.position() == await head(db)
+
+
+class PausingBackend(MeiliBackend):
+    """Runs `meanwhile` after the rebuild has read every post, before the swap."""
+
+    async def meanwhile(self) -> None:
+        pass
+
+    async def rebuild(self, batches: AsyncIterator[Sequence[Document]]) -> None:
+        async def then_write() -> AsyncIterator[Sequence[Document]]:
+            async for batch in batches:
+                yield batch
+            await self.meanwhile()
+
+        await super().rebuild(then_write())
+
+
+async def test_rebuild_swaps_indexes_and_replays_what_was_written_meanwhile(db, make, meili):
+    author = await make.user()
+    thread = await make.thread(author, body="Before the rebuild")
+    backend = PausingBackend(meili.url, None, backoff=FAST, task_poll=0.002)
+    await backend.start()
+    idx = indexer(db, backend)
+    written: list[int] = []
+
+    async def write() -> None:
+        written.append((await make.reply(thread["thread"]["id"], body="During rebuild"))["id"])
+        await edit(db, author, thread["post"]["id"], "Edited during the rebuild")
+
+    try:
+        await idx.catch_up()
+        backend.meanwhile = write  # type: ignore[method-assign]
+        assert await idx.rebuild() == 1
+        assert "posts_rebuild" not in meili.indexes
+        assert set(meili.documents("posts")) == {thread["post"]["id"]}  # the swapped-in index
+        await idx.catch_up()  # the cursor was set to where the rebuild began
+    finally:
+        await backend.close()
+    stored = meili.documents("posts")
+    assert set(stored) == {thread["post"]["id"], *written}
+    assert stored[thread["post"]["id"]]["body_eng"].strip() == "Edited during the rebuild"
+
+
+async def test_only_one_indexer_catches_up_at_a_time(db, make, backend):
+    await make.thread()
+    one, other = indexer(db, backend), indexer(db, backend)
+    async with one._exclusive() as mine:
+        assert mine
+        assert await other.catch_up() == 0  # skips its turn
+        assert await other.position() is None
+    assert await other.catch_up() == 1

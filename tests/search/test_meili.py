@@ -1,0 +1,293 @@
+"""The Meilisearch backend against a fake server speaking Meilisearch's HTTP API: what it
+stores, the settings it writes, the filters and searches it sends, how it reads answers
+and how it rebuilds. Failures are in `test_meili_failures.py`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+
+import pytest
+from meilisearch_python_sdk.errors import MeilisearchApiError
+
+from forum.documents import Document
+from search import meili_filters
+from search.backend import FACETS, MARK_END, MARK_START, Filters, Kind, Query
+from search.meili import MeiliBackend
+from search.meili_documents import SETTINGS, to_meili
+from search.retry import Backoff
+from tests.search import fake_meili_filter
+from tests.search.fake_meili import FakeMeili, running
+
+KEY = "test-master-key"
+FAST = Backoff(base=0.001, cap=0.005)
+QUICK = {"backoff": FAST, "task_poll": 0.002}
+PUBLIC = frozenset({"public"})
+EVERYONE = frozenset({"public", "members"})
+
+
+def doc(post_id: int, body: str = "open contracting data", **values: object) -> Document:
+    fields: dict[str, object] = {
+        "id": post_id,
+        "kind": "thread",
+        "thread_id": post_id,
+        "position": 1,
+        "title": f"Thread {post_id}",
+        "body": body,
+        "language": "en",
+        "region": "africa",
+        "topic": "public-procurement",
+        "countries": ("SN",),
+        "author_id": 7,
+        "author_name": "Awa",
+        "organisation": None,
+        "visibility": "public",
+        "created_at": datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
+        **values,
+    }
+    return Document(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def meili() -> AsyncIterator[FakeMeili]:
+    async with running(KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
+    b = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
+    await b.start()
+    yield b
+    await b.close()
+
+
+# -- documents --------------------------------------------------------------------------
+
+
+def test_documents_carry_the_text_in_the_posts_language_and_filterable_values():
+    thread = to_meili(doc(1, language="fr", countries=("SN", "KE"), organisation="Transparence"))
+    assert thread["title_fra"] == "Thread 1" and thread["body_fra"] == "open contracting data"
+    assert "title" not in thread and "body" not in thread
+    assert thread["thread_title"] == "Thread 1"
+    assert thread["countries"] == ["SN", "KE"] and thread["organisation"] == "Transparence"
+    assert thread["created_at"] == 1773480413  # whole seconds, for range filters
+    assert thread["created_at_iso"] == "2026-03-14T09:26:53.589793+00:00"
+
+    reply = to_meili(doc(2, kind="post", position=3, language="sw"))
+    # A reply is not found by its thread's title, but shows it.
+    assert not any(k.startswith("title") for k in reply)
+    assert reply["thread_title"] == "Thread 2" and reply["body"] == "open contracting data"
+
+
+async def test_start_creates_indexes_and_writes_settings_only_when_they_differ(meili):
+    first = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
+    await first.start()
+    await first.close()
+    for uid in ("t_posts", "t_experiences", "t_organisations"):
+        index = meili.indexes[uid]
+        assert sorted(index.settings["filterableAttributes"]) == sorted(
+            SETTINGS["filterableAttributes"]
+        )
+        assert index.settings["searchableAttributes"][0] == "title"
+        assert {"attributePatterns": ["title_fra", "body_fra"], "locales": ["fra"]} in (
+            index.settings["localizedAttributes"]
+        )
+        assert index.settings["pagination"]["maxTotalHits"] == 10_000
+    assert len(meili.requests("PATCH", r"/indexes/[^/]+/settings")) == 3
+
+    meili.seen.clear()
+    again = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
+    await again.start()
+    assert [s.method for s in meili.seen] == ["GET"] * 3  # nothing rewritten, no reindex
+
+    meili.indexes["t_posts"].settings["filterableAttributes"] = ["kind"]  # changed by hand
+    meili.seen.clear()
+    await again.start()
+    assert len(meili.requests("PATCH", "/indexes/t_posts/settings")) == 1
+    await again.close()
+
+
+async def test_a_wrong_key_is_refused_once_not_retried(meili):
+    wrong = MeiliBackend(meili.url, "not-the-key", **QUICK)
+    with pytest.raises(MeilisearchApiError) as refused:
+        await wrong.start()
+    await wrong.close()
+    assert refused.value.code == "invalid_api_key"
+    assert len(meili.seen) == 1
+
+
+# -- filters ----------------------------------------------------------------------------
+
+
+def test_filter_names_the_audiences_first_then_each_filter():
+    query = Query(
+        "tenders",
+        EVERYONE,
+        Filters(
+            kinds=(Kind.THREAD,),
+            regions=("africa", "south-east-asia"),
+            countries=("SN",),
+            topics=("public-procurement",),
+            author=42,
+            organisation="Transparency Senegal",
+            since=date(2026, 1, 1),
+            until=date(2026, 1, 31),
+        ),
+    )
+    assert meili_filters.expression(query) == [
+        'visibility IN ["members", "public"]',
+        'kind IN ["thread"]',
+        'region IN ["africa", "south-east-asia"]',
+        'countries IN ["SN"]',
+        'topic IN ["public-procurement"]',
+        "author_id = 42",
+        'organisation = "Transparency Senegal"',
+        "created_at >= 1767225600",  # 2026-01-01T00:00:00Z
+        "created_at < 1769904000",  # 2026-02-01T00:00:00Z: the whole last day is in
+    ]
+
+
+HOSTILE = [
+    'africa" OR visibility = "members',
+    'x\\" OR visibility = "members',
+    "back\\slash\\",
+    'line\nbreak" OR "1" = "1',
+    "'single' OR visibility = members",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_stay_one_quoted_value(value):
+    query = Query("", PUBLIC, Filters(organisation=value, regions=(value,)))
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    assert meili_filters.expression(query) == [
+        'visibility IN ["public"]',
+        f'region IN ["{escaped}"]',
+        f'organisation = "{escaped}"',
+    ]
+
+
+async def test_hostile_filters_cannot_widen_what_a_reader_sees(backend, meili):
+    members_only = [doc(i, visibility="members", organisation=v) for i, v in enumerate(HOSTILE)]
+    public = [doc(100 + i, organisation=v) for i, v in enumerate(HOSTILE)]
+    await backend.index(members_only + public)
+    for n, value in enumerate(HOSTILE):
+        meili.seen.clear()
+        results = await backend.search(Query("", PUBLIC, Filters(organisation=value)))
+        # Exactly the public post whose organisation is this text: the value came through
+        # Meilisearch's unescaping intact and did not add an OR.
+        assert [h.post_id for h in results.hits] == [100 + n]
+        (request,) = meili.requests("POST", "/multi-search")
+        for query in request.body["queries"]:
+            assert query["filter"] == meili_filters.expression(
+                Query("", PUBLIC, Filters(organisation=value))
+            )
+
+
+# -- searching --------------------------------------------------------------------------
+
+
+async def test_one_federated_request_across_the_three_indexes(backend, meili):
+    await backend.search(Query("open data", PUBLIC, Filters(regions=("africa",)), page=3))
+    (request,) = meili.requests("POST", "/multi-search")
+    federation = request.body["federation"]
+    uids = ["t_posts", "t_experiences", "t_organisations"]
+    assert federation["limit"] == 20 and federation["offset"] == 40
+    assert federation["facetsByIndex"] == {uid: list(FACETS) for uid in uids}
+    assert federation["mergeFacets"] == {"maxValuesPerFacet": 100}
+    assert [q["indexUid"] for q in request.body["queries"]] == uids
+    for query in request.body["queries"]:
+        assert query["q"] == "open data"
+        assert query["filter"] == ['visibility IN ["public"]', 'region IN ["africa"]']
+        assert query["highlightPreTag"] == MARK_START and query["highlightPostTag"] == MARK_END
+        assert "body_fra" in query["attributesToCrop"]
+        assert "body_fra" not in query["attributesToRetrieve"]  # the crop is enough
+        # Refused in federated mode: facets and paging belong to the federation.
+        assert all(query.get(k) is None for k in ("facets", "limit", "offset", "page"))
+
+
+async def test_results_carry_hits_totals_facets_and_pages(backend):
+    await backend.index(
+        [doc(i, region="africa" if i % 3 else "south-east-asia") for i in range(1, 26)]
+        + [doc(99, body="unrelated words")]
+    )
+    first = await backend.search(Query("contracting", PUBLIC))
+    assert first.total == 25 and first.exact and len(first.hits) == 20
+    assert first.facets == {
+        "region": {"africa": 17, "south-east-asia": 8},
+        "topic": {"public-procurement": 25},
+        "kind": {"thread": 25},
+    }
+    assert first.suggestion is None
+    second = await backend.search(Query("contracting", PUBLIC, page=2))
+    assert len(second.hits) == 5
+    assert not {h.post_id for h in first.hits} & {h.post_id for h in second.hits}
+    hit = first.hits[0]
+    assert hit.title == f"Thread {hit.post_id}" and hit.kind is Kind.THREAD
+    assert hit.created_at == datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC)
+
+
+async def test_members_only_posts_reach_members_only(backend):
+    await backend.index([doc(1), doc(2, visibility="members")])
+    assert {h.post_id for h in (await backend.search(Query("open", PUBLIC))).hits} == {1}
+    assert {h.post_id for h in (await backend.search(Query("open", EVERYONE))).hits} == {1, 2}
+
+
+async def test_snippets_are_escaped_with_marks_only_around_matches(backend):
+    body = 'Read <script>alert("x")</script> & the open contracting data'
+    await backend.index([doc(1, body=body, language="fr")])
+    (hit,) = (await backend.search(Query("contracting", PUBLIC))).hits
+    assert hit.snippet == (
+        'Read &lt;script&gt;alert("x")&lt;/script&gt; &amp; the open <mark>contracting</mark> data'
+    )
+
+
+async def test_removed_posts_are_no_longer_found(backend, meili):
+    await backend.index([doc(1), doc(2)])
+    assert meili.indexes["t_posts"].primary_key == "id"
+    await backend.remove([2, 12345])  # unknown ids are ignored
+    assert set(meili.documents("t_posts")) == {1}
+
+
+# -- rebuilding -------------------------------------------------------------------------
+
+
+async def test_rebuild_fills_a_fresh_index_and_swaps_it_in_while_search_answers(backend, meili):
+    await backend.index([doc(1, body="stale words"), doc(2, body="stale words")])
+
+    async def batches() -> AsyncIterator[Sequence[Document]]:
+        for chunk in ([doc(2, body="fresh words")], [doc(3, body="fresh words")]):
+            # Until the swap, readers get the old index.
+            found = await backend.search(Query("stale", PUBLIC))
+            assert {h.post_id for h in found.hits} == {1, 2}
+            yield chunk
+
+    await backend.rebuild(batches())
+    assert set(meili.documents("t_posts")) == {2, 3}
+    assert meili.documents("t_posts")[2]["body_eng"] == "fresh words"
+    assert "t_posts_rebuild" not in meili.indexes
+    assert len(meili.requests("POST", "/swap-indexes")) == 1
+    assert {h.post_id for h in (await backend.search(Query("fresh", PUBLIC))).hits} == {2, 3}
+
+
+async def test_drop_deletes_the_backends_indexes(backend, meili):
+    await backend.drop()
+    assert meili.indexes == {}
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [  # Meilisearch's own cases (crates/filter-parser/src/value.rs)
+        (r'"\\"', "\\"),
+        (r'"aa\\aa"', r"aa\aa"),
+        (r'"Hello \"world\""', 'Hello "world"'),
+        (r'"Hello \\\"world\\\""', r"Hello \"world\""),
+        (r'"\"\""', '""'),
+    ],
+)
+def test_the_fake_server_unquotes_as_meilisearch_does(written, value):
+    # The injection tests above are only as good as the fake's reading of quotes.
+    assert fake_meili_filter.parse(f"organisation = {written}", {"organisation"})(
+        {"organisation": value}
+    )

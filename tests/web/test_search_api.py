@@ -1,0 +1,133 @@
+"""GET /api/v1/search and the /search page, through the real app."""
+
+from __future__ import annotations
+
+import pytest
+
+API = "/api/v1/search"
+
+
+async def test_search_answers_hits_facets_total_and_links(make, client):
+    t = await make.thread(
+        title="Whistleblower hotlines",
+        body="Our hotline takes anonymous reports.",
+        countries=("KE",),
+    )
+    for n in range(50):
+        await make.reply(t["thread"]["id"], body=f"Reply {n} about something else.")
+    late = await make.reply(t["thread"]["id"], body="The hotline got 40 reports last month.")
+
+    r = await client.get(API, params={"q": "hotline"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] == 2 and body["exact"] is True
+    assert body["facets"]["region"] == {"africa": 2}
+    assert body["suggestion"] is None and body["corrected"] is False
+    hits = {h["post_id"]: h for h in body["hits"]}
+    first = hits[t["post"]["id"]]
+    assert first["url"] == f"/threads/{t['thread']['id']}#post-{t['post']['id']}"
+    assert first["countries"] == ["KE"] and first["author"]["name"].startswith("Member")
+    # Post 52 is on the thread's second page: the link opens that page, at the post.
+    page = await client.get(hits[late["id"]]["url"].split("#")[0])
+    assert f'id="post-{late["id"]}"' in page.text
+
+
+async def test_misspelled_words_get_a_suggestion_and_its_results(make, app, client):
+    for n in range(3):
+        await make.thread(title=f"Corruption case {n}", body="Corruption in customs.")
+    await app.state.search.refresh_vocabulary()
+
+    body = (await client.get(API, params={"q": "corruptoin"})).json()
+    assert body["suggestion"] == "corruption" and body["corrected"] is True
+    assert body["total"] == 3
+
+
+async def test_members_see_members_only_regions_anonymous_readers_do_not(make, client):
+    member = await make.user()
+    await make.thread(member, region="staff-room", title="Internal", body="Sensitive lead.")
+    assert (await client.get(API, params={"q": "sensitive"})).json()["total"] == 0
+    r = await client.get(API, params={"q": "sensitive", "region": "staff-room"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_region"
+    reader = await make.logged_in(member)
+    assert (await reader.get(API, params={"q": "sensitive"})).json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({}, "q", "empty_query"),
+        ({"q": "   "}, "q", "empty_query"),
+        ({"q": "x" * 501}, "q", "query_too_long"),
+        ({"q": "a\x00b"}, "q", "invalid_q"),
+        ({"q": "a", "page": "0"}, "page", "invalid_page"),
+        ({"q": "a", "page": "51"}, "page", "invalid_page"),
+        ({"q": "a", "page": "-1"}, "page", "invalid_page"),
+        ({"q": "a", "page": "1e3"}, "page", "invalid_page"),
+        ({"q": "a", "page": "99999999999999999999999"}, "page", "invalid_page"),
+        ({"q": "a", "region": "nowhere"}, "region", "unknown_region"),
+        ({"q": "a", "region": "Africa'; DROP TABLE posts;--"}, "region", "unknown_region"),
+        ({"q": "a", "topic": "nothing"}, "topic", "unknown_topic"),
+        ({"q": "a", "country": "XX"}, "country", "unknown_country"),
+        ({"q": "a", "country": "KEN"}, "country", "unknown_country"),
+        ({"q": "a", "kind": "user"}, "kind", "unknown_kind"),
+        ({"q": "a", "author": "me"}, "author", "invalid_author"),
+        ({"q": "a", "from": "2026-13-01"}, "from", "invalid_from"),
+        ({"q": "a", "to": "yesterday"}, "to", "invalid_to"),
+        ({"q": "a", "from": "2026-02-01", "to": "2026-01-01"}, "from", "invalid_range"),
+        ({"q": "a", "org": "x" * 201}, "org", "invalid_org"),
+    ],
+)
+async def test_bad_search_requests_get_a_clear_422(client, params, field, code):
+    r = await client.get(API, params=params)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == code and field in error["fields"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "OR",
+        "-",
+        "!!!",
+        '"',
+        "' OR 1=1 --",
+        "a:* & !b | 'c",
+        "<-> <2> !!",
+        "\\",
+        "((((",
+        "é" * 500,
+        "word " * 100,
+        " ".join(f"-x{n} w{n} OR" for n in range(40)),
+        "حرف",
+        "😀 🙂",
+    ],
+)
+async def test_odd_queries_answer_200_never_a_server_error(make, client, q):
+    await make.thread(title="Plain", body="Some plain words here.")
+    r = await client.get(API, params={"q": q})
+    assert r.status_code == 200, r.text
+    assert r.json()["hits"] == [] or r.json()["total"] >= 1
+
+
+async def test_repeated_filters_combine_as_alternatives(make, client):
+    a = await make.thread(title="Audit", body="Audit of roads.", countries=("KE",))
+    b = await make.thread(title="Audit", body="Audit of schools.", countries=("SN",))
+    await make.thread(region="south-east-asia", title="Audit", body="Audit of ports.")
+    r = await client.get(API, params=[("q", "audit"), ("country", "ke"), ("country", "SN")])
+    assert {h["post_id"] for h in r.json()["hits"]} == {a["post"]["id"], b["post"]["id"]}
+
+
+async def test_search_page_works_without_javascript(make, client):
+    await make.thread(title="Procurement <b>watch</b>", body="Tender red flags.")
+    page = await client.get("/search", params={"q": "tender"})
+    assert page.status_code == 200
+    assert "Procurement &lt;b&gt;watch&lt;/b&gt;" in page.text
+    assert "<mark>Tender</mark>" in page.text
+    assert "1 result" in page.text
+    assert 'href="/search?q=tender&amp;region=africa"' in page.text  # a facet narrows
+
+    bad = await client.get("/search", params={"q": "x", "page": "0"})
+    assert bad.status_code == 422 and "whole number" in bad.text
+    empty = await client.get("/search")
+    assert empty.status_code == 200 and 'name="q"' in empty.text

@@ -1,0 +1,120 @@
+"""GET /search: posts and threads across regions, with facets and suggestions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+
+from forum.errors import invalid
+from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Kind, Results
+from web.links import post_url
+from web.responses import JSON
+from web.unit import reader_actor
+
+MAX_VALUES = 10  # per repeated filter
+_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+async def search(request: Request) -> JSON:
+    words, filters, page = read(request)
+    actor = await reader_actor(request)
+    results = await request.app.state.search.find(actor, words, filters, page)
+    return JSON(view(results, page))
+
+
+def read(request: Request) -> tuple[str, Filters, int]:
+    """The query string's search, checked value by value: a clear 422 names the field."""
+    params = request.query_params
+    words = params.get("q", "")
+    if len(words) > MAX_QUERY:
+        raise invalid("q", f"Use at most {MAX_QUERY} characters.", "query_too_long")
+    if _CONTROLS.search(words):
+        raise invalid("q", "The query must not contain control characters.", "invalid_q")
+    if not words.strip():
+        raise invalid("q", "Type at least one word to search for.", "empty_query")
+    since, until = _date(params.get("from"), "from"), _date(params.get("to"), "to")
+    if since and until and since > until:
+        raise invalid("from", "The start date is after the end date.", "invalid_range")
+    filters = Filters(
+        kinds=tuple(Kind(k) for k in _values(request, "kind", _kind)),
+        regions=_values(request, "region", _pattern(_SLUG)),
+        countries=tuple(c.upper() for c in _values(request, "country", _pattern(_COUNTRY))),
+        topics=_values(request, "topic", _pattern(_SLUG)),
+        author=_number(params.get("author"), "author", 2**63 - 1),
+        organisation=_organisation(params.get("org")),
+        since=since,
+        until=until,
+    )
+    page = _number(params.get("page"), "page", MAX_PAGE) or 1
+    return words, filters, page
+
+
+def view(results: Results, page: int) -> dict[str, Any]:
+    return {
+        "hits": [
+            {
+                **{k: v for k, v in asdict(hit).items() if k not in ("author_id", "author_name")},
+                "author": {"id": hit.author_id, "name": hit.author_name},
+                "url": post_url(hit.thread_id, hit.position, hit.post_id),
+            }
+            for hit in results.hits
+        ],
+        "facets": results.facets,
+        "total": results.total,
+        "exact": results.exact,
+        "page": page,
+        "per_page": PER_PAGE,
+        "suggestion": results.suggestion,
+        "corrected": results.corrected,
+    }
+
+
+def _values(request: Request, name: str, check: Any) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(v for v in request.query_params.getlist(name) if v))
+    if len(values) > MAX_VALUES:
+        raise invalid(name, f"Give at most {MAX_VALUES} values.", f"too_many_{name}")
+    for value in values:
+        if not check(value):
+            raise invalid(name, f"Unknown {name}: {value[:64]!r}.", f"unknown_{name}")
+    return values
+
+
+def _pattern(pattern: re.Pattern[str]) -> Any:
+    return pattern.fullmatch
+
+
+def _kind(value: str) -> bool:
+    return value in Kind.__members__.values()
+
+
+def _number(raw: str | None, name: str, largest: int) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 1 <= int(raw) <= largest:
+        raise invalid(name, f"Use a whole number from 1 to {largest}.", f"invalid_{name}")
+    return int(raw)
+
+
+def _date(raw: str | None, name: str) -> date | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise invalid(name, "Use a date like 2026-11-28.", f"invalid_{name}") from None
+
+
+def _organisation(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > 200 or _CONTROLS.search(raw):
+        raise invalid("org", "The organisation name is not valid.", "invalid_org")
+    return raw.strip()
