@@ -111,30 +111,30 @@ _SEARCH = """
     )
     SELECT
         (SELECT count(*) FROM matched) AS total,
-        (SELECT coalesce(jsonb_object_agg(r.slug, c.n), '{{}}')
-         FROM (SELECT region_id, count(*) AS n FROM matched GROUP BY 1) c
-         JOIN regions r ON r.id = c.region_id) AS region,
-        (SELECT coalesce(jsonb_object_agg(t.slug, c.n), '{{}}')
-         FROM (SELECT topic_id, count(*) AS n FROM matched GROUP BY 1) c
-         JOIN topics t ON t.id = c.topic_id) AS topic,
-        (SELECT coalesce(jsonb_object_agg(c.kind, c.n), '{{}}')
-         FROM (SELECT kind, count(*) AS n FROM matched GROUP BY 1) c) AS kind,
+        -- [region id, topic id, kind, count]: one of the three is set per row.
+        (SELECT jsonb_agg(jsonb_build_array(region_id, topic_id, kind, n)) FROM (
+            SELECT region_id, topic_id, kind, count(*) AS n FROM matched
+            GROUP BY GROUPING SETS ((region_id), (topic_id), (kind))) g) AS facets,
         (SELECT coalesce(jsonb_agg(h ORDER BY h.score DESC, h.post_id DESC), '[]')
          FROM (
             SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
-                   p.author_id, u.display_name AS author_name, t.title,
-                   r.slug AS region, tp.slug AS topic,
+                   p.author_id, u.display_name AS author_name, t.title, t.region_id,
+                   t.topic_id,
                    ARRAY(SELECT c.country_code FROM thread_countries c
                          WHERE c.thread_id = t.id ORDER BY 1) AS countries,
                    forum_html_text(p.body_html) AS body
             FROM top
             JOIN posts p ON p.id = top.post_id
             JOIN threads t ON t.id = p.thread_id
-            JOIN regions r ON r.id = t.region_id
-            JOIN topics tp ON tp.id = t.topic_id
             JOIN users u ON u.id = p.author_id
          ) h) AS hits
 """
+
+# Region and topic slugs by id: a few dozen rows that hardly ever change, so statements
+# carry ids and the backend names them (and reloads when it meets an id it lacks).
+_CATALOG = text(
+    "SELECT 'region' AS facet, id, slug FROM regions UNION ALL SELECT 'topic', id, slug FROM topics"
+)
 
 _NOTHING = Results(hits=[], total=0, exact=True, facets={f: {} for f in FACETS})
 
@@ -144,6 +144,7 @@ class PostgresBackend:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._slugs: dict[tuple[str, int], str] = {}
 
     async def start(self) -> None:
         return None
@@ -167,7 +168,7 @@ class PostgresBackend:
         if terms.empty:
             return _NOTHING
         async with self.db.transaction() as session:
-            results = await _search(session, query, terms)
+            results = await self._search(session, query, terms)
             if results.total >= SUGGEST_BELOW or not terms.words:
                 return results
             respelt = await vocabulary.respell(session, terms.words)
@@ -176,53 +177,87 @@ class PostgresBackend:
             suggestion = words.respell(query.text, respelt)
             if results.total:
                 return _with(results, suggestion=suggestion)
-            corrected = await _search(session, query, words.parse(suggestion))
+            corrected = await self._search(session, query, words.parse(suggestion))
             return _with(corrected, suggestion=suggestion, corrected=bool(corrected.total))
+
+    async def _search(self, session: AsyncConnection, query: Query, terms: words.Terms) -> Results:
+        f = query.filters
+        prepared = (
+            await session.execute(
+                _PREPARE,
+                {
+                    "positive": terms.positive,
+                    "prefixes": terms.prefixes,
+                    "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
+                    "regions": list(f.regions),
+                    "topics": list(f.topics),
+                },
+            )
+        ).one()
+        if not prepared.query:  # only stop words, or nothing a word could be made of
+            return _NOTHING
+        params, clauses = _filters(query, prepared.region_ids, prepared.topic_ids)
+        # A deep page ranks as many of the newest matches as it needs.
+        ranked = max(RANKED, query.page * PER_PAGE)
+        sql = _SEARCH.format(filters="".join(clauses), cap=CAP, ranked=ranked)
+        row = (
+            await session.execute(
+                text(sql),
+                {
+                    **params,
+                    "query": prepared.query,
+                    "audiences": sorted(query.audiences),
+                    "limit": PER_PAGE,
+                    "offset": (query.page - 1) * PER_PAGE,
+                },
+            )
+        ).one()
+        wanted = snippets.lexemes(prepared.query)
+        ids = {("region", h["region_id"]) for h in row.hits}
+        ids |= {("topic", h["topic_id"]) for h in row.hits}
+        ids |= {("region", f[0]) for f in row.facets or () if f[0] is not None}
+        ids |= {("topic", f[1]) for f in row.facets or () if f[1] is not None}
+        if not ids <= self._slugs.keys():
+            catalog = await session.execute(_CATALOG)
+            self._slugs = {(r.facet, r.id): r.slug for r in catalog}
+        return Results(
+            hits=[self._hit(h, wanted) for h in row.hits],
+            total=row.total,
+            exact=row.total < CAP,
+            facets=self._facets(row.facets or []),
+        )
+
+    def _facets(self, rows: list[list[Any]]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for region_id, topic_id, kind, count in rows:
+            if region_id is not None:
+                facets["region"][self._slugs[("region", region_id)]] = count
+            elif topic_id is not None:
+                facets["topic"][self._slugs[("topic", topic_id)]] = count
+            elif kind is not None:
+                facets["kind"][kind] = count
+        return facets
+
+    def _hit(self, h: dict[str, Any], wanted: frozenset[str]) -> Hit:
+        return Hit(
+            kind=Kind.THREAD if h["position"] == 1 else Kind.POST,
+            post_id=h["post_id"],
+            thread_id=h["thread_id"],
+            position=h["position"],
+            title=h["title"],
+            snippet=snippets.highlight(h["body"], wanted),
+            region=self._slugs[("region", h["region_id"])],
+            topic=self._slugs[("topic", h["topic_id"])],
+            countries=tuple(h["countries"]),
+            author_id=h["author_id"],
+            author_name=h["author_name"],
+            created_at=datetime.fromisoformat(h["created_at"]),
+            language=h["language"],
+        )
 
 
 def _with(results: Results, **changes: Any) -> Results:
     return Results(**{**results.__dict__, **changes})
-
-
-async def _search(session: AsyncConnection, query: Query, terms: words.Terms) -> Results:
-    f = query.filters
-    prepared = (
-        await session.execute(
-            _PREPARE,
-            {
-                "positive": terms.positive,
-                "prefixes": terms.prefixes,
-                "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
-                "regions": list(f.regions),
-                "topics": list(f.topics),
-            },
-        )
-    ).one()
-    if not prepared.query:  # only stop words, or nothing a word could be made of
-        return _NOTHING
-    params, clauses = _filters(query, prepared.region_ids, prepared.topic_ids)
-    # A deep page ranks as many of the newest matches as it needs.
-    ranked = max(RANKED, query.page * PER_PAGE)
-    sql = _SEARCH.format(filters="".join(clauses), cap=CAP, ranked=ranked)
-    row = (
-        await session.execute(
-            text(sql),
-            {
-                **params,
-                "query": prepared.query,
-                "audiences": sorted(query.audiences),
-                "limit": PER_PAGE,
-                "offset": (query.page - 1) * PER_PAGE,
-            },
-        )
-    ).one()
-    wanted = snippets.lexemes(prepared.query)
-    return Results(
-        hits=[_hit(h, wanted) for h in row.hits],
-        total=row.total,
-        exact=row.total < CAP,
-        facets={"region": row.region, "topic": row.topic, "kind": row.kind},
-    )
 
 
 def _filters(
@@ -246,21 +281,3 @@ def _filters(
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _hit(h: dict[str, Any], wanted: frozenset[str]) -> Hit:
-    return Hit(
-        kind=Kind.THREAD if h["position"] == 1 else Kind.POST,
-        post_id=h["post_id"],
-        thread_id=h["thread_id"],
-        position=h["position"],
-        title=h["title"],
-        snippet=snippets.highlight(h["body"], wanted),
-        region=h["region"],
-        topic=h["topic"],
-        countries=tuple(h["countries"]),
-        author_id=h["author_id"],
-        author_name=h["author_name"],
-        created_at=datetime.fromisoformat(h["created_at"]),
-        language=h["language"],
-    )

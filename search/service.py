@@ -8,13 +8,12 @@ Built by the app's lifespan (or a CLI command); nothing here exists at import ti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from sqlalchemy import func, select, text
 
-from forum import documents
+from forum import background, documents
 from forum.config import Settings
 from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
@@ -53,11 +52,7 @@ class Search:
             self._tasks.append(asyncio.create_task(self.indexer.run()))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await background.cancel(self._tasks)
         await self.backend.close()
 
     async def find(self, actor: Actor, words: str, filters: Filters, page: int) -> Results:

@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from forum.documents import Document
+from search.retry import Backoff
 from tests.search.fake_meili_filter import FilterError
 from tests.search.fake_meili_search import Refused, federated
 from tests.servers import free_port
@@ -332,3 +334,33 @@ async def running(key: str | None = None) -> AsyncIterator[FakeMeili]:
         yield fake
     finally:
         await fake.stop()
+
+
+# What the tests build on: quick retries, and a document like the core builds.
+KEY = "test-master-key"
+FAST = Backoff(base=0.001, cap=0.005)
+QUICK = {"backoff": FAST, "task_poll": 0.002}
+PUBLIC = frozenset({"public"})
+EVERYONE = frozenset({"public", "members"})
+
+
+def doc(post_id: int, body: str = "open contracting data", **values: object) -> Document:
+    fields: dict[str, object] = {
+        "id": post_id,
+        "kind": "thread",
+        "thread_id": post_id,
+        "position": 1,
+        "title": f"Thread {post_id}",
+        "body": body,
+        "language": "en",
+        "region": "africa",
+        "topic": "public-procurement",
+        "countries": ("SN",),
+        "author_id": 7,
+        "author_name": "Awa",
+        "organisation": None,
+        "visibility": "public",
+        "created_at": datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
+        **values,
+    }
+    return Document(**fields)  # type: ignore[arg-type]

@@ -15,52 +15,8 @@ from search import meili_filters
 from search.backend import FACETS, MARK_END, MARK_START, Filters, Kind, Query
 from search.meili import MeiliBackend
 from search.meili_documents import SETTINGS, to_meili
-from search.retry import Backoff
 from tests.search import fake_meili_filter
-from tests.search.fake_meili import FakeMeili, running
-
-KEY = "test-master-key"
-FAST = Backoff(base=0.001, cap=0.005)
-QUICK = {"backoff": FAST, "task_poll": 0.002}
-PUBLIC = frozenset({"public"})
-EVERYONE = frozenset({"public", "members"})
-
-
-def doc(post_id: int, body: str = "open contracting data", **values: object) -> Document:
-    fields: dict[str, object] = {
-        "id": post_id,
-        "kind": "thread",
-        "thread_id": post_id,
-        "position": 1,
-        "title": f"Thread {post_id}",
-        "body": body,
-        "language": "en",
-        "region": "africa",
-        "topic": "public-procurement",
-        "countries": ("SN",),
-        "author_id": 7,
-        "author_name": "Awa",
-        "organisation": None,
-        "visibility": "public",
-        "created_at": datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
-        **values,
-    }
-    return Document(**fields)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def meili() -> AsyncIterator[FakeMeili]:
-    async with running(KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
-    b = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
-    await b.start()
-    yield b
-    await b.close()
-
+from tests.search.fake_meili import EVERYONE, KEY, PUBLIC, QUICK, doc
 
 # -- documents --------------------------------------------------------------------------
 

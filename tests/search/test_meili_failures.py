@@ -5,7 +5,6 @@ server refuses), and what a reader or the indexer is told."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
@@ -14,24 +13,9 @@ from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchCommun
 from search.backend import Filters, Query
 from search.meili import MeiliBackend, SearchUnavailable, TaskFailed, transient
 from search.retry import Backoff, retrying
-from tests.search.fake_meili import FakeMeili, running
-from tests.search.test_meili import KEY, PUBLIC, QUICK, doc
+from tests.search.fake_meili import KEY, PUBLIC, QUICK, doc
 
 FAST = QUICK["backoff"]
-
-
-@pytest.fixture
-async def meili() -> AsyncIterator[FakeMeili]:
-    async with running(KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
-    b = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
-    await b.start()
-    yield b
-    await b.close()
 
 
 async def test_server_errors_are_retried_until_the_write_is_done(backend, meili):
