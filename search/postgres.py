@@ -39,6 +39,11 @@ from search.backend import (
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
 # count the newest 1,000 matches.
 CAP = 1000
+# A query the planner expects to match more than RANKED in WINDOW documents looks among
+# the newest WINDOW documents first (walking the date index); if they hold enough
+# matches to rank, those are the answer. Otherwise, and for rarer words, the GIN index
+# finds every match.
+WINDOW = 20_000
 # Only the newest matches are ranked (relevance times recency), at least as many as the
 # requested page needs; a rare word's matches are all among them.
 RANKED = 200
@@ -68,12 +73,17 @@ _PREPARE = text(
     f"""
     SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
            set_config('jit', 'off', true),
-           CASE WHEN unwanted IS NULL THEN wanted
-                ELSE '(' || wanted || ') & !(' || unwanted || ')' END AS query,
+           q.query,
+           coalesce(forum_search_estimate(CAST(q.query AS tsquery)), 0) AS estimate,
+           (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS size,
            ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
            ARRAY(SELECT id FROM topics WHERE slug = ANY(:topics)) AS topic_ids
-    FROM ({_alternatives("positive", "to_tsquery('forum_simple', :prefixes)")}) AS w(wanted),
-         ({_alternatives("excluded")}) AS u(unwanted)
+    FROM (
+        SELECT CASE WHEN unwanted IS NULL THEN wanted
+                    ELSE '(' || wanted || ') & !(' || unwanted || ')' END AS query
+        FROM ({_alternatives("positive", "to_tsquery('forum_simple', :prefixes)")}) AS w(wanted),
+             ({_alternatives("excluded")}) AS u(unwanted)
+    ) q
     """
 )
 
@@ -88,17 +98,32 @@ _FILTERS = {
     "until": "d.created_at < :until",
 }
 
-_SEARCH = """
-    WITH matched AS MATERIALIZED (
-        -- Uses index: ix_search_documents_tsv for rare words (every match, then the
-        -- newest), ix_search_documents_created_at for common ones (newest first until
-        -- enough match): the planner chooses from the words' frequencies.
+# The newest matches among the newest documents (a common word: found at once).
+_IN_WINDOW = """
+    SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
+    FROM (SELECT * FROM search_documents
+          -- Uses index: ix_search_documents_created_at
+          ORDER BY created_at DESC, post_id DESC LIMIT {window}) d
+    WHERE d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
+    LIMIT {cap}
+"""
+
+# The newest of every match (a rare word: few matches). The fence (OFFSET 0) keeps the
+# planner from walking the date index in hope of a match, which for a rare word means
+# reading every document.
+_EVERYWHERE = """
+    SELECT * FROM (
         SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
         FROM search_documents d
+        -- Uses index: ix_search_documents_tsv
         WHERE d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
-        ORDER BY d.created_at DESC, d.post_id DESC
-        LIMIT {cap}
-    ),
+        OFFSET 0) m
+    ORDER BY m.created_at DESC, m.post_id DESC
+    LIMIT {cap}
+"""
+
+_SEARCH = """
+    WITH matched AS MATERIALIZED ({matched}),
     top AS (
         SELECT c.post_id,
                ts_rank(d.tsv, CAST(:query AS tsquery))
@@ -168,7 +193,9 @@ class PostgresBackend:
         if terms.empty:
             return _NOTHING
         async with self.db.transaction() as session:
-            results = await self._search(session, query, terms)
+            results = await self._search(session, query, terms, widen=False)
+            if results.total < SUGGEST_BELOW and terms.prefixes:
+                results = await self._search(session, query, terms, widen=True)
             if results.total >= SUGGEST_BELOW or not terms.words:
                 return results
             respelt = await vocabulary.respell(session, terms.words)
@@ -177,17 +204,21 @@ class PostgresBackend:
             suggestion = words.respell(query.text, respelt)
             if results.total:
                 return _with(results, suggestion=suggestion)
-            corrected = await self._search(session, query, words.parse(suggestion))
+            corrected = await self._search(session, query, words.parse(suggestion), widen=True)
             return _with(corrected, suggestion=suggestion, corrected=bool(corrected.total))
 
-    async def _search(self, session: AsyncConnection, query: Query, terms: words.Terms) -> Results:
+    async def _search(
+        self, session: AsyncConnection, query: Query, terms: words.Terms, *, widen: bool
+    ) -> Results:
+        """One search; `widen` also matches long words by their beginning (for a query
+        that found little as typed: prefixes make estimates and plans worse)."""
         f = query.filters
         prepared = (
             await session.execute(
                 _PREPARE,
                 {
                     "positive": terms.positive,
-                    "prefixes": terms.prefixes,
+                    "prefixes": terms.prefixes if widen else "",
                     "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
                     "regions": list(f.regions),
                     "topics": list(f.topics),
@@ -197,21 +228,24 @@ class PostgresBackend:
         if not prepared.query:  # only stop words, or nothing a word could be made of
             return _NOTHING
         params, clauses = _filters(query, prepared.region_ids, prepared.topic_ids)
+        params |= {
+            "query": prepared.query,
+            "audiences": sorted(query.audiences),
+            "limit": PER_PAGE,
+            "offset": (query.page - 1) * PER_PAGE,
+        }
         # A deep page ranks as many of the newest matches as it needs.
         ranked = max(RANKED, query.page * PER_PAGE)
-        sql = _SEARCH.format(filters="".join(clauses), cap=CAP, ranked=ranked)
-        row = (
-            await session.execute(
-                text(sql),
-                {
-                    **params,
-                    "query": prepared.query,
-                    "audiences": sorted(query.audiences),
-                    "limit": PER_PAGE,
-                    "offset": (query.page - 1) * PER_PAGE,
-                },
-            )
-        ).one()
+        shape = {"filters": "".join(clauses), "cap": CAP, "window": WINDOW}
+        windowed = prepared.size > WINDOW and prepared.estimate > prepared.size * RANKED / WINDOW
+        row = None
+        if windowed:
+            sql = _SEARCH.format(matched=_IN_WINDOW.format(**shape), ranked=ranked)
+            row = (await session.execute(text(sql), params)).one()
+        if row is None or row.total < ranked:
+            windowed = False
+            sql = _SEARCH.format(matched=_EVERYWHERE.format(**shape), ranked=ranked)
+            row = (await session.execute(text(sql), params)).one()
         wanted = snippets.lexemes(prepared.query)
         ids = {("region", h["region_id"]) for h in row.hits}
         ids |= {("topic", h["topic_id"]) for h in row.hits}
@@ -223,7 +257,7 @@ class PostgresBackend:
         return Results(
             hits=[self._hit(h, wanted) for h in row.hits],
             total=row.total,
-            exact=row.total < CAP,
+            exact=row.total < CAP and not windowed,
             facets=self._facets(row.facets or []),
         )
 

@@ -112,8 +112,8 @@ class Search:
                 text("DELETE FROM search_cursors WHERE name = :name"), {"name": vocabulary.CURSOR}
             )
         await self.catch_up_vocabulary()
-        async with self.db.engine.connect() as connection:
-            await connection.execute(text("ANALYZE search_documents"))
+        async with self.db.transaction() as session:
+            await session.execute(text("ANALYZE search_documents"))
         if self.indexer:
             await self.indexer.rebuild()
         async with self.db.transaction() as session:

@@ -28,24 +28,24 @@ def lexemes(tsquery: str) -> frozenset[str]:
     return frozenset(m.group(1).replace("''", "'") for m in _LEXEME.finditer(wanted))
 
 
-def plain(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
-def _matches(word: str, wanted: frozenset[str]) -> bool:
-    form = plain(word)
-    return any(
-        form == lexeme or (len(lexeme) >= _SHORTEST_PREFIX and form.startswith(lexeme))
-        for lexeme in wanted
-    )
+def fold(text: str) -> str:
+    """Lower case without accents, as `unaccent` and the dictionaries leave words."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def highlight(text: str, wanted: frozenset[str]) -> str:
     words = list(_WORD.finditer(text))
     if not words:
         return ""
-    hits = [i for i, w in enumerate(words) if _matches(w.group(0), wanted)]
+    exact = frozenset(lexeme for lexeme in wanted if len(lexeme) < _SHORTEST_PREFIX)
+    prefixes = tuple(lexeme for lexeme in wanted if len(lexeme) >= _SHORTEST_PREFIX)
+    folded = _WORD.findall(fold(text))
+    if len(folded) != len(words):  # folding joined or split a word: fold word by word
+        folded = [fold(w.group(0)) for w in words]
+    hits = [i for i, w in enumerate(folded) if w in exact or w.startswith(prefixes)]
     first = max(0, (hits[0] if hits else 0) - WINDOW // 3)
     last = min(len(words), first + WINDOW) - 1
     start = words[first].start() if first else 0

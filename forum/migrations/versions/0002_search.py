@@ -81,6 +81,21 @@ def upgrade() -> None:
         """
     )
 
+    # How many documents the planner expects a tsquery to match (from the lexeme
+    # statistics): search walks the newest documents for common words, the GIN index
+    # for rare ones.
+    op.execute(
+        """
+        CREATE FUNCTION forum_search_estimate(query tsquery) RETURNS double precision
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE plan json;
+        BEGIN
+            EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM search_documents WHERE tsv @@ $1'
+                INTO plan USING query;
+            RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
+        END $$
+        """
+    )
     op.add_column(
         "posts",
         sa.Column("language", sa.String(length=8), server_default="en", nullable=False),
@@ -147,6 +162,7 @@ def downgrade() -> None:
     op.drop_table("search_terms")
     op.drop_table("search_documents")
     op.drop_column("posts", "language")
+    op.execute("DROP FUNCTION forum_search_estimate(tsquery)")
     op.execute("DROP FUNCTION forum_html_text(text)")
     op.execute("DROP FUNCTION forum_ts_config(text)")
     for name in STEMMED.values():
