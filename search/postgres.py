@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
+import asyncpg
+import orjson
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import documents
-from forum.db import Database
+from forum.db import Database, Prepared
 from forum.documents import Document
 from forum.languages import STEMMED
 from search import snippets, vocabulary, words
@@ -87,6 +89,8 @@ _PREPARE = text(
     """
 )
 
+_PREPARE_SQL = Prepared.of(_PREPARE)
+
 _FILTERS = {
     "kinds": "d.kind = ANY(:kinds)",
     "region_ids": "d.region_id = ANY(CAST(:region_ids AS smallint[]))",
@@ -129,7 +133,7 @@ _SEARCH = """
                ts_rank(d.tsv, CAST(:query AS tsquery))
                / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400)) AS score
         FROM (SELECT post_id, created_at FROM matched
-              ORDER BY created_at DESC, post_id DESC LIMIT {ranked}) c
+              ORDER BY created_at DESC, post_id DESC LIMIT :ranked) c
         JOIN search_documents d ON d.post_id = c.post_id
         ORDER BY score DESC, c.post_id DESC
         LIMIT :limit OFFSET :offset
@@ -192,73 +196,73 @@ class PostgresBackend:
         terms = words.parse(query.text)
         if terms.empty:
             return _NOTHING
-        async with self.db.transaction() as session:
-            results = await self._search(session, query, terms, widen=False)
+        # The pooled connection's own driver: SQLAlchemy's layers cost more than these
+        # statements' planning (see `Database.reader`).
+        async with self.db.reader() as conn, conn.transaction():
+            results = await self._search(conn, query, terms, widen=False)
             if results.total < SUGGEST_BELOW and terms.prefixes:
-                results = await self._search(session, query, terms, widen=True)
+                results = await self._search(conn, query, terms, widen=True)
             if results.total >= SUGGEST_BELOW or not terms.words:
                 return results
-            respelt = await vocabulary.respell(session, terms.words)
+            respelt = await vocabulary.respell(conn, terms.words)
             if not respelt:
                 return results
             suggestion = words.respell(query.text, respelt)
             if results.total:
                 return _with(results, suggestion=suggestion)
-            corrected = await self._search(session, query, words.parse(suggestion), widen=True)
+            corrected = await self._search(conn, query, words.parse(suggestion), widen=True)
             return _with(corrected, suggestion=suggestion, corrected=bool(corrected.total))
 
     async def _search(
-        self, session: AsyncConnection, query: Query, terms: words.Terms, *, widen: bool
+        self, conn: asyncpg.Connection, query: Query, terms: words.Terms, *, widen: bool
     ) -> Results:
         """One search; `widen` also matches long words by their beginning (for a query
         that found little as typed: prefixes make estimates and plans worse)."""
         f = query.filters
-        prepared = (
-            await session.execute(
-                _PREPARE,
-                {
-                    "positive": terms.positive,
-                    "prefixes": terms.prefixes if widen else "",
-                    "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
-                    "regions": list(f.regions),
-                    "topics": list(f.topics),
-                },
-            )
-        ).one()
-        if not prepared.query:  # only stop words, or nothing a word could be made of
+        prepared = await conn.fetchrow(
+            _PREPARE_SQL.sql,
+            *_PREPARE_SQL.args(
+                positive=terms.positive,
+                prefixes=terms.prefixes if widen else "",
+                excluded=" OR ".join(f'"{e}"' for e in terms.excluded),
+                regions=list(f.regions),
+                topics=list(f.topics),
+            ),
+        )
+        if not prepared["query"]:  # only stop words, or nothing a word could be made of
             return _NOTHING
-        params, clauses = _filters(query, prepared.region_ids, prepared.topic_ids)
+        params = _filters(query, prepared["region_ids"], prepared["topic_ids"])
+        # A deep page ranks as many of the newest matches as it needs.
+        ranked = max(RANKED, query.page * PER_PAGE)
         params |= {
-            "query": prepared.query,
+            "query": prepared["query"],
             "audiences": sorted(query.audiences),
+            "ranked": ranked,
             "limit": PER_PAGE,
             "offset": (query.page - 1) * PER_PAGE,
         }
-        # A deep page ranks as many of the newest matches as it needs.
-        ranked = max(RANKED, query.page * PER_PAGE)
-        shape = {"filters": "".join(clauses), "cap": CAP, "window": WINDOW}
-        windowed = prepared.size > WINDOW and prepared.estimate > prepared.size * RANKED / WINDOW
+        size, estimate = prepared["size"], prepared["estimate"]
+        windowed = size > WINDOW and estimate > size * RANKED / WINDOW
         row = None
         if windowed:
-            sql = _SEARCH.format(matched=_IN_WINDOW.format(**shape), ranked=ranked)
-            row = (await session.execute(text(sql), params)).one()
-        if row is None or row.total < ranked:
+            row = await _run(conn, _statement(True, tuple(params), CAP, WINDOW), params)
+        if row is None or row["total"] < ranked:
             windowed = False
-            sql = _SEARCH.format(matched=_EVERYWHERE.format(**shape), ranked=ranked)
-            row = (await session.execute(text(sql), params)).one()
-        wanted = snippets.lexemes(prepared.query)
-        ids = {("region", h["region_id"]) for h in row.hits}
-        ids |= {("topic", h["topic_id"]) for h in row.hits}
-        ids |= {("region", f[0]) for f in row.facets or () if f[0] is not None}
-        ids |= {("topic", f[1]) for f in row.facets or () if f[1] is not None}
+            row = await _run(conn, _statement(False, tuple(params), CAP, WINDOW), params)
+        hits, facets = _json(row["hits"]), _json(row["facets"]) or []
+        ids = {("region", h["region_id"]) for h in hits}
+        ids |= {("topic", h["topic_id"]) for h in hits}
+        ids |= {("region", r) for r, _, _, _ in facets if r is not None}
+        ids |= {("topic", t) for _, t, _, _ in facets if t is not None}
         if not ids <= self._slugs.keys():
-            catalog = await session.execute(_CATALOG)
-            self._slugs = {(r.facet, r.id): r.slug for r in catalog}
+            rows = await conn.fetch(_CATALOG.text)
+            self._slugs = {(r["facet"], r["id"]): r["slug"] for r in rows}
+        wanted = snippets.lexemes(prepared["query"])
         return Results(
-            hits=[self._hit(h, wanted) for h in row.hits],
-            total=row.total,
-            exact=row.total < CAP and not windowed,
-            facets=self._facets(row.facets or []),
+            hits=[self._hit(h, wanted) for h in hits],
+            total=row["total"],
+            exact=row["total"] < CAP and not windowed,
+            facets=self._facets(facets),
         )
 
     def _facets(self, rows: list[list[Any]]) -> dict[str, dict[str, int]]:
@@ -294,9 +298,8 @@ def _with(results: Results, **changes: Any) -> Results:
     return Results(**{**results.__dict__, **changes})
 
 
-def _filters(
-    query: Query, region_ids: list[int], topic_ids: list[int]
-) -> tuple[dict[str, Any], list[str]]:
+def _filters(query: Query, region_ids: list[int], topic_ids: list[int]) -> dict[str, Any]:
+    """The values of the filters this query uses, by name (`_FILTERS`)."""
     f = query.filters
     values: dict[str, Any] = {
         "kinds": [k.value for k in f.kinds] or None,
@@ -309,8 +312,28 @@ def _filters(
         "since": _midnight(f.since) if f.since else None,
         "until": _midnight(f.until + timedelta(days=1)) if f.until else None,
     }
-    params = {name: value for name, value in values.items() if value is not None}
-    return params, [f" AND {_FILTERS[name]}" for name in params]
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@cache
+def _statement(windowed: bool, names: tuple[str, ...], cap: int, window: int) -> Prepared:
+    """The search statement for these parameters (filters among them), compiled once."""
+    shape = {
+        "filters": "".join(f" AND {_FILTERS[n]}" for n in names if n in _FILTERS),
+        "cap": cap,
+        "window": window,
+    }
+    matched = (_IN_WINDOW if windowed else _EVERYWHERE).format(**shape)
+    return Prepared.of(text(_SEARCH.format(matched=matched)))
+
+
+def _json(value: Any) -> Any:
+    # The pool's connections decode JSON themselves once SQLAlchemy has set them up.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def _run(conn: asyncpg.Connection, statement: Prepared, params: dict[str, Any]) -> Any:
+    return await conn.fetchrow(statement.sql, *statement.args(**params))
 
 
 def _midnight(day: date) -> datetime:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum.db import Prepared
 
 CURSOR = "vocabulary"
 
@@ -64,6 +67,7 @@ _RESPELL = text(
       AND to_tsvector('forum_simple', typed.word) <> ''::tsvector
     """
 )
+_RESPELL_SQL = Prepared.of(_RESPELL)
 
 
 async def refresh(session: AsyncConnection, *, batch: int = 20_000) -> int:
@@ -77,7 +81,8 @@ async def refresh(session: AsyncConnection, *, batch: int = 20_000) -> int:
     return int(upto - after)
 
 
-async def respell(session: AsyncConnection, typed: Sequence[str]) -> dict[str, str]:
-    """Better spellings of the words that look misspelled (keys are lower case)."""
-    rows = await session.execute(_RESPELL, {"words": list(typed)})
-    return {r.typed.lower(): r.better for r in rows}
+async def respell(conn: asyncpg.Connection, typed: Sequence[str]) -> dict[str, str]:
+    """Better spellings of the words that look misspelled (keys are lower case); on the
+    driver's connection, as search runs."""
+    rows = await conn.fetch(_RESPELL_SQL.sql, *_RESPELL_SQL.args(words=list(typed)))
+    return {r["typed"].lower(): r["better"] for r in rows}
