@@ -285,6 +285,15 @@ class SearchTerm(Base):
     with the number of documents holding them), refreshed from new documents."""
 
     __tablename__ = "search_terms"
+    __table_args__ = (
+        Index(
+            "ix_search_terms_word_trgm",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+            postgresql_where=text("documents >= 3"),
+        ),
+    )
 
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     documents: Mapped[int] = mapped_column(Integer)

@@ -76,7 +76,12 @@ _PREPARE = text(
     SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
            set_config('jit', 'off', true),
            q.query,
-           coalesce(forum_search_estimate(CAST(q.query AS tsquery)), 0) AS estimate,
+           -- Read as if any of its words would do: the planner takes words as
+           -- independent, and words used together (a phrase above all) are not, so a
+           -- common pair would pass for a rare one and be looked for everywhere.
+           coalesce(forum_search_estimate(
+               CAST(regexp_replace(q.query, '<(-|[0-9]+)>|&', '|', 'g') AS tsquery)), 0)
+               AS estimate,
            (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS size,
            ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
            ARRAY(SELECT id FROM topics WHERE slug = ANY(:topics)) AS topic_ids
@@ -151,7 +156,8 @@ _SEARCH = """
                    t.topic_id,
                    ARRAY(SELECT c.country_code FROM thread_countries c
                          WHERE c.thread_id = t.id ORDER BY 1) AS countries,
-                   forum_html_text(p.body_html) AS body
+                   -- A snippet needs the start of a long post, not all of it.
+                   forum_html_text(left(p.body_html, 4000)) AS body
             FROM top
             JOIN posts p ON p.id = top.post_id
             JOIN threads t ON t.id = p.thread_id

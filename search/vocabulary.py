@@ -58,7 +58,8 @@ _RESPELL = text(
     CROSS JOIN LATERAL (
         SELECT t.word FROM search_terms t
         -- Uses index: ix_search_terms_word_trgm
-        WHERE t.word % n.plain AND t.word <> n.plain AND t.documents > 10 * s.seen
+        WHERE t.word % n.plain AND t.word <> n.plain AND t.documents >= 3
+          AND t.documents > 10 * s.seen
         ORDER BY similarity(t.word, n.plain) DESC, t.documents DESC
         LIMIT 1
     ) best
