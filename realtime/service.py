@@ -6,13 +6,12 @@ Built and stopped by the app's lifespan; nothing here exists at import time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 
 from sqlalchemy import text
 
-from forum import events
+from forum import background, events
 from forum.db import Database
 from realtime import presence
 from realtime.hub import Hub
@@ -47,11 +46,7 @@ class Realtime:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await background.cancel(self._tasks)
 
     def _heard(self, payload: str) -> None:
         self.presence.heard(payload)

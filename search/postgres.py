@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from time import monotonic
 from typing import Any
 
 import asyncpg
@@ -41,11 +42,13 @@ from search.backend import (
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
 # count the newest 1,000 matches.
 CAP = 1000
-# A query the planner expects to match more than RANKED in WINDOW documents looks among
-# the newest WINDOW documents first (walking the date index); if they hold enough
-# matches to rank, those are the answer. Otherwise, and for rarer words, the GIN index
-# finds every match.
-WINDOW = 20_000
+# A query the planner expects to fill the requested page from the newest WINDOW
+# documents looks there first (walking the date index, stopping at CAP matches); if they
+# do fill it, those matches are the answer ("N+"). Otherwise, and for rarer words, the
+# GIN index finds every match: then there are few, because the newest documents held
+# fewer than a page of them.
+WINDOW = 10_000
+COMMON_SHARE = 0.05
 # Only the newest matches are ranked (relevance times recency), at least as many as the
 # requested page needs; a rare word's matches are all among them.
 RANKED = 200
@@ -107,15 +110,25 @@ _FILTERS = {
     "until": "d.created_at < :until",
 }
 
-# The newest matches among the newest documents (a common word: found at once).
+# The newest matches among the newest WINDOW documents (those written since `cutoff`).
+# The planner picks the plan from the words' frequencies: a common word walks the date
+# index and stops at CAP matches; a rarer one intersects the GIN and date bitmaps.
 _IN_WINDOW = """
     SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
-    FROM (SELECT * FROM search_documents
-          -- Uses index: ix_search_documents_created_at
-          ORDER BY created_at DESC, post_id DESC LIMIT {window}) d
-    WHERE d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
+    FROM search_documents d
+    WHERE d.created_at >= :cutoff
+      AND d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
+    ORDER BY d.created_at DESC, d.post_id DESC
     LIMIT {cap}
 """
+
+# Where the window starts: it moves slowly, so each process looks it up once a minute.
+_CUTOFF = text(
+    "SELECT created_at FROM search_documents "
+    "ORDER BY created_at DESC, post_id DESC OFFSET :skip LIMIT 1"
+)
+_CUTOFF_SQL = Prepared.of(_CUTOFF)
+CUTOFF_EVERY = 60.0
 
 # The newest of every match (a rare word: few matches). The fence (OFFSET 0) keeps the
 # planner from walking the date index in hope of a match, which for a rare word means
@@ -157,7 +170,7 @@ _SEARCH = """
                    ARRAY(SELECT c.country_code FROM thread_countries c
                          WHERE c.thread_id = t.id ORDER BY 1) AS countries,
                    -- A snippet needs the start of a long post, not all of it.
-                   forum_html_text(left(p.body_html, 4000)) AS body
+                   forum_html_text(left(p.body_html, 2000)) AS body
             FROM top
             JOIN posts p ON p.id = top.post_id
             JOIN threads t ON t.id = p.thread_id
@@ -180,6 +193,7 @@ class PostgresBackend:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._slugs: dict[tuple[str, int], str] = {}
+        self._cutoff: tuple[float, datetime] | None = None  # (looked up at, cutoff)
 
     async def start(self) -> None:
         return None
@@ -248,11 +262,22 @@ class PostgresBackend:
             "offset": (query.page - 1) * PER_PAGE,
         }
         size, estimate = prepared["size"], prepared["estimate"]
-        windowed = size > WINDOW and estimate > size * RANKED / WINDOW
+        needed = query.page * PER_PAGE
+        windowed = size > WINDOW and estimate * WINDOW / size >= needed
         row = None
+        # Words in a good share of all posts: walk the date index and stop at CAP
+        # matches. The planner would intersect bitmaps instead when it underrates a
+        # pair or a phrase of common words, and decoding their posting lists costs more.
+        common = windowed and estimate > size * COMMON_SHARE
         if windowed:
+            params["cutoff"] = await self._window_start(conn)
+            if common:
+                await conn.execute("SET LOCAL enable_bitmapscan = off")
             row = await _run(conn, _statement(True, tuple(params), CAP, WINDOW), params)
-        if row is None or row["total"] < ranked:
+            del params["cutoff"]
+            if common and row["total"] < needed:
+                await conn.execute("SET LOCAL enable_bitmapscan = on")
+        if row is None or row["total"] < needed:
             windowed = False
             row = await _run(conn, _statement(False, tuple(params), CAP, WINDOW), params)
         hits, facets = _json(row["hits"]), _json(row["facets"]) or []
@@ -270,6 +295,13 @@ class PostgresBackend:
             exact=row["total"] < CAP and not windowed,
             facets=self._facets(facets),
         )
+
+    async def _window_start(self, conn: asyncpg.Connection) -> datetime:
+        now = monotonic()
+        if self._cutoff is None or now - self._cutoff[0] > CUTOFF_EVERY:
+            start = await conn.fetchval(_CUTOFF_SQL.sql, *_CUTOFF_SQL.args(skip=WINDOW - 1))
+            self._cutoff = (now, start)
+        return self._cutoff[1]
 
     def _facets(self, rows: list[list[Any]]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}

@@ -13,9 +13,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
-WINDOW = 30  # words
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Characters of context around the first match.
+BEFORE = 60
+AFTER = 180
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")
 # Very short lexemes would mark too many words by their beginning: they must match whole.
 _SHORTEST_PREFIX = 4
@@ -36,29 +38,34 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
+@lru_cache(maxsize=4096)
+def _pattern(wanted: frozenset[str]) -> re.Pattern[str] | None:
+    """Words starting with a lexeme (or equal to a short one), longest lexemes first."""
+    ordered = sorted(wanted, key=len, reverse=True)
+    alternatives = [
+        re.escape(lexeme) + (r"\w*" if len(lexeme) >= _SHORTEST_PREFIX else r"\b")
+        for lexeme in ordered
+    ]
+    return re.compile(r"\b(?:" + "|".join(alternatives) + ")") if alternatives else None
+
+
 def highlight(text: str, wanted: frozenset[str]) -> str:
-    words = list(_WORD.finditer(text))
-    if not words:
-        return ""
-    exact = frozenset(lexeme for lexeme in wanted if len(lexeme) < _SHORTEST_PREFIX)
-    prefixes = tuple(lexeme for lexeme in wanted if len(lexeme) >= _SHORTEST_PREFIX)
-    folded = _WORD.findall(fold(text))
-    if len(folded) != len(words):  # folding joined or split a word: fold word by word
-        folded = [fold(w.group(0)) for w in words]
-    hits = [i for i, w in enumerate(folded) if w in exact or w.startswith(prefixes)]
-    first = max(0, (hits[0] if hits else 0) - WINDOW // 3)
-    last = min(len(words), first + WINDOW) - 1
-    start = words[first].start() if first else 0
-    end = words[last].end() if last < len(words) - 1 else len(text)
+    """About BEFORE + AFTER characters of `text` around its first match, cut at spaces."""
+    folded = fold(text)
+    if len(folded) != len(text):  # a letter folded into two (ß, ligatures): match as written
+        folded = text.casefold() if len(text.casefold()) == len(text) else text
+    pattern = _pattern(wanted)
+    first = pattern.search(folded) if pattern else None
+    centre = first.start() if first else 0
+    start = 0 if centre <= BEFORE else text.find(" ", centre - BEFORE, centre) + 1
+    end = text.rfind(" ", centre, centre + AFTER) if len(text) > centre + AFTER else len(text)
+    end = end if end > centre else min(len(text), centre + AFTER)
     parts = ["… " if start > 0 else ""]
     cursor = start
-    for i in hits:
-        if not first <= i <= last:
-            continue
-        word = words[i]
-        parts += [html.escape(text[cursor : word.start()]), "<mark>"]
-        parts += [html.escape(word.group(0)), "</mark>"]
-        cursor = word.end()
+    for match in pattern.finditer(folded, start, end) if pattern else ():
+        parts += [html.escape(text[cursor : match.start()]), "<mark>"]
+        parts += [html.escape(text[match.start() : match.end()]), "</mark>"]
+        cursor = match.end()
     parts.append(html.escape(text[cursor:end]))
     parts.append(" …" if end < len(text) else "")
     return " ".join("".join(parts).split())

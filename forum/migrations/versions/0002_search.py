@@ -133,6 +133,10 @@ def upgrade() -> None:
     # A search reads many rows' tsvectors: keep them inline and uncompressed (rows up to
     # 8 KB), so checking a row costs no decompression.
     op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 8160)")
+    # Search chooses its plan from the planner's estimate of how many posts a query
+    # matches; the default statistics keep too few words to tell a rare name (a few
+    # hundred posts in a million) from a word in thousands of them.
+    op.execute("ALTER TABLE search_documents ALTER COLUMN tsv SET STATISTICS 1000")
 
     op.create_table(
         "search_terms",
