@@ -38,6 +38,7 @@ from search.backend import (
     Query,
     Results,
 )
+from search.frequencies import Frequencies
 
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
 # count the newest 1,000 matches.
@@ -79,13 +80,6 @@ _PREPARE = text(
     SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
            set_config('jit', 'off', true),
            q.query,
-           -- Read as if any of its words would do: the planner takes words as
-           -- independent, and words used together (a phrase above all) are not, so a
-           -- common pair would pass for a rare one and be looked for everywhere.
-           coalesce(forum_search_estimate(
-               CAST(regexp_replace(q.query, '<(-|[0-9]+)>|&', '|', 'g') AS tsquery)), 0)
-               AS estimate,
-           (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS size,
            ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
            ARRAY(SELECT id FROM topics WHERE slug = ANY(:topics)) AS topic_ids
     FROM (
@@ -129,6 +123,7 @@ _CUTOFF = text(
 )
 _CUTOFF_SQL = Prepared.of(_CUTOFF)
 CUTOFF_EVERY = 60.0
+STATS_EVERY = 300.0
 
 # The newest of every match (a rare word: few matches). The fence (OFFSET 0) keeps the
 # planner from walking the date index in hope of a match, which for a rare word means
@@ -194,6 +189,7 @@ class PostgresBackend:
         self.db = db
         self._slugs: dict[tuple[str, int], str] = {}
         self._cutoff: tuple[float, datetime] | None = None  # (looked up at, cutoff)
+        self._stats: tuple[float, Frequencies] | None = None  # (read at, frequencies)
 
     async def start(self) -> None:
         return None
@@ -261,7 +257,8 @@ class PostgresBackend:
             "limit": PER_PAGE,
             "offset": (query.page - 1) * PER_PAGE,
         }
-        size, estimate = prepared["size"], prepared["estimate"]
+        frequencies = await self._frequencies(conn)
+        size, estimate = frequencies.size, frequencies.expected(prepared["query"])
         needed = query.page * PER_PAGE
         windowed = size > WINDOW and estimate * WINDOW / size >= needed
         row = None
@@ -295,6 +292,12 @@ class PostgresBackend:
             exact=row["total"] < CAP and not windowed,
             facets=self._facets(facets),
         )
+
+    async def _frequencies(self, conn: asyncpg.Connection) -> Frequencies:
+        now = monotonic()
+        if self._stats is None or now - self._stats[0] > STATS_EVERY:
+            self._stats = (now, await Frequencies.read(conn))
+        return self._stats[1]
 
     async def _window_start(self, conn: asyncpg.Connection) -> datetime:
         now = monotonic()

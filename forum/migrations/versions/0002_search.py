@@ -81,21 +81,6 @@ def upgrade() -> None:
         """
     )
 
-    # How many documents the planner expects a tsquery to match (from the lexeme
-    # statistics): search walks the newest documents for common words, the GIN index
-    # for rare ones.
-    op.execute(
-        """
-        CREATE FUNCTION forum_search_estimate(query tsquery) RETURNS double precision
-        LANGUAGE plpgsql VOLATILE AS $$
-        DECLARE plan json;
-        BEGIN
-            EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM search_documents WHERE tsv @@ $1'
-                INTO plan USING query;
-            RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
-        END $$
-        """
-    )
     op.add_column(
         "posts",
         sa.Column("language", sa.String(length=8), server_default="en", nullable=False),
@@ -133,9 +118,9 @@ def upgrade() -> None:
     # A search reads many rows' tsvectors: keep them inline and uncompressed (rows up to
     # 8 KB), so checking a row costs no decompression.
     op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 8160)")
-    # Search chooses its plan from the planner's estimate of how many posts a query
-    # matches; the default statistics keep too few words to tell a rare name (a few
-    # hundred posts in a million) from a word in thousands of them.
+    # Search chooses its plan from these statistics (`search.frequencies`); the default
+    # target keeps too few words to tell a rare name (a few hundred posts in a million)
+    # from a word in thousands of them.
     op.execute("ALTER TABLE search_documents ALTER COLUMN tsv SET STATISTICS 1000")
 
     op.create_table(
@@ -169,7 +154,6 @@ def downgrade() -> None:
     op.drop_table("search_terms")
     op.drop_table("search_documents")
     op.drop_column("posts", "language")
-    op.execute("DROP FUNCTION forum_search_estimate(tsquery)")
     op.execute("DROP FUNCTION forum_html_text(text)")
     op.execute("DROP FUNCTION forum_ts_config(text)")
     for name in STEMMED.values():
