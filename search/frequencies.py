@@ -48,15 +48,22 @@ class Frequencies:
         )
 
     def expected(self, tsquery: str) -> float:
-        """Posts expected to hold any of the wanted lexemes (an upper bound for a query
-        that wants them all: words used together are not independent)."""
+        """Posts expected to match, read from the text of a tsquery built as `(reading) |
+        (reading) ...` (see `search.postgres`). A reading that wants all its words counts
+        as its least common word: an upper bound, since words used together are not
+        independent (a phrase of two common words is common); one with alternatives
+        counts them all."""
         wanted = tsquery.split("& !(")[0]
-        share = 0.0
-        for match in _LEXEME.finditer(wanted):
-            lexeme = match.group(1).replace("''", "'")
-            if match.group(2):  # a prefix: every listed lexeme it begins
-                listed = [s for word, s in self.shares.items() if word.startswith(lexeme)]
-                share += sum(listed) + self.unlisted
-            else:
-                share += self.shares.get(lexeme, self.unlisted)
-        return min(share, 1.0) * self.size
+        total = 0.0
+        for reading in wanted.split(") | ("):
+            shares = [self._share(m) for m in _LEXEME.finditer(reading)]
+            if shares:
+                total += sum(shares) if " | " in reading else min(shares)
+        return min(total, 1.0) * self.size
+
+    def _share(self, match: re.Match[str]) -> float:
+        lexeme = match.group(1).replace("''", "'")
+        if match.group(2):  # a prefix: every listed lexeme it begins
+            listed = [s for word, s in self.shares.items() if word.startswith(lexeme)]
+            return sum(listed) + self.unlisted
+        return self.shares.get(lexeme, self.unlisted)

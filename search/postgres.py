@@ -52,7 +52,7 @@ WINDOW = 10_000
 COMMON_SHARE = 0.05
 # Only the newest matches are ranked (relevance times recency), at least as many as the
 # requested page needs; a rare word's matches are all among them.
-RANKED = 200
+RANKED = 100
 # Fewer hits than this and the words are checked for misspellings.
 SUGGEST_BELOW = 5
 

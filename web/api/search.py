@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from starlette.requests import Request
 
 from forum.errors import invalid
-from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Kind, Results
+from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Hit, Kind, Results
 from web.links import post_url
 from web.responses import JSON
 from web.unit import reader_actor
@@ -57,14 +56,7 @@ def read(request: Request) -> tuple[str, Filters, int]:
 
 def view(results: Results, page: int) -> dict[str, Any]:
     return {
-        "hits": [
-            {
-                **{k: v for k, v in asdict(hit).items() if k not in ("author_id", "author_name")},
-                "author": {"id": hit.author_id, "name": hit.author_name},
-                "url": post_url(hit.thread_id, hit.position, hit.post_id),
-            }
-            for hit in results.hits
-        ],
+        "hits": [_hit(hit) for hit in results.hits],
         "facets": results.facets,
         "total": results.total,
         "exact": results.exact,
@@ -72,6 +64,24 @@ def view(results: Results, page: int) -> dict[str, Any]:
         "per_page": PER_PAGE,
         "suggestion": results.suggestion,
         "corrected": results.corrected,
+    }
+
+
+def _hit(hit: Hit) -> dict[str, Any]:
+    return {
+        "kind": hit.kind,
+        "post_id": hit.post_id,
+        "thread_id": hit.thread_id,
+        "position": hit.position,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "region": hit.region,
+        "topic": hit.topic,
+        "countries": hit.countries,
+        "author": {"id": hit.author_id, "name": hit.author_name},
+        "created_at": hit.created_at,
+        "language": hit.language,
+        "url": post_url(hit.thread_id, hit.position, hit.post_id),
     }
 
 
