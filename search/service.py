@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from dataclasses import dataclass
+from time import monotonic
 
 from sqlalchemy import func, select, text
 
@@ -28,9 +29,17 @@ from search.postgres import PostgresBackend
 log = logging.getLogger("forum.search")
 
 VOCABULARY_EVERY = 30.0
+CATALOG_EVERY = 60.0
 # One worker at a time refreshes the vocabulary (the indexer has its own lock).
 _VOCABULARY_LOCK = 7_311_002
 REBUILD_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    regions: dict[str, str]  # slug -> visibility
+    topics: set[str]
+    countries: set[str]
 
 
 class Search:
@@ -43,6 +52,7 @@ class Search:
         self.backend: Backend = self.meili or self.postgres
         self.indexer = Indexer(db, self.meili) if self.meili else None
         self._tasks: list[asyncio.Task[None]] = []
+        self._reference: tuple[float, _Catalog] | None = None
 
     async def start(self) -> None:
         """Start the background work. Meilisearch being down does not stop the app: the
@@ -71,29 +81,39 @@ class Search:
     async def _check(self, actor: Actor, filters: Filters) -> None:
         """Unknown filter values are a clear error, not an empty page; a region the
         reader may not read is as unknown as one that does not exist."""
-        checks: list[tuple[str, Any, tuple[str, ...], str]] = [
-            (
-                "region",
-                select(Region.slug).where(
-                    Region.slug.in_(filters.regions),
-                    Region.visibility.in_(readable_visibilities(actor)),
-                ),
-                filters.regions,
-                "unknown_region",
-            ),
-            ("topic", select(Topic.slug).where(Topic.slug.in_(filters.topics)), filters.topics,
-             "unknown_topic"),
-            ("country", select(Country.code).where(Country.code.in_(filters.countries)),
-             filters.countries, "unknown_country"),
-        ]  # fmt: skip
-        async with self.db.transaction() as session:
-            for field, statement, wanted, code in checks:
-                if not wanted:
-                    continue
-                unknown = set(wanted) - set(await session.scalars(statement))
-                if unknown:
-                    names = ", ".join(sorted(unknown))
-                    raise invalid(field, f"Unknown {field}: {names}.", code)
+        if not (filters.regions or filters.topics or filters.countries):
+            return
+        catalog = await self._catalog(fresh=False)
+        if self._unknown(actor, filters, catalog):  # perhaps added since: look again
+            catalog = await self._catalog(fresh=True)
+        for field, unknown in self._unknown(actor, filters, catalog).items():
+            code = f"unknown_{field}"
+            raise invalid(field, f"Unknown {field}: {', '.join(sorted(unknown))}.", code)
+
+    @staticmethod
+    def _unknown(actor: Actor, filters: Filters, catalog: _Catalog) -> dict[str, set[str]]:
+        readable = set(readable_visibilities(actor))
+        regions = {slug for slug, visibility in catalog.regions.items() if visibility in readable}
+        unknown = {
+            "region": set(filters.regions) - regions,
+            "topic": set(filters.topics) - catalog.topics,
+            "country": set(filters.countries) - catalog.countries,
+        }
+        return {field: values for field, values in unknown.items() if values}
+
+    async def _catalog(self, *, fresh: bool) -> _Catalog:
+        """Regions, topics and countries: reference data that hardly changes, read once a
+        minute (or when a filter names something not seen yet)."""
+        now = monotonic()
+        if fresh or self._reference is None or now - self._reference[0] > CATALOG_EVERY:
+            async with self.db.transaction() as session:
+                regions = dict(
+                    (await session.execute(select(Region.slug, Region.visibility))).all()
+                )
+                topics = set(await session.scalars(select(Topic.slug)))
+                countries = set(await session.scalars(select(Country.code)))
+            self._reference = (now, _Catalog(regions, topics, countries))
+        return self._reference[1]
 
     async def rebuild(self) -> int:
         """Rebuild every document from the posts, and the vocabulary; search stays up.

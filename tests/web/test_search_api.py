@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import insert
+
+from forum.models import Region
 
 API = "/api/v1/search"
 
@@ -131,3 +134,10 @@ async def test_search_page_works_without_javascript(make, client):
     assert bad.status_code == 422 and "whole number" in bad.text
     empty = await client.get("/search")
     assert empty.status_code == 200 and 'name="q"' in empty.text
+
+
+async def test_a_region_added_while_the_app_runs_can_be_searched_at_once(client, db):
+    assert (await client.get(API, params={"q": "x", "region": "africa"})).status_code == 200
+    async with db.transaction() as session:
+        await session.execute(insert(Region).values(slug="pacific", name="Pacific"))
+    assert (await client.get(API, params={"q": "x", "region": "pacific"})).status_code == 200
