@@ -94,13 +94,17 @@ async def search(request: Request) -> HTMLResponse:
         "per_page": PER_PAGE,
         "max_page": MAX_PAGE,
         "page": 1,
+        "names": {},
     }
     if context["words"]:
         try:
             words, filters, page = search_api.read(request)
-            actor = await reader_actor(request)
-            results = await request.app.state.search.find(actor, words, filters, page)
-            context.update(results=search_api.view(results, page), page=page)
+            async with unit(request) as u:
+                regions = await catalog.list_regions(u.session, u.actor)
+                topics = await catalog.list_topics(u.session)
+            results = await request.app.state.search.find(u.actor, words, filters, page)
+            names = {r["slug"]: r["name"] for r in [*regions, *topics]}
+            context.update(results=search_api.view(results, page), page=page, names=names)
         except DomainError as exc:
             if exc.kind is not Kind.INVALID:
                 raise

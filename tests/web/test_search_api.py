@@ -128,6 +128,7 @@ async def test_search_page_works_without_javascript(make, client):
     assert "Procurement &lt;b&gt;watch&lt;/b&gt;" in page.text
     assert "<mark>Tender</mark>" in page.text
     assert "1 result" in page.text
+    assert ">Africa</a> 1" in page.text  # facets by name
     assert 'href="/search?q=tender&amp;region=africa"' in page.text  # a facet narrows
 
     bad = await client.get("/search", params={"q": "x", "page": "0"})
