@@ -5,12 +5,12 @@ query is stemmed in every language search knows and also read word for word, so
 "luttent" finds "lutter" and an English name finds a French post; exclusions remove a
 post holding any form of the word.
 
-The plan, for a million posts (bench/search.py): matches are taken newest first and
-counting stops at `CAP`; only those candidates are ranked (relevance times recency) and
-counted into facets. A rare word's few matches come from the GIN index; a common word's
-newest matches come from walking the date index, which finds them at once. The planner
-chooses between the two from the lexeme statistics (`SET STATISTICS 1000` in migration
-0002); custom plans are forced so it sees this query's words, not a generic guess.
+The plan, for a million posts (bench/search.py): how common the words are is read from
+the planner's statistics (`search.frequencies`). A query expected to fill the page from
+the newest WINDOW documents is answered from them (walking the date index for common
+words, intersecting the GIN and date bitmaps for rarer ones); otherwise the GIN index
+finds every match. Counting stops at `CAP`; only the newest `RANKED` matches are ranked
+(relevance times recency) and the counted ones make the facets.
 """
 
 from __future__ import annotations
@@ -70,14 +70,14 @@ def _alternatives(param: str, *extra: str) -> str:
     """
 
 
-# The tsquery is built first, in its own statement, and passed to the search as a value
-# (with the region and topic ids): the planner then sees the words and their frequencies
-# (a generic plan, or values computed inside the statement, would hide them). The same
-# round trip sets the transaction's planner settings: a custom plan every time; no JIT
-# (it costs more than any of these queries).
+# The tsquery is built first, in its own statement (with the region and topic ids), and
+# passed to the search as a value. The same round trip sets the transaction's planner
+# settings: generic plans, kept by the connection (planning the search statement cost
+# 1.2 ms; the choice a custom plan would make from the words is made by `_search`, from
+# their frequencies); no JIT (it costs more than any of these queries).
 _PREPARE = text(
     f"""
-    SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+    SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
            set_config('jit', 'off', true),
            q.query,
            ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
@@ -262,21 +262,20 @@ class PostgresBackend:
         needed = query.page * PER_PAGE
         windowed = size > WINDOW and estimate * WINDOW / size >= needed
         row = None
-        # Words in a good share of all posts: walk the date index and stop at CAP
-        # matches. The planner would intersect bitmaps instead when it underrates a
-        # pair or a phrase of common words, and decoding their posting lists costs more.
-        common = windowed and estimate > size * COMMON_SHARE
         if windowed:
+            # Words in a good share of all posts walk the date index and stop at CAP
+            # matches; rarer ones intersect the GIN and date bitmaps. Each way is its
+            # own statement, planned once under its own setting (see `_statement`).
+            way = "walk" if estimate > size * COMMON_SHARE else "intersect"
             params["cutoff"] = await self._window_start(conn)
-            if common:
-                await conn.execute("SET LOCAL enable_bitmapscan = off")
-            row = await _run(conn, _statement(True, tuple(params), CAP, WINDOW), params)
+            await conn.execute(_WAYS[way])
+            row = await _run(conn, _statement(way, tuple(params), CAP, WINDOW), params)
             del params["cutoff"]
-            if common and row["total"] < needed:
-                await conn.execute("SET LOCAL enable_bitmapscan = on")
+            if row["total"] < needed:  # statements follow: they choose freely again
+                await conn.execute(_WAYS["any"])
         if row is None or row["total"] < needed:
             windowed = False
-            row = await _run(conn, _statement(False, tuple(params), CAP, WINDOW), params)
+            row = await _run(conn, _statement("everywhere", tuple(params), CAP, WINDOW), params)
         hits, facets = _json(row["hits"]), _json(row["facets"]) or []
         ids = {("region", h["region_id"]) for h in hits}
         ids |= {("topic", h["topic_id"]) for h in hits}
@@ -356,16 +355,31 @@ def _filters(query: Query, region_ids: list[int], topic_ids: list[int]) -> dict[
     return {name: value for name, value in values.items() if value is not None}
 
 
+# How the window is searched: the setting each way's statement is planned and run under.
+_WAYS = {
+    "walk": "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off",
+    # A custom plan: whether to intersect with the date bitmap depends on the values.
+    "intersect": "SET LOCAL plan_cache_mode = force_custom_plan",
+    "any": "SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT; "
+    "SET LOCAL plan_cache_mode = force_generic_plan",
+}
+
+
 @cache
-def _statement(windowed: bool, names: tuple[str, ...], cap: int, window: int) -> Prepared:
-    """The search statement for these parameters (filters among them), compiled once."""
+def _statement(way: str, names: tuple[str, ...], cap: int, window: int) -> Prepared:
+    """The search statement for these parameters (filters among them), compiled once.
+
+    Each way of searching has its own text, so the plan a connection keeps for it (a
+    generic plan: the way already decides what the words' frequencies would) is always
+    made and used under that way's setting.
+    """
     shape = {
         "filters": "".join(f" AND {_FILTERS[n]}" for n in names if n in _FILTERS),
         "cap": cap,
         "window": window,
     }
-    matched = (_IN_WINDOW if windowed else _EVERYWHERE).format(**shape)
-    return Prepared.of(text(_SEARCH.format(matched=matched)))
+    matched = (_EVERYWHERE if way == "everywhere" else _IN_WINDOW).format(**shape)
+    return Prepared.of(text(f"/* {way} */" + _SEARCH.format(matched=matched)))
 
 
 def _json(value: Any) -> Any:
