@@ -43,11 +43,12 @@ from search.frequencies import Frequencies
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
 # count the newest 1,000 matches.
 CAP = 1000
-# A query the planner expects to fill the requested page from the newest WINDOW
-# documents looks there first (walking the date index, stopping at CAP matches); if they
-# do fill it, those matches are the answer ("N+"). Otherwise, and for rarer words, the
-# GIN index finds every match: then there are few, because the newest documents held
-# fewer than a page of them.
+# A query whose words' shares (`search.frequencies`) promise a full page among the newest
+# WINDOW documents looks there first: words in at least COMMON_SHARE of all posts walk
+# the date index and stop at CAP matches, rarer ones intersect the GIN and date bitmaps.
+# If the window fills the page, its matches are the answer ("N+"). Otherwise, and for
+# rarer words, the GIN index finds every match: then there are few, because the newest
+# documents held less than a page of them.
 WINDOW = 10_000
 COMMON_SHARE = 0.05
 # Only the newest matches are ranked (relevance times recency), at least as many as the
