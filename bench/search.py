@@ -598,8 +598,14 @@ def draw_plan(posts: int, catalog: Catalog, rng: np.random.Generator) -> Plan:
     gaps[first_of] = 0.0
     elapsed = np.cumsum(gaps)
     elapsed -= elapsed[first_of][thread_of]
+    # A thread whose replies would run past the end of the span has them drawn closer
+    # together (clamping them would give thousands of posts the same last timestamp,
+    # which no forum has and which fattens "the newest N posts").
+    last = elapsed[first_of + sizes - 1]
+    room = np.maximum(span - 60 - start, 1.0)
+    squeeze = np.minimum(1.0, room / np.maximum(last, 1.0))
     # Whole microseconds, as PostgreSQL keeps them: a thread's times equal its posts'.
-    times = np.round(np.minimum(start[thread_of] + elapsed, span - 60) * 1e6).astype(np.int64)
+    times = np.round((start[thread_of] + elapsed * squeeze[thread_of]) * 1e6).astype(np.int64)
     # Ids in time order; a thread's posts keep their order (stable sort, thread-major).
     order = np.argsort(times, kind="stable")
     post_thread, post_position, post_time = thread_of[order], position[order], times[order]
@@ -664,6 +670,7 @@ def draw_plan(posts: int, catalog: Catalog, rng: np.random.Generator) -> Plan:
 
 
 CHUNK = 10_000  # posts generated at a time
+TIMES = "replies squeezed into the span"  # how post times are drawn (see draw_plan)
 
 
 def generation_mark(seed: int) -> str:
@@ -672,7 +679,7 @@ def generation_mark(seed: int) -> str:
     for this one (the query mix is drawn from the same parameters)."""
     made_of = (seed, LANGUAGES, NAMES, tuple(ARTICLES), WORD_LAW, RARE_LAW, FUNCTION_SHARE,
                BURST, RARE_PER_POST, SENTENCE_WORDS, PARAGRAPH_SENTENCES, SAME_LANGUAGE,
-               SPAN_DAYS, THREAD_POSTS, AUTHORS, DELETED)  # fmt: skip
+               SPAN_DAYS, THREAD_POSTS, AUTHORS, DELETED, TIMES)  # fmt: skip
     return f"g{zlib.crc32(repr(made_of).encode()):08x}.{AUTHOR_DOMAIN}"
 
 
