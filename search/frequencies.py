@@ -8,15 +8,15 @@ millisecond each time.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import asyncpg
 
+from search.words import readings
+
 # Shares are below this for a lexeme the statistics do not list (PostgreSQL's own rule:
 # half the smallest listed share), or when there are no statistics yet.
 _UNLISTED = 0.005
-_LEXEME = re.compile(r"'((?:[^']|'')+)'(:\*)?")
 
 _READ = """
     SELECT c.reltuples AS size, s.most_common_elems::text::text[] AS lexemes,
@@ -53,17 +53,15 @@ class Frequencies:
         as its least common word: an upper bound, since words used together are not
         independent (a phrase of two common words is common); one with alternatives
         counts them all."""
-        wanted = tsquery.split("& !(")[0]
         total = 0.0
-        for reading in wanted.split(") | ("):
-            shares = [self._share(m) for m in _LEXEME.finditer(reading)]
+        for reading in readings(tsquery):
+            shares = [self._share(lexeme, prefix) for lexeme, prefix in reading.lexemes]
             if shares:
-                total += sum(shares) if " | " in reading else min(shares)
+                total += sum(shares) if reading.alternatives else min(shares)
         return min(total, 1.0) * self.size
 
-    def _share(self, match: re.Match[str]) -> float:
-        lexeme = match.group(1).replace("''", "'")
-        if match.group(2):  # a prefix: every listed lexeme it begins
+    def _share(self, lexeme: str, prefix: bool) -> float:
+        if prefix:  # every listed lexeme it begins
             listed = [s for word, s in self.shares.items() if word.startswith(lexeme)]
             return sum(listed) + self.unlisted
         return self.shares.get(lexeme, self.unlisted)

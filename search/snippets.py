@@ -15,19 +15,19 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from search.words import readings
+
 # Characters of context around the first match.
 BEFORE = 60
 AFTER = 180
-_LEXEME = re.compile(r"'((?:[^']|'')+)'")
 # Very short lexemes would mark too many words by their beginning: they must match whole.
 _SHORTEST_PREFIX = 4
 
 
 def lexemes(tsquery: str) -> frozenset[str]:
-    """The lexemes of a tsquery's text (`'corrupt' | 'corruption' & !'draft'`), leaving
-    out the negated ones."""
-    wanted = tsquery.split("& !(")[0]
-    return frozenset(m.group(1).replace("''", "'") for m in _LEXEME.finditer(wanted))
+    """The lexemes of a tsquery's text (`('corrupt') | ('corruption') & !(('draft'))`),
+    leaving out the excluded ones."""
+    return frozenset(lexeme for r in readings(tsquery) for lexeme, _ in r.lexemes)
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -65,13 +65,18 @@ def path_id(request: Request, name: str, what: str) -> int:
     return int(raw)
 
 
-def page_limit(request: Request, default: int = 20) -> int:
-    raw = request.query_params.get("limit")
+def query_number(request: Request, name: str, largest: int) -> int | None:
+    """A whole number from 1 to `largest` in the query string, None when not given."""
+    raw = request.query_params.get(name)
     if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise invalid("limit", f"Use a whole number from 1 to {MAX_PAGE}.", "invalid_limit")
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 1 <= int(raw) <= largest:
+        raise invalid(name, f"Use a whole number from 1 to {largest}.", f"invalid_{name}")
     return int(raw)
+
+
+def page_limit(request: Request, default: int = 20) -> int:
+    return query_number(request, "limit", MAX_PAGE) or default
 
 
 def query_text(request: Request, name: str, max_length: int = 512) -> str | None:

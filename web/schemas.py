@@ -19,8 +19,12 @@ _CONTROLS = {chr(c) for c in range(32)} | {chr(127)} | {chr(c) for c in range(12
 _LINE_CONTROLS = _CONTROLS - {"\n", "\r", "\t"}
 
 
+def has_controls(value: str, controls: set[str] = _CONTROLS) -> bool:
+    return any(ch in controls for ch in value)
+
+
 def _no_controls(value: str, allowed_out: set[str] = _CONTROLS) -> str:
-    if any(ch in allowed_out for ch in value):
+    if has_controls(value, allowed_out):
         raise ValueError("must not contain control characters")
     return value
 

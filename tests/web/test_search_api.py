@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from forum.models import Region
+from web import schemas
 
 API = "/api/v1/search"
 
@@ -111,6 +112,8 @@ async def test_odd_queries_answer_200_never_a_server_error(make, client, q):
     r = await client.get(API, params={"q": q})
     assert r.status_code == 200, r.text
     assert r.json()["hits"] == [] or r.json()["total"] >= 1
+    answer = schemas.SearchResults.model_validate_json(r.content)
+    assert len(answer.hits) == min(answer.total, 20)
 
 
 async def test_repeated_filters_combine_as_alternatives(make, client):

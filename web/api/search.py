@@ -10,14 +10,15 @@ from starlette.requests import Request
 
 from forum.errors import invalid
 from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Hit, Kind, Results
+from web.inputs import query_number
 from web.links import post_url
 from web.responses import JSON
+from web.schemas import MAX_ID, has_controls
 from web.unit import reader_actor
 
 MAX_VALUES = 10  # per repeated filter
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 async def search(request: Request) -> JSON:
@@ -33,7 +34,7 @@ def read(request: Request) -> tuple[str, Filters, int]:
     words = params.get("q", "")
     if len(words) > MAX_QUERY:
         raise invalid("q", f"Use at most {MAX_QUERY} characters.", "query_too_long")
-    if _CONTROLS.search(words):
+    if has_controls(words):
         raise invalid("q", "The query must not contain control characters.", "invalid_q")
     if not words.strip():
         raise invalid("q", "Type at least one word to search for.", "empty_query")
@@ -45,12 +46,12 @@ def read(request: Request) -> tuple[str, Filters, int]:
         regions=_values(request, "region", _pattern(_SLUG)),
         countries=tuple(c.upper() for c in _values(request, "country", _pattern(_COUNTRY))),
         topics=_values(request, "topic", _pattern(_SLUG)),
-        author=_number(params.get("author"), "author", 2**63 - 1),
+        author=query_number(request, "author", MAX_ID),
         organisation=_organisation(params.get("org")),
         since=since,
         until=until,
     )
-    page = _number(params.get("page"), "page", MAX_PAGE) or 1
+    page = query_number(request, "page", MAX_PAGE) or 1
     return words, filters, page
 
 
@@ -103,14 +104,6 @@ def _kind(value: str) -> bool:
     return value in Kind.__members__.values()
 
 
-def _number(raw: str | None, name: str, largest: int) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 1 <= int(raw) <= largest:
-        raise invalid(name, f"Use a whole number from 1 to {largest}.", f"invalid_{name}")
-    return int(raw)
-
-
 def _date(raw: str | None, name: str) -> date | None:
     if raw is None or raw == "":
         return None
@@ -125,6 +118,6 @@ def _date(raw: str | None, name: str) -> date | None:
 def _organisation(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
-    if len(raw) > 200 or _CONTROLS.search(raw):
+    if len(raw) > 200 or has_controls(raw):
         raise invalid("org", "The organisation name is not valid.", "invalid_org")
     return raw.strip()
