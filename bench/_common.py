@@ -95,7 +95,11 @@ class Result:
     @property
     def cost_ms(self) -> float:
         """Server and PostgreSQL CPU per request: what the hardware pays, whatever else ran."""
-        busy = self.cpu.get("server", 0.0) + self.cpu.get("postgres", 0.0)
+        return self.group_ms("server") + self.group_ms("postgres")
+
+    def group_ms(self, group: str) -> float:
+        """CPU per request of one process group ("server", "postgres")."""
+        busy = self.cpu.get(group, 0.0)
         return busy * self.cpu_seconds * 1000 / self.requests if self.requests else 0.0
 
     @property

@@ -32,15 +32,27 @@ _SOURCE = """
     WHERE p.id = ANY(:ids) AND p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
 """
 
+# The lexeme of the documents in search's window of newest documents (a space: no word
+# of a post or a query is ever read as it), and the search cursor saying where that
+# window starts (`move_window`).
+NEWEST = "window newest"
+WINDOW_CURSOR = "window"
+
 # The post's language stemmer (weights: title A, body D) and, for any language, the
 # words as written (unaccented, lower case, no stop words): a query finds a post by stem
-# in its own language and by exact word from any other.
+# in its own language and by exact word from any other. Then the scope lexemes (kind,
+# region, topic, countries; migration 0003) and, for a post inside the window, NEWEST:
+# filters and the window are searched in the same index as the words.
 _TSV = """
     CASE WHEN forum_ts_config(s.language) = 'forum_simple'::regconfig THEN ''::tsvector
          ELSE setweight(to_tsvector(forum_ts_config(s.language), s.headline), 'A')
               || to_tsvector(forum_ts_config(s.language), s.body) END
     || setweight(to_tsvector('forum_simple', s.headline), 'A')
     || to_tsvector('forum_simple', s.body)
+    || forum_search_scope(s.kind, s.region_id, s.topic_id, s.countries)
+    || CASE WHEN s.created_at >= (SELECT CAST(position AS timestamptz) FROM search_cursors
+                                  WHERE name = :window)
+            THEN array_to_tsvector(ARRAY[CAST(:newest AS text)]) ELSE ''::tsvector END
 """
 
 _REFRESH = text(
@@ -69,6 +81,35 @@ _REFRESH = text(
 
 _LOAD = text(_SOURCE + " ORDER BY p.id")
 
+# The window starts at the `size`-th newest document (none: fewer documents than that);
+# documents leaving it lose NEWEST, documents inside it without NEWEST (the window moved
+# back after deletions, or began) get it. New posts get it when written (`_TSV`).
+_MOVE_WINDOW = text(
+    """
+    WITH start AS (
+        SELECT created_at FROM search_documents
+        -- Uses index: ix_search_documents_created_at
+        ORDER BY created_at DESC, post_id DESC OFFSET :skip LIMIT 1
+    ),
+    saved AS (
+        INSERT INTO search_cursors (name, position)
+        SELECT :window, CAST(created_at AS text) FROM start
+        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()
+    ),
+    forgotten AS (
+        DELETE FROM search_cursors WHERE name = :window AND NOT EXISTS (SELECT FROM start)
+    ),
+    left_window AS (
+        UPDATE search_documents d SET tsv = ts_delete(d.tsv, CAST(:newest AS text))
+        WHERE d.tsv @@ CAST(:newest_query AS tsquery)
+          AND d.created_at < coalesce((SELECT created_at FROM start), 'infinity')
+    )
+    UPDATE search_documents d SET tsv = d.tsv || array_to_tsvector(ARRAY[CAST(:newest AS text)])
+    WHERE d.created_at >= (SELECT created_at FROM start)
+      AND NOT d.tsv @@ CAST(:newest_query AS tsquery)
+    """
+)
+
 
 @dataclass(frozen=True)
 class Document:
@@ -92,7 +133,22 @@ class Document:
 async def refresh(session: AsyncConnection, post_ids: Sequence[int]) -> None:
     """Bring the documents of these posts in line with the posts: written, rewritten, or
     removed when the post may no longer be found."""
-    await session.execute(_REFRESH, {"ids": list(post_ids)})
+    await session.execute(
+        _REFRESH, {"ids": list(post_ids), "window": WINDOW_CURSOR, "newest": NEWEST}
+    )
+
+
+async def move_window(session: AsyncConnection, size: int) -> None:
+    """Make the newest `size` documents (and any written since) the ones holding NEWEST."""
+    await session.execute(
+        _MOVE_WINDOW,
+        {
+            "skip": size - 1,
+            "window": WINDOW_CURSOR,
+            "newest": NEWEST,
+            "newest_query": f"'{NEWEST}'",
+        },
+    )
 
 
 async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Document]:

@@ -5,16 +5,19 @@ query is stemmed in every language search knows and also read word for word, so
 "luttent" finds "lutter" and an English name finds a French post; exclusions remove a
 post holding any form of the word.
 
-The plan, for a million posts (bench/search.py): how common the words are is read from
-the planner's statistics (`search.frequencies`). A query expected to fill the page from
-the newest WINDOW documents is answered from them (walking the date index for common
-words, intersecting the GIN and date bitmaps for rarer ones); otherwise the GIN index
-finds every match. Counting stops at `CAP`; only the newest `RANKED` matches are ranked
-(relevance times recency) and the counted ones make the facets.
+The plan, for a million posts (bench/search.py): everything is a GIN lookup. Each
+document's tsvector also holds scope lexemes (its kind, region, topic and countries, and
+whether it is among the newest documents; migration 0003, `forum.documents`), so the
+filters and the window of newest documents are words of the tsquery, and the index
+intersects them with the reader's words, led by the rarest. A query is answered from the
+newest WINDOW documents when they hold a page of matches, otherwise from every match;
+counting stops at `CAP`; only the newest `RANKED` matches are ranked (relevance times
+recency) and the counted ones make the facets. One statement, one round trip.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -26,36 +29,42 @@ import orjson
 from sqlalchemy import text
 
 from forum import documents
-from forum.db import Database, Prepared
+from forum.db import Database, Prepared, driver_dsn
 from forum.documents import Document
 from forum.languages import STEMMED
 from search import snippets, vocabulary, words
 from search.backend import (
     FACETS,
     PER_PAGE,
+    Filters,
     Hit,
     Kind,
     Query,
     Results,
 )
-from search.frequencies import Frequencies
 
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
 # count the newest 1,000 matches.
 CAP = 1000
-# A query whose words' shares (`search.frequencies`) promise a full page among the newest
-# WINDOW documents looks there first: words in at least COMMON_SHARE of all posts walk
-# the date index and stop at CAP matches, rarer ones intersect the GIN and date bitmaps.
-# If the window fills the page, its matches are the answer ("N+"). Otherwise, and for
-# rarer words, the GIN index finds every match: then there are few, because the newest
-# documents held less than a page of them.
+# A query first looks among the newest WINDOW documents (those holding the lexeme
+# `documents.NEWEST`, kept in place by `keep_window`). If they hold a page of matches,
+# those are the answer ("N+"); otherwise every match is found (then there are few, since
+# the newest documents held less than a page of them).
 WINDOW = 10_000
-COMMON_SHARE = 0.05
+WINDOW_EVERY = 60.0  # seconds between moves of the window, and looks at whether it exists
+# One process at a time moves the window.
+_WINDOW_LOCK = 7_311_003
 # Only the newest matches are ranked (relevance times recency), at least as many as the
 # requested page needs; a rare word's matches are all among them.
 RANKED = 100
 # Fewer hits than this and the words are checked for misspellings.
 SUGGEST_BELOW = 5
+# Searches at once per process; more wait for a connection (the work is the database's).
+CONNECTIONS = 5
+# Search's own connections: generic plans (the plan does not depend on the words, which
+# the statement reads itself; planning cost more than running a rare word's search) and
+# no JIT (it costs more than any of these queries).
+SESSION = {"plan_cache_mode": "force_generic_plan", "jit": "off"}
 
 
 def _alternatives(param: str, *extra: str) -> str:
@@ -71,80 +80,52 @@ def _alternatives(param: str, *extra: str) -> str:
     """
 
 
-# The tsquery is built first, in its own statement (with the region and topic ids), and
-# passed to the search as a value. The same round trip sets the transaction's planner
-# settings: generic plans, kept by the connection (planning the search statement cost
-# 1.2 ms; the choice a custom plan would make from the words is made by `_search`, from
-# their frequencies); no JIT (it costs more than any of these queries).
-_PREPARE = text(
-    f"""
-    SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
-           set_config('jit', 'off', true),
-           q.query,
-           ARRAY(SELECT id FROM regions WHERE slug = ANY(:regions)) AS region_ids,
-           ARRAY(SELECT id FROM topics WHERE slug = ANY(:topics)) AS topic_ids
-    FROM (
-        SELECT CASE WHEN unwanted IS NULL THEN wanted
-                    ELSE '(' || wanted || ') & !(' || unwanted || ')' END AS query
-        FROM ({_alternatives("positive", "to_tsquery('forum_simple', :prefixes)")}) AS w(wanted),
-             ({_alternatives("excluded")}) AS u(unwanted)
-    ) q
-    """
-)
+# The reader's words as the text of a tsquery (NULL when only stop words were typed).
+_WORDS = f"""
+    SELECT CASE WHEN unwanted IS NULL THEN wanted
+                ELSE '(' || wanted || ') & !(' || unwanted || ')' END AS words
+    FROM ({_alternatives("positive", "to_tsquery('forum_simple', :prefixes)")}) AS w(wanted),
+         ({_alternatives("excluded")}) AS u(unwanted)
+"""
 
-_PREPARE_SQL = Prepared.of(_PREPARE)
-
+# Filters other than the scope lexemes'.
 _FILTERS = {
-    "kinds": "d.kind = ANY(:kinds)",
-    "region_ids": "d.region_id = ANY(CAST(:region_ids AS smallint[]))",
-    "topic_ids": "d.topic_id = ANY(CAST(:topic_ids AS smallint[]))",
-    "countries": "d.countries && CAST(:countries AS text[])",
     "author": "d.author_id = :author",
     "organisation": "lower(d.organisation) = lower(:organisation)",
     "since": "d.created_at >= :since",
     "until": "d.created_at < :until",
 }
 
-# The newest matches among the newest WINDOW documents (those written since `cutoff`).
-# The planner picks the plan from the words' frequencies: a common word walks the date
-# index and stops at CAP matches; a rarer one intersects the GIN and date bitmaps.
-_IN_WINDOW = """
-    SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
-    FROM search_documents d
-    WHERE d.created_at >= :cutoff
-      AND d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
-    ORDER BY d.created_at DESC, d.post_id DESC
-    LIMIT {cap}
-"""
-
-# Where the window starts: it moves slowly, so each process looks it up once a minute.
-_CUTOFF = text(
-    "SELECT created_at FROM search_documents "
-    "ORDER BY created_at DESC, post_id DESC OFFSET :skip LIMIT 1"
-)
-_CUTOFF_SQL = Prepared.of(_CUTOFF)
-CUTOFF_EVERY = 60.0
-STATS_EVERY = 300.0
-
-# The newest of every match (a rare word: few matches). The fence (OFFSET 0) keeps the
-# planner from walking the date index in hope of a match, which for a rare word means
-# reading every document.
-_EVERYWHERE = """
+# The newest CAP documents matching the words within a scope (the text of a tsquery of
+# scope lexemes). The fence (OFFSET 0) makes the GIN index find every match before they
+# are sorted: left to itself, the planner may walk the date index in hope of an early
+# match, which for a rare word means reading every document.
+_MATCHES = """
     SELECT * FROM (
         SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
         FROM search_documents d
         -- Uses index: ix_search_documents_tsv
-        WHERE d.tsv @@ CAST(:query AS tsquery) AND d.visibility = ANY(:audiences) {filters}
+        WHERE d.tsv @@ (SELECT CAST({within} AS tsquery) FROM q)
+          AND d.visibility = ANY(:audiences) {filters}
         OFFSET 0) m
     ORDER BY m.created_at DESC, m.post_id DESC
     LIMIT {cap}
 """
 
+# `:recent` is the window's scope (NULL: no window), `:scope` the filters' (NULL: none).
 _SEARCH = """
-    WITH matched AS MATERIALIZED ({matched}),
+    WITH q AS MATERIALIZED ({words}),
+    recent AS MATERIALIZED ({recent}),
+    windowed AS MATERIALIZED (SELECT count(*) >= :needed AS enough FROM recent),
+    matched AS MATERIALIZED (
+        SELECT * FROM recent WHERE (SELECT enough FROM windowed)
+        UNION ALL
+        -- Not run at all when the window had a page of matches.
+        SELECT * FROM ({everywhere}) e WHERE NOT (SELECT enough FROM windowed)
+    ),
     top AS (
         SELECT c.post_id,
-               ts_rank(d.tsv, CAST(:query AS tsquery))
+               ts_rank(d.tsv, (SELECT CAST(words AS tsquery) FROM q))
                / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400)) AS score
         FROM (SELECT post_id, created_at FROM matched
               ORDER BY created_at DESC, post_id DESC LIMIT :ranked) c
@@ -153,6 +134,8 @@ _SEARCH = """
         LIMIT :limit OFFSET :offset
     )
     SELECT
+        (SELECT words FROM q) AS words,
+        (SELECT enough FROM windowed) AS windowed,
         (SELECT count(*) FROM matched) AS total,
         -- [region id, topic id, kind, count]: one of the three is set per row.
         (SELECT jsonb_agg(jsonb_build_array(region_id, topic_id, kind, n)) FROM (
@@ -174,8 +157,10 @@ _SEARCH = """
          ) h) AS hits
 """
 
+_HAS_WINDOW = "SELECT EXISTS (SELECT FROM search_cursors WHERE name = $1)"
+
 # Region and topic slugs by id: a few dozen rows that hardly ever change, so statements
-# carry ids and the backend names them (and reloads when it meets an id it lacks).
+# carry ids and the backend names them (and reloads when it meets one it lacks).
 _CATALOG = text(
     "SELECT 'region' AS facet, id, slug FROM regions UNION ALL SELECT 'topic', id, slug FROM topics"
 )
@@ -188,15 +173,19 @@ class PostgresBackend:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._slugs: dict[tuple[str, int], str] = {}
-        self._cutoff: tuple[float, datetime] | None = None  # (looked up at, cutoff)
-        self._stats: tuple[float, Frequencies] | None = None  # (read at, frequencies)
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+        self._slugs: dict[tuple[str, int], str] = {}  # (facet, id) -> slug
+        self._ids: dict[tuple[str, str], int] = {}  # (facet, slug) -> id
+        self._window: tuple[float, bool] | None = None  # (looked up at, whether it exists)
 
     async def start(self) -> None:
         return None
 
     async def close(self) -> None:
-        return None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
     async def index(self, docs: Sequence[Document]) -> None:
         async with self.db.transaction() as session:
@@ -213,12 +202,13 @@ class PostgresBackend:
         terms = words.parse(query.text)
         if terms.empty:
             return _NOTHING
-        # The pooled connection's own driver: SQLAlchemy's layers cost more than these
-        # statements' planning (see `Database.reader`).
-        async with self.db.reader() as conn, conn.transaction():
-            results = await self._search(conn, query, terms, widen=False)
+        async with (await self._connections()).acquire() as conn:
+            scope = await self._scope(conn, query.filters)
+            if scope is None:  # a filter naming only what does not exist
+                return _NOTHING
+            results = await self._search(conn, query, terms, scope, widen=False)
             if results.total < SUGGEST_BELOW and terms.prefixes:
-                results = await self._search(conn, query, terms, widen=True)
+                results = await self._search(conn, query, terms, scope, widen=True)
             if results.total >= SUGGEST_BELOW or not terms.words:
                 return results
             respelt = await vocabulary.respell(conn, terms.words)
@@ -227,84 +217,110 @@ class PostgresBackend:
             suggestion = words.respell(query.text, respelt)
             if results.total:
                 return _with(results, suggestion=suggestion)
-            corrected = await self._search(conn, query, words.parse(suggestion), widen=True)
+            corrected = await self._search(conn, query, words.parse(suggestion), scope, widen=True)
             return _with(corrected, suggestion=suggestion, corrected=bool(corrected.total))
 
+    async def _connections(self) -> asyncpg.Pool:
+        """Search's own connections, opened at the first search (a forum searching with
+        Meilisearch never opens them): their sessions are set up for search (SESSION),
+        so a search is one statement, not a transaction of settings around it."""
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    driver_dsn(self.db.url),
+                    min_size=0,
+                    max_size=CONNECTIONS,
+                    server_settings=SESSION,
+                )
+        return self._pool
+
     async def _search(
-        self, conn: asyncpg.Connection, query: Query, terms: words.Terms, *, widen: bool
+        self,
+        conn: asyncpg.Connection,
+        query: Query,
+        terms: words.Terms,
+        scope: str,
+        *,
+        widen: bool,
     ) -> Results:
         """One search; `widen` also matches long words by their beginning (for a query
-        that found little as typed: prefixes make estimates and plans worse)."""
-        f = query.filters
-        prepared = await conn.fetchrow(
-            _PREPARE_SQL.sql,
-            *_PREPARE_SQL.args(
-                positive=terms.positive,
-                prefixes=terms.prefixes if widen else "",
-                excluded=" OR ".join(f'"{e}"' for e in terms.excluded),
-                regions=list(f.regions),
-                topics=list(f.topics),
-            ),
-        )
-        if not prepared["query"]:  # only stop words, or nothing a word could be made of
-            return _NOTHING
-        params = _filters(query, prepared["region_ids"], prepared["topic_ids"])
-        # A deep page ranks as many of the newest matches as it needs.
-        ranked = max(RANKED, query.page * PER_PAGE)
-        params |= {
-            "query": prepared["query"],
-            "audiences": sorted(query.audiences),
-            "ranked": ranked,
-            "limit": PER_PAGE,
-            "offset": (query.page - 1) * PER_PAGE,
-        }
-        frequencies = await self._frequencies(conn)
-        size, estimate = frequencies.size, frequencies.expected(prepared["query"])
+        that found little as typed)."""
         needed = query.page * PER_PAGE
-        windowed = size > WINDOW and estimate * WINDOW / size >= needed
-        row = None
-        if windowed:
-            # Words in a good share of all posts walk the date index and stop at CAP
-            # matches; rarer ones intersect the GIN and date bitmaps. Each way is its
-            # own statement, planned once under its own setting (see `_statement`).
-            way = "walk" if estimate > size * COMMON_SHARE else "intersect"
-            params["cutoff"] = await self._window_start(conn)
-            await conn.execute(_WAYS[way])
-            row = await _run(conn, _statement(way, tuple(params), CAP, WINDOW), params)
-            del params["cutoff"]
-            if row["total"] < needed:  # statements follow: they choose freely again
-                await conn.execute(_WAYS["any"])
-        if row is None or row["total"] < needed:
-            windowed = False
-            row = await _run(conn, _statement("everywhere", tuple(params), CAP, WINDOW), params)
+        recent = await self._recent(conn)
+        if recent and scope:
+            recent = f"({recent}) & {scope}"
+        params = _filters(query.filters) | {
+            "positive": terms.positive,
+            "prefixes": terms.prefixes if widen else "",
+            "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
+            "scope": scope or None,
+            "recent": recent,
+            "audiences": sorted(query.audiences),
+            "needed": needed,
+            # A deep page ranks as many of the newest matches as it needs.
+            "ranked": max(RANKED, needed),
+            "limit": PER_PAGE,
+            "offset": needed - PER_PAGE,
+        }
+        statement = _statement(tuple(params), CAP)
+        row = await conn.fetchrow(statement.sql, *statement.args(**params))
+        if row["words"] is None:  # only stop words, or nothing a word could be made of
+            return _NOTHING
         hits, facets = _json(row["hits"]), _json(row["facets"]) or []
         ids = {("region", h["region_id"]) for h in hits}
         ids |= {("topic", h["topic_id"]) for h in hits}
         ids |= {("region", r) for r, _, _, _ in facets if r is not None}
         ids |= {("topic", t) for _, t, _, _ in facets if t is not None}
         if not ids <= self._slugs.keys():
-            rows = await conn.fetch(_CATALOG.text)
-            self._slugs = {(r["facet"], r["id"]): r["slug"] for r in rows}
-        wanted = snippets.lexemes(prepared["query"])
+            await self._load_catalog(conn)
+        wanted = snippets.lexemes(row["words"])
         return Results(
             hits=[self._hit(h, wanted) for h in hits],
             total=row["total"],
-            exact=row["total"] < CAP and not windowed,
+            exact=row["total"] < CAP and not row["windowed"],
             facets=self._facets(facets),
         )
 
-    async def _frequencies(self, conn: asyncpg.Connection) -> Frequencies:
-        now = monotonic()
-        if self._stats is None or now - self._stats[0] > STATS_EVERY:
-            self._stats = (now, await Frequencies.read(conn))
-        return self._stats[1]
+    async def _scope(self, conn: asyncpg.Connection, f: Filters) -> str | None:
+        """The filters on kind, region, topic and country as the text of a tsquery of
+        scope lexemes ("" when there are none), or None when one of them names only
+        regions or topics that do not exist (the service refuses those first)."""
+        if not {("region", r) for r in f.regions} | {("topic", t) for t in f.topics} <= (
+            self._ids.keys()
+        ):
+            await self._load_catalog(conn)
+        groups = [
+            [f"kind {k.value}" for k in f.kinds],
+            [f"region {self._ids[('region', r)]}" for r in f.regions if ("region", r) in self._ids],
+            [f"topic {self._ids[('topic', t)]}" for t in f.topics if ("topic", t) in self._ids],
+            [f"country {c}" for c in f.countries],
+        ]
+        if (f.regions and not groups[1]) or (f.topics and not groups[2]):
+            return None
+        return " & ".join(
+            "(" + " | ".join(_lexeme(v) for v in group) + ")" for group in groups if group
+        )
 
-    async def _window_start(self, conn: asyncpg.Connection) -> datetime:
+    async def _recent(self, conn: asyncpg.Connection) -> str | None:
+        """The window as the text of a tsquery, or None while there is none (fewer than
+        WINDOW documents)."""
         now = monotonic()
-        if self._cutoff is None or now - self._cutoff[0] > CUTOFF_EVERY:
-            start = await conn.fetchval(_CUTOFF_SQL.sql, *_CUTOFF_SQL.args(skip=WINDOW - 1))
-            self._cutoff = (now, start)
-        return self._cutoff[1]
+        if self._window is None or now - self._window[0] > WINDOW_EVERY:
+            self._window = (now, await conn.fetchval(_HAS_WINDOW, documents.WINDOW_CURSOR))
+        return _lexeme(documents.NEWEST) if self._window[1] else None
+
+    async def keep_window(self) -> None:
+        """Move the window to the newest WINDOW documents (search's upkeep, run now and
+        then by one process at a time; new posts join it as they are written)."""
+        async with self.db.transaction() as session:
+            if await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_WINDOW_LOCK})")):
+                await documents.move_window(session, WINDOW)
+        self._window = None  # look again at the next search
+
+    async def _load_catalog(self, conn: asyncpg.Connection) -> None:
+        rows = await conn.fetch(_CATALOG.text)
+        self._slugs = {(r["facet"], r["id"]): r["slug"] for r in rows}
+        self._ids = {(r["facet"], r["slug"]): r["id"] for r in rows}
 
     def _facets(self, rows: list[list[Any]]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
@@ -339,15 +355,10 @@ def _with(results: Results, **changes: Any) -> Results:
     return Results(**{**results.__dict__, **changes})
 
 
-def _filters(query: Query, region_ids: list[int], topic_ids: list[int]) -> dict[str, Any]:
-    """The values of the filters this query uses, by name (`_FILTERS`)."""
-    f = query.filters
+def _filters(f: Filters) -> dict[str, Any]:
+    """The values of the filters on author, organisation and dates this query uses, by
+    name (`_FILTERS`)."""
     values: dict[str, Any] = {
-        "kinds": [k.value for k in f.kinds] or None,
-        # A filter naming only unknown values matches nothing (the service refuses them).
-        "region_ids": region_ids if f.regions else None,
-        "topic_ids": topic_ids if f.topics else None,
-        "countries": list(f.countries) or None,
         "author": f.author,
         "organisation": f.organisation,
         "since": _midnight(f.since) if f.since else None,
@@ -356,40 +367,31 @@ def _filters(query: Query, region_ids: list[int], topic_ids: list[int]) -> dict[
     return {name: value for name, value in values.items() if value is not None}
 
 
-# How the window is searched: the setting each way's statement is planned and run under.
-_WAYS = {
-    "walk": "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off",
-    # A custom plan: whether to intersect with the date bitmap depends on the values.
-    "intersect": "SET LOCAL plan_cache_mode = force_custom_plan",
-    "any": "SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT; "
-    "SET LOCAL plan_cache_mode = force_generic_plan",
-}
+def _lexeme(value: str) -> str:
+    """A value as one quoted lexeme of a tsquery's text: whatever it holds, it cannot
+    become an operator or a second lexeme."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 @cache
-def _statement(way: str, names: tuple[str, ...], cap: int, window: int) -> Prepared:
-    """The search statement for these parameters (filters among them), compiled once.
+def _statement(names: tuple[str, ...], cap: int) -> Prepared:
+    """The search statement for these parameters (filters among them), compiled once."""
+    filters = "".join(f" AND {_FILTERS[n]}" for n in names if n in _FILTERS)
 
-    Each way of searching has its own text, so the plan a connection keeps for it (a
-    generic plan: the way already decides what the words' frequencies would) is always
-    made and used under that way's setting.
-    """
-    shape = {
-        "filters": "".join(f" AND {_FILTERS[n]}" for n in names if n in _FILTERS),
-        "cap": cap,
-        "window": window,
-    }
-    matched = (_EVERYWHERE if way == "everywhere" else _IN_WINDOW).format(**shape)
-    return Prepared.of(text(f"/* {way} */" + _SEARCH.format(matched=matched)))
+    def matches(within: str) -> str:
+        return _MATCHES.format(within=within, filters=filters, cap=cap)
+
+    sql = _SEARCH.format(
+        words=_WORDS,
+        recent=matches("'(' || words || ') & (' || :recent || ')'"),
+        everywhere=matches("coalesce('(' || words || ') & (' || :scope || ')', words)"),
+    )
+    return Prepared.of(text(sql))
 
 
 def _json(value: Any) -> Any:
-    # The pool's connections decode JSON themselves once SQLAlchemy has set them up.
+    # jsonb arrives as text on search's own connections (no codecs are set up on them).
     return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-async def _run(conn: asyncpg.Connection, statement: Prepared, params: dict[str, Any]) -> Any:
-    return await conn.fetchrow(statement.sql, *statement.args(**params))
 
 
 def _midnight(day: date) -> datetime:

@@ -28,7 +28,7 @@ from search.postgres import PostgresBackend
 
 log = logging.getLogger("forum.search")
 
-VOCABULARY_EVERY = 30.0
+UPKEEP_EVERY = 30.0  # seconds
 CATALOG_EVERY = 60.0
 # One worker at a time refreshes the vocabulary (the indexer has its own lock).
 _VOCABULARY_LOCK = 7_311_002
@@ -57,13 +57,15 @@ class Search:
     async def start(self) -> None:
         """Start the background work. Meilisearch being down does not stop the app: the
         indexer applies its settings when it can reach it, and searches answer 503."""
-        self._tasks = [asyncio.create_task(self._refresh_vocabulary_regularly())]
+        self._tasks = [asyncio.create_task(self._keep_up_regularly())]
         if self.indexer:
             self._tasks.append(asyncio.create_task(self.indexer.run()))
 
     async def stop(self) -> None:
         await background.cancel(self._tasks)
-        await self.backend.close()
+        await self.postgres.close()
+        if self.meili:
+            await self.meili.close()
 
     async def find(self, actor: Actor, words: str, filters: Filters, page: int) -> Results:
         await self._check(actor, filters)
@@ -131,7 +133,7 @@ class Search:
             await session.execute(
                 text("DELETE FROM search_cursors WHERE name = :name"), {"name": vocabulary.CURSOR}
             )
-        await self.catch_up_vocabulary()
+        await self.keep_up()
         async with self.db.transaction() as session:
             await session.execute(text("ANALYZE search_documents"))
         if self.indexer:
@@ -151,10 +153,17 @@ class Search:
                 return 0
             return await vocabulary.refresh(session)
 
-    async def _refresh_vocabulary_regularly(self) -> None:
+    async def keep_up(self) -> None:
+        """The upkeep: the vocabulary takes in new posts; the PostgreSQL backend's window
+        of newest documents moves on (`PostgresBackend.keep_window`)."""
+        await self.catch_up_vocabulary()
+        if self.backend is self.postgres:
+            await self.postgres.keep_window()
+
+    async def _keep_up_regularly(self) -> None:
         while True:
             try:
-                await self.catch_up_vocabulary()
+                await self.keep_up()
             except Exception as exc:  # the database is away; try at the next turn
-                log.warning("vocabulary refresh failed: %s", exc)
-            await asyncio.sleep(VOCABULARY_EVERY)
+                log.warning("search upkeep failed: %s", exc)
+            await asyncio.sleep(UPKEEP_EVERY)

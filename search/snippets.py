@@ -15,8 +15,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from search.words import readings
-
 # Characters of context around the first match.
 BEFORE = 60
 AFTER = 180
@@ -24,10 +22,15 @@ AFTER = 180
 _SHORTEST_PREFIX = 4
 
 
+# A lexeme in the text of a tsquery, with `:*` when it matches as a prefix.
+_LEXEME = re.compile(r"'((?:[^']|'')+)'(?::\*)?")
+
+
 def lexemes(tsquery: str) -> frozenset[str]:
-    """The lexemes of a tsquery's text (`('corrupt') | ('corruption') & !(('draft'))`),
-    leaving out the excluded ones."""
-    return frozenset(lexeme for r in readings(tsquery) for lexeme, _ in r.lexemes)
+    """The lexemes of a tsquery's text as `search.postgres` builds it
+    (`('corrupt') | ('corruption') & !(('draft'))`), leaving out the excluded ones."""
+    wanted = tsquery.split("& !(")[0]
+    return frozenset(m.group(1).replace("''", "'") for m in _LEXEME.finditer(wanted))
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

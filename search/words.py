@@ -109,26 +109,3 @@ def respell(text: str, replacements: dict[str, str]) -> str:
         return replacements.get(word.lower(), word)
 
     return re.sub(r"[^\s\"()]+", swap, text)
-
-
-# A lexeme in the text of a tsquery, with `:*` when it matches as a prefix.
-_LEXEME = re.compile(r"'((?:[^']|'')+)'(:\*)?")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One reading of the query, as `search.postgres` builds the tsquery's text:
-    `(reading) | (reading) ...`, the excluded words after `& !(`."""
-
-    lexemes: tuple[tuple[str, bool], ...]  # (lexeme, matches as a prefix)
-    alternatives: bool  # any of its lexemes will do; otherwise it wants them all
-
-
-def readings(tsquery: str) -> list[Reading]:
-    """The readings of a tsquery's text that say what is wanted (not what is excluded)."""
-    wanted = tsquery.split("& !(")[0]
-    return [Reading(_lexemes(text), " | " in text) for text in wanted.split(") | (")]
-
-
-def _lexemes(text: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((m.group(1).replace("''", "'"), bool(m.group(2))) for m in _LEXEME.finditer(text))

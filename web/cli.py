@@ -134,7 +134,7 @@ async def _search(db: Database, settings: Settings, args: argparse.Namespace) ->
         filters = Filters(regions=tuple(args.region))
         results = await search.find(operator, args.words, filters, args.page)
     finally:
-        await search.backend.close()
+        await search.stop()
     more = "" if results.exact else "+"
     print(f"{results.total}{more} results ({search.backend.name})")
     if results.suggestion:
@@ -154,7 +154,7 @@ async def _run_indexer(db: Database, settings: Settings) -> None:
     try:
         await search.indexer.run()
     finally:
-        await search.backend.close()
+        await search.stop()
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -41,7 +41,9 @@ async def _nothing() -> None:
 @pytest.fixture(params=["postgres", "meilisearch"])
 async def engine(request, db, make) -> AsyncIterator[Engine]:
     if request.param == "postgres":
-        yield Engine(PostgresBackend(db), _nothing)
+        backend = PostgresBackend(db)
+        yield Engine(backend, _nothing)
+        await backend.close()
         return
     url = os.environ.get("FORUM_MEILI_URL")
     if not url:
