@@ -138,10 +138,10 @@ _SEARCH = """
         (SELECT enough FROM windowed) AS windowed,
         (SELECT count(*) FROM matched) AS total,
         -- [region id, topic id, kind, count]: one of the three is set per row.
-        (SELECT jsonb_agg(jsonb_build_array(region_id, topic_id, kind, n)) FROM (
+        (SELECT json_agg(json_build_array(region_id, topic_id, kind, n)) FROM (
             SELECT region_id, topic_id, kind, count(*) AS n FROM matched
             GROUP BY GROUPING SETS ((region_id), (topic_id), (kind))) g) AS facets,
-        (SELECT coalesce(jsonb_agg(h ORDER BY h.score DESC, h.post_id DESC), '[]')
+        (SELECT coalesce(json_agg(h ORDER BY h.score DESC, h.post_id DESC), '[]')
          FROM (
             SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
                    p.author_id, u.display_name AS author_name, t.title, t.region_id,
@@ -231,6 +231,7 @@ class PostgresBackend:
                     min_size=0,
                     max_size=CONNECTIONS,
                     server_settings=SESSION,
+                    reset=_nothing_to_reset,
                 )
         return self._pool
 
@@ -389,8 +390,14 @@ def _statement(names: tuple[str, ...], cap: int) -> Prepared:
     return Prepared.of(text(sql))
 
 
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """Search's connections keep no state to undo between searches (no SET, LISTEN,
+    advisory lock or cursor; a transaction left open is rolled back by the pool itself),
+    so a connection goes back to the pool without the round trip of a reset query."""
+
+
 def _json(value: Any) -> Any:
-    # jsonb arrives as text on search's own connections (no codecs are set up on them).
+    # JSON arrives as text on search's own connections (no codecs are set up on them).
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 

@@ -38,6 +38,8 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 
 def fold(text: str) -> str:
     """Lower case without accents, as `unaccent` and the dictionaries leave words."""
+    if text.isascii():  # most posts: nothing to take apart
+        return text.lower()
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
