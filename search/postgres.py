@@ -25,7 +25,6 @@ from time import monotonic
 from typing import Any
 
 import asyncpg
-import orjson
 from sqlalchemy import text
 
 from forum import documents
@@ -137,19 +136,24 @@ _SEARCH = """
         (SELECT words FROM q) AS words,
         (SELECT enough FROM windowed) AS windowed,
         (SELECT count(*) FROM matched) AS total,
-        -- [region id, topic id, kind, count]: one of the three is set per row.
-        (SELECT json_agg(json_build_array(region_id, topic_id, kind, n)) FROM (
+        -- (region id, topic id, kind, count): one of the three is set per row.
+        (SELECT array_agg(ROW(region_id, topic_id, kind, n)) FROM (
             SELECT region_id, topic_id, kind, count(*) AS n FROM matched
             GROUP BY GROUPING SETS ((region_id), (topic_id), (kind))) g) AS facets,
-        (SELECT coalesce(json_agg(h ORDER BY h.score DESC, h.post_id DESC), '[]')
+        -- Records, not JSON: the driver decodes them without any text to parse.
+        (SELECT array_agg(ROW(h.post_id, h.thread_id, h.position, h.title, h.body,
+                              h.region_id, h.topic_id, h.countries, h.author_id,
+                              h.author_name, h.created_at, h.language)
+                          ORDER BY h.score DESC, h.post_id DESC)
          FROM (
             SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
                    p.author_id, u.display_name AS author_name, t.title, t.region_id,
                    t.topic_id,
-                   ARRAY(SELECT c.country_code FROM thread_countries c
-                         WHERE c.thread_id = t.id ORDER BY 1) AS countries,
+                   -- Codes separated by spaces: the driver decodes no array in a record.
+                   (SELECT string_agg(c.country_code, ' ' ORDER BY c.country_code)
+                    FROM thread_countries c WHERE c.thread_id = t.id) AS countries,
                    -- A snippet needs the start of a long post, not all of it.
-                   forum_html_text(left(p.body_html, 2000)) AS body
+                   left(p.body_html, 2000) AS body
             FROM top
             JOIN posts p ON p.id = top.post_id
             JOIN threads t ON t.id = p.thread_id
@@ -267,9 +271,8 @@ class PostgresBackend:
         row = await conn.fetchrow(statement.sql, *statement.args(**params))
         if row["words"] is None:  # only stop words, or nothing a word could be made of
             return _NOTHING
-        hits, facets = _json(row["hits"]), _json(row["facets"]) or []
-        ids = {("region", h["region_id"]) for h in hits}
-        ids |= {("topic", h["topic_id"]) for h in hits}
+        hits, facets = row["hits"] or [], row["facets"] or []
+        ids = {("region", h[5]) for h in hits} | {("topic", h[6]) for h in hits}
         ids |= {("region", r) for r, _, _, _ in facets if r is not None}
         ids |= {("topic", t) for _, t, _, _ in facets if t is not None}
         if not ids <= self._slugs.keys():
@@ -334,21 +337,23 @@ class PostgresBackend:
                 facets["kind"][kind] = count
         return facets
 
-    def _hit(self, h: dict[str, Any], wanted: frozenset[str]) -> Hit:
+    def _hit(self, record: tuple[Any, ...], wanted: frozenset[str]) -> Hit:
+        post_id, thread_id, position, title, body, region_id, topic_id, *rest = record
+        countries, author_id, author_name, created_at, language = rest
         return Hit(
-            kind=Kind.THREAD if h["position"] == 1 else Kind.POST,
-            post_id=h["post_id"],
-            thread_id=h["thread_id"],
-            position=h["position"],
-            title=h["title"],
-            snippet=snippets.highlight(h["body"], wanted),
-            region=self._slugs[("region", h["region_id"])],
-            topic=self._slugs[("topic", h["topic_id"])],
-            countries=tuple(h["countries"]),
-            author_id=h["author_id"],
-            author_name=h["author_name"],
-            created_at=datetime.fromisoformat(h["created_at"]),
-            language=h["language"],
+            kind=Kind.THREAD if position == 1 else Kind.POST,
+            post_id=post_id,
+            thread_id=thread_id,
+            position=position,
+            title=title,
+            snippet=snippets.highlight(snippets.text_of(body), wanted),
+            region=self._slugs[("region", region_id)],
+            topic=self._slugs[("topic", topic_id)],
+            countries=tuple(countries.split()) if countries else (),
+            author_id=author_id,
+            author_name=author_name,
+            created_at=created_at,
+            language=language,
         )
 
 
@@ -394,11 +399,6 @@ async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
     """Search's connections keep no state to undo between searches (no SET, LISTEN,
     advisory lock or cursor; a transaction left open is rolled back by the pool itself),
     so a connection goes back to the pool without the round trip of a reset query."""
-
-
-def _json(value: Any) -> Any:
-    # JSON arrives as text on search's own connections (no codecs are set up on them).
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _midnight(day: date) -> datetime:

@@ -20,6 +20,8 @@ BEFORE = 60
 AFTER = 180
 # Very short lexemes would mark too many words by their beginning: they must match whole.
 _SHORTEST_PREFIX = 4
+# Characters folded before looking further (`highlight`).
+_FOLD_FIRST = 600
 
 
 # A lexeme in the text of a tsquery, with `:*` when it matches as a prefix.
@@ -36,6 +38,16 @@ def lexemes(tsquery: str) -> frozenset[str]:
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+# A tag, or the start of one cut off at the end of the text.
+_TAG = re.compile(r"<[^>]*(?:>|$)")
+
+
+def text_of(body_html: str) -> str:
+    """The text of a post's (sanitised) HTML, or of its beginning. Done here rather than
+    by PostgreSQL's regular expressions, which cost three times as much."""
+    return html.unescape(_TAG.sub(" ", body_html))
+
+
 def fold(text: str) -> str:
     """Lower case without accents, as `unaccent` and the dictionaries leave words."""
     if text.isascii():  # most posts: nothing to take apart
@@ -44,33 +56,93 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _pattern(wanted: frozenset[str]) -> re.Pattern[str] | None:
-    """Words starting with a lexeme (or equal to a short one), longest lexemes first."""
-    ordered = sorted(wanted, key=len, reverse=True)
-    alternatives = [
-        re.escape(lexeme) + (r"\w*" if len(lexeme) >= _SHORTEST_PREFIX else r"\b")
-        for lexeme in ordered
-    ]
-    return re.compile(r"\b(?:" + "|".join(alternatives) + ")") if alternatives else None
+def _searched(wanted: frozenset[str]) -> tuple[tuple[str, bool], ...]:
+    """The lexemes, longest first, each with whether it must be a whole word."""
+    return tuple((x, len(x) < _SHORTEST_PREFIX) for x in sorted(wanted, key=len, reverse=True))
+
+
+_REST_OF_WORD = re.compile(r"\w*")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _word_end(folded: str, at: int, lexeme: str, whole: bool) -> int:
+    """Where the word matched by `lexeme` at `at` ends, or -1 if it is no match there
+    (it must begin a word, and a short lexeme must be the whole word)."""
+    if at > 0 and _is_word(folded[at - 1]):
+        return -1
+    end = at + len(lexeme)
+    if whole:
+        return end if end == len(folded) or not _is_word(folded[end]) else -1
+    match = _REST_OF_WORD.match(folded, end)
+    return match.end() if match else end
+
+
+def _first(folded: str, searched: tuple[tuple[str, bool], ...]) -> int:
+    """Where the first match begins (-1 when there is none). `str.find` per lexeme: a
+    regular expression of alternatives scans the text far more slowly."""
+    first = len(folded)
+    for lexeme, whole in searched:
+        at = folded.find(lexeme, 0, first + len(lexeme) - 1)
+        while at != -1 and _word_end(folded, at, lexeme, whole) == -1:
+            at = folded.find(lexeme, at + 1, first + len(lexeme) - 1)
+        if at != -1:
+            first = at
+    return first if first < len(folded) else -1
+
+
+def _matches(
+    folded: str, searched: tuple[tuple[str, bool], ...], start: int, end: int
+) -> list[tuple[int, int]]:
+    """The matched words between `start` and `end`, in order, overlaps merged."""
+    spans = []
+    for lexeme, whole in searched:
+        at = folded.find(lexeme, start, end)
+        while at != -1:
+            stop = _word_end(folded, at, lexeme, whole)
+            if stop != -1:
+                spans.append((at, min(stop, end)))
+            at = folded.find(lexeme, at + 1, end)
+    merged: list[tuple[int, int]] = []
+    for begin, stop in sorted(spans):
+        if merged and begin < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(stop, merged[-1][1]))
+        else:
+            merged.append((begin, stop))
+    return merged
 
 
 def highlight(text: str, wanted: frozenset[str]) -> str:
     """About BEFORE + AFTER characters of `text` around its first match, cut at spaces."""
-    folded = fold(text)
-    if len(folded) != len(text):  # a letter folded into two (ß, ligatures): match as written
-        folded = text.casefold() if len(text.casefold()) == len(text) else text
-    pattern = _pattern(wanted)
-    first = pattern.search(folded) if pattern else None
-    centre = first.start() if first else 0
+    searched = _searched(wanted)
+    # Most posts match early: fold the beginning first (folding is most of the work).
+    folded = _for_matching(text[:_FOLD_FIRST])
+    centre = _first(folded, searched)
+    if len(text) > _FOLD_FIRST and (centre == -1 or centre + AFTER >= len(folded)):
+        folded = _for_matching(text)
+        centre = _first(folded, searched)
+    centre = max(centre, 0)
     start = 0 if centre <= BEFORE else text.find(" ", centre - BEFORE, centre) + 1
     end = text.rfind(" ", centre, centre + AFTER) if len(text) > centre + AFTER else len(text)
     end = end if end > centre else min(len(text), centre + AFTER)
     parts = ["… " if start > 0 else ""]
     cursor = start
-    for match in pattern.finditer(folded, start, end) if pattern else ():
-        parts += [html.escape(text[cursor : match.start()]), "<mark>"]
-        parts += [html.escape(text[match.start() : match.end()]), "</mark>"]
-        cursor = match.end()
+    for begin, stop in _matches(folded, searched, start, end):
+        parts += [html.escape(text[cursor:begin]), "<mark>", html.escape(text[begin:stop])]
+        parts.append("</mark>")
+        cursor = stop
     parts.append(html.escape(text[cursor:end]))
     parts.append(" …" if end < len(text) else "")
     return " ".join("".join(parts).split())
+
+
+def _for_matching(text: str) -> str:
+    """`fold`, or the text merely in lower case when folding would move the letters (a
+    letter folded into two: ß, ligatures), so that positions stay those of `text`."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded
+    lower = text.casefold()
+    return lower if len(lower) == len(text) else text

@@ -84,6 +84,8 @@ def _bounded(items: list[str]) -> list[str]:
 
 
 def _prefixes(words: list[str]) -> str:
+    """The words, the long ones as prefixes; nothing when no word is long enough (the
+    reading would be the query's own)."""
     terms = []
     for word in words:
         # Quotes and backslashes carry tsquery syntax: never pass them on.
@@ -94,7 +96,7 @@ def _prefixes(words: list[str]) -> str:
             terms.append(f"'{bare[:-PREFIX_DROP]}':*")
         else:
             terms.append(f"'{bare}'")
-    return " & ".join(terms)
+    return " & ".join(terms) if any(t.endswith(":*") for t in terms) else ""
 
 
 def _clean(raw: str) -> str:
