@@ -251,7 +251,8 @@ class PostgresBackend:
         """One search; `widen` also matches long words by their beginning (for a query
         that found little as typed)."""
         needed = query.page * PER_PAGE
-        recent = await self._recent(conn)
+        # A widened query follows one that found less than a page: the window held less.
+        recent = None if widen else await self._recent(conn)
         if recent and scope:
             recent = f"({recent}) & {scope}"
         params = _filters(query.filters) | {

@@ -57,8 +57,14 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _searched(wanted: frozenset[str]) -> tuple[tuple[str, bool], ...]:
-    """The lexemes, longest first, each with whether it must be a whole word."""
-    return tuple((x, len(x) < _SHORTEST_PREFIX) for x in sorted(wanted, key=len, reverse=True))
+    """The lexemes, longest first, each with whether it must be a whole word; leaving
+    out those a shorter one already finds ("transparenci" after "transparenc")."""
+    beginnings = [x for x in wanted if len(x) >= _SHORTEST_PREFIX]
+    kept = [
+        x for x in wanted
+        if not any(x != b and x.startswith(b) for b in beginnings)
+    ]  # fmt: skip
+    return tuple((x, len(x) < _SHORTEST_PREFIX) for x in sorted(kept, key=len, reverse=True))
 
 
 _REST_OF_WORD = re.compile(r"\w*")
