@@ -37,3 +37,9 @@ def test_a_long_text_is_cut_around_the_first_match():
 def test_text_is_escaped():
     snippet = highlight('<b onclick="x">bribe</b> & co', frozenset({"bribe"}))
     assert snippet == "&lt;b onclick=&quot;x&quot;&gt;<mark>bribe</mark>&lt;/b&gt; &amp; co"
+
+
+def test_cyrillic_letters_match_their_accented_forms():
+    assert highlight("Мы обсуждаем её решение.", frozenset({"ее", "решен"})) == (
+        "Мы обсуждаем <mark>её</mark> <mark>решение</mark>."
+    )

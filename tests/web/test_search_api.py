@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from forum.models import Region
+from search import postgres
 from web import schemas
 
 API = "/api/v1/search"
@@ -44,6 +45,17 @@ async def test_misspelled_words_get_a_suggestion_and_its_results(make, app, clie
     body = (await client.get(API, params={"q": "corruptoin"})).json()
     assert body["suggestion"] == "corruption" and body["corrected"] is True
     assert body["total"] == 3
+
+
+async def test_the_upkeep_keeps_the_newest_posts_in_the_window(make, app, client, monkeypatch):
+    monkeypatch.setattr(postgres, "WINDOW", 25)
+    author = await make.user()
+    for n in range(30):
+        await make.thread(author, title=f"Budget {n}", body="Budget lines for roads.")
+    await app.state.search.keep_up()
+
+    body = (await client.get(API, params={"q": "budget"})).json()
+    assert body["total"] == 25 and body["exact"] is False  # "25+": from the newest 25
 
 
 async def test_members_see_members_only_regions_anonymous_readers_do_not(make, client):
