@@ -9,10 +9,11 @@ The plan, for a million posts (bench/search.py): everything is a GIN lookup. Eac
 document's tsvector also holds scope lexemes (its kind, region, topic and countries, and
 whether it is among the newest documents; migration 0003, `forum.documents`), so the
 filters and the window of newest documents are searched like words: each is a key of
-one scan of the GIN index, which leapfrogs between them and the reader's words. A query is answered from the
-newest WINDOW documents when they hold a page of matches, otherwise from every match;
-counting stops at `CAP`; only the newest `RANKED` matches are ranked (relevance times
-recency) and the counted ones make the facets. One statement, one round trip.
+one scan of the GIN index, which leapfrogs between them and the reader's words. A query
+is answered from the newest WINDOW documents when they hold a page of matches, otherwise
+from every match; counting stops at `CAP`; only the newest `RANKED` matches are ranked
+(relevance times recency) and the counted ones make the facets. One statement, one round
+trip.
 """
 
 from __future__ import annotations
