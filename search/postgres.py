@@ -51,7 +51,7 @@ CAP = 1000
 # those are the answer ("N+"); otherwise every match is found (then there are few, since
 # the newest documents held less than a page of them).
 WINDOW = 10_000
-WINDOW_EVERY = 60.0  # seconds between moves of the window, and looks at whether it exists
+WINDOW_EVERY = 60.0  # seconds between a process's looks at whether the window exists
 # One process at a time moves the window.
 _WINDOW_LOCK = 7_311_003
 # Only the newest matches are ranked (relevance times recency), at least as many as the
@@ -232,15 +232,16 @@ class PostgresBackend:
         """Search's own connections, opened at the first search (a forum searching with
         Meilisearch never opens them): their sessions are set up for search (SESSION),
         so a search is one statement, not a transaction of settings around it."""
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    driver_dsn(self.db.url),
-                    min_size=0,
-                    max_size=CONNECTIONS,
-                    server_settings=SESSION,
-                    reset=_nothing_to_reset,
-                )
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        driver_dsn(self.db.url),
+                        min_size=0,
+                        max_size=CONNECTIONS,
+                        server_settings=SESSION,
+                        reset=_nothing_to_reset,
+                    )
         return self._pool
 
     async def _search(
@@ -292,9 +293,8 @@ class PostgresBackend:
         """The filters on kind, region, topic and country as the text of a tsquery of
         scope lexemes ("" when there are none), or None when one of them names only
         regions or topics that do not exist (the service refuses those first)."""
-        if not {("region", r) for r in f.regions} | {("topic", t) for t in f.topics} <= (
-            self._ids.keys()
-        ):
+        named = {("region", r) for r in f.regions} | {("topic", t) for t in f.topics}
+        if not named <= self._ids.keys():  # perhaps added since the catalog was read
             await self._load_catalog(conn)
         groups = [
             [f"kind {k.value}" for k in f.kinds],
@@ -329,7 +329,7 @@ class PostgresBackend:
         self._slugs = {(r["facet"], r["id"]): r["slug"] for r in rows}
         self._ids = {(r["facet"], r["slug"]): r["id"] for r in rows}
 
-    def _facets(self, rows: list[list[Any]]) -> dict[str, dict[str, int]]:
+    def _facets(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for region_id, topic_id, kind, count in rows:
             if region_id is not None:
