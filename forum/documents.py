@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -81,32 +81,38 @@ _REFRESH = text(
 
 _LOAD = text(_SOURCE + " ORDER BY p.id")
 
-# The window starts at the `size`-th newest document (none: fewer documents than that);
-# documents leaving it lose NEWEST, documents inside it without NEWEST (the window moved
-# back after deletions, or began) get it. New posts get it when written (`_TSV`).
-_MOVE_WINDOW = text(
+# The window starts at the `size`-th newest document (none: fewer documents than that).
+# The start is read first and passed as a value, so that the planner sees how few rows
+# each UPDATE touches (with the start as a subquery it read the whole table).
+_WINDOW_START = text(
     """
-    WITH start AS (
-        SELECT created_at FROM search_documents
-        -- Uses index: ix_search_documents_created_at
-        ORDER BY created_at DESC, post_id DESC OFFSET :skip LIMIT 1
-    ),
-    saved AS (
-        INSERT INTO search_cursors (name, position)
-        SELECT :window, CAST(created_at AS text) FROM start
-        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()
-    ),
-    forgotten AS (
-        DELETE FROM search_cursors WHERE name = :window AND NOT EXISTS (SELECT FROM start)
-    ),
-    left_window AS (
-        UPDATE search_documents d SET tsv = ts_delete(d.tsv, CAST(:newest AS text))
-        WHERE d.tsv @@ CAST(:newest_query AS tsquery)
-          AND d.created_at < coalesce((SELECT created_at FROM start), 'infinity')
-    )
-    UPDATE search_documents d SET tsv = d.tsv || array_to_tsvector(ARRAY[CAST(:newest AS text)])
-    WHERE d.created_at >= (SELECT created_at FROM start)
-      AND NOT d.tsv @@ CAST(:newest_query AS tsquery)
+    SELECT created_at FROM search_documents
+    -- Uses index: ix_search_documents_created_at
+    ORDER BY created_at DESC, post_id DESC OFFSET :skip LIMIT 1
+    """
+)
+_SAVE_START = text(
+    """
+    INSERT INTO search_cursors (name, position)
+    VALUES (:window, CAST(CAST(:start AS timestamptz) AS text))
+    ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()
+    """
+)
+_FORGET_START = text("DELETE FROM search_cursors WHERE name = :window")
+# Documents that left the window lose NEWEST; documents inside it without NEWEST (the
+# window moved back after deletions, or began) get it.
+_LEAVE = text(
+    """
+    UPDATE search_documents SET tsv = ts_delete(tsv, CAST(:newest AS text))
+    -- Uses index: ix_search_documents_tsv
+    WHERE tsv @@ CAST(:newest_query AS tsquery) AND created_at < :start
+    """
+)
+_JOIN = text(
+    """
+    UPDATE search_documents SET tsv = tsv || array_to_tsvector(ARRAY[CAST(:newest AS text)])
+    -- Uses index: ix_search_documents_created_at
+    WHERE created_at >= :start AND NOT tsv @@ CAST(:newest_query AS tsquery)
     """
 )
 
@@ -139,38 +145,14 @@ async def refresh(session: AsyncConnection, post_ids: Sequence[int]) -> None:
 
 
 async def move_window(session: AsyncConnection, size: int) -> None:
-    """Make the newest `size` documents (and any written since) the ones holding NEWEST."""
-    await session.execute(
-        _MOVE_WINDOW,
-        {
-            "skip": size - 1,
-            "window": WINDOW_CURSOR,
-            "newest": NEWEST,
-            "newest_query": f"'{NEWEST}'",
-        },
-    )
-
-
-async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Document]:
-    """The documents of those of these posts that search may find."""
-    rows = await session.execute(_LOAD, {"ids": list(post_ids)})
-    return [
-        Document(
-            id=r.post_id,
-            kind=r.kind,
-            thread_id=r.thread_id,
-            position=r.position,
-            title=r.title,
-            body=r.body,
-            language=r.language,
-            region=r.region,
-            topic=r.topic,
-            countries=tuple(r.countries),
-            author_id=r.author_id,
-            author_name=r.author_name,
-            organisation=r.organisation,
-            visibility=r.visibility,
-            created_at=r.created_at,
-        )
-        for r in rows
-    ]
+    """Make the newest `size` documents (and any written since) the ones holding NEWEST;
+    new posts get it when written (`_TSV`)."""
+    start = await session.scalar(_WINDOW_START, {"skip": size - 1})
+    names = {"window": WINDOW_CURSOR, "newest": NEWEST, "newest_query": f"'{NEWEST}'"}
+    if start is None:
+        await session.execute(_FORGET_START, names)
+        start = datetime.max.replace(tzinfo=UTC)  # every document has left
+    else:
+        await session.execute(_SAVE_START, names | {"start": start})
+        await session.execute(_JOIN, names | {"start": start})
+    await session.execute(_LEAVE, names | {"start": start})
