@@ -156,3 +156,28 @@ async def move_window(session: AsyncConnection, size: int) -> None:
         await session.execute(_SAVE_START, names | {"start": start})
         await session.execute(_JOIN, names | {"start": start})
     await session.execute(_LEAVE, names | {"start": start})
+
+
+async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Document]:
+    """The documents of those of these posts that search may find."""
+    rows = await session.execute(_LOAD, {"ids": list(post_ids)})
+    return [
+        Document(
+            id=r.post_id,
+            kind=r.kind,
+            thread_id=r.thread_id,
+            position=r.position,
+            title=r.title,
+            body=r.body,
+            language=r.language,
+            region=r.region,
+            topic=r.topic,
+            countries=tuple(r.countries),
+            author_id=r.author_id,
+            author_name=r.author_name,
+            organisation=r.organisation,
+            visibility=r.visibility,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
