@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
+from forum import documents
 from forum.models import Region
 from search import postgres
 from web import schemas
@@ -56,6 +57,25 @@ async def test_the_upkeep_keeps_the_newest_posts_in_the_window(make, app, client
 
     body = (await client.get(API, params={"q": "budget"})).json()
     assert body["total"] == 25 and body["exact"] is False  # "25+": from the newest 25
+
+
+async def test_reindex_rebuilds_the_documents_and_the_window(db, make, app, client, monkeypatch):
+    monkeypatch.setattr(postgres, "WINDOW", 2)
+    for n in range(3):
+        await make.thread(title=f"Audit {n}", body="An audit of the roads budget.")
+    async with db.transaction() as session:
+        await session.execute(text("DELETE FROM search_documents"))  # drifted, or lost
+    assert (await client.get(API, params={"q": "audit"})).json()["total"] == 0
+
+    assert await app.state.search.rebuild() == 3
+    body = (await client.get(API, params={"q": "audit"})).json()
+    assert body["total"] == 3 and body["exact"] is True
+    async with db.transaction() as session:
+        newest = await session.scalar(
+            text("SELECT count(*) FROM search_documents WHERE tsv @@ CAST(:q AS tsquery)"),
+            {"q": f"'{documents.NEWEST}'"},
+        )
+    assert newest == 2
 
 
 async def test_members_see_members_only_regions_anonymous_readers_do_not(make, client):
