@@ -1,9 +1,9 @@
 """search: scope lexemes (kind, region, topic, countries) in each document's tsvector;
 no pending list on the GIN index
 
-Filters become words of the tsquery, so the GIN index intersects them with the reader's
-words instead of the matching rows being read and checked one by one. The lexeme of the
-window of newest documents (`forum.documents.NEWEST`) is set and moved by search's upkeep.
+Filters become lexemes the GIN index finds together with the reader's words, instead of
+the matching rows being read and checked one by one. The lexeme of the window of newest
+documents (`forum.documents.NEWEST`) is set and moved by search's upkeep.
 
 Revision ID: 0003
 Revises: 0002
