@@ -115,6 +115,8 @@ async def test_words_never_reach_the_filters(db, make, backend):
     async with db.transaction() as session:
         africa = await session.scalar(text("SELECT id FROM regions WHERE slug = 'africa'"))
     await make.thread(title="Kind thread", body=f"A kind thread about region {africa}.")
+    # Its scope lexemes are the same (`kind thread`, `region <africa>`), its words not.
+    await make.thread(title="Audit", body="Procurement audits in the ministry.")
     for typed in ("'kind thread'", f'"region {africa}"', "kind\\ thread", f"region\\ {africa}"):
         assert (await backend.search(Query(typed, PUBLIC))).total == 1, typed  # as words
         found = await backend.search(Query(typed, PUBLIC, Filters(kinds=(Kind.POST,))))
