@@ -1,4 +1,5 @@
-"""The forum core: configuration, storage, domain services, permissions, markup and CLI.
+"""The forum core: configuration, storage, domain actions, permissions, markup.
 
-The core never imports from `web`, `realtime` or `search`; they import from it.
+The core never imports from `web`, `realtime` or `search`; they import from it (checked by
+import-linter, `[tool.importlinter]` in pyproject.toml).
 """

@@ -1,8 +1,9 @@
-"""Realtime channels: what each name means and who may listen to it.
+"""Realtime channels: what each name means, and what it is about now.
 
 `thread:<id>`, `region:<slug>`, `topic:<slug>`, `user:<id>` (own notifications) and
-`mod:<region slug>` (the moderators' queue). Events say which channels they belong to;
-whether a given reader may receive one is decided by the event's visibility (`audiences`).
+`mod:<region slug>` (the moderators' queue). Whether a reader may join one is the
+policy's answer (`permissions.check_can_listen`) about the facts read here; whether a
+given event on it reaches them is decided per event by its audience (`forum.feed`).
 """
 
 from __future__ import annotations
@@ -12,23 +13,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import catalog
-from forum.errors import DomainError, Kind, forbidden, invalid, not_found
+from forum.catalog import Catalog
+from forum.errors import DomainError, Kind, invalid
 from forum.models import Region, Thread
-from forum.permissions import Actor, can_read_thread
+from forum.permissions import Actor, ChannelTarget, check_can_listen
 
 MAX_CHANNEL = 80
 _NAME = re.compile(r"^(thread|user):([1-9][0-9]{0,17})$|^(region|topic|mod):([a-z0-9-]{1,64})$")
-
-
-def audiences(actor: Actor) -> frozenset[str]:
-    """The event visibilities this actor may receive."""
-    found = {"public"}
-    if actor.authenticated:
-        found |= {"members", f"user:{actor.user_id}"}
-    if actor.staff:
-        found.add("staff")
-    return frozenset(found)
 
 
 def parse(channel: object) -> tuple[str, str]:
@@ -41,19 +32,7 @@ def parse(channel: object) -> tuple[str, str]:
     return kind, value
 
 
-async def check_can_listen(session: AsyncConnection, actor: Actor, channel: str) -> None:
-    """Raise unless `actor` may subscribe to `channel`; an unreadable one looks missing."""
-    try:
-        await _check(session, actor, channel)
-    except DomainError as exc:
-        if exc.kind is not Kind.NOT_FOUND:
-            raise
-        raise DomainError(
-            Kind.NOT_FOUND, "channel_not_found", f"No such channel: {channel}"
-        ) from None
-
-
-async def _check(session: AsyncConnection, actor: Actor, channel: str) -> None:
+async def target(session: AsyncConnection, catalog: Catalog, channel: str) -> ChannelTarget:
     kind, value = parse(channel)
     if kind == "thread":
         row = (
@@ -63,16 +42,28 @@ async def _check(session: AsyncConnection, actor: Actor, channel: str) -> None:
                 .where(Thread.id == int(value))
             )
         ).first()
-        if row is None or not can_read_thread(actor, row.visibility, row.hidden):
-            raise not_found("thread")
-    elif kind == "region":
-        await catalog.region(session, actor, value)
-    elif kind == "topic":
-        await catalog.topic_id(session, value)
-    elif kind == "user":
-        if actor.user_id != int(value):
-            raise forbidden("channel_forbidden", "These notifications belong to someone else.")
-    elif kind == "mod":
-        if not actor.staff:
-            raise forbidden("channel_forbidden", "The moderation queue is for moderators.")
-        await catalog.region(session, actor, value)
+        if row is None:
+            return ChannelTarget(kind, exists=False)
+        return ChannelTarget(kind, region_visibility=row.visibility, thread_hidden=row.hidden)
+    if kind in ("region", "mod"):
+        region = next((r for r in catalog.regions if r.slug == value), None)
+        if region is None:
+            return ChannelTarget(kind, exists=False)
+        return ChannelTarget(kind, region_visibility=region.visibility)
+    if kind == "topic":
+        return ChannelTarget(kind, exists=any(t.slug == value for t in catalog.topics))
+    return ChannelTarget(kind, user_id=int(value))
+
+
+async def check_can_join(
+    session: AsyncConnection, catalog: Catalog, actor: Actor, channel: str
+) -> None:
+    """Raise unless `actor` may subscribe to `channel`; an unreadable one looks missing."""
+    try:
+        check_can_listen(actor, await target(session, catalog, channel))
+    except DomainError as exc:
+        if exc.kind is not Kind.NOT_FOUND:
+            raise
+        raise DomainError(
+            Kind.NOT_FOUND, "channel_not_found", f"No such channel: {channel}"
+        ) from None

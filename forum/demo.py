@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, demo_data, languages, markup, posts, threads
+from forum import accounts, catalog, demo_data, posts, threads
 from forum.db import Database
 from forum.models import Country, Region, Role, Thread, Topic, User
 from forum.permissions import Actor
@@ -23,6 +23,7 @@ async def load(db: Database) -> int:
     async with db.transaction() as session:
         await _reference_data(session)
         members = await _members(session)
+        known = await catalog.load(session)
     added = 0
     for item in demo_data.THREADS:
         async with db.transaction() as session:
@@ -32,13 +33,12 @@ async def load(db: Database) -> int:
             created = await threads.create_thread(
                 session,
                 author,
+                known,
                 region=item.region,
                 topic=item.topic,
                 title=item.title,
                 body=item.body,
-                body_html=markup.render(item.body),
                 countries=list(item.countries),
-                language=languages.detect(item.body),
             )
             for reply in item.replies:
                 await posts.reply(
@@ -46,8 +46,6 @@ async def load(db: Database) -> int:
                     Actor(members[reply.author], Role.MEMBER),
                     created["thread"]["id"],
                     body=reply.body,
-                    body_html=markup.render(reply.body),
-                    language=languages.detect(reply.body),
                 )
             added += 1
     return added

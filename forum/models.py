@@ -114,7 +114,6 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, server_default="")
     visibility: Mapped[str] = mapped_column(String(16), server_default=Visibility.PUBLIC.value)
-    thread_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Country(Base):
@@ -132,7 +131,17 @@ class Topic(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, server_default="")
-    thread_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class ThreadCount(Base):
+    """Threads readers see (not hidden) per region and topic (`forum.catalog`): a reader's
+    count for a topic adds up the rows of the regions they may read."""
+
+    __tablename__ = "thread_counts"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    threads: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Thread(Base):

@@ -1,23 +1,34 @@
-"""The one place that decides who may do what.
+"""The one place that decides who may see and do what.
 
-Used by the API, the pages and (later) the websocket and search alike. Functions named
-`check_*` raise a `DomainError`; the others answer a question.
+Every path asks here and nowhere else: the API and the pages, the core's actions, the
+realtime hub (who may join a channel, which events reach whom, live and on resume) and
+search (which regions a reader's hits, facets, totals and suggestions come from).
+Functions named `check_*` raise a `DomainError`; the others answer a question.
+
+Audiences name who something is addressed to: `public` (anyone), `members` (approved
+members), `staff` (moderators and admins) and `user:<id>` (one account). An event carries
+the audience that may receive it; a reader belongs to the audiences `audiences` lists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forum.errors import DomainError, Kind, forbidden
+from forum.errors import DomainError, Kind, forbidden, not_found
 from forum.models import Role, Visibility
 
-STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+
+PUBLIC = "public"
+MEMBERS = "members"
+STAFF = "staff"
 
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int | None = None
     role: Role | None = None
+    # A suspended account reads like a visitor and writes nothing, whatever its role.
     suspended: bool = False
 
     @property
@@ -25,18 +36,39 @@ class Actor:
         return self.user_id is not None
 
     @property
+    def member(self) -> bool:
+        """Reads members-only content."""
+        return self.authenticated and not self.suspended
+
+    @property
     def staff(self) -> bool:
-        return self.role in STAFF
+        return self.role in STAFF_ROLES and not self.suspended
 
 
 ANONYMOUS = Actor()
 
 
-def readable_visibilities(actor: Actor) -> list[str]:
+def user_audience(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def audiences(actor: Actor) -> frozenset[str]:
+    """The audiences this actor belongs to, i.e. the events it may receive."""
+    found = {PUBLIC}
+    if actor.user_id is not None:
+        found.add(user_audience(actor.user_id))
+    if actor.member:
+        found.add(MEMBERS)
+    if actor.staff:
+        found.add(STAFF)
+    return frozenset(found)
+
+
+def readable_visibilities(actor: Actor) -> frozenset[str]:
     """Region visibilities this actor may read; queries filter with `= ANY(...)`."""
-    if actor.authenticated:
-        return [Visibility.PUBLIC.value, Visibility.MEMBERS.value]
-    return [Visibility.PUBLIC.value]
+    if actor.member:
+        return frozenset({Visibility.PUBLIC.value, Visibility.MEMBERS.value})
+    return frozenset({Visibility.PUBLIC.value})
 
 
 def can_read_region(actor: Actor, visibility: str) -> bool:
@@ -51,6 +83,43 @@ def can_see_post_content(actor: Actor, author_id: int, hidden: bool, deleted: bo
     if deleted:
         return False
     return not hidden or actor.staff or actor.user_id == author_id
+
+
+def thread_audience(region_visibility: str, thread_hidden: bool) -> str:
+    """Who may receive what happens in a thread, as the thread and its region are now."""
+    if thread_hidden:
+        return STAFF
+    return PUBLIC if region_visibility == Visibility.PUBLIC.value else MEMBERS
+
+
+@dataclass(frozen=True)
+class ChannelTarget:
+    """What a realtime channel is about, as the database says now (`forum.channels`)."""
+
+    kind: str  # thread, region, topic, user, mod
+    exists: bool = True
+    region_visibility: str | None = None  # thread, region, mod
+    thread_hidden: bool = False  # thread
+    user_id: int | None = None  # user
+
+
+def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
+    """Raise unless `actor` may join the channel; one it may not read looks missing."""
+    if not target.exists:
+        raise not_found("channel")
+    if target.kind == "thread":
+        assert target.region_visibility is not None
+        if not can_read_thread(actor, target.region_visibility, target.thread_hidden):
+            raise not_found("channel")
+    elif target.kind in ("region", "mod"):
+        assert target.region_visibility is not None
+        if not can_read_region(actor, target.region_visibility):
+            raise not_found("channel")
+        if target.kind == "mod" and not actor.staff:
+            raise forbidden("channel_forbidden", "The moderation queue is for moderators.")
+    elif target.kind == "user" and (actor.user_id is None or actor.user_id != target.user_id):
+        raise forbidden("channel_forbidden", "These notifications belong to someone else.")
+    # topic: anyone; what reaches them is still filtered event by event (`audiences`).
 
 
 def check_can_write(actor: Actor) -> None:
@@ -81,8 +150,13 @@ def check_can_read_revisions(actor: Actor, author_id: int) -> None:
         raise forbidden("revisions_private", "Only the author and moderators see earlier versions.")
 
 
-def event_visibility(region_visibility: str, thread_hidden: bool) -> str:
-    """Who may receive an event about a thread: `public`, `members` or `staff`."""
-    if thread_hidden:
-        return "staff"
-    return region_visibility
+def check_can_moderate(actor: Actor) -> None:
+    check_can_write(actor)
+    if not actor.staff:
+        raise forbidden("moderators_only", "Only moderators may do this.")
+
+
+def check_can_administer(actor: Actor) -> None:
+    check_can_write(actor)
+    if actor.role is not Role.ADMIN:
+        raise forbidden("admin_only", "Only administrators may do this.")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events
+from forum import documents, events, languages, markup
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
@@ -19,7 +19,7 @@ from forum.permissions import (
     check_can_change_post,
     check_can_read_revisions,
     check_can_reply,
-    event_visibility,
+    thread_audience,
 )
 
 
@@ -83,12 +83,11 @@ async def insert_post(
     thread_id: int,
     position: int,
     body: str,
-    body_html: str,
     language: str | None,
     reply_to: int | None = None,
 ) -> RowMapping:
-    """Insert a post (in the author's interface language unless `language` is given) and
-    return it as `post_view` reads it, in one round trip."""
+    """Insert a post from its Markdown (in the language given, else detected, else the
+    author's interface language) and return it as `post_view` reads it, in one round trip."""
     result = await session.execute(
         _INSERT_POST,
         {
@@ -97,8 +96,8 @@ async def insert_post(
             "author_id": actor.user_id,
             "reply_to": reply_to,
             "body": body,
-            "body_html": body_html,
-            "language": language,
+            "body_html": markup.render(body),
+            "language": languages.of_post(language, body),
         },
     )
     return result.mappings().one()
@@ -109,9 +108,8 @@ async def fetch(session: AsyncConnection, post_id: int) -> RowMapping:
 
 
 def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Events carry the post as any reader of the thread sees it: the audience of the
-    event (its visibility) is decided separately, per thread."""
-    return {"post": post_view(row, ANONYMOUS)}
+    """What a post's event records: ids, never text (`forum.feed` builds what readers get)."""
+    return {"thread_id": row["thread_id"], "post_id": row["id"]}
 
 
 # Who may read a thread, and the channels its events go to.
@@ -137,10 +135,10 @@ async def reply(
     thread_id: int,
     *,
     body: str,
-    body_html: str,
     language: str | None = None,
     reply_to: int | None = None,
 ) -> dict[str, Any]:
+    """Reply with `body` in Markdown (rendered and sanitised here)."""
     # Taking the next position locks the thread row: replies to one thread are numbered
     # one after another, replies to different threads do not wait for each other. If a
     # check below fails, the transaction rolls back and the count with it.
@@ -158,7 +156,6 @@ async def reply(
         thread_id=thread_id,
         position=thread.post_count,
         body=body,
-        body_html=body_html,
         language=language,
         reply_to=reply_to,
     )
@@ -167,24 +164,42 @@ async def reply(
         session,
         "post.created",
         events.thread_channels(thread_id, thread.region, thread.topic),
-        event_visibility(thread.region_visibility, thread.thread_hidden),
+        thread_audience(thread.region_visibility, thread.thread_hidden),
         event_payload(row),
     )
     return post_view(row, actor)
+
+
+def _with_audience() -> Select:
+    return (
+        post_query()
+        .add_columns(*_AUDIENCE)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Region, Region.id == Thread.region_id)
+        .join(Topic, Topic.id == Thread.topic_id)
+    )
+
+
+async def current(
+    session: AsyncConnection, post_ids: Collection[int]
+) -> dict[int, tuple[dict[str, Any], str]]:
+    """These posts as any reader of their thread sees them now, each with the audience
+    its thread has now (`forum.feed`); posts that no longer exist are left out."""
+    rows = await session.execute(_with_audience().where(Post.id.in_(list(post_ids))))
+    return {
+        r.id: (
+            post_view(r._mapping, ANONYMOUS),
+            thread_audience(r.region_visibility, r.thread_hidden),
+        )
+        for r in rows
+    }
 
 
 async def _post_in_thread(
     session: AsyncConnection, actor: Actor, post_id: int, *, for_change: bool = True
 ) -> Row:
     """The post with its thread's audience (locked for a change); 404 if the actor can't see it."""
-    query = (
-        post_query()
-        .add_columns(*_AUDIENCE)
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Region, Region.id == Thread.region_id)
-        .join(Topic, Topic.id == Thread.topic_id)
-        .where(Post.id == post_id)
-    )
+    query = _with_audience().where(Post.id == post_id)
     if for_change:
         query = query.with_for_update(of=Post)
     row = (await session.execute(query)).first()
@@ -199,9 +214,9 @@ async def edit(
     post_id: int,
     *,
     body: str,
-    body_html: str,
     language: str | None = None,
 ) -> dict[str, Any]:
+    """Replace the post's text with `body` in Markdown; the old version becomes a revision."""
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
     await session.execute(
@@ -219,10 +234,10 @@ async def edit(
         .where(Post.id == post_id)
         .values(
             body_source=body,
-            body_html=body_html,
+            body_html=markup.render(body),
             revision=Post.revision + 1,
             edited_at=func.now(),
-            language=func.coalesce(language, Post.language),
+            language=func.coalesce(languages.of_post(language, body), Post.language),
         )
     )
     await documents.refresh(session, [post_id])
@@ -231,7 +246,7 @@ async def edit(
         session,
         "post.edited",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        event_visibility(row.region_visibility, row.thread_hidden),
+        thread_audience(row.region_visibility, row.thread_hidden),
         event_payload(changed),
     )
     return post_view(changed, actor)
@@ -248,7 +263,7 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
         session,
         "post.deleted",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        event_visibility(row.region_visibility, row.thread_hidden),
+        thread_audience(row.region_visibility, row.thread_hidden),
         event_payload(changed),
     )
     return post_view(changed, actor)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +16,11 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import catalog, documents, events, pagination
+from forum import documents, events, pagination
+from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
@@ -28,8 +28,8 @@ from forum.permissions import (
     Actor,
     can_read_thread,
     check_can_write,
-    event_visibility,
     readable_visibilities,
+    thread_audience,
 )
 from forum.posts import event_payload, insert_post, post_query, post_view
 
@@ -89,26 +89,27 @@ def thread_view(row: Mapping[str, Any]) -> dict[str, Any]:
 async def create_thread(
     session: AsyncConnection,
     actor: Actor,
+    catalog: Catalog,
     *,
     region: str,
     topic: str,
     title: str,
     body: str,
-    body_html: str,
     countries: list[str],
     language: str | None = None,
 ) -> dict[str, Any]:
+    """Start a thread; `body` is its first post in Markdown (rendered and sanitised here)."""
     check_can_write(actor)
     assert actor.user_id is not None
-    region_ref = await catalog.region(session, actor, region, field="region")
-    topic_id = await catalog.topic_id(session, topic, field="topic")
-    codes = await catalog.country_codes(session, countries, field="countries")
+    region_ref = catalog.region(actor, region, field="region")
+    topic_ref = catalog.topic(topic, field="topic")
+    codes = catalog.country_codes(countries, field="countries")
 
     thread_id = await session.scalar(
         insert(Thread)
         .values(
             region_id=region_ref.id,
-            topic_id=topic_id,
+            topic_id=topic_ref.id,
             author_id=actor.user_id,
             title=title,
             post_count=1,
@@ -120,24 +121,11 @@ async def create_thread(
         await session.execute(
             insert(ThreadCountry), [{"thread_id": thread_id, "country_code": c} for c in codes]
         )
-    # Counters the listing pages show; the row locks serialise thread creation per
-    # region and topic, which is rare next to replies.
-    await session.execute(
-        update(Region)
-        .where(Region.id == region_ref.id)
-        .values(thread_count=Region.thread_count + 1)
-    )
-    await session.execute(
-        update(Topic).where(Topic.id == topic_id).values(thread_count=Topic.thread_count + 1)
-    )
+    # The counter's row lock serialises thread creation per region and topic, which is
+    # rare next to replies.
+    await count_thread(session, region_ref.id, topic_ref.id, +1)
     first = await insert_post(
-        session,
-        actor,
-        thread_id=thread_id,
-        position=1,
-        body=body,
-        body_html=body_html,
-        language=language,
+        session, actor, thread_id=thread_id, position=1, body=body, language=language
     )
     await documents.refresh(session, [first["id"]])
     thread = thread_view(
@@ -146,9 +134,9 @@ async def create_thread(
     await events.append(
         session,
         "thread.created",
-        events.thread_channels(thread_id, region_ref.slug, topic),
-        event_visibility(region_ref.visibility, thread_hidden=False),
-        {"thread": thread, **event_payload(first)},
+        events.thread_channels(thread_id, region_ref.slug, topic_ref.slug),
+        thread_audience(region_ref.visibility, thread_hidden=False),
+        event_payload(first),
     )
     return {"thread": thread, "post": post_view(first, actor)}
 
@@ -156,6 +144,7 @@ async def create_thread(
 async def list_threads(
     session: AsyncConnection,
     actor: Actor,
+    catalog: Catalog,
     *,
     region: str | None = None,
     topic: str | None = None,
@@ -164,17 +153,17 @@ async def list_threads(
     limit: int = 20,
 ) -> dict[str, Any]:
     """Pinned first, then newest activity first; keyset pages of `limit` threads."""
-    query = _thread_query().where(Region.visibility.in_(readable_visibilities(actor)))
+    query = _thread_query().where(Region.visibility.in_(sorted(readable_visibilities(actor))))
     if not actor.staff:
         query = query.where(~Thread.hidden)
     if region is not None:
         # Uses index: ix_threads_region_listing
-        query = query.where(Thread.region_id == (await catalog.region(session, actor, region)).id)
+        query = query.where(Thread.region_id == catalog.region(actor, region).id)
     if topic is not None:
         # Uses index: ix_threads_topic_listing
-        query = query.where(Thread.topic_id == await catalog.topic_id(session, topic))
+        query = query.where(Thread.topic_id == catalog.topic(topic).id)
     if country is not None:
-        (code,) = await catalog.country_codes(session, [country], field="country")
+        (code,) = catalog.country_codes([country], field="country")
         query = query.where(
             exists().where(
                 and_(ThreadCountry.thread_id == Thread.id, ThreadCountry.country_code == code)
@@ -200,6 +189,18 @@ async def list_threads(
         last = page[-1]
         next_cursor = pagination.encode(last["pinned"], last["last_activity_at"], last["id"])
     return {"threads": [thread_view(r) for r in page], "next_cursor": next_cursor}
+
+
+async def current(
+    session: AsyncConnection, thread_ids: Collection[int]
+) -> dict[int, tuple[dict[str, Any], str]]:
+    """These threads as they are now, each with the audience that may read it now
+    (`forum.feed`); threads that no longer exist are left out."""
+    rows = await session.execute(_thread_query().where(Thread.id.in_(list(thread_ids))))
+    return {
+        r.id: (thread_view(r._mapping), thread_audience(r.region_visibility, r.hidden))
+        for r in rows
+    }
 
 
 _THREAD_BY_ID = Prepared.of(_thread_query().where(Thread.id == bindparam("thread_id")))

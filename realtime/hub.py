@@ -13,10 +13,12 @@ from collections import defaultdict
 
 import orjson
 
-from forum.events import START, Cursor, Event
+from forum.events import START, Cursor
+from forum.feed import Delivery
 
 
-def encode_event(event: Event, channel: str) -> str:
+def encode_event(delivery: Delivery, channel: str) -> str:
+    event = delivery.event
     return orjson.dumps(
         {
             "op": "event",
@@ -24,7 +26,7 @@ def encode_event(event: Event, channel: str) -> str:
             "channel": channel,
             "type": event.type,
             "at": event.at,
-            "data": event.payload,
+            "data": delivery.data,
         }
     ).decode()
 
@@ -94,22 +96,23 @@ class Hub:
     def listeners(self, channel: str) -> int:
         return len(self._channels.get(channel, ()))
 
-    def dispatch(self, event: Event) -> None:
+    def dispatch(self, delivery: Delivery) -> None:
+        event, audience = delivery.event, delivery.audience
         sent: set[Subscriber] = set()
-        for channel in event.channels:
+        for channel in event.channels if audience is not None else ():
             members = self._channels.get(channel)
             if not members:
                 continue
             frame = None
             for subscriber in members:
-                if subscriber in sent or event.visibility not in subscriber.audiences:
+                if subscriber in sent or audience not in subscriber.audiences:
                     continue
                 if subscriber.seen_until and event.cursor <= subscriber.seen_until.get(
                     channel, START
                 ):
                     continue
                 if frame is None:
-                    frame = encode_event(event, channel)
+                    frame = encode_event(delivery, channel)
                 subscriber.offer(frame)
                 sent.add(subscriber)
         self.position = event.cursor

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
-from forum import events
+from forum import events, feed
 from forum.db import Database
+from forum.events import Event
 from realtime import presence
 from realtime.hub import Hub
 
@@ -38,11 +39,14 @@ class Listener:
         dsn: str,
         hub: Hub,
         on_presence: Callable[[str], None],
+        on_events: Callable[[Sequence[Event]], None],
     ) -> None:
         self._db = db
         self._dsn = dsn
         self._hub = hub
         self._on_presence = on_presence
+        # Told of every batch before it is delivered (the catalog snapshot follows changes).
+        self._on_events = on_events
         self._wake = asyncio.Event()
         # Notified event ids not yet read, with when they were notified.
         self._pending: dict[int, float] = {}
@@ -98,9 +102,12 @@ class Listener:
         while True:
             async with self._db.transaction() as session:
                 batch = await events.read(session, self._hub.position, BATCH)
-            for event in batch:
-                self._hub.dispatch(event)
-                self._pending.pop(event.cursor.id, None)
+                if batch:
+                    self._on_events(batch)
+                deliveries = await feed.current(session, batch)
+            for delivery in deliveries:
+                self._hub.dispatch(delivery)
+                self._pending.pop(delivery.event.cursor.id, None)
             if len(batch) < BATCH:
                 break
         # An id notified before this worker's start position is never read: forget it.

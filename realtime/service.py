@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import text
-
-from forum import background, events
+from forum import background, events, locks
 from forum.db import Database
+from forum.events import Event
+from forum.locks import Lock
 from realtime import presence
 from realtime.hub import Hub
 from realtime.listener import Listener
@@ -21,15 +22,21 @@ from realtime.presence import Presence
 log = logging.getLogger("forum.realtime")
 
 PRUNE_EVERY = 3600.0
-# Any one worker prunes at a time; the others skip their turn.
-_PRUNE_LOCK = 7_311_001
 
 
 class Realtime:
-    def __init__(self, db: Database, dsn: str, *, keep_days: int, keep_count: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        dsn: str,
+        *,
+        keep_days: int,
+        keep_count: int,
+        on_events: Callable[[Sequence[Event]], None],
+    ) -> None:
         self.db = db
         self.hub = Hub()
-        self.listener = Listener(db, dsn, self.hub, on_presence=self._heard)
+        self.listener = Listener(db, dsn, self.hub, on_presence=self._heard, on_events=on_events)
         self.presence = Presence(self.hub, self._publish_presence)
         # user id -> open websocket connections in this worker
         self.connections: Counter[int | None] = Counter()
@@ -58,7 +65,8 @@ class Realtime:
 
     async def prune(self) -> int:
         async with self.db.transaction() as session:
-            if not await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_PRUNE_LOCK})")):
+            # Any one worker prunes at a time; the others skip their turn.
+            if not await locks.try_for_transaction(session, Lock.PRUNE_EVENTS):
                 return 0
             return await events.prune(session, days=self._keep_days, count=self._keep_count)
 

@@ -22,6 +22,7 @@ from forum import documents, events
 from forum.db import Database
 from forum.documents import Document
 from forum.events import START, Cursor, Event
+from forum.locks import Lock
 from forum.models import Post, SearchCursor
 from search.backend import Backend
 from search.retry import Backoff
@@ -30,7 +31,7 @@ log = logging.getLogger("forum.search")
 
 # One indexer per name at a time across worker processes (with the name's hash as the
 # second key): two would race to move the cursor, one of them backwards past the other.
-_LOCK = 7_311_004
+_LOCK = int(Lock.INDEXER)
 _LOCK_TRY = text("SELECT pg_try_advisory_lock(:key, hashtext(:name))")
 _LOCK_WAIT = text("SELECT pg_advisory_lock(:key, hashtext(:name))")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key, hashtext(:name))")
@@ -45,17 +46,17 @@ def post_id(event: Event) -> int | None:
     """The post an event changed, if it names one; other events change no document."""
     if not (event.type.startswith("post.") or event.type == "thread.created"):
         return None
-    post = event.payload.get("post")
-    value = post.get("id") if isinstance(post, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return _id(event.payload.get("post_id"))
 
 
 def thread_id(event: Event) -> int | None:
     """A thread whose every post may have changed (hidden, moved to another region)."""
     if not event.type.startswith("thread.") or event.type == "thread.created":
         return None
-    thread = event.payload.get("thread")
-    value = thread.get("id") if isinstance(thread, dict) else None
+    return _id(event.payload.get("thread_id"))
+
+
+def _id(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

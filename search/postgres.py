@@ -28,10 +28,11 @@ from typing import Any
 import asyncpg
 from sqlalchemy import text
 
-from forum import documents
+from forum import documents, locks
 from forum.db import Database, Prepared, driver_dsn
 from forum.documents import Document
 from forum.languages import STEMMED
+from forum.locks import Lock
 from search import snippets, vocabulary, words
 from search.backend import (
     FACETS,
@@ -52,8 +53,6 @@ CAP = 1000
 # the newest documents held less than a page of them).
 WINDOW = 10_000
 WINDOW_EVERY = 60.0  # seconds between a process's looks at whether the window exists
-# One process at a time moves the window.
-_WINDOW_LOCK = 7_311_003
 # Only the newest matches are ranked (relevance times recency), at least as many as the
 # requested page needs; a rare word's matches are all among them.
 RANKED = 100
@@ -320,7 +319,8 @@ class PostgresBackend:
         """Move the window to the newest WINDOW documents (search's upkeep, run now and
         then by one process at a time; new posts join it as they are written)."""
         async with self.db.transaction() as session:
-            if await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_WINDOW_LOCK})")):
+            # One process at a time moves the window.
+            if await locks.try_for_transaction(session, Lock.SEARCH_WINDOW):
                 await documents.move_window(session, WINDOW)
         self._window = None  # look again at the next search
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from time import monotonic
 
 from sqlalchemy import func, select, text
 
-from forum import background, documents
+from forum import background, documents, locks
+from forum.catalog import CatalogCache
 from forum.config import Settings
 from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
-from forum.models import Country, Post, Region, Topic
+from forum.locks import Lock
+from forum.models import Post
 from forum.permissions import Actor, readable_visibilities
 from search import vocabulary
 from search.backend import Backend, Filters, Query, Results
@@ -29,22 +29,13 @@ from search.postgres import PostgresBackend
 log = logging.getLogger("forum.search")
 
 UPKEEP_EVERY = 30.0  # seconds
-CATALOG_EVERY = 60.0
-# One worker at a time refreshes the vocabulary (the indexer has its own lock).
-_VOCABULARY_LOCK = 7_311_002
 REBUILD_BATCH = 5_000
 
 
-@dataclass(frozen=True)
-class _Catalog:
-    regions: dict[str, str]  # slug -> visibility
-    topics: set[str]
-    countries: set[str]
-
-
 class Search:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, catalog: CatalogCache) -> None:
         self.db = db
+        self.catalog = catalog
         self.postgres = PostgresBackend(db)
         self.meili = (
             MeiliBackend(settings.meili_url, settings.meili_key) if settings.meili_url else None
@@ -52,7 +43,6 @@ class Search:
         self.backend: Backend = self.meili or self.postgres
         self.indexer = Indexer(db, self.meili) if self.meili else None
         self._tasks: list[asyncio.Task[None]] = []
-        self._reference: tuple[float, _Catalog] | None = None
 
     async def start(self) -> None:
         """Start the background work. Meilisearch being down does not stop the app: the
@@ -85,37 +75,17 @@ class Search:
         reader may not read is as unknown as one that does not exist."""
         if not (filters.regions or filters.topics or filters.countries):
             return
-        catalog = await self._catalog(fresh=False)
-        if self._unknown(actor, filters, catalog):  # perhaps added since: look again
-            catalog = await self._catalog(fresh=True)
-        for field, unknown in self._unknown(actor, filters, catalog).items():
-            code = f"unknown_{field}"
-            raise invalid(field, f"Unknown {field}: {', '.join(sorted(unknown))}.", code)
-
-    @staticmethod
-    def _unknown(actor: Actor, filters: Filters, catalog: _Catalog) -> dict[str, set[str]]:
-        readable = set(readable_visibilities(actor))
-        regions = {slug for slug, visibility in catalog.regions.items() if visibility in readable}
+        catalog = await self.catalog.current()
+        readable = {r.slug for r in catalog.readable_regions(actor)}
         unknown = {
-            "region": set(filters.regions) - regions,
-            "topic": set(filters.topics) - catalog.topics,
-            "country": set(filters.countries) - catalog.countries,
+            "region": set(filters.regions) - readable,
+            "topic": set(filters.topics) - {t.slug for t in catalog.topics},
+            "country": set(filters.countries) - {c.code for c in catalog.countries},
         }
-        return {field: values for field, values in unknown.items() if values}
-
-    async def _catalog(self, *, fresh: bool) -> _Catalog:
-        """Regions, topics and countries: reference data that hardly changes, read once a
-        minute (or when a filter names something not seen yet)."""
-        now = monotonic()
-        if fresh or self._reference is None or now - self._reference[0] > CATALOG_EVERY:
-            async with self.db.transaction() as session:
-                regions = dict(
-                    (await session.execute(select(Region.slug, Region.visibility))).all()
-                )
-                topics = set(await session.scalars(select(Topic.slug)))
-                countries = set(await session.scalars(select(Country.code)))
-            self._reference = (now, _Catalog(regions, topics, countries))
-        return self._reference[1]
+        for field, values in unknown.items():
+            if values:
+                code = f"unknown_{field}"
+                raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
 
     async def rebuild(self) -> int:
         """Rebuild every document from the posts, and the vocabulary; search stays up.
@@ -147,9 +117,8 @@ class Search:
 
     async def refresh_vocabulary(self) -> int:
         async with self.db.transaction() as session:
-            if not await session.scalar(
-                text(f"SELECT pg_try_advisory_xact_lock({_VOCABULARY_LOCK})")
-            ):
+            # One worker at a time refreshes the vocabulary.
+            if not await locks.try_for_transaction(session, Lock.VOCABULARY):
                 return 0
             return await vocabulary.refresh(session)
 

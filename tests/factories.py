@@ -11,7 +11,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import markup, posts, sessions, threads
+from forum import posts, sessions, threads
+from forum.catalog import load as load_catalog
 from forum.db import Database
 from forum.models import Country, Region, Role, Topic, User
 from forum.permissions import Actor
@@ -27,7 +28,7 @@ def _password_hash() -> str:
     return PasswordHasher().hash(PASSWORD)
 
 
-async def catalog(session: AsyncConnection) -> None:
+async def reference_data(session: AsyncConnection) -> None:
     await session.execute(
         insert(Region),
         [
@@ -103,11 +104,11 @@ class Factory:
             return await threads.create_thread(
                 s,
                 author["actor"],
+                await load_catalog(s),
                 region=region,
                 topic=topic,
                 title=title,
                 body=body,
-                body_html=markup.render(body),
                 countries=list(countries),
                 language=language,
             )
@@ -126,6 +127,5 @@ class Factory:
                 author["actor"],
                 thread_id,
                 body=body,
-                body_html=markup.render(body),
                 language=language,
             )

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from forum import embedded, languages, migrate
+from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
 from forum.sessions import Policy
@@ -44,13 +45,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 settings.secret_key.encode(), settings.session_idle, settings.session_absolute
             )
             app.state.openapi = document()
+            app.state.catalog = catalog = CatalogCache(db)
             app.state.realtime = Realtime(
                 db,
                 driver_dsn(url),
                 keep_days=settings.events_keep_days,
                 keep_count=settings.events_keep_count,
+                on_events=catalog.notice,
             )
-            app.state.search = Search(db, settings)
+            app.state.search = Search(db, settings, catalog)
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
             await app.state.search.start()

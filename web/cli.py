@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from forum import accounts, demo, embedded, migrate
+from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from forum.errors import DomainError
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             user = _with_db(settings, _prepared(lambda db: _create_admin(db, args, password)))
             print(f"forum: {user['email']} is an admin")
         elif args.command == "reindex":
-            count = _with_db(settings, _prepared(lambda db: Search(db, settings).rebuild()))
+            count = _with_db(settings, _prepared(lambda db: _search_of(db, settings).rebuild()))
             print(f"forum: search rebuilt ({count} documents)")
         elif args.command == "search":
             _with_db(settings, _prepared(lambda db: _search(db, settings, args)))
@@ -88,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forum: error: {exc.message} {exc.fields or ''}".rstrip(), file=sys.stderr)
         return 1
     return 0
+
+
+def _search_of(db: Database, settings: Settings) -> Search:
+    return Search(db, settings, CatalogCache(db))
 
 
 def _database_url(settings: Settings) -> str:
@@ -128,7 +133,7 @@ async def _create_admin(db: Database, args: argparse.Namespace, password: str) -
 
 
 async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:
-    search = Search(db, settings)
+    search = _search_of(db, settings)
     try:
         operator = Actor(user_id=0, role=Role.ADMIN)
         filters = Filters(regions=tuple(args.region))
@@ -148,7 +153,7 @@ async def _search(db: Database, settings: Settings, args: argparse.Namespace) ->
 
 
 async def _run_indexer(db: Database, settings: Settings) -> None:
-    search = Search(db, settings)
+    search = _search_of(db, settings)
     assert search.indexer is not None
     print("forum: indexing into Meilisearch; Ctrl-C stops", flush=True)
     try:

@@ -38,19 +38,21 @@ def _render(name: str, status: int = 200, **context: object) -> HTMLResponse:
 
 async def index(request: Request) -> HTMLResponse:
     async with unit(request) as u:
-        regions = await catalog.list_regions(u.session, u.actor)
-        latest = await threads.list_threads(u.session, u.actor, limit=15)
+        known = await u.catalog()
+        regions = await catalog.list_regions(u.session, u.actor, known)
+        latest = await threads.list_threads(u.session, u.actor, known, limit=15)
     return _render("index.html", regions=regions, latest=latest["threads"], actor=u.actor)
 
 
 async def region(request: Request) -> HTMLResponse:
     slug = request.path_params["slug"]
     async with unit(request) as u:
-        regions = {r["slug"]: r for r in await catalog.list_regions(u.session, u.actor)}
+        known = await u.catalog()
+        regions = {r["slug"]: r for r in await catalog.list_regions(u.session, u.actor, known)}
         if slug not in regions:  # unknown, private, or not even a slug
             return _not_found()
         listing = await threads.list_threads(
-            u.session, u.actor, region=slug, cursor=query_text(request, "cursor"), limit=30
+            u.session, u.actor, known, region=slug, cursor=query_text(request, "cursor"), limit=30
         )
     return _render("region.html", region=regions[slug], listing=listing, actor=u.actor)
 
@@ -94,17 +96,14 @@ async def search(request: Request) -> HTMLResponse:
         "per_page": PER_PAGE,
         "max_page": MAX_PAGE,
         "page": 1,
-        "names": {},
     }
     if context["words"]:
         try:
             words, filters, page = search_api.read(request)
-            async with unit(request) as u:
-                regions = await catalog.list_regions(u.session, u.actor)
-                topics = await catalog.list_topics(u.session)
-            results = await request.app.state.search.find(u.actor, words, filters, page)
-            names = {r["slug"]: r["name"] for r in [*regions, *topics]}
-            context.update(results=search_api.view(results, page), page=page, names=names)
+            actor = await reader_actor(request)
+            known = await request.app.state.catalog.current()
+            results = await request.app.state.search.find(actor, words, filters, page)
+            context.update(results=search_api.view(results, page), page=page, named=known.name)
         except DomainError as exc:
             if exc.kind is not Kind.INVALID:
                 raise

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
 from forum import idempotency
+from forum.catalog import Catalog
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import auth
@@ -23,6 +24,10 @@ class Unit:
     session: AsyncConnection
     actor: Actor
     current: Current | None
+    request: Request
+
+    async def catalog(self) -> Catalog:
+        return await self.request.app.state.catalog.current()
 
 
 @asynccontextmanager
@@ -33,7 +38,7 @@ async def unit(request: Request) -> AsyncIterator[Unit]:
             auth.check_origin(request)
             if found is not None:
                 auth.check_csrf(request, found)
-        yield Unit(session, found.actor if found else ANONYMOUS, found)
+        yield Unit(session, found.actor if found else ANONYMOUS, found, request)
 
 
 async def reader_actor(request: Request) -> Actor:

@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from forum import channels, events
+from forum import channels, events, feed
 from forum.errors import DomainError, invalid
 from forum.events import START, Cursor
-from forum.permissions import ANONYMOUS, Actor
+from forum.permissions import ANONYMOUS, Actor, audiences
 from realtime.hub import Subscriber, encode_event
 from web import auth
 from web.errors import WS_CLOSE
@@ -76,7 +76,7 @@ class Connection:
         self.ws = ws
         self.actor = actor
         self.realtime = ws.app.state.realtime
-        self.sub = Subscriber(channels.audiences(actor), QUEUE_FRAMES)
+        self.sub = Subscriber(audiences(actor), QUEUE_FRAMES)
 
     async def serve(self) -> None:
         reader = asyncio.create_task(self._read())
@@ -173,10 +173,11 @@ class Connection:
             # The session may have ended since the socket opened: ask again.
             found = await auth.current(self.ws, session)
             self.actor = found.actor if found else ANONYMOUS
-            self.sub.audiences = channels.audiences(self.actor)
+            self.sub.audiences = audiences(self.actor)
+            known = await self.ws.app.state.catalog.current()
             for name in new:
                 try:
-                    await channels.check_can_listen(session, self.actor, name)
+                    await channels.check_can_join(session, known, self.actor, name)
                     joined.append(name)
                 except DomainError as exc:
                     await self._reply(_error(exc.code, exc.message, channel=name))
@@ -219,8 +220,9 @@ class Connection:
                 )
                 if not batch:
                     return
-                for event in batch:
-                    if event.visibility not in self.sub.audiences or any(
+                for delivery in await feed.current(session, batch):
+                    event = delivery.event
+                    if delivery.audience not in self.sub.audiences or any(
                         c in earlier and earlier[c] < event.cursor for c in event.channels
                     ):
                         continue  # not for this reader, or already sent live
@@ -229,7 +231,7 @@ class Connection:
                         await self._reply(_frame(op="resync", reason="backlog_too_long"))
                         return
                     channel = next(c for c in event.channels if c in joined)
-                    await self._reply(encode_event(event, channel))
+                    await self._reply(encode_event(delivery, channel))
                 cursor = batch[-1].cursor
 
     async def _unsubscribe(self, request: dict) -> None:

@@ -29,7 +29,7 @@ def allowed(check, *args) -> bool:
     [
         (ANON, True, False, False),
         (MEMBER, True, True, False),
-        (SUSPENDED, True, True, False),
+        (SUSPENDED, True, False, False),
         (MODERATOR, True, True, True),
         (ADMIN, True, True, True),
     ],
@@ -72,7 +72,52 @@ def test_post_content_visibility():
     assert not p.can_see_post_content(MODERATOR, 1, hidden=False, deleted=True)
 
 
-def test_event_audience():
-    assert p.event_visibility("public", thread_hidden=False) == "public"
-    assert p.event_visibility("members", thread_hidden=False) == "members"
-    assert p.event_visibility("public", thread_hidden=True) == "staff"
+def test_thread_audience():
+    assert p.thread_audience("public", thread_hidden=False) == "public"
+    assert p.thread_audience("members", thread_hidden=False) == "members"
+    assert p.thread_audience("public", thread_hidden=True) == "staff"
+
+
+SUSPENDED_MODERATOR = p.Actor(6, Role.MODERATOR, suspended=True)
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        (ANON, {"public"}),
+        (MEMBER, {"public", "members", "user:1"}),
+        (SUSPENDED, {"public", "user:5"}),
+        (SUSPENDED_MODERATOR, {"public", "user:6"}),
+        (MODERATOR, {"public", "members", "staff", "user:3"}),
+    ],
+)
+def test_audiences(actor, expected):
+    assert p.audiences(actor) == expected
+
+
+def _listen(actor, target) -> bool:
+    return allowed(p.check_can_listen, actor, target)
+
+
+@pytest.mark.parametrize(
+    ("actor", "public_thread", "members_thread", "hidden_thread", "own", "mod_queue"),
+    [
+        (ANON, True, False, False, False, False),
+        (MEMBER, True, True, False, True, False),
+        (SUSPENDED, True, False, False, True, False),
+        (SUSPENDED_MODERATOR, True, False, False, True, False),
+        (MODERATOR, True, True, True, True, True),
+    ],
+)
+def test_listening(actor, public_thread, members_thread, hidden_thread, own, mod_queue):
+    T = p.ChannelTarget
+    assert _listen(actor, T("thread", region_visibility="public")) is public_thread
+    assert _listen(actor, T("thread", region_visibility="members")) is members_thread
+    hidden = T("thread", region_visibility="public", thread_hidden=True)
+    assert _listen(actor, hidden) is hidden_thread
+    assert _listen(actor, T("user", user_id=actor.user_id)) is own
+    assert not _listen(actor, T("user", user_id=None))
+    assert not _listen(actor, T("user", user_id=999))
+    assert _listen(actor, T("mod", region_visibility="public")) is mod_queue
+    assert _listen(actor, T("topic")) is True
+    assert not _listen(actor, T("thread", exists=False))

@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 import orjson
 
 from forum.events import Cursor, Event
+from forum.feed import Delivery
 from realtime.hub import Hub, Subscriber
 
 PUBLIC = frozenset({"public"})
 MEMBER = frozenset({"public", "members", "user:7"})
 
 
-def event(n: int, channels: list[str], visibility: str = "public") -> Event:
-    return Event(
-        Cursor(100 + n, n), datetime.now(UTC), "post.created", channels, visibility, {"n": n}
-    )
+def event(n: int, channels: list[str], audience: str = "public") -> Delivery:
+    logged = Event(Cursor(100 + n, n), datetime.now(UTC), "post.created", channels, audience, {})
+    return Delivery(logged, audience, {"n": n})
 
 
 def drained(sub: Subscriber) -> list[dict]:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 
-from forum import events, markup, posts
+from forum import events, posts
 from forum.db import Database
 from forum.documents import Document
 from search.backend import Query
@@ -70,7 +70,7 @@ async def head(db: Database) -> events.Cursor:
 
 async def edit(db: Database, author: dict, post_id: int, body: str) -> None:
     async with db.transaction() as s:
-        await posts.edit(s, author["actor"], post_id, body=body, body_html=markup.render(body))
+        await posts.edit(s, author["actor"], post_id, body=body)
 
 
 async def test_posts_written_in_the_forum_become_searchable(db, make, backend, meili):
@@ -137,7 +137,7 @@ async def test_a_change_to_a_whole_thread_resends_all_its_posts(db, make, backen
     # As a thread moved to another region or hidden will be announced: its posts'
     # documents change with it.
     async with db.transaction() as s:
-        await events.append(s, "thread.moved", [f"thread:{tid}"], "public", {"thread": {"id": tid}})
+        await events.append(s, "thread.moved", [f"thread:{tid}"], "public", {"thread_id": tid})
     assert await idx.catch_up() == 3
 
 

@@ -11,14 +11,17 @@ from web.unit import unit
 
 async def regions(request: Request) -> JSON:
     async with unit(request) as u:
-        return JSON({"regions": await catalog.list_regions(u.session, u.actor)})
+        found = await catalog.list_regions(u.session, u.actor, await u.catalog())
+    return JSON({"regions": found})
 
 
 async def topics(request: Request) -> JSON:
     async with unit(request) as u:
-        return JSON({"topics": await catalog.list_topics(u.session)})
+        found = await catalog.list_topics(u.session, u.actor, await u.catalog())
+    return JSON({"topics": found})
 
 
 async def countries(request: Request) -> JSON:
     async with unit(request) as u:
-        return JSON({"countries": await catalog.list_countries(u.session, u.actor)})
+        found = catalog.list_countries(u.actor, await u.catalog())
+    return JSON({"countries": found})

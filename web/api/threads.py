@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import languages, markup, posts, threads
+from forum import posts, threads
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
 from web.responses import JSON
@@ -17,6 +17,7 @@ async def list_threads(request: Request) -> JSON:
             await threads.list_threads(
                 u.session,
                 u.actor,
+                await u.catalog(),
                 region=query_text(request, "region", 64),
                 topic=query_text(request, "topic", 64),
                 country=query_text(request, "country", 2),
@@ -28,19 +29,18 @@ async def list_threads(request: Request) -> JSON:
 
 async def create_thread(request: Request) -> JSON:
     data, raw = await read_json(request, schemas.ThreadCreate)
-    html = markup.render(data.body)
 
     async def action(u: Unit) -> dict:
         return await threads.create_thread(
             u.session,
             u.actor,
+            await u.catalog(),
             region=data.region,
             topic=data.topic,
             title=data.title,
             body=data.body,
-            body_html=html,
             countries=data.countries,
-            language=languages.of_post(data.language, data.body),
+            language=data.language,
         )
 
     return await write(request, raw, action)
@@ -58,7 +58,6 @@ async def get_thread(request: Request) -> JSON:
 async def create_post(request: Request) -> JSON:
     thread_id = path_id(request, "thread_id", "thread")
     data, raw = await read_json(request, schemas.PostCreate)
-    html = markup.render(data.body)
 
     async def action(u: Unit) -> dict:
         return await posts.reply(
@@ -66,8 +65,7 @@ async def create_post(request: Request) -> JSON:
             u.actor,
             thread_id,
             body=data.body,
-            body_html=html,
-            language=languages.of_post(data.language, data.body),
+            language=data.language,
             reply_to=data.reply_to,
         )
 
@@ -77,13 +75,9 @@ async def create_post(request: Request) -> JSON:
 async def edit_post(request: Request) -> JSON:
     post_id = path_id(request, "post_id", "post")
     data, _ = await read_json(request, schemas.PostEdit)
-    html = markup.render(data.body)
-    language = languages.of_post(data.language, data.body)
     async with unit(request) as u:
         return JSON(
-            await posts.edit(
-                u.session, u.actor, post_id, body=data.body, body_html=html, language=language
-            )
+            await posts.edit(u.session, u.actor, post_id, body=data.body, language=data.language)
         )
 
 

@@ -1,0 +1,130 @@
+"""Moderators' actions: hide and show a post, move a thread, suspend and reinstate a member.
+
+Each one changes the rows, the thread counts and the search documents in one transaction
+and appends an event; what every reader receives afterwards follows from the rows as they
+are now (`forum.feed`, search, the realtime sweep of sessions), so none of them has to
+chase copies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum import documents, events, posts
+from forum.catalog import Catalog, count_thread
+from forum.errors import not_found
+from forum.models import Post, Thread, User
+from forum.permissions import (
+    Actor,
+    check_can_moderate,
+    thread_audience,
+    user_audience,
+)
+
+
+async def set_post_hidden(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, post_id: int, *, hidden: bool
+) -> dict[str, Any]:
+    check_can_moderate(actor)
+    thread_id = await session.scalar(
+        update(Post).where(Post.id == post_id).values(hidden=hidden).returning(Post.thread_id)
+    )
+    if thread_id is None:
+        raise not_found("post")
+    await documents.refresh(session, [post_id])
+    thread = await _thread(session, thread_id)
+    await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,
+                  {"thread_id": thread_id, "post_id": post_id})  # fmt: skip
+    return posts.post_view(await posts.fetch(session, post_id), actor)
+
+
+async def move_thread(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    thread_id: int,
+    *,
+    region: str,
+    topic: str,
+) -> None:
+    """File a thread under another region and topic; its events go to both places."""
+    check_can_moderate(actor)
+    before = await _thread(session, thread_id, lock=True)
+    region_to = catalog.region(actor, region, field="region")
+    topic_to = catalog.topic(topic, field="topic")
+    await session.execute(
+        update(Thread)
+        .where(Thread.id == thread_id)
+        .values(region_id=region_to.id, topic_id=topic_to.id)
+    )
+    if not before.hidden:
+        await count_thread(session, before.region_id, before.topic_id, -1)
+        await count_thread(session, region_to.id, topic_to.id, +1)
+    # Scope lexemes and readable regions of every post's document follow the thread.
+    post_ids = list(await session.scalars(select(Post.id).where(Post.thread_id == thread_id)))
+    await documents.refresh(session, post_ids)
+    after = await _thread(session, thread_id)
+    await _append(session, catalog, "thread.moved", after, {"thread_id": thread_id},
+                  also=before)  # fmt: skip
+
+
+async def set_suspended(
+    session: AsyncConnection, actor: Actor, user_id: int, *, suspended: bool
+) -> None:
+    """A suspended member reads like a visitor and writes nothing, on every open session
+    and socket at once (they read the account as it is now)."""
+    check_can_moderate(actor)
+    found = await session.scalar(
+        update(User)
+        .where(User.id == user_id)
+        .values(suspended_at=func.now() if suspended else None)
+        .returning(User.id)
+    )
+    if found is None:
+        raise not_found("user")
+    await events.append(
+        session,
+        "user.suspended" if suspended else "user.reinstated",
+        [f"user:{user_id}"],
+        user_audience(user_id),
+        {"user_id": user_id},
+    )
+
+
+async def _thread(session: AsyncConnection, thread_id: int, *, lock: bool = False) -> Any:
+    query = select(Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden).where(
+        Thread.id == thread_id
+    )
+    row = (await session.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise not_found("thread")
+    return row
+
+
+async def _append(
+    session: AsyncConnection,
+    catalog: Catalog,
+    type: str,
+    thread: Any,
+    payload: dict[str, Any],
+    *,
+    also: Any = None,
+) -> None:
+    channels: list[str] = []
+    for place in (thread, also) if also is not None else (thread,):
+        region = catalog.region_by_id(place.region_id)
+        topic = catalog.topic_by_id(place.topic_id)
+        assert region is not None and topic is not None
+        channels += events.thread_channels(thread.id, region.slug, topic.slug)
+    region = catalog.region_by_id(thread.region_id)
+    assert region is not None
+    await events.append(
+        session,
+        type,
+        list(dict.fromkeys(channels)),
+        thread_audience(region.visibility, thread.hidden),
+        payload,
+    )
