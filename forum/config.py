@@ -116,10 +116,15 @@ def _local_secret(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     # Written aside then linked into place: link fails if the name exists, so when two
     # processes start at once exactly one secret wins and nobody reads a half-written file.
-    tmp = data_dir / f".{_SECRET_FILE}.{os.getpid()}"
-    tmp.write_text(secrets.token_urlsafe(48))
-    tmp.chmod(0o600)
+    # The file is created owner-only (O_EXCL: never someone else's file or link under that
+    # name), so no other user can open it between its creation and a later chmod.
+    tmp = data_dir / f".{_SECRET_FILE}.{secrets.token_hex(8)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+            out.flush()
+            os.fsync(out.fileno())
         os.link(tmp, path)
     except FileExistsError:
         pass

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from forum.config import ConfigError, Settings
@@ -49,3 +52,26 @@ def test_allowed_origins_are_a_list(tmp_path):
         }
     )
     assert s.allowed_origins == ("https://a.example.org", "https://b.example.org")
+
+
+def test_the_secret_file_is_private_from_its_first_byte(tmp_path, monkeypatch):
+    # The mode it is created with, seen before anything is written to it: a file made
+    # readable and narrowed afterwards could be opened by another user in between.
+    real_open, modes = os.open, []
+
+    def watched_open(path, flags, mode=0o777, *args, **kwargs):
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        if str(path).startswith(str(tmp_path)):
+            modes.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        return fd
+
+    monkeypatch.setattr(os, "open", watched_open)
+    old_umask = os.umask(0)  # the most permissive an operator's shell could have
+    try:
+        settings = Settings.from_env({"FORUM_DATA_DIR": str(tmp_path)})
+    finally:
+        os.umask(old_umask)
+    assert modes == [0o600]
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # nothing left aside
+    assert (tmp_path / "secret_key").read_text() == settings.secret_key
