@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from forum import embedded, languages, migrate
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
+from forum.limits import Limiter
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.policy = Policy(
                 settings.secret_key.encode(), settings.session_idle, settings.session_absolute
             )
+            app.state.limiter = Limiter(db, settings.rates, app.state.policy.digest)
             app.state.openapi = document()
             app.state.realtime = Realtime(
                 db,
@@ -54,9 +56,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
             await app.state.search.start()
+            await app.state.limiter.start()
             try:
                 yield
             finally:
+                await app.state.limiter.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
         finally:

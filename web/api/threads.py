@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from forum import languages, markup, posts, threads
+from forum.limits import Rule
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
 from web.responses import JSON
@@ -43,7 +44,7 @@ async def create_thread(request: Request) -> JSON:
             language=languages.of_post(data.language, data.body),
         )
 
-    return await write(request, raw, action)
+    return await write(request, raw, action, limit=Rule.POST)
 
 
 async def get_thread(request: Request) -> JSON:
@@ -71,7 +72,7 @@ async def create_post(request: Request) -> JSON:
             reply_to=data.reply_to,
         )
 
-    return await write(request, raw, action)
+    return await write(request, raw, action, limit=Rule.POST)
 
 
 async def edit_post(request: Request) -> JSON:
@@ -79,7 +80,7 @@ async def edit_post(request: Request) -> JSON:
     data, _ = await read_json(request, schemas.PostEdit)
     html = markup.render(data.body)
     language = languages.of_post(data.language, data.body)
-    async with unit(request) as u:
+    async with unit(request, Rule.EDIT) as u:
         return JSON(
             await posts.edit(
                 u.session, u.actor, post_id, body=data.body, body_html=html, language=language
