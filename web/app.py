@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from forum import embedded, languages, migrate
 from forum.config import ConfigError, Settings
@@ -20,6 +21,7 @@ from search.service import Search
 from web import pages, ws
 from web.assets import Assets
 from web.errors import HANDLERS
+from web.headers import SecurityHeaders
 from web.openapi import document
 from web.responses import JSON
 from web.routes import OPERATIONS, PREFIX
@@ -27,6 +29,12 @@ from web.routes import OPERATIONS, PREFIX
 
 class SchemaOutOfDate(ConfigError):
     pass
+
+
+class Forum(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so that a 500 gets the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -76,4 +84,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.ROUTES,
         Mount("/static", Assets(), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return Forum(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
