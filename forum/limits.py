@@ -35,9 +35,21 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import (
+    ARRAY,
+    Interval,
+    LargeBinary,
+    Text,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
 
 from forum import background
 from forum.config import Rate, Rates
@@ -143,6 +155,7 @@ class Limiter:
         self.db = db
         self.rates = rates
         self._digest = digest
+        self._count = _count_statement()
         self._tasks: list[asyncio.Task[None]] = []
 
     def rate(self, rule: Rule) -> Rate:
@@ -152,44 +165,22 @@ class Limiter:
     async def count(self, session: AsyncConnection, buckets: Iterable[Bucket]) -> Tally:
         """Add one hit to each bucket in the caller's transaction. Commit it, then call
         `Tally.check()`: raising before the commit would roll the hits back."""
-        rows = {}
-        for bucket in buckets:
-            key = self._digest(f"limit\0{bucket.rule}\0{bucket.subject}")
-            rows[key] = bucket
+        rows = {self._digest(f"limit\0{b.rule}\0{b.subject}"): b.rule for b in buckets}
         if not rows:
             return Tally()
-        # One order for every statement: two hits on the same buckets lock their rows in
-        # the same order, so they queue and never deadlock.
-        ordered = sorted(rows)
-        statement = pg_insert(RateLimit).values(
-            [
-                {
-                    "key_hash": key,
-                    "rule": rows[key].rule.value,
-                    "hits": 1,
-                    "resets_at": func.now() + self.rate(rows[key].rule).window,
-                }
-                for key in ordered
-            ]
-        )
-        expired = RateLimit.resets_at <= func.now()
-        statement = statement.on_conflict_do_update(
-            index_elements=[RateLimit.key_hash],
-            set_={
-                "hits": case((expired, 1), else_=func.least(RateLimit.hits + 1, _MOST_HITS)),
-                "resets_at": case(
-                    (expired, statement.excluded.resets_at), else_=RateLimit.resets_at
-                ),
+        keys = list(rows)
+        hits = await session.execute(
+            self._count,
+            {
+                "keys": keys,
+                "rules": [rows[key].value for key in keys],
+                "windows": [self.rate(rows[key]).window for key in keys],
             },
-        ).returning(
-            RateLimit.key_hash,
-            RateLimit.hits,
-            func.ceil(func.extract("epoch", RateLimit.resets_at - func.now())),
         )
         refused = []
-        for key, hits, wait in (await session.execute(statement)).all():
-            rule = rows[key].rule
-            if hits > self.rate(rule).count:
+        for key, count, wait in hits.all():
+            rule = rows[key]
+            if count > self.rate(rule).count:
                 refused.append((rule, max(1, int(wait))))
         return Tally(tuple(refused))
 
@@ -248,3 +239,38 @@ class Limiter:
                     log.info("pruned %d expired rate-limit counters", removed)
             except Exception as exc:  # the database is away; try at the next turn
                 log.warning("rate-limit pruning failed: %s", exc)
+
+
+def _count_statement() -> Executable:
+    """One hit for each of the `keys` (with their `rules` and `windows`): their new counts
+    and the seconds left in their windows. One statement whatever the number of buckets,
+    so SQLAlchemy compiles it once (a multi-row VALUES is compiled at every call)."""
+    given = (
+        func.unnest(
+            bindparam("keys", type_=ARRAY(LargeBinary)),
+            bindparam("rules", type_=ARRAY(Text)),
+            bindparam("windows", type_=ARRAY(Interval)),
+        )
+        .table_valued("key_hash", "rule", "window")
+        .render_derived(name="hit")
+    )
+    # Rows are taken in key order: two hits on the same buckets lock their rows in the
+    # same order, so they queue and never deadlock.
+    statement = pg_insert(RateLimit).from_select(
+        ["key_hash", "rule", "hits", "resets_at"],
+        select(given.c.key_hash, given.c.rule, literal(1), func.now() + given.c.window).order_by(
+            given.c.key_hash
+        ),
+    )
+    expired = RateLimit.resets_at <= func.now()
+    return statement.on_conflict_do_update(
+        index_elements=[RateLimit.key_hash],
+        set_={
+            "hits": case((expired, 1), else_=func.least(RateLimit.hits + 1, _MOST_HITS)),
+            "resets_at": case((expired, statement.excluded.resets_at), else_=RateLimit.resets_at),
+        },
+    ).returning(
+        RateLimit.key_hash,
+        RateLimit.hits,
+        func.ceil(func.extract("epoch", RateLimit.resets_at - func.now())),
+    )
