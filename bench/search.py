@@ -686,18 +686,27 @@ def generation_mark(seed: int) -> str:
 def user_records(
     plan: Plan, catalog: Catalog, origin: datetime, domain: str, rng: np.random.Generator
 ) -> list[tuple]:
+    from forum import names
+
     places = NAMES[36:120]
     records = []
+    taken = set()
     for i in range(plan.users):
         organisation = None
         if rng.random() < 0.7:
             kind = ORGANISATION_KINDS[int(rng.integers(len(ORGANISATION_KINDS)))]
             organisation = f"{kind} {places[int(rng.integers(len(places)))]}"
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        # Display names are unique as people read them (users.display_name_key).
+        name = f"{first} {last}"
+        if names.key(name) in taken:
+            name = f"{first} {last} {i}"
+        taken.add(names.key(name))
         records.append((
             catalog.next_ids["users"] + i,
             f"author-{i}@{domain}",
-            f"{first} {last}",
+            name,
+            names.key(name),
             "bench: no password",
             organisation,
             LANGUAGES[plan.user_language[i]].code,
@@ -811,8 +820,8 @@ async def generate(dsn: str, posts: int, seed: int) -> Generated:
         async with conn.transaction():
             await conn.copy_records_to_table(
                 "users", records=user_records(plan, catalog, origin, generation_mark(seed), rng),
-                columns=("id", "email", "display_name", "password_hash", "organisation",
-                         "language", "created_at"),
+                columns=("id", "email", "display_name", "display_name_key", "password_hash",
+                         "organisation", "language", "created_at"),
             )  # fmt: skip
             threads, countries = thread_records(plan, catalog, vocabularies, origin, rng)
             await conn.copy_records_to_table(

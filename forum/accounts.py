@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum import names
 from forum.errors import DomainError, Kind, invalid
 from forum.models import Role, User
 from forum.permissions import Actor, check_can_write
@@ -62,9 +63,18 @@ def check_password(password: str, field: str = "password") -> None:
 
 def normalise_email(email: str) -> str:
     email = email.strip()
-    if len(email) > 254 or not EMAIL.match(email):
+    if len(email) > 254 or not EMAIL.match(email) or names.invisible(email, joiners=False):
         raise invalid("email", "Enter a valid email address.", "invalid_email")
     return email
+
+
+def check_name(value: str, field: str) -> None:
+    """Refuse a name that holds a character which prints nothing (`forum.names`)."""
+    found = names.invisible(value)
+    if found is not None:
+        raise invalid(
+            field, f"Remove the invisible formatting character {found}.", "invisible_character"
+        )
 
 
 def user_view(row: Any) -> dict[str, Any]:
@@ -101,6 +111,9 @@ async def register(
     role: Role = Role.MEMBER,
 ) -> dict[str, Any]:
     email = normalise_email(email)
+    check_name(display_name, "display_name")
+    if organisation is not None:
+        check_name(organisation, "organisation")
     check_password(password)
     if language not in LANGUAGES:
         raise invalid("language", "Unsupported language.", "unknown_language")
@@ -121,14 +134,21 @@ async def register(
                     .returning(*_USER_COLUMNS)
                 )
             ).one()
-    except IntegrityError:
-        raise DomainError(
-            Kind.CONFLICT,
-            "email_taken",
-            "An account with this email exists.",
-            fields={"email": "An account with this email exists."},
-        ) from None
+    except IntegrityError as exc:
+        raise _taken(exc) from None
     return user_view(row)
+
+
+def _taken(exc: IntegrityError) -> DomainError:
+    """Which unique value a new or renamed account collided with."""
+    index = getattr(exc.orig.__cause__, "constraint_name", None) if exc.orig else None
+    if index == "uq_users_display_name_key":
+        message = "Another member already has this name (or one that reads the same)."
+        return DomainError(
+            Kind.CONFLICT, "display_name_taken", message, fields={"display_name": message}
+        )
+    message = "An account with this email exists."
+    return DomainError(Kind.CONFLICT, "email_taken", message, fields={"email": message})
 
 
 async def credentials(session: AsyncConnection, email: str) -> tuple[int, str, bool] | None:

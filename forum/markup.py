@@ -24,7 +24,9 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "ol": ["start"]
 # No <img>: a remote image would tell its host who reads a thread, and some readers are
 # whistleblowers. Links stay links.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
-LINK_REL = "nofollow ugc noopener"
+# noreferrer: a click must not tell the linked site which thread the reader was on.
+# Stored posts were rewritten by migration 0004; change both together.
+LINK_REL = "nofollow ugc noopener noreferrer"
 
 
 def _link_rel(attrs: dict, new: bool = False) -> dict:

@@ -23,8 +23,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
+
+from forum import names
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -63,16 +66,25 @@ def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def _display_name_key(context: DefaultExecutionContext) -> str:
+    return names.key(context.get_current_parameters()["display_name"])
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+        Index("uq_users_display_name_key", "display_name_key", unique=True),
         CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(80))
+    # The name as people tell names apart (`forum.names.key`): unique, so nobody takes
+    # another member's name with other capitals, accents or invisible characters. Filled
+    # from `display_name` on every insert; whatever changes a name must set it too.
+    display_name_key: Mapped[str] = mapped_column(Text, default=_display_name_key)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), server_default=Role.MEMBER.value)
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -94,15 +106,26 @@ class Session(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoginThrottle(Base):
-    """Recent failed logins per account key (a keyed hash, so no address is stored)."""
+class RateLimit(Base):
+    """One rate-limit counter (`forum.limits`): hits in the window that ends at `resets_at`.
 
-    __tablename__ = "login_throttle"
+    The key is a keyed hash of the rule and of whoever it counts, so no address or email
+    is stored. Unlogged: counters need no crash safety (a crash forgets them, which only
+    forgives), and skipping the write-ahead log makes each hit cheaper.
+    """
+
+    __tablename__ = "rate_limits"
+    __table_args__ = (
+        Index("ix_rate_limits_resets_at", "resets_at"),
+        # Room on each page for the next version of a row: a hit that only bumps `hits`
+        # is then a HOT update, which writes no index entry.
+        {"prefixes": ["UNLOGGED"], "postgresql_with": {"fillfactor": 70}},
+    )
 
     key_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, server_default="0")
-    last_failure_at: Mapped[datetime] = _now()
-    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rule: Mapped[str] = mapped_column(String(32))
+    hits: Mapped[int] = mapped_column(Integer)
+    resets_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Region(Base):

@@ -1,31 +1,62 @@
-"""Login sessions kept in the database, and the slow-down of repeated login failures.
+"""Login sessions kept in the database, and how login attempts are limited.
 
-The cookie carries a random token; the table stores only its keyed hash, so a copy of
-the database cannot be used to log in. Deleting the row ends the session everywhere.
+The session cookie carries a random token; the table stores only its keyed hash, so a
+copy of the database cannot be used to log in. Deleting the row ends the session
+everywhere.
+
+Login attempts (`log_in`). Every attempt is counted before its password is looked at,
+in a transaction committed on its own (`forum.limits`): parallel guesses cannot slip
+past a check that has not yet seen their count, and a failure cannot roll its count
+back. Which buckets count it depends on where it comes from:
+
+- From a known device: a browser that logged in to this account before holds a device
+  cookie (`device_token`: a random id and an HMAC, with the secret key, of the account's
+  id and that id). Its attempts go to that device's own bucket only
+  (`FORUM_LIMIT_LOGIN_DEVICE`, per account and device). Strangers cannot fill it: they
+  cannot make a cookie for the account, and a cookie only counts for the account it was
+  made for. This is what keeps the owner from being locked out by an attack.
+- From anywhere else: three buckets, all counted, any one full refuses: the client's
+  address over all accounts (`FORUM_LIMIT_LOGIN_ADDRESS`, against one address trying
+  many accounts), the account from that address (`FORUM_LIMIT_LOGIN_ACCOUNT_ADDRESS`),
+  and the account from every unknown device together (`FORUM_LIMIT_LOGIN_ACCOUNT`,
+  against guessing spread over many addresses). The account buckets are keyed by the
+  email as typed (folded), not by the account, so an unknown email is counted, refused
+  and answered exactly like a known one.
+
+A refused attempt gets 429 with Retry-After and its password is never checked, right or
+wrong. The price of the design (OWASP's "device cookies"): while strangers keep an
+account's shared bucket full, its owner can log in only from a device that has logged in
+before (or after the attack stops). The cookie names its account only through the HMAC,
+so whoever reads a shared computer's cookies cannot tell whose it is. A successful login
+hands out a fresh device cookie (on registration too); one browser holds one, for the
+account that logged in last. A wrong email and a wrong password get the same answer
+after the same work (a dummy hash is checked for an unknown email).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import accounts
+from forum.db import Database
 from forum.errors import DomainError, Kind
-from forum.models import LoginThrottle, Role, Session, User
+from forum.limits import Bucket, Limiter, Rule, address_block, per_address
+from forum.models import Role, Session, User
 from forum.permissions import Actor
 
 # Refresh `last_seen_at` at most this often: a write per request would be wasteful.
 TOUCH_EVERY = timedelta(minutes=1)
-FREE_FAILURES = 5
-MAX_BLOCK = timedelta(minutes=15)
-FAILURE_MEMORY = timedelta(hours=1)
+# A device cookie outlives sessions: it is what lets its holder in during an attack.
+DEVICE_LIFETIME = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -104,70 +135,72 @@ async def close_all(session: AsyncConnection, user_id: int) -> None:
     await session.execute(delete(Session).where(Session.user_id == user_id))
 
 
-async def log_in(session: AsyncConnection, policy: Policy, email: str, password: str) -> Login:
-    """Check credentials and open a session.
+@dataclass(frozen=True)
+class Attempt:
+    email: str
+    password: str
+    address: str  # the client's, as the transport saw it
+    device: str | None  # the device cookie sent, if any
 
-    A wrong email and a wrong password get the same answer after the same work. After
-    FREE_FAILURES failures for one email, further attempts wait, doubling up to MAX_BLOCK,
-    even with the right password: that is what stops guessing.
+
+@dataclass(frozen=True)
+class LoggedIn:
+    login: Login
+    user: dict[str, Any]
+    device: str  # a fresh device cookie for this account
+
+
+async def log_in(db: Database, limiter: Limiter, policy: Policy, attempt: Attempt) -> LoggedIn:
+    """Count the attempt, then check the credentials and open a session (module docstring).
+
+    Transactions of its own, and none open while the password hash is checked (argon2
+    takes a core for tens of milliseconds): the count commits before the check.
     """
-    key = _throttle_key(policy, email)
-    await _check_throttle(session, key)
-    found = await accounts.credentials(session, email)
-    ok = await accounts.verify_password(found[1] if found else None, password)
+    async with db.transaction() as session:
+        found = await accounts.credentials(session, attempt.email)
+        user_id = found[0] if found is not None else 0  # 0: the same work for no account
+        known = _device_ok(policy, user_id, attempt.device) and found is not None
+        tally = await limiter.count(session, _buckets(attempt, user_id if known else None))
+    tally.check()
+    ok = await accounts.verify_password(found[1] if found else None, attempt.password)
     if not ok or found is None:
-        # The caller rolls this transaction back and calls `record_failure` in a new one.
         raise DomainError(
             Kind.UNAUTHENTICATED, "invalid_credentials", "The email or password is wrong."
         )
     user_id, _, suspended = found
     if suspended:
         raise DomainError(Kind.FORBIDDEN, "account_suspended", "This account is suspended.")
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
-    return await open(session, policy, user_id)
+    async with db.transaction() as session:
+        login = await open(session, policy, user_id)
+        user = await accounts.get(session, user_id)
+    return LoggedIn(login, user, device_token(policy, user_id))
 
 
-async def _check_throttle(session: AsyncConnection, key: bytes) -> None:
-    blocked_until = await session.scalar(
-        select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key_hash == key, LoginThrottle.blocked_until > func.now()
-        )
-    )
-    if blocked_until is not None:
-        wait = max(1, int((blocked_until - datetime.now(UTC)).total_seconds()) + 1)
-        raise DomainError(
-            Kind.RATE_LIMITED,
-            "too_many_attempts",
-            "Too many failed attempts; try again later.",
-            retry_after=wait,
-        )
+def _buckets(attempt: Attempt, device_of: int | None) -> list[Bucket]:
+    if device_of is not None:
+        assert attempt.device is not None
+        return [Bucket(Rule.LOGIN_DEVICE, f"{device_of} {attempt.device}")]
+    email = attempt.email.strip().lower()
+    return [
+        per_address(Rule.LOGIN_ADDRESS, attempt.address),
+        Bucket(Rule.LOGIN_ACCOUNT_ADDRESS, f"{email} {address_block(attempt.address)}"),
+        Bucket(Rule.LOGIN_ACCOUNT, email),
+    ]
 
 
-def _throttle_key(policy: Policy, email: str) -> bytes:
-    return policy.digest("login:" + email.strip().lower())
+def device_token(policy: Policy, user_id: int) -> str:
+    """A new device cookie value for `user_id`: a random id and its MAC."""
+    device = secrets.token_urlsafe(16)
+    return f"{device}.{_device_mac(policy, user_id, device)}"
 
 
-async def record_failure(session: AsyncConnection, policy: Policy, email: str) -> None:
-    key = _throttle_key(policy, email)
-    # Failures older than FAILURE_MEMORY are forgotten: the count starts again.
-    stale = LoginThrottle.last_failure_at < func.now() - FAILURE_MEMORY
-    failures = await session.scalar(
-        pg_insert(LoginThrottle)
-        .values(key_hash=key, failures=1)
-        .on_conflict_do_update(
-            index_elements=[LoginThrottle.key_hash],
-            set_={
-                "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
-                "last_failure_at": func.now(),
-            },
-        )
-        .returning(LoginThrottle.failures)
-    )
-    assert failures is not None
-    if failures >= FREE_FAILURES:
-        block = min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_BLOCK)
-        await session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key_hash == key)
-            .values(blocked_until=func.now() + block)
-        )
+def _device_ok(policy: Policy, user_id: int, token: str | None) -> bool:
+    if not token or len(token) > 128 or token.count(".") != 1:
+        return False
+    device, mac = token.split(".")
+    return hmac.compare_digest(mac.encode(), _device_mac(policy, user_id, device).encode())
+
+
+def _device_mac(policy: Policy, user_id: int, device: str) -> str:
+    digest = policy.digest(f"device\0{user_id}\0{device}")
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

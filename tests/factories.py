@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -13,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import posts, sessions, threads
 from forum.catalog import load as load_catalog
+from forum.config import Rate, Rates, Settings
 from forum.db import Database
 from forum.models import Country, Region, Role, Topic, User
 from forum.permissions import Actor
 from web import auth
+from web.app import create_app
 
 PASSWORD = "correct horse battery"
 BASE_URL = "http://forum.test"
@@ -54,9 +60,28 @@ async def reference_data(session: AsyncConnection) -> None:
     )
 
 
-def client(app: object, base_url: str = BASE_URL, **kwargs: Any) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+def client(
+    app: object, base_url: str = BASE_URL, *, address: str = "127.0.0.1", **kwargs: Any
+) -> httpx.AsyncClient:
+    """A client of the app as if from `address` (rate limits count per address)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))  # type: ignore[arg-type]
     return httpx.AsyncClient(transport=transport, base_url=base_url, **kwargs)
+
+
+@asynccontextmanager
+async def app_with_rates(settings: Settings, **given: tuple[int, float]) -> AsyncIterator[Any]:
+    """The app, running, with `rates(**given)` as its limits."""
+    app = create_app(dataclasses.replace(settings, rates=rates(**given)))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def rates(**given: tuple[int, float]) -> Rates:
+    """Default limits but for `rule=(count, window in seconds)`."""
+    changed = {
+        rule: Rate(count, timedelta(seconds=window)) for rule, (count, window) in given.items()
+    }
+    return dataclasses.replace(Rates(), **changed)
 
 
 class Factory:

@@ -49,8 +49,8 @@ class Served:
         self.stop()
         raise AssertionError("forum serve did not answer within 60 s")
 
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> str:
+        self.process.send_signal(sig)
         try:
             out, _ = self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:

@@ -4,10 +4,13 @@ embedded one with demo data; migrations, admin creation and demo loading."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
 from forum.db import driver_dsn
 from tests.servers import Served, forum_env, free_port, run_forum
@@ -131,3 +134,30 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_the_embedded_postgres_it_started(tmp_path: Path, workers: str):
+    # What systemd and Docker send to stop a service.
+    env = forum_env(FORUM_DATA_DIR=str(tmp_path / "data"))
+    served = Served(env, "--workers", workers)
+    pgdata = (tmp_path / "data" / "postgres").resolve()
+    try:
+        assert _postgres_of(pgdata), "the embedded server runs while serving"
+    finally:
+        out = served.stop(signal.SIGTERM)
+    assert served.process.returncode == 0, out
+    assert _postgres_of(pgdata) == []
+
+
+def _postgres_of(pgdata: Path) -> list[psutil.Process]:
+    """PostgreSQL processes serving `pgdata`: the postmaster names it on its command line,
+    and every process of the server works in it."""
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline", "cwd", "status"]):
+        info = proc.info
+        if info["name"] != "postgres" or info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        if str(pgdata) in (info["cmdline"] or []) or info["cwd"] == str(pgdata):
+            found.append(proc)
+    return found

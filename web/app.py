@@ -9,17 +9,20 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from forum import embedded, languages, migrate
 from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
+from forum.limits import Limiter
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
 from web import pages, ws
 from web.assets import Assets
 from web.errors import HANDLERS
+from web.headers import SecurityHeaders
 from web.openapi import document
 from web.responses import JSON
 from web.routes import OPERATIONS, PREFIX
@@ -27,6 +30,12 @@ from web.routes import OPERATIONS, PREFIX
 
 class SchemaOutOfDate(ConfigError):
     pass
+
+
+class Forum(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so that a 500 gets the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -44,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.policy = Policy(
                 settings.secret_key.encode(), settings.session_idle, settings.session_absolute
             )
+            app.state.limiter = Limiter(db, settings.rates, app.state.policy.digest)
             app.state.openapi = document()
             app.state.catalog = catalog = CatalogCache(db)
             app.state.realtime = Realtime(
@@ -57,9 +67,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
             await app.state.search.start()
+            await app.state.limiter.start()
             try:
                 yield
             finally:
+                await app.state.limiter.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
         finally:
@@ -75,4 +87,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.ROUTES,
         Mount("/static", Assets(), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return Forum(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

@@ -1,4 +1,5 @@
-"""Who is asking: the session cookie, CSRF and Origin checks, setting and clearing the cookie."""
+"""Who is asking: the session cookie, CSRF and Origin checks, setting and clearing the
+cookies (the session's, and the device cookie a login leaves)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from starlette.responses import Response
 
 from forum import sessions
 from forum.errors import forbidden
-from forum.sessions import Current, Login
+from forum.sessions import Current, LoggedIn, Login
 
 COOKIE = "forum_session"
+# Kept across logouts: it is how a login from a known browser is told apart from
+# strangers' (`forum.sessions`). It holds no name or number a person could read.
+DEVICE_COOKIE = "forum_device"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -22,6 +26,12 @@ async def current(conn: HTTPConnection, session: AsyncConnection) -> Current | N
     if not token or len(token) > 128:
         return None
     return await sessions.current(session, conn.app.state.policy, token)
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The client's address as the ASGI server saw it (behind a proxy: from its headers,
+    which uvicorn trusts from the proxy's address only)."""
+    return conn.client.host if conn.client else "unknown"
 
 
 def check_origin(conn: HTTPConnection) -> None:
@@ -39,6 +49,19 @@ def check_csrf(conn: HTTPConnection, found: Current) -> None:
     sent = conn.headers.get(CSRF_HEADER, "")
     if not hmac.compare_digest(sent.encode(), found.csrf_token.encode()):
         raise forbidden("csrf_failed", "Missing or wrong X-CSRF-Token header.")
+
+
+def set_cookies(conn: HTTPConnection, response: Response, done: LoggedIn) -> None:
+    set_cookie(conn, response, done.login)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        done.device,
+        max_age=int(sessions.DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=conn.url.scheme == "https",
+        path="/",
+    )
 
 
 def set_cookie(conn: HTTPConnection, response: Response, login: Login) -> None:

@@ -11,6 +11,7 @@ import getpass
 import html
 import os
 import re
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("indexer", help="run the Meilisearch indexer alone (FORUM_MEILI_URL)")
 
     args = parser.parse_args(argv)
+    # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
+    # process on the spot, skipping the exit handlers, and one of those stops the embedded
+    # PostgreSQL this process started. Uvicorn takes both signals over while it serves,
+    # shuts down gracefully, then raises the signal again: it arrives here as
+    # KeyboardInterrupt, which `uvicorn.run` swallows for SIGINT and now for SIGTERM alike.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         settings = Settings.from_env()
         if args.command == "serve":
@@ -88,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"forum: error: {exc.message} {exc.fields or ''}".rstrip(), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("forum: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

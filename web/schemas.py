@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from forum import names
+
 MAX_TITLE = 200
 MAX_BODY_BYTES = 64 * 1024
 MAX_COUNTRIES = 20
@@ -41,6 +43,21 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _no_invisible(value: str) -> str:
+    # Names and titles: ZWNJ and ZWJ only inside words and emoji (`forum.names`).
+    found = names.invisible(value)
+    if found is not None:
+        raise ValueError(f"must not contain the invisible formatting character {found}")
+    return value
+
+
+def _no_format(value: str) -> str:
+    found = names.invisible(value, joiners=False)
+    if found is not None:
+        raise ValueError(f"must not contain the invisible formatting character {found}")
+    return value
+
+
 def _body(value: str) -> str:
     _no_controls(value, _LINE_CONTROLS)
     if _blank(value):
@@ -50,16 +67,27 @@ def _body(value: str) -> str:
     return value
 
 
-Title = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
+Title = Annotated[
+    str, Field(max_length=MAX_TITLE), AfterValidator(_one_line), AfterValidator(_no_invisible)
+]
 Body = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_body)]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
 PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ISO 639-1; omitted, it is detected from the text (or the author's interface language).
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
-DisplayName = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
+DisplayName = Annotated[
+    str, Field(max_length=80), AfterValidator(_one_line), AfterValidator(_no_invisible)
+]
+Organisation = Annotated[
+    str, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_no_invisible)
+]
 Password = Annotated[str, Field(max_length=1024)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
+Email = Annotated[
+    str, Field(max_length=254), AfterValidator(_no_controls), AfterValidator(_no_format)
+]
+# Logging in only compares with stored addresses: nothing to refuse beyond controls.
+LoginEmail = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
 
 
 class Request(BaseModel):
@@ -90,12 +118,12 @@ class Register(Request):
     email: Email
     display_name: DisplayName
     password: Password
-    organisation: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
+    organisation: Organisation | None = None
     language: Annotated[str, Field(max_length=8)] = "en"
 
 
 class LoginRequest(Request):
-    email: Email
+    email: LoginEmail
     password: Password
 
 

@@ -1,4 +1,11 @@
-"""One request, one transaction: the actor is resolved and checked inside it."""
+"""One request, one transaction: the actor is resolved and checked inside it.
+
+A request under a rate limit (`unit(request, limit=Rule.POST)`) is the one place that
+rule is applied, for the API and the pages alike: its hit is counted and committed with
+the session check, before the work starts in a transaction of its own, so a failing
+action (a wrong current password) still counts and the counter's row is never locked
+for longer than that first step.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
-from forum import idempotency
+from forum import idempotency, limits, sessions
 from forum.catalog import Catalog
+from forum.limits import Rule
 from forum.permissions import ANONYMOUS, Actor
-from forum.sessions import Current
+from forum.sessions import Attempt, Current, LoggedIn
 from web import auth
 from web.responses import JSON
 
@@ -31,14 +39,42 @@ class Unit:
 
 
 @asynccontextmanager
-async def unit(request: Request) -> AsyncIterator[Unit]:
-    async with request.app.state.db.transaction() as session:
-        found = await auth.current(request, session)
-        if request.method not in auth.SAFE_METHODS:
-            auth.check_origin(request)
-            if found is not None:
-                auth.check_csrf(request, found)
-        yield Unit(session, found.actor if found else ANONYMOUS, found, request)
+async def unit(request: Request, limit: Rule | None = None) -> AsyncIterator[Unit]:
+    async with request.app.state.db.connection() as connection:
+        async with connection.begin():
+            found = await auth.current(request, connection)
+            if request.method not in auth.SAFE_METHODS:
+                auth.check_origin(request)
+                if found is not None:
+                    auth.check_csrf(request, found)
+            actor = found.actor if found else ANONYMOUS
+            bucket = None
+            if limit is not None:
+                bucket = limits.of_request(
+                    limit, user_id=actor.user_id, address=auth.client_address(request)
+                )
+            if bucket is None:
+                yield Unit(connection, actor, found, request)
+                return
+            tally = await request.app.state.limiter.count(connection, [bucket])
+        tally.check()
+        async with connection.begin():
+            yield Unit(connection, actor, found, request)
+
+
+async def log_in(request: Request, email: str, password: str) -> LoggedIn:
+    """Log in from this client (the API's and the pages' one path); put both cookies on
+    the answer with `auth.set_cookies`.
+
+    The checks of any state change first (Origin; CSRF if a session cookie is sent), then
+    the login's own transactions (`forum.sessions.log_in`), none held by this one.
+    """
+    async with unit(request):
+        pass
+    state = request.app.state
+    device = request.cookies.get(auth.DEVICE_COOKIE)
+    attempt = Attempt(email, password, auth.client_address(request), device)
+    return await sessions.log_in(state.db, state.limiter, state.policy, attempt)
 
 
 async def reader_actor(request: Request) -> Actor:
@@ -55,10 +91,11 @@ async def write(
     body: bytes,
     action: Callable[[Unit], Awaitable[dict[str, Any]]],
     status: int = 201,
+    limit: Rule | None = None,
 ) -> JSON:
     """Run a write; with an `Idempotency-Key`, a retry gets the first answer instead."""
     key = request.headers.get("idempotency-key")
-    async with unit(request) as u:
+    async with unit(request, limit) as u:
         if key is None:
             return JSON(await action(u), status_code=status)
         scope = f"user:{u.actor.user_id}" if u.actor.authenticated else "anonymous"

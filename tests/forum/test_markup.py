@@ -63,7 +63,7 @@ def test_formatting_survives():
 
 def test_links_are_marked_user_generated():
     html = render("[UNCAC](https://www.unodc.org/) and https://example.org")
-    assert html.count('rel="nofollow ugc noopener"') == 2
+    assert html.count('rel="nofollow ugc noopener noreferrer"') == 2
 
 
 def test_code_blocks_show_html_as_text():

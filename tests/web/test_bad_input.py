@@ -9,9 +9,11 @@ database) to keep the suite fast; each assertion message names the case.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -22,7 +24,8 @@ from argon2 import PasswordHasher
 from markupsafe import escape
 from sqlalchemy import text
 
-from forum import accounts
+from forum import accounts, names
+from forum.config import Rate, Rates, Settings
 from forum.db import Database
 from tests import factories
 from web import auth
@@ -68,7 +71,12 @@ _LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def fine_title(value: str, max_length: int = 200) -> bool:
-    return not _CONTROLS.search(value) and bool(value.strip()) and len(value) <= max_length
+    return (
+        not _CONTROLS.search(value)
+        and bool(value.strip())
+        and len(value) <= max_length
+        and names.invisible(value.strip()) is None
+    )
 
 
 def fine_body(value: str) -> bool:
@@ -194,6 +202,16 @@ def thread_body(**changes: Any) -> dict[str, Any]:
         "countries": ["SN"],
         **changes,
     }
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Fuzzing sends far more writes from one member and one address than a person does:
+    no limit here (the limits are tested in test_limits.py and test_login_limits.py)."""
+    loose = Rate(10**6, timedelta(minutes=1))
+    return dataclasses.replace(
+        settings, rates=Rates(**{f.name: loose for f in dataclasses.fields(Rates)})
+    )
 
 
 @pytest.fixture
@@ -685,15 +703,20 @@ async def test_hostile_strings_at_registration_never_crash(
                  for field in ("email", "email@")]  # fmt: skip
     before = await snapshot(db)
     accepted = logins = 0
+    names_taken: set[str] = set()
     async with factories.client(app) as anonymous:
         for n, (field, value) in enumerate(attempts):
-            body = {"email": f"hostile{n}@example.org", "display_name": "Tester",
+            body = {"email": f"hostile{n}@example.org", "display_name": f"Tester {n}",
                     "password": NEW_PASSWORD}  # fmt: skip
             if field == "email@":
                 field, value = "email", f"{value}@example.org"
             body[field] = value
             anonymous.cookies.clear()
             r = await anonymous.post(f"{API}/auth/register", json=body)
+            if field == "display_name" and names.key(value) in names_taken:
+                # The same name as an earlier one but for case: someone has it already.
+                assert_error(r, 409, "display_name_taken", "display_name", at=value)
+                continue
             if r.status_code != 201:
                 assert_client_error(r, at=(field, value))
                 limit = {"display_name": 80, "organisation": 200}.get(field)
@@ -701,6 +724,7 @@ async def test_hostile_strings_at_registration_never_crash(
                 continue
             accepted += 1
             user = r.json()["user"]
+            names_taken.add(names.key(user["display_name"]))
             if field in ("display_name", "organisation"):
                 assert user[field] == value.strip(), f"{field} {case(value)}: {user[field]!r}"
             else:  # what was accepted must work for logging in

@@ -16,7 +16,7 @@ async def test_reply_is_numbered_and_counted(make, client):
     assert r.status_code == 201, r.text
     post = r.json()
     assert post["position"] == 2
-    assert 'rel="nofollow ugc noopener"' in post["body_html"]
+    assert 'rel="nofollow ugc noopener noreferrer"' in post["body_html"]
     thread = (await client.get(f"/api/v1/threads/{tid}")).json()["thread"]
     assert thread["reply_count"] == 1
     assert thread["last_activity_at"] == post["created_at"]

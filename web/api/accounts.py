@@ -6,11 +6,12 @@ from starlette.requests import Request
 
 from forum import accounts, sessions
 from forum.errors import DomainError, Kind
+from forum.limits import Rule
 from forum.permissions import check_can_write
 from web import auth, schemas
 from web.inputs import read_json
 from web.responses import JSON
-from web.unit import unit
+from web.unit import log_in, unit
 
 
 def _me(user: dict, csrf_token: str, status: int = 200) -> JSON:
@@ -19,7 +20,8 @@ def _me(user: dict, csrf_token: str, status: int = 200) -> JSON:
 
 async def register(request: Request) -> JSON:
     data, _ = await read_json(request, schemas.Register)
-    async with unit(request) as u:
+    policy = request.app.state.policy
+    async with unit(request, Rule.REGISTER) as u:
         user = await accounts.register(
             u.session,
             email=data.email,
@@ -28,29 +30,19 @@ async def register(request: Request) -> JSON:
             organisation=data.organisation,
             language=data.language,
         )
-        login = await sessions.open(u.session, request.app.state.policy, user["id"])
+        login = await sessions.open(u.session, policy, user["id"])
     response = _me(user, login.csrf_token, 201)
-    auth.set_cookie(request, response, login)
+    # This browser is the new member's own: it gets the device cookie a login would.
+    done = sessions.LoggedIn(login, user, sessions.device_token(policy, user["id"]))
+    auth.set_cookies(request, response, done)
     return response
 
 
 async def login(request: Request) -> JSON:
     data, _ = await read_json(request, schemas.LoginRequest)
-    try:
-        async with unit(request) as u:
-            found = await sessions.log_in(
-                u.session, request.app.state.policy, data.email, data.password
-            )
-            user = await accounts.get(u.session, found.user_id)
-    except DomainError as exc:
-        if exc.code != "invalid_credentials":
-            raise
-        # The failure count must survive the error; record it in its own transaction.
-        async with unit(request) as u:
-            await sessions.record_failure(u.session, request.app.state.policy, data.email)
-        raise
-    response = _me(user, found.csrf_token)
-    auth.set_cookie(request, response, found)
+    done = await log_in(request, data.email, data.password)
+    response = _me(done.user, done.login.csrf_token)
+    auth.set_cookies(request, response, done)
     return response
 
 
@@ -73,9 +65,12 @@ async def me(request: Request) -> JSON:
 
 
 async def change_password(request: Request) -> JSON:
-    """Ends every session of the account, including this one, and opens a fresh one here."""
+    """Ends every session of the account, including this one, and opens a fresh one here.
+
+    Each request counts against the member's password limit before the current password
+    is checked, so guessing it through a stolen session is limited too."""
     data, _ = await read_json(request, schemas.PasswordChange)
-    async with unit(request) as u:
+    async with unit(request, Rule.PASSWORD) as u:
         check_can_write(u.actor)
         assert u.actor.user_id is not None
         await accounts.change_password(u.session, u.actor, data.current_password, data.new_password)

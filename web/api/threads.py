@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from forum import posts, threads
+from forum.limits import Rule
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
 from web.responses import JSON
@@ -43,7 +44,7 @@ async def create_thread(request: Request) -> JSON:
             language=data.language,
         )
 
-    return await write(request, raw, action)
+    return await write(request, raw, action, limit=Rule.POST)
 
 
 async def get_thread(request: Request) -> JSON:
@@ -69,13 +70,13 @@ async def create_post(request: Request) -> JSON:
             reply_to=data.reply_to,
         )
 
-    return await write(request, raw, action)
+    return await write(request, raw, action, limit=Rule.POST)
 
 
 async def edit_post(request: Request) -> JSON:
     post_id = path_id(request, "post_id", "post")
     data, _ = await read_json(request, schemas.PostEdit)
-    async with unit(request) as u:
+    async with unit(request, Rule.EDIT) as u:
         return JSON(
             await posts.edit(u.session, u.actor, post_id, body=data.body, language=data.language)
         )

@@ -1,0 +1,104 @@
+"""Migrations 0004 and 0005 on a database that holds data: events keep ids and no text,
+thread counts per region and topic, display names that read the same are told apart,
+stored links gain noreferrer, the counters' table is unlogged."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from forum import migrate, names
+from forum.db import Database
+
+OLD = '<p><a href="https://example.org" rel="nofollow ugc noopener">site</a> and rel="x"</p>'
+NEW = (
+    '<p><a href="https://example.org" rel="nofollow ugc noopener noreferrer">site</a>'
+    ' and rel="x"</p>'
+)
+
+
+async def _to(db: Database, revision: str, *, down: bool = False) -> None:
+    def run(connection: Connection) -> None:
+        config = migrate.alembic_config(connection)
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_upgrades_on_existing_data(empty_database_url):
+    db = Database(empty_database_url, pool_size=1)
+    try:
+        await _to(db, "0003")
+        async with db.transaction() as s:
+            for name in ["Aminata Diallo", "Other", "AMINATA  DIALLO", "Amínata Diallo"]:
+                await s.execute(
+                    text(
+                        "INSERT INTO users (email, display_name, password_hash) "
+                        "VALUES (:email, :name, 'x')"
+                    ),
+                    {"email": f"{len(name)}{name[:3]}@example.org", "name": name},
+                )
+            await s.execute(text("INSERT INTO regions (slug, name) VALUES ('africa', 'Africa')"))
+            await s.execute(text("INSERT INTO topics (slug, name) VALUES ('t', 'T')"))
+            await s.execute(
+                text(
+                    "INSERT INTO threads (region_id, topic_id, author_id, title) VALUES (1,1,1,'T')"
+                )
+            )
+            await s.execute(
+                text(
+                    "INSERT INTO posts (thread_id, position, author_id, body_source, body_html) "
+                    "VALUES (1, 1, 1, 's', :html), (1, 2, 1, 's', '<p>no link</p>')"
+                ),
+                {"html": OLD},
+            )
+            await s.execute(
+                text(
+                    "INSERT INTO post_revisions (post_id, revision, body_source, body_html, "
+                    "written_at, editor_id) VALUES (1, 1, 's', :html, now(), 1)"
+                ),
+                {"html": OLD},
+            )
+            # As 0003 logged them: the post's text in the payload.
+            await s.execute(
+                text(
+                    "INSERT INTO events (type, channels, visibility, payload) VALUES"
+                    " ('post.created', '{thread:1}', 'public', CAST(:payload AS jsonb))"
+                ),
+                {"payload": '{"post": {"id": 2, "thread_id": 1, "body": "Secret name"}}'},
+            )
+
+        await migrate.upgrade(db.engine)
+        async with db.transaction() as s:
+            users = (
+                await s.execute(
+                    text("SELECT display_name, display_name_key FROM users ORDER BY id")
+                )
+            ).all()
+            html = (await s.execute(text("SELECT body_html FROM posts ORDER BY id"))).scalars()
+            revision = await s.scalar(text("SELECT body_html FROM post_revisions"))
+            persistence = await s.scalar(
+                text("SELECT relpersistence::text FROM pg_class WHERE relname = 'rate_limits'")
+            )
+            throttle = await s.scalar(text("SELECT to_regclass('login_throttle')"))
+            payloads = (await s.execute(text("SELECT payload FROM events"))).scalars().all()
+            counts = (await s.execute(text("SELECT * FROM thread_counts"))).all()
+        # The oldest keeps the name; later lookalikes are numbered, in order.
+        assert [u.display_name for u in users] == [
+            "Aminata Diallo", "Other", "AMINATA  DIALLO (2)", "Amínata Diallo (3)"
+        ]  # fmt: skip
+        assert [u.display_name_key for u in users] == [names.key(u.display_name) for u in users]
+        assert list(html) == [NEW, "<p>no link</p>"]
+        assert revision == NEW
+        assert persistence == "u" and throttle is None
+        assert payloads == [{"thread_id": 1, "post_id": 2}]
+        assert [tuple(c) for c in counts] == [(1, 1, 1)]
+
+        await migrate.upgrade(db.engine)  # nothing left to do
+        await _to(db, "0003", down=True)
+        async with db.transaction() as s:
+            assert await s.scalar(text("SELECT body_html FROM posts WHERE id = 1")) == OLD
+    finally:
+        await db.dispose()
