@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import func, select, text
 
 from forum import background, documents, locks
-from forum.catalog import CatalogCache
+from forum.catalog import Catalog, CatalogCache
 from forum.config import Settings
 from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
@@ -75,17 +75,23 @@ class Search:
         reader may not read is as unknown as one that does not exist."""
         if not (filters.regions or filters.topics or filters.countries):
             return
-        catalog = await self.catalog.current()
+        unknown = self._unknown(actor, filters, await self.catalog.current())
+        if unknown:  # perhaps added a moment ago, before this process heard of it
+            self.catalog.changed()
+            unknown = self._unknown(actor, filters, await self.catalog.current())
+        for field, values in unknown.items():
+            code = f"unknown_{field}"
+            raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
+
+    @staticmethod
+    def _unknown(actor: Actor, filters: Filters, catalog: Catalog) -> dict[str, set[str]]:
         readable = {r.slug for r in catalog.readable_regions(actor)}
         unknown = {
             "region": set(filters.regions) - readable,
             "topic": set(filters.topics) - {t.slug for t in catalog.topics},
             "country": set(filters.countries) - {c.code for c in catalog.countries},
         }
-        for field, values in unknown.items():
-            if values:
-                code = f"unknown_{field}"
-                raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
+        return {field: values for field, values in unknown.items() if values}
 
     async def rebuild(self) -> int:
         """Rebuild every document from the posts, and the vocabulary; search stays up.
