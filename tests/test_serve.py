@@ -102,6 +102,28 @@ def test_create_admin_and_demo_are_idempotent(server_env):
         served.stop()
 
 
+def test_an_operator_closes_and_opens_a_region_while_the_forum_runs(server_env):
+    served = Served(server_env)
+    try:
+
+        def visible() -> set[str]:
+            return {r["slug"] for r in httpx.get(served.url + "/api/v1/regions").json()["regions"]}
+
+        assert "africa" in visible()
+        closed = run_forum(server_env, "region", "africa", "--visibility", "members")
+        assert closed.returncode == 0, closed.stderr
+        # The running app hears of it through the event log, without a restart.
+        deadline = time.monotonic() + 10
+        while "africa" in visible() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "africa" not in visible()
+        assert run_forum(server_env, "region", "africa", "--visibility", "public").returncode == 0
+        unknown = run_forum(server_env, "region", "atlantis", "--visibility", "public")
+        assert unknown.returncode == 1 and "No such region" in unknown.stderr
+    finally:
+        served.stop()
+
+
 def test_newcomer_serves_demo_on_embedded_postgres_shared_by_two_processes(tmp_path: Path):
     env = forum_env(FORUM_DATA_DIR=str(tmp_path / "data"))
     first = Served(env, "--demo", "--workers", "2")

@@ -16,18 +16,20 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from forum import accounts, demo, embedded, migrate
+from forum import accounts, catalog, demo, embedded, migrate
 from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from forum.errors import DomainError
-from forum.models import Role
+from forum.models import Role, Visibility
 from forum.permissions import Actor
 from search.backend import Filters
 from search.service import Search
 from web.links import post_url
 
 T = TypeVar("T")
+# Who the commands act as: whoever can run them holds the database itself.
+OPERATOR = Actor(user_id=0, role=Role.ADMIN)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--region", action="append", default=[], help="region slug (repeatable)")
     find.add_argument("--page", type=int, default=1)
     commands.add_parser("indexer", help="run the Meilisearch indexer alone (FORUM_MEILI_URL)")
+    region = commands.add_parser("region", help="open a region to everyone or close it to members")
+    region.add_argument("slug")
+    region.add_argument("--visibility", required=True, choices=[v.value for v in Visibility])
 
     args = parser.parse_args(argv)
     # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
@@ -85,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"forum: search rebuilt ({count} documents)")
         elif args.command == "search":
             _with_db(settings, _prepared(lambda db: _search(db, settings, args)))
+        elif args.command == "region":
+            _with_db(settings, _prepared(lambda db: _set_visibility(db, args)))
+            print(f"forum: region {args.slug} is {args.visibility} now")
         elif args.command == "indexer":
             if not settings.meili_url:
                 raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
@@ -145,9 +153,8 @@ async def _create_admin(db: Database, args: argparse.Namespace, password: str) -
 async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:
     search = _search_of(db, settings)
     try:
-        operator = Actor(user_id=0, role=Role.ADMIN)
         filters = Filters(regions=tuple(args.region))
-        results = await search.find(operator, args.words, filters, args.page)
+        results = await search.find(OPERATOR, args.words, filters, args.page)
     finally:
         await search.stop()
     more = "" if results.exact else "+"
@@ -160,6 +167,13 @@ async def _search(db: Database, settings: Settings, args: argparse.Namespace) ->
         link = post_url(hit.thread_id, hit.position, hit.post_id)
         where = f"{hit.kind} {hit.post_id}, {hit.region}, {hit.topic}, {hit.created_at:%Y-%m-%d}"
         print(f"\n{hit.title} [{where}]\n  {link}\n  {snippet}")
+
+
+async def _set_visibility(db: Database, args: argparse.Namespace) -> None:
+    async with db.transaction() as session:
+        await catalog.set_region_visibility(
+            session, OPERATOR, args.slug, Visibility(args.visibility)
+        )
 
 
 async def _run_indexer(db: Database, settings: Settings) -> None:

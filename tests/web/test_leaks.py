@@ -1,0 +1,447 @@
+"""The leak matrix: a canary word in content that a change takes away from a reader, and
+every channel that reader has.
+
+Channels: the thread, region and front pages, the thread and thread-list API, revisions,
+search hits and snippets, facets and totals, "did you mean", the search page, region and
+topic counts, the websocket live and on resume, and the stores behind them (the event log,
+search documents). Changes: the post deleted, edited, hidden by a moderator; its region
+made members-only by an operator's SQL; its thread moved into a members-only region; the
+reader logged out; the reader suspended.
+
+Before the change every channel shows the canary to the reader (so each check can fail);
+after it none does. A real `forum serve`, real HTTP and websocket clients; changes go
+through the API, or through the core's actions (moderators') and SQL (operators') on the
+same database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import insert, text
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from forum import catalog, moderation, sessions
+from forum.catalog import CatalogCache
+from forum.config import Settings
+from forum.db import Database, driver_dsn
+from forum.models import Region, Role, Topic, User
+from forum.permissions import Actor
+from search.service import Search
+from tests.servers import Served, forum_env
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SECRET = "s" * 40
+_numbers = itertools.count(1)
+
+
+@dataclass
+class World:
+    served: Served
+    db: Database
+    policy: sessions.Policy
+    search: Search
+    sync_thread: int = 0  # a public thread whose replies mark "everything before has arrived"
+    author: Reader | None = None
+
+
+@pytest.fixture(scope="module")
+async def world(module_database_url: str, tmp_path_factory) -> AsyncIterator[World]:
+    env = forum_env(
+        FORUM_DATABASE_URL=driver_dsn(module_database_url),
+        FORUM_SECRET_KEY=SECRET,
+        # This module makes many members and posts from one address.
+        FORUM_LIMIT_REGISTER="100000/1m",
+        FORUM_LIMIT_POST="100000/1m",
+        FORUM_LIMIT_EDIT="100000/1m",
+    )
+    served = Served(env)
+    db = Database(module_database_url, pool_size=4)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("leaks"),
+        secret_key=SECRET,
+        database_url=module_database_url,
+    )
+    policy = sessions.Policy(SECRET.encode(), timedelta(days=1), timedelta(days=2))
+    world = World(served, db, policy, Search(db, settings, CatalogCache(db)))
+    try:
+        world.author = await reader(world)
+        world.sync_thread = await world.author.thread("africa", "public-procurement", "Sync", "x")
+        yield world
+    finally:
+        await world.search.stop()
+        await db.dispose()
+        served.stop()
+
+
+class Reader:
+    """Someone reading the forum: anonymous, or a member with a live session."""
+
+    def __init__(self, world: World, token: str | None, csrf: str = "", user_id: int = 0):
+        self.world = world
+        self.user_id = user_id
+        self.cookie = f"forum_session={token}" if token else ""
+        headers = {"X-CSRF-Token": csrf, "Cookie": self.cookie} if token else {}
+        self.http = httpx.AsyncClient(base_url=world.served.url, headers=headers, timeout=30)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, Role.MEMBER)
+
+    def ws(self) -> Any:
+        url = self.world.served.url.replace("http://", "ws://") + "/ws"
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        return connect(url, additional_headers=headers)
+
+    async def thread(self, region: str, topic: str, title: str, body: str) -> int:
+        r = await self.http.post(
+            "/api/v1/threads", json={"region": region, "topic": topic, "title": title, "body": body}
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["thread"]["id"]
+
+    async def reply(self, thread_id: int, body: str) -> int:
+        r = await self.http.post(f"/api/v1/threads/{thread_id}/posts", json={"body": body})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+
+async def reader(world: World, role: Role = Role.MEMBER) -> Reader:
+    n = next(_numbers)
+    async with world.db.transaction() as s:
+        user_id = await s.scalar(
+            insert(User)
+            .values(
+                email=f"leak{n}@example.org",
+                display_name=f"Leak reader {n}",
+                password_hash="unused: sessions are opened directly",
+                role=role.value,
+            )
+            .returning(User.id)
+        )
+        assert user_id is not None
+        login = await sessions.open(s, world.policy, user_id)
+    return Reader(world, login.token, login.csrf_token, user_id)
+
+
+def anonymous(world: World) -> Reader:
+    return Reader(world, None)
+
+
+def word() -> str:
+    """A canary: a made-up word of letters (the vocabulary skips words with digits)."""
+    return "zorv" + "".join(random.choices("bcdfghjklmnprstvz", k=7))
+
+
+def misspelt(canary: str) -> str:
+    return canary[:-2] + canary[-1] + canary[-2]  # the last two letters swapped
+
+
+# The websocket
+
+
+async def frames_until(ws: ClientConnection, done: Callable[[dict], bool], within: float = 10):
+    frames: list[dict] = []
+    async with asyncio.timeout(within):
+        while True:
+            frame = orjson.loads(await ws.recv())
+            frames.append(frame)
+            if done(frame):
+                return frames
+
+
+async def subscribe(ws: ClientConnection, channels: list[str], since: str | None = None) -> None:
+    message: dict[str, Any] = {"op": "subscribe", "channels": channels}
+    if since:
+        message["since"] = since
+    await ws.send(orjson.dumps(message).decode())
+    await frames_until(ws, lambda f: f["op"] == "subscribed")
+
+
+async def replay(who: Reader, channels: list[str]) -> str:
+    """Everything a fresh socket gets resuming from the start of the log, as text."""
+    async with who.ws() as ws:
+        await subscribe(ws, channels, since="0-0")
+        await ws.send(orjson.dumps({"op": "ping"}).decode())  # answered after the backlog
+        frames = await frames_until(ws, lambda f: f["op"] == "pong")
+    return orjson.dumps(frames).decode()
+
+
+@dataclass
+class Live:
+    """A socket subscribed before the change, and what it received after it."""
+
+    ws: ClientConnection
+    after_change: list[dict] = field(default_factory=list)
+    closed_with: int | None = None
+
+    async def drain(self, until: Callable[[dict], bool], within: float = 15) -> None:
+        """Keep what arrives until a frame satisfies `until`, or the server closes."""
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    frame = orjson.loads(await self.ws.recv())
+                    self.after_change.append(frame)
+                    if until(frame):
+                        return
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None, "the connection broke without a close frame"
+            self.closed_with = closed.rcvd.code
+
+
+# One case of the matrix
+
+
+@dataclass
+class Case:
+    world: World
+    change: str
+    canary: str
+    region: str
+    topic: str
+    thread_id: int = 0
+    canary_posts: list[int] = field(default_factory=list)
+
+    @property
+    def channels(self) -> list[str]:
+        return [f"thread:{self.thread_id}", f"region:{self.region}", f"topic:{self.topic}"]
+
+
+async def new_place(world: World, visibility: str = "public") -> tuple[str, str]:
+    """A region and a topic of the case's own, so counts and facets are the case's."""
+    n = next(_numbers)
+    region, topic = f"leak-region-{n}", f"leak-topic-{n}"
+    async with world.db.transaction() as s:
+        await s.execute(
+            insert(Region).values(slug=region, name=f"Leak region {n}", visibility=visibility)
+        )
+        await s.execute(insert(Topic).values(slug=topic, name=f"Leak topic {n}"))
+    await wait_for(lambda: regions_known(world, region))
+    return region, topic
+
+
+async def regions_known(world: World, region: str) -> bool:
+    """Whether the served app's catalog has taken in a new region (its listener heard)."""
+    assert world.author is not None
+    found = (await world.author.http.get("/api/v1/regions")).json()["regions"]
+    return any(r["slug"] == region for r in found)
+
+
+async def wait_for(condition: Callable[[], Awaitable[bool]], within: float = 10) -> None:
+    """Poll another process's state (there is no event to wait on)."""
+    for _ in range(int(within / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not so within {within} s")
+
+
+async def everything(who: Reader, case: Case) -> dict[str, str]:
+    """What `who` receives now through every request channel, by channel name."""
+    get = who.http.get
+    seen: dict[str, str] = {}
+    seen["thread page"] = (await get(f"/threads/{case.thread_id}")).text
+    seen["region page"] = (await get(f"/regions/{case.region}")).text
+    seen["front page"] = (await get("/")).text
+    seen["thread API"] = (await get(f"/api/v1/threads/{case.thread_id}")).text
+    seen["region threads API"] = (await get("/api/v1/threads", params={"region": case.region})).text
+    seen["topic threads API"] = (await get("/api/v1/threads", params={"topic": case.topic})).text
+    seen["threads API"] = (await get("/api/v1/threads")).text
+    seen["revisions API"] = " ".join(
+        [(await get(f"/api/v1/posts/{p}/revisions")).text for p in case.canary_posts]
+    )
+    seen["search hits"] = (await get("/api/v1/search", params={"q": case.canary})).text
+    seen["search of the place"] = (
+        await get("/api/v1/search", params={"q": "testimony", "topic": case.topic})
+    ).text
+    seen["did you mean"] = (await get("/api/v1/search", params={"q": misspelt(case.canary)})).text
+    # (The page shows what was typed: it is asked for words around the canary instead.)
+    seen["search page"] = (await get("/search", params={"q": "bribe", "topic": case.topic})).text
+    seen["search page's did you mean"] = (
+        await get("/search", params={"q": misspelt(case.canary)})
+    ).text
+    seen["regions API"] = (await get("/api/v1/regions")).text
+    seen["topics API"] = (await get("/api/v1/topics")).text
+    seen["websocket replay"] = await replay(who, case.channels)
+    return seen
+
+
+async def topic_count(who: Reader, topic: str) -> int:
+    topics = (await who.http.get("/api/v1/topics")).json()["topics"]
+    return next(t["thread_count"] for t in topics if t["slug"] == topic)
+
+
+async def stores(world: World, canary: str) -> dict[str, int]:
+    """Rows of the stores behind the channels that still hold the canary."""
+    async with world.db.transaction() as s:
+        return {
+            "event log": await s.scalar(
+                text("SELECT count(*) FROM events WHERE payload::text ILIKE :w"),
+                {"w": f"%{canary}%"},
+            ),
+            "search documents": await s.scalar(
+                text("SELECT count(*) FROM search_documents WHERE tsv @@ to_tsquery('simple', :w)"),
+                {"w": canary},
+            ),
+        }
+
+
+# The changes
+
+
+async def delete(case: Case, who: Reader) -> None:
+    for post_id in case.canary_posts:
+        assert (await case.world.author.http.delete(f"/api/v1/posts/{post_id}")).status_code == 200
+
+
+async def edit(case: Case, who: Reader) -> None:
+    for post_id in case.canary_posts:
+        r = await case.world.author.http.patch(
+            f"/api/v1/posts/{post_id}", json={"body": "Rewritten: the testimony stands."}
+        )
+        assert r.status_code == 200, r.text
+
+
+async def hide(case: Case, who: Reader) -> None:
+    moderator = Actor(0, Role.MODERATOR)
+    async with case.world.db.transaction() as s:
+        known = await catalog.load(s)
+        for post_id in case.canary_posts:
+            await moderation.set_post_hidden(s, moderator, known, post_id, hidden=True)
+
+
+async def close_region(case: Case, who: Reader) -> None:
+    async with case.world.db.transaction() as s:  # as an operator would, in psql
+        await s.execute(text("UPDATE regions SET visibility = 'members' WHERE slug = :r"),
+                        {"r": case.region})  # fmt: skip
+    await wait_for(lambda: gone_for_visitors(case.world, case.region))
+
+
+async def gone_for_visitors(world: World, region: str) -> bool:
+    """Whether the served app's catalog has taken in that the region is closed now."""
+    async with anonymous(world).http as http:
+        found = (await http.get("/api/v1/regions")).json()["regions"]
+    return all(r["slug"] != region for r in found)
+
+
+async def move(case: Case, who: Reader) -> None:
+    moderator = Actor(0, Role.MODERATOR)
+    async with case.world.db.transaction() as s:
+        await moderation.move_thread(
+            s, moderator, await catalog.load(s), case.thread_id,
+            region="staff-room", topic=case.topic,
+        )  # fmt: skip
+
+
+async def log_out(case: Case, who: Reader) -> None:
+    assert (await who.http.post("/api/v1/auth/logout")).status_code == 200
+
+
+async def suspend(case: Case, who: Reader) -> None:
+    async with case.world.db.transaction() as s:
+        await moderation.set_suspended(s, Actor(0, Role.MODERATOR), who.user_id, suspended=True)
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    apply: Callable[[Case, Reader], Awaitable[None]]
+    # The canary is in the thread's title and every post (the change takes the whole
+    # thread away), or only in replies (the change takes those replies away).
+    whole_thread: bool
+    reader: str  # "member" or "anonymous" (who may see the canary before the change)
+    region_visibility: str = "public"
+
+    @property
+    def ends_session(self) -> bool:
+        return self.apply in (log_out, suspend)
+
+
+CHANGES = [
+    Change("post deleted", delete, whole_thread=False, reader="member"),
+    Change("post edited", edit, whole_thread=False, reader="member"),
+    Change("post hidden", hide, whole_thread=False, reader="member"),
+    Change("region made members-only", close_region, whole_thread=True, reader="anonymous"),
+    Change("thread moved to a members-only region", move, whole_thread=True, reader="anonymous"),
+    Change("reader logged out", log_out, whole_thread=True, reader="member",
+           region_visibility="members"),
+    Change("reader suspended", suspend, whole_thread=True, reader="member",
+           region_visibility="members"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.name for c in CHANGES])
+async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, change: Change):
+    canary = word()
+    region, topic = await new_place(world, change.region_visibility)
+    case = Case(world, change.name, canary, region, topic)
+    who = await reader(world) if change.reader == "member" else anonymous(world)
+    author = world.author
+    assert author is not None
+    title = f"Testimony about {canary}" if change.whole_thread else "Testimony about a tender"
+    opening = f"The testimony names {canary}." if change.whole_thread else "The testimony."
+
+    async with who.ws() as socket:
+        live = Live(socket)
+        case.thread_id = await author.thread(region, topic, title, opening)
+        await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
+        # Three posts: "did you mean" proposes only words at least three posts hold.
+        for n in range(3):
+            case.canary_posts.append(
+                await author.reply(case.thread_id, f"Witness {n} saw {canary} take the bribe.")
+            )
+        await world.search.keep_up()  # the vocabulary takes in the new posts
+
+        # Before the change: the reader sees the canary everywhere (the checks can fail).
+        received = await frames_until(
+            socket, lambda f: f.get("data", {}).get("post", {}).get("id") == case.canary_posts[-1]
+        )
+        assert canary in orjson.dumps(received).decode()
+        before = await everything(who, case)
+        for channel in ("thread page", "thread API", "search hits", "search page",
+                        "websocket replay"):  # fmt: skip
+            assert canary in before[channel], channel
+        assert misspelt(canary) not in before["did you mean"]
+        assert f'"suggestion":"{canary}"' in before["did you mean"]
+        if change.whole_thread:
+            assert canary in before["front page"] and canary in before["threads API"]
+            assert await topic_count(who, topic) == 1
+
+        await change.apply(case, who)
+        if change.ends_session:  # the socket must not outlive the session it ran as
+            with contextlib.suppress(TimeoutError):
+                await live.drain(lambda frame: False, within=15)
+            assert live.closed_with is not None, "the socket outlived the reader's session"
+        if change.whole_thread:  # new words the reader may not see either
+            case.canary_posts.append(await author.reply(case.thread_id, f"Later: {canary} again."))
+        await world.search.keep_up()
+        if not change.ends_session:
+            marker = word()
+            await author.reply(world.sync_thread, f"marker {marker}")
+            await live.drain(lambda frame: marker in orjson.dumps(frame).decode())
+
+    after = await everything(who, case)
+    leaks = [channel for channel, seen in after.items() if canary in seen]
+    assert leaks == [], f"{change.name}: the canary reached the reader through {leaks}"
+    assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+    held = await stores(world, canary)
+    assert held["event log"] == 0
+    if not change.whole_thread:  # the thread stays; the posts' words left search for good
+        assert held["search documents"] == 0
+    if change.whole_thread:
+        assert await topic_count(who, topic) == 0
+        found = await who.http.get("/api/v1/search", params={"q": "testimony", "topic": topic})
+        assert (found.json()["total"], found.json()["facets"]["region"]) == (0, {})
+    await who.http.aclose()
