@@ -73,7 +73,7 @@ class Connection:
                 while not self._sub.queue.empty():
                     self._sub.queue.get_nowait()
                 self._sub.queue.put_nowait(_CLOSING)
-                await writer
+                await asyncio.wait([writer])  # its failure, if any, is looked at below
         finally:
             unwatch()
             self._leave_all()

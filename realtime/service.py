@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Sequence
 from forum import background, events, locks, sessions
 from forum.catalog import CatalogCache
 from forum.db import Database
-from forum.events import Event
+from forum.events import Cursor, Event
 from forum.limits import Limiter
 from forum.locks import Lock
 from forum.permissions import Actor
@@ -63,6 +63,11 @@ class Realtime:
         self._keep_days = keep_days
         self._keep_count = keep_count
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def position(self) -> Cursor:
+        """The last event this worker delivered: a page rendered now can resume from it."""
+        return self.hub.position
 
     async def serve(self, transport: Transport, identity: Identity, address: str) -> None:
         """Run the protocol for one client whose transport is open, until it is closed.
