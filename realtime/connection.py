@@ -51,16 +51,14 @@ class Connection:
         self._address = address
         self._sub = Subscriber(audiences(identity.actor), QUEUE_FRAMES)
         self._ending: Close | None = None
-        self._ended = asyncio.Event()
 
     async def serve(self) -> None:
         """Answer the client until it leaves or is closed."""
         unwatch = self._realtime.sweep.watch(self.identity, lambda: self.end(Close.SESSION_CHANGED))
         reader = asyncio.create_task(self._read())
         writer = asyncio.create_task(self._write())
-        slow = asyncio.create_task(self._sub.too_slow.wait())
-        ended = asyncio.create_task(self._ended.wait())
-        tasks = (reader, writer, slow, ended)
+        stopped = asyncio.create_task(self._sub.stopped.wait())
+        tasks = (reader, writer, stopped)
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if not (reader.done() or writer.done()):
@@ -90,7 +88,7 @@ class Connection:
         if self._ending is None:
             self._ending = code
             self._leave_all()
-            self._ended.set()
+            self._sub.stopped.set()
 
     async def _write(self) -> None:
         queue, send = self._sub.queue, self._transport.send

@@ -23,7 +23,10 @@ class Subscriber:
     def __init__(self, audiences: frozenset[str], queue_size: int) -> None:
         self.audiences = audiences
         self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
-        self.too_slow = asyncio.Event()
+        # Set once it must be fed no more: it fell behind (`too_slow`), or its connection
+        # is ending for another reason. Its connection waits on it.
+        self.stopped = asyncio.Event()
+        self.too_slow = False
         self.channels: set[str] = set()
         # Channel -> cursor from which this connection has every event of the channel
         # (delivered live or from a backlog): a later backlog skips what it already sent.
@@ -37,14 +40,18 @@ class Subscriber:
     def offer(self, frame: str) -> None:
         if self._held is not None:
             if len(self._held) >= self._queue_size:
-                self.too_slow.set()
+                self._overflow()
             else:
                 self._held.append(frame)
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self.too_slow.set()
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self.too_slow = True
+        self.stopped.set()
 
     def hold(self) -> None:
         """Keep live frames aside while a backlog is being sent, to keep the order."""

@@ -73,7 +73,8 @@ def test_a_full_queue_marks_only_that_subscriber_too_slow():
     for n in range(5):
         hub.dispatch(event(n, ["thread:1"]))
         drained(fast)
-    assert slow.too_slow.is_set() and not fast.too_slow.is_set()
+    assert slow.too_slow and slow.stopped.is_set()
+    assert not fast.too_slow and not fast.stopped.is_set()
 
 
 def test_held_frames_follow_the_backlog_in_order():
