@@ -57,7 +57,7 @@ from websockets.exceptions import ConnectionClosed
 
 BENCH_DB = "forum_rtbench"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
-TOO_SLOW = 4008  # web.errors.WS_CLOSE["too_slow"]
+TOO_SLOW = 4008  # realtime.protocol.Close.TOO_SLOW
 EVENT_PREFIX = '{"op":"event"'  # orjson keeps key order: the hub's frames start so
 SUBSCRIBED_PREFIX = '{"op":"subscribed"'
 PRESENCE_PREFIX = '{"op":"presence"'

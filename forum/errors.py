@@ -1,6 +1,7 @@
 """Domain errors: a stable `code` for programs, a message for people, a kind for transports.
 
-`web/` maps each kind to an HTTP status (and later, websocket close codes) in one table.
+`web/` maps each kind to an HTTP status in one table; the realtime protocol sends the
+code in its `error` frames.
 """
 
 from __future__ import annotations

@@ -149,9 +149,32 @@ async def read(
 
 
 async def oldest(conn: AsyncConnection) -> Cursor | None:
-    """The oldest event still kept; a client whose cursor is older has missed events."""
+    """The oldest event still kept (None when the log is empty)."""
     row = (await conn.execute(_OLDEST)).first()
     return Cursor(row.xid, row.id) if row else None
+
+
+async def expired(conn: AsyncConnection, cursor: Cursor) -> bool:
+    """Whether events after `cursor` may be gone from the log, so that reading on from it
+    could miss some: the one rule for every reader that resumes (a websocket's `since`,
+    the search indexer's stored position). Such a reader must start over instead (reload
+    the page, rebuild the index).
+
+    A cursor names the last event its reader had. Older than the oldest event kept, it
+    may have been followed by events that were pruned since. On an empty log it is past
+    everything kept too: retention never empties the log (it keeps the newest
+    `FORUM_EVENTS_KEEP_COUNT`, at least 1,000), so a cursor that names an event while none
+    is left comes from a log that was wiped, or from another database, and nothing shows
+    that its reader missed nothing. `START`, a position taken on an empty log, has
+    missed nothing while the log still holds what followed: it is never expired. (That
+    last rule cannot see events pruned after a reader took `START`: a reader would have
+    to stay away for the whole retention while it fills. Seeing it would take a record
+    of what was pruned.)
+    """
+    if cursor == START:
+        return False
+    first = await oldest(conn)
+    return first is None or cursor < first
 
 
 async def prune(session: AsyncConnection, *, days: int, count: int) -> int:

@@ -39,24 +39,38 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    LargeBinary,
+    Row,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
 
-from forum import accounts
+from forum import accounts, events
 from forum.db import Database
 from forum.errors import DomainError, Kind
 from forum.limits import Bucket, Limiter, Rule, address_block, per_address
 from forum.models import Role, Session, User
-from forum.permissions import Actor
+from forum.permissions import Actor, user_audience
 
 # Refresh `last_seen_at` at most this often: a write per request would be wasteful.
 TOUCH_EVERY = timedelta(minutes=1)
 # A device cookie outlives sessions: it is what lets its holder in during an attack.
 DEVICE_LIFETIME = timedelta(days=365)
+_KEYS = ARRAY(LargeBinary)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,9 @@ class Login:
 class Current:
     actor: Actor
     csrf_token: str
+    # The token's keyed hash: what names this session without the token itself (the
+    # realtime sweep keeps it for each open socket and asks `actors` about it).
+    key: bytes
 
 
 async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
@@ -96,6 +113,15 @@ async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
     return Login(token, csrf, user_id)
 
 
+def _live(policy: Policy) -> list[ColumnElement[bool]]:
+    """A session that is neither past its absolute lifetime nor idle too long."""
+    return [Session.expires_at > func.now(), Session.last_seen_at > func.now() - policy.idle]
+
+
+def _actor(row: Row[Any]) -> Actor:
+    return Actor(user_id=row.id, role=Role(row.role), suspended=row.suspended_at is not None)
+
+
 async def current(session: AsyncConnection, policy: Policy, token: str) -> Current | None:
     """The live session a cookie names, or None if it is unknown, revoked or expired."""
     token_hash = policy.digest(token)
@@ -110,11 +136,7 @@ async def current(session: AsyncConnection, policy: Policy, token: str) -> Curre
                 func.now().label("now"),
             )
             .join(User, User.id == Session.user_id)
-            .where(
-                Session.token_hash == token_hash,
-                Session.expires_at > func.now(),
-                Session.last_seen_at > func.now() - policy.idle,
-            )
+            .where(Session.token_hash == token_hash, *_live(policy))
         )
     ).first()
     if row is None:
@@ -123,16 +145,53 @@ async def current(session: AsyncConnection, policy: Policy, token: str) -> Curre
         await session.execute(
             update(Session).where(Session.token_hash == token_hash).values(last_seen_at=func.now())
         )
-    actor = Actor(user_id=row.id, role=Role(row.role), suspended=row.suspended_at is not None)
-    return Current(actor, row.csrf_token)
+    return Current(_actor(row), row.csrf_token, token_hash)
+
+
+async def actors(
+    session: AsyncConnection, policy: Policy, keys: Collection[bytes]
+) -> dict[bytes, Actor]:
+    """The sessions among `keys` (`Current.key`) that are live now, each with the actor it
+    runs as now; ended, expired and unknown ones are left out. One query for any number
+    of keys. It only reads: asking does not count as activity (`current` does)."""
+    if not keys:
+        return {}
+    # Uses index: pk_sessions (one probe per key)
+    rows = await session.execute(
+        select(Session.token_hash, User.id, User.role, User.suspended_at)
+        .join(User, User.id == Session.user_id)
+        .where(
+            Session.token_hash == any_(bindparam("keys", list(keys), type_=_KEYS)), *_live(policy)
+        )
+    )
+    return {row.token_hash: _actor(row) for row in rows}
 
 
 async def close(session: AsyncConnection, policy: Policy, token: str) -> None:
-    await session.execute(delete(Session).where(Session.token_hash == policy.digest(token)))
+    """End the session a cookie names (logging out)."""
+    user_id = await session.scalar(
+        delete(Session).where(Session.token_hash == policy.digest(token)).returning(Session.user_id)
+    )
+    if user_id is not None:
+        await _ended(session, user_id)
 
 
 async def close_all(session: AsyncConnection, user_id: int) -> None:
-    await session.execute(delete(Session).where(Session.user_id == user_id))
+    """End every session of an account (its password changed)."""
+    ended = await session.scalars(
+        delete(Session).where(Session.user_id == user_id).returning(Session.user_id)
+    )
+    if ended.first() is not None:
+        await _ended(session, user_id)
+
+
+async def _ended(session: AsyncConnection, user_id: int) -> None:
+    # In the log, so that every worker's realtime sweep checks its sockets before it
+    # delivers anything written after this commit (`realtime.sweep`).
+    await events.append(
+        session, "session.ended", [f"user:{user_id}"], user_audience(user_id),
+        {"user_id": user_id},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

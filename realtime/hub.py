@@ -10,55 +10,48 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterable
 
-import orjson
-
-from forum.events import START, Cursor
+from forum.events import START, Cursor, Event
 from forum.feed import Delivery
-
-
-def encode_event(delivery: Delivery, channel: str) -> str:
-    event = delivery.event
-    return orjson.dumps(
-        {
-            "op": "event",
-            "id": str(event.cursor),
-            "channel": channel,
-            "type": event.type,
-            "at": event.at,
-            "data": delivery.data,
-        }
-    ).decode()
+from realtime import protocol
 
 
 class Subscriber:
-    """One websocket connection's side of the hub."""
+    """One connection's side of the hub."""
 
     def __init__(self, audiences: frozenset[str], queue_size: int) -> None:
         self.audiences = audiences
         self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
-        self.too_slow = asyncio.Event()
+        # Set once it must be fed no more: it fell behind (`too_slow`), or its connection
+        # is ending for another reason. Its connection waits on it.
+        self.stopped = asyncio.Event()
+        self.too_slow = False
         self.channels: set[str] = set()
         # Channel -> cursor from which this connection has every event of the channel
-        # (delivered live or from the backlog): a resume skips what it already sent.
-        self.covered_from: dict[str, Cursor] = {}
+        # (delivered live or from a backlog): a later backlog skips what it already sent.
+        self._covered_from: dict[str, Cursor] = {}
         # Channel -> cursor up to which the client already has events (it resumed with
         # `since` ahead of this worker): live events up to there are not sent again.
-        self.seen_until: dict[str, Cursor] = {}
+        self._seen_until: dict[str, Cursor] = {}
         self._held: list[str] | None = None
         self._queue_size = queue_size
 
     def offer(self, frame: str) -> None:
         if self._held is not None:
             if len(self._held) >= self._queue_size:
-                self.too_slow.set()
+                self._overflow()
             else:
                 self._held.append(frame)
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self.too_slow.set()
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self.too_slow = True
+        self.stopped.set()
 
     def hold(self) -> None:
         """Keep live frames aside while a backlog is being sent, to keep the order."""
@@ -69,6 +62,19 @@ class Subscriber:
         for frame in held:
             self.offer(frame)
 
+    def has(self, event: Event, outside: Iterable[str]) -> bool:
+        """Whether this connection already got `event` through one of its channels other
+        than `outside` (live, or in an earlier backlog)."""
+        skip = set(outside)
+        return any(
+            c not in skip and c in self._covered_from and self._covered_from[c] < event.cursor
+            for c in event.channels
+        )
+
+    def seen(self, event: Event, channel: str) -> bool:
+        """Whether the client said it has `event` already (`since` on `channel`)."""
+        return event.cursor <= self._seen_until.get(channel, START)
+
 
 class Hub:
     def __init__(self) -> None:
@@ -76,13 +82,20 @@ class Hub:
         # The last event dispatched; live delivery continues after it.
         self.position: Cursor = START
 
-    def join(self, subscriber: Subscriber, channels: list[str]) -> None:
+    def join(self, subscriber: Subscriber, channels: list[str], since: Cursor | None) -> Cursor:
+        """Add `subscriber` to `channels` (not yet joined). Live delivery on them starts
+        after the returned head. With `since`, the client has every event up to it: those
+        are not sent again live, and the caller sends what lies between `since` and the
+        head from the table (`realtime.backlog`)."""
         for channel in channels:
             self._channels[channel].add(subscriber)
             subscriber.channels.add(channel)
-            subscriber.covered_from.setdefault(channel, self.position)
+            subscriber._covered_from[channel] = self.position if since is None else since
+            if since is not None:
+                subscriber._seen_until[channel] = since
+        return self.position
 
-    def leave(self, subscriber: Subscriber, channels: list[str] | None = None) -> None:
+    def leave(self, subscriber: Subscriber, channels: Iterable[str] | None = None) -> None:
         for channel in list(subscriber.channels if channels is None else channels):
             members = self._channels.get(channel)
             if members is not None:
@@ -90,8 +103,8 @@ class Hub:
                 if not members:
                     del self._channels[channel]
             subscriber.channels.discard(channel)
-            subscriber.covered_from.pop(channel, None)
-            subscriber.seen_until.pop(channel, None)
+            subscriber._covered_from.pop(channel, None)
+            subscriber._seen_until.pop(channel, None)
 
     def listeners(self, channel: str) -> int:
         return len(self._channels.get(channel, ()))
@@ -107,12 +120,10 @@ class Hub:
             for subscriber in members:
                 if subscriber in sent or audience not in subscriber.audiences:
                     continue
-                if subscriber.seen_until and event.cursor <= subscriber.seen_until.get(
-                    channel, START
-                ):
+                if subscriber._seen_until and subscriber.seen(event, channel):
                     continue
                 if frame is None:
-                    frame = encode_event(delivery, channel)
+                    frame = protocol.event(delivery, channel)
                 subscriber.offer(frame)
                 sent.add(subscriber)
         self.position = event.cursor

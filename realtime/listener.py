@@ -4,7 +4,9 @@ NOTIFY only wakes the reader up; events are always read from the table with the 
 concurrency rule (`forum.events.read`), so what clients see live is exactly what they
 would get on resume. After a lost connection (a database restart) the listener
 reconnects and reads everything after the hub's position: nothing committed meanwhile
-is lost for connected clients.
+is lost for connected clients. Before it dispatches an event that ends a login or
+changes an account, it has the sockets' sessions checked (`realtime.sweep`), so what
+follows in the log never reaches a login that has ended.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -30,6 +32,8 @@ HELD_BACK_POLL = 0.02
 IDLE_POLL = 5.0
 MAX_BACKOFF = 5.0
 PENDING_FOR = 30.0
+# Events that end a login session or change what an account may read.
+LOGIN_EVENTS = ("session.", "user.")
 
 
 class Listener:
@@ -40,6 +44,7 @@ class Listener:
         hub: Hub,
         on_presence: Callable[[str], None],
         on_events: Callable[[Sequence[Event]], None],
+        on_login_change: Callable[[], Awaitable[object]],
     ) -> None:
         self._db = db
         self._dsn = dsn
@@ -47,6 +52,9 @@ class Listener:
         self._on_presence = on_presence
         # Told of every batch before it is delivered (the catalog snapshot follows changes).
         self._on_events = on_events
+        # Awaited before an event that ends a login or changes an account is dispatched,
+        # so nothing later in the log reaches a socket of that login (`realtime.sweep`).
+        self._on_login_change = on_login_change
         self._wake = asyncio.Event()
         # Notified event ids not yet read, with when they were notified.
         self._pending: dict[int, float] = {}
@@ -106,6 +114,8 @@ class Listener:
                     self._on_events(batch)
                 deliveries = await feed.current(session, batch)
             for delivery in deliveries:
+                if delivery.event.type.startswith(LOGIN_EVENTS):
+                    await self._on_login_change()  # if it fails, this event is read again
                 self._hub.dispatch(delivery)
                 self._pending.pop(delivery.event.cursor.id, None)
             if len(batch) < BATCH:

@@ -19,6 +19,7 @@ import orjson
 from realtime.hub import Hub
 
 CHANNEL = "forum_presence"  # the NOTIFY channel workers announce their counts on
+COUNTED = "thread:"  # readers are counted on thread channels only
 ANNOUNCE_EVERY = 5.0
 FORGET_AFTER = 3 * ANNOUNCE_EVERY
 # Counts are shown at most this often per thread: a burst of joins (or a popular thread)
@@ -46,10 +47,15 @@ class Presence:
         )  # fmt: skip
 
     def enter(self, channel: str) -> None:
+        """A local reader joined `channel` (counted for threads only)."""
+        if not channel.startswith(COUNTED):
+            return
         self._local[channel] += 1
         self._local_change(channel)
 
     def leave(self, channel: str) -> None:
+        if not channel.startswith(COUNTED):
+            return
         self._local[channel] -= 1
         if self._local[channel] <= 0:
             del self._local[channel]

@@ -1,4 +1,5 @@
-"""What a worker process runs for realtime: the hub, its listener, presence, retention.
+"""What a worker process runs for realtime: the hub, its listener, presence, the session
+sweep, retention, and the entry point for each client (`serve`).
 
 Built and stopped by the app's lifespan; nothing here exists at import time.
 """
@@ -6,22 +7,31 @@ Built and stopped by the app's lifespan; nothing here exists at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from forum import background, events, locks
+from forum import background, events, locks, sessions
+from forum.catalog import CatalogCache
 from forum.db import Database
-from forum.events import Event
+from forum.events import Cursor, Event
+from forum.limits import Limiter
 from forum.locks import Lock
+from forum.permissions import Actor
+from forum.sessions import Policy
 from realtime import presence
+from realtime.connection import Connection, Disconnected, Transport
 from realtime.hub import Hub
 from realtime.listener import Listener
 from realtime.presence import Presence
+from realtime.protocol import REASONS, Close
+from realtime.sweep import Identity, Sweep
 
 log = logging.getLogger("forum.realtime")
 
 PRUNE_EVERY = 3600.0
+MAX_CONNECTIONS_PER_MEMBER = 20  # per worker process
 
 
 class Realtime:
@@ -33,27 +43,67 @@ class Realtime:
         keep_days: int,
         keep_count: int,
         on_events: Callable[[Sequence[Event]], None],
+        policy: Policy,
+        limiter: Limiter,
+        catalog: CatalogCache,
     ) -> None:
         self.db = db
+        self.limiter = limiter
+        self.catalog = catalog
         self.hub = Hub()
-        self.listener = Listener(db, dsn, self.hub, on_presence=self._heard, on_events=on_events)
+        self._policy = policy
+        self.sweep = Sweep(self._sessions)
+        self.listener = Listener(
+            db, dsn, self.hub, on_presence=self._heard, on_events=on_events,
+            on_login_change=self.sweep.check,
+        )  # fmt: skip
         self.presence = Presence(self.hub, self._publish_presence)
-        # user id -> open websocket connections in this worker
-        self.connections: Counter[int | None] = Counter()
+        # member's user id -> open connections in this worker
+        self._connections: Counter[int] = Counter()
         self._keep_days = keep_days
         self._keep_count = keep_count
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def position(self) -> Cursor:
+        """The last event this worker delivered: a page rendered now can resume from it."""
+        return self.hub.position
+
+    async def serve(self, transport: Transport, identity: Identity, address: str) -> None:
+        """Run the protocol for one client whose transport is open, until it is closed.
+        `address` is the client's, as counted by the limits."""
+        member = identity.actor.user_id
+        if member is not None and self._connections[member] >= MAX_CONNECTIONS_PER_MEMBER:
+            with contextlib.suppress(Disconnected):
+                await transport.close(
+                    Close.TOO_MANY_CONNECTIONS, REASONS[Close.TOO_MANY_CONNECTIONS]
+                )
+            return
+        if member is not None:
+            self._connections[member] += 1
+        try:
+            await Connection(self, transport, identity, address).serve()
+        finally:
+            if member is not None:
+                self._connections[member] -= 1
+                if self._connections[member] <= 0:
+                    del self._connections[member]
 
     async def start(self) -> None:
         await self.listener.start_position()
         self._tasks = [
             asyncio.create_task(self.listener.run()),
             asyncio.create_task(self.presence.run()),
+            asyncio.create_task(self.sweep.run()),
             asyncio.create_task(self._prune_regularly()),
         ]
 
     async def stop(self) -> None:
         await background.cancel(self._tasks)
+
+    async def _sessions(self, keys: Collection[bytes]) -> dict[bytes, Actor]:
+        async with self.db.transaction() as conn:
+            return await sessions.actors(conn, self._policy, keys)
 
     def _heard(self, payload: str) -> None:
         self.presence.heard(payload)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from forum import documents, events
 from forum.db import Database
 from forum.documents import Document
-from forum.events import START, Cursor, Event
+from forum.events import Cursor, Event
 from forum.locks import Lock
 from forum.models import Post, SearchCursor
 from search.backend import Backend
@@ -148,12 +148,8 @@ class Indexer:
                 return sent
 
     async def _expired(self, cursor: Cursor) -> bool:
-        # As the websocket resume does: events after the cursor may be gone only if the
-        # oldest one kept is newer than it, or if none is kept at all. START (the log was
-        # empty at the last rebuild) has missed nothing while the log still begins after.
         async with self.db.transaction() as conn:
-            oldest = await events.oldest(conn)
-        return cursor > START and (oldest is None or cursor < oldest)
+            return await events.expired(conn, cursor)
 
     async def _changed(self, conn: AsyncConnection, batch: Sequence[Event]) -> list[int]:
         ids = dict.fromkeys(i for e in batch if (i := post_id(e)) is not None)

@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 keep_days=settings.events_keep_days,
                 keep_count=settings.events_keep_count,
                 on_events=catalog.notice,
+                policy=app.state.policy,
+                limiter=app.state.limiter,
+                catalog=catalog,
             )
             app.state.search = Search(db, settings, catalog)
             await asyncio.to_thread(languages.prepare)

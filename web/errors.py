@@ -1,4 +1,6 @@
-"""Maps domain errors and HTTP failures to the error envelope, in one table."""
+"""Maps domain errors and HTTP failures to the error envelope, in one table.
+
+(Websocket close codes are the realtime protocol's: `realtime.protocol.Close`.)"""
 
 from __future__ import annotations
 
@@ -23,13 +25,6 @@ STATUS = {
     Kind.UNAVAILABLE: 503,
 }
 
-# Websocket close codes (4000-4999 are the application's own).
-WS_CLOSE = {
-    "bad_origin": 4403,  # sent before accepting: the handshake gets HTTP 403
-    "too_slow": 4008,  # the client fell behind: reconnect and resume with `since`
-    "too_many_connections": 4029,
-}
-
 _HTTP_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -48,10 +43,14 @@ class BadRequest(Exception):
         self.message = message
 
 
-async def domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainError)
+def domain_response(exc: DomainError) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     return error(STATUS[exc.kind], exc.code, exc.message, exc.fields, headers)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return domain_response(exc)
 
 
 async def bad_request(request: Request, exc: Exception) -> Response:

@@ -63,7 +63,7 @@ async def thread(request: Request) -> HTMLResponse:
         cursor = query_text(request, "cursor")
         actor = await reader_actor(request)
         # Taken before the read: live updates resume from here, so none can fall in a gap.
-        since = str(request.app.state.realtime.hub.position)
+        since = str(request.app.state.realtime.position)
         async with request.app.state.db.reader() as reader:
             page = await threads.get_thread(
                 reader, actor, thread_id, cursor=cursor, limit=THREAD_PAGE

@@ -184,3 +184,27 @@ async def test_retention_keeps_recent_events_or_the_newest_count(db):
     async with db.transaction() as s:
         assert await events.prune(s, days=7, count=5) == 0
         assert await events.oldest(s) == (await _read_all(db))[0].cursor
+
+
+async def test_a_cursor_is_expired_when_events_after_it_may_be_gone(db):
+    async def expired(cursor: Cursor) -> bool:
+        async with db.transaction() as s:
+            return await events.expired(s, cursor)
+
+    # An empty log: START (taken on it) has missed nothing; a cursor naming an event
+    # comes from a log that was wiped, or another database.
+    assert not await expired(START)
+    assert await expired(Cursor(5, 5))
+    for n in range(4):
+        async with db.transaction() as s:
+            await _append(s, n)
+    kept = [e.cursor for e in await _read_all(db)]
+    async with db.transaction() as s:
+        await s.execute(text("DELETE FROM events WHERE id = :id"), {"id": kept[0].id})
+    # The first event was pruned: a reader that had only it may have missed the second.
+    assert await expired(kept[0])
+    assert await expired(Cursor(kept[1].xid, kept[1].id - 1))
+    assert not await expired(START)  # from the beginning: the backlog caps what it reads
+    assert not await expired(kept[1])  # everything after it is kept
+    assert not await expired(kept[-1])
+    assert not await expired(Cursor(kept[-1].xid + 10, 1))  # ahead of the log (another worker's)

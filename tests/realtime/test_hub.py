@@ -33,9 +33,9 @@ def test_each_matching_subscriber_gets_the_event_once():
         Subscriber(PUBLIC, 8),
         Subscriber(PUBLIC, 8),
     )
-    hub.join(both, ["thread:1", "region:africa"])
-    hub.join(thread_only, ["thread:1"])
-    hub.join(elsewhere, ["thread:2"])
+    hub.join(both, ["thread:1", "region:africa"], None)
+    hub.join(thread_only, ["thread:1"], None)
+    hub.join(elsewhere, ["thread:2"], None)
     hub.dispatch(event(1, ["thread:1", "region:africa"]))
     assert [f["data"]["n"] for f in drained(both)] == [1]
     assert drained(thread_only)[0]["channel"] == "thread:1"
@@ -47,7 +47,7 @@ def test_visibility_decides_who_receives():
     hub = Hub()
     anonymous, member = Subscriber(PUBLIC, 8), Subscriber(MEMBER, 8)
     for s in (anonymous, member):
-        hub.join(s, ["region:staff-room", "user:7"])
+        hub.join(s, ["region:staff-room", "user:7"], None)
     hub.dispatch(event(1, ["region:staff-room"], "members"))
     hub.dispatch(event(2, ["user:7"], "user:7"))
     hub.dispatch(event(3, ["region:staff-room"], "staff"))
@@ -59,7 +59,7 @@ def test_the_same_frame_is_shared_not_rebuilt():
     hub = Hub()
     subs = [Subscriber(PUBLIC, 8) for _ in range(3)]
     for s in subs:
-        hub.join(s, ["thread:1"])
+        hub.join(s, ["thread:1"], None)
     hub.dispatch(event(1, ["thread:1"]))
     frames = [s.queue.get_nowait() for s in subs]
     assert frames[0] is frames[1] is frames[2]
@@ -68,19 +68,20 @@ def test_the_same_frame_is_shared_not_rebuilt():
 def test_a_full_queue_marks_only_that_subscriber_too_slow():
     hub = Hub()
     slow, fast = Subscriber(PUBLIC, 2), Subscriber(PUBLIC, 100)
-    hub.join(slow, ["thread:1"])
-    hub.join(fast, ["thread:1"])
+    hub.join(slow, ["thread:1"], None)
+    hub.join(fast, ["thread:1"], None)
     for n in range(5):
         hub.dispatch(event(n, ["thread:1"]))
         drained(fast)
-    assert slow.too_slow.is_set() and not fast.too_slow.is_set()
+    assert slow.too_slow and slow.stopped.is_set()
+    assert not fast.too_slow and not fast.stopped.is_set()
 
 
 def test_held_frames_follow_the_backlog_in_order():
     hub = Hub()
     sub = Subscriber(PUBLIC, 8)
     sub.hold()
-    hub.join(sub, ["thread:1"])
+    hub.join(sub, ["thread:1"], None)
     hub.dispatch(event(2, ["thread:1"]))  # live, while the backlog is being sent
     sub.queue.put_nowait('{"backlog": 1}')
     sub.release()
@@ -90,8 +91,8 @@ def test_held_frames_follow_the_backlog_in_order():
 def test_events_the_client_already_has_are_not_sent_again():
     hub = Hub()
     sub = Subscriber(PUBLIC, 8)
-    hub.join(sub, ["thread:1"])
-    sub.seen_until["thread:1"] = Cursor(102, 2)
+    # It resumed ahead of this worker: it has every event up to #2 already.
+    hub.join(sub, ["thread:1"], Cursor(102, 2))
     for n in (1, 2, 3):
         hub.dispatch(event(n, ["thread:1"]))
     assert [f["data"]["n"] for f in drained(sub)] == [3]
@@ -100,7 +101,7 @@ def test_events_the_client_already_has_are_not_sent_again():
 def test_leaving_stops_delivery():
     hub = Hub()
     sub = Subscriber(PUBLIC, 8)
-    hub.join(sub, ["thread:1", "thread:2"])
+    hub.join(sub, ["thread:1", "thread:2"], None)
     hub.leave(sub, ["thread:1"])
     hub.dispatch(event(1, ["thread:1"]))
     assert drained(sub) == [] and hub.listeners("thread:1") == 0

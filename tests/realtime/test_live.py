@@ -6,19 +6,21 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
-import httpx
 import orjson
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from forum.db import driver_dsn
+from tests.realtime.clients import events_of, member, send, subscribe, until, ws_url
 from tests.servers import Served, forum_env
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.usefixtures("closing_members"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,84 +34,6 @@ def servers(module_database_url: str) -> AsyncIterator[tuple[Served, Served]]:
     yield a, b
     a.stop()
     b.stop()
-
-
-class Member:
-    def __init__(self, served: Served, cookie: str, csrf: str, user_id: int) -> None:
-        self.served, self.cookie, self.csrf, self.user_id = served, cookie, csrf, user_id
-        self.http = httpx.AsyncClient(
-            base_url=served.url, headers={"X-CSRF-Token": csrf, "Cookie": cookie}
-        )
-
-    async def thread(self, region: str = "africa") -> int:
-        r = await self.http.post(
-            "/api/v1/threads",
-            json={"region": region, "topic": "public-procurement", "title": "Live", "body": "x"},
-        )
-        assert r.status_code == 201, r.text
-        return r.json()["thread"]["id"]
-
-    async def reply(self, thread_id: int, body: str) -> dict[str, Any]:
-        r = await self.http.post(f"/api/v1/threads/{thread_id}/posts", json={"body": body})
-        assert r.status_code == 201, r.text
-        return r.json()
-
-
-_emails = iter(range(10**6))
-_open: list[Member] = []
-
-
-@pytest.fixture(autouse=True)
-async def _close_members() -> AsyncIterator[None]:
-    yield
-    while _open:
-        await _open.pop().http.aclose()
-
-
-async def member(served: Served) -> Member:
-    async with httpx.AsyncClient(base_url=served.url) as c:
-        n = next(_emails)
-        r = await c.post(
-            "/api/v1/auth/register",
-            json={"email": f"live{n}@example.org", "display_name": f"Live {n}",
-                  "password": "long enough pw"},
-        )  # fmt: skip
-        assert r.status_code == 201, r.text
-        cookie = f"forum_session={r.cookies['forum_session']}"
-        found = Member(served, cookie, r.json()["csrf_token"], r.json()["user"]["id"])
-    _open.append(found)
-    return found
-
-
-def ws_url(served: Served) -> str:
-    return served.url.replace("http://", "ws://") + "/ws"
-
-
-async def send(ws: ClientConnection, **message: Any) -> None:
-    await ws.send(orjson.dumps(message).decode())
-
-
-async def until(
-    ws: ClientConnection, done: Callable[[dict], bool], within: float = 5
-) -> list[dict]:
-    """Frames received until one satisfies `done` (included)."""
-    frames: list[dict] = []
-    async with asyncio.timeout(within):
-        while True:
-            frame = orjson.loads(await ws.recv())
-            frames.append(frame)
-            if done(frame):
-                return frames
-
-
-async def subscribe(ws: ClientConnection, *channels: str, since: str | None = None) -> dict:
-    await send(ws, op="subscribe", channels=list(channels), **({"since": since} if since else {}))
-    frames = await until(ws, lambda f: f["op"] == "subscribed")
-    return frames[-1]
-
-
-def events_of(frames: list[dict]) -> list[dict]:
-    return [f for f in frames if f["op"] == "event"]
 
 
 async def test_a_reply_reaches_a_reader_on_the_other_worker(servers):
@@ -385,14 +309,14 @@ async def test_the_listener_survives_a_database_restart(tmp_path):
 
 
 async def test_connections_per_member_are_capped(servers):
-    from web.ws import MAX_CONNECTIONS_PER_USER
+    from realtime.service import MAX_CONNECTIONS_PER_MEMBER
 
     a, _ = servers
     me = await member(a)
     headers = {"Cookie": me.cookie}
     sockets = [
         await connect(ws_url(a), additional_headers=headers)
-        for _ in range(MAX_CONNECTIONS_PER_USER)
+        for _ in range(MAX_CONNECTIONS_PER_MEMBER)
     ]
     try:
         for ws in sockets:  # every one of them works

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
+from sqlalchemy import text
 
 from forum import events, posts
 from forum.db import Database
@@ -266,3 +267,25 @@ async def test_only_one_indexer_catches_up_at_a_time(db, make, backend):
         assert await other.catch_up() == 0  # skips its turn
         assert await other.position() is None
     assert await other.catch_up() == 1
+
+
+async def test_a_cursor_past_a_wiped_log_leads_to_a_rebuild_and_start_does_not(
+    db, make, backend, meili
+):
+    thread = await make.thread()
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    async with db.transaction() as s:
+        await s.execute(text("DELETE FROM events"))  # wiped by hand: nothing is kept
+    meili.seen.clear()
+    await idx.catch_up()
+    assert len(meili.requests("POST", "/swap-indexes")) == 1  # events.expired said so
+    assert thread["post"]["id"] in meili.documents("posts")
+    # Rebuilt on an empty log, it stands at START: the events written next are all kept,
+    # so it reads on from there without another rebuild.
+    assert await idx.position() == events.START
+    reply = await make.reply(thread["thread"]["id"], body="Written after the wipe")
+    meili.seen.clear()
+    assert await idx.catch_up() == 1
+    assert not meili.requests("POST", "/swap-indexes")
+    assert reply["id"] in meili.documents("posts")

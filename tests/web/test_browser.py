@@ -251,3 +251,41 @@ async def test_thread_page_works_without_javascript(
     await expect(page.locator("#presence")).to_be_hidden()
     assert watched.dialogs == [] and watched.errors == []
     await context.close()
+
+
+async def test_a_page_whose_reader_logs_out_elsewhere_stops_showing_members_only_posts(
+    served: Served, browser: Browser, member: httpx.AsyncClient
+) -> None:
+    r = await member.post(
+        "/api/v1/threads",
+        json={"region": "staff-room", "topic": "public-procurement", "title": "Members only",
+              "body": "The names of the witnesses"},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    url = f"{served.url}/threads/{r.json()['thread']['id']}"
+    context = await browser.new_context(viewport=PHONE)
+    await context.add_cookies(
+        [{"name": "forum_session", "value": member.cookies["forum_session"], "url": served.url}]
+    )
+    page = await context.new_page()
+    watched = Watched(page)
+    await page.goto(url)
+    await expect(page.locator("#posts")).to_contain_text("The names of the witnesses")
+    await expect(page.locator("#presence")).to_have_text(
+        re.compile(r"^[1-9]\d* reading now$"), timeout=LIVE
+    )
+    await page.evaluate("window.notReloaded = true")
+
+    # Logged out in another tab (the same session): the socket is closed (4401), the
+    # script reconnects as a visitor, is refused the thread, and reloads the page.
+    r = await member.post("/api/v1/auth/logout")
+    assert r.status_code == 200, r.text
+    await expect(page.locator("body")).not_to_contain_text(
+        "The names of the witnesses", timeout=2 * LIVE
+    )
+    assert await page.evaluate("window.notReloaded") is None
+    await expect(page.locator("#posts")).to_have_count(0)
+    assert [e for e in watched.errors if "404" not in e] == []
+    assert f"404 {url}" in watched.errors
+    assert watched.dialogs == []
+    await context.close()

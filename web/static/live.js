@@ -73,7 +73,21 @@
       delay = 1000;
     } else if (msg.op === "resync") {
       reload();
+    } else if (msg.op === "error" && msg.channel === channel) {
+      // This reader may not read the thread now (logged out, a region closed to
+      // visitors, the thread hidden): the page shows what they may see instead.
+      reload();
+    } else if (msg.op === "error" && msg.retry_after) {
+      // Too many requests for missed events: nothing was joined; ask again later.
+      var s = ws;
+      setTimeout(function () { if (ws === s) subscribe(s); }, msg.retry_after * 1000);
     }
+  }
+
+  function subscribe(s) {
+    var sub = { op: "subscribe", channels: [channel] };
+    if (since) sub.since = since;
+    s.send(JSON.stringify(sub));
   }
 
   function connect() {
@@ -81,13 +95,12 @@
     if (ws || document.hidden) return;
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
     var s = ws = new WebSocket(url);
-    s.onopen = function () {
-      var sub = { op: "subscribe", channels: [channel] };
-      if (since) sub.since = since;
-      s.send(JSON.stringify(sub));
-    };
+    s.onopen = function () { subscribe(s); };
     s.onmessage = receive;
-    s.onclose = function () { // any code, 4008 included: resume from the last event
+    // Any code: resume from the last event. 4008: too slow. 4401: the login changed
+    // (logout, password, suspension, expiry): the new socket reads as whoever the
+    // cookie names now, and the thread is refused if they may not read it.
+    s.onclose = function () {
       if (ws === s) ws = null;
       if (presence) presence.hidden = true;
       schedule();

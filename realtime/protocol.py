@@ -1,0 +1,123 @@
+"""The websocket protocol's messages (DESIGN.md, "Realtime protocol"): what a client may
+send, the frames the server answers with, and the close codes, in one table.
+
+Client: `{"op":"subscribe","channels":[...],"since":"<cursor>"}` (`since` optional),
+`{"op":"unsubscribe","channels":[...]}`, `{"op":"ping"}`. Server: `subscribed`,
+`unsubscribed`, `event`, `presence`, `resync`, `error`, `pong`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from forum import channels
+from forum.errors import DomainError, invalid
+from forum.events import Cursor
+from forum.feed import Delivery
+
+MAX_MESSAGE = 4096  # characters in one client message
+MAX_CHANNELS = 50  # channels named in one message, and joined by one connection
+
+
+class Close(enum.IntEnum):
+    """Why the server closes a socket (4000-4999 are the application's own codes)."""
+
+    # Sent before accepting: the handshake gets HTTP 403, a hijacking page gets nothing.
+    BAD_ORIGIN = 4403
+    # The client fell behind: reconnect and resume with `since`.
+    TOO_SLOW = 4008
+    # This member already has the most sockets a worker takes from one member.
+    TOO_MANY_CONNECTIONS = 4029
+    # The login the socket ran as ended or changed (logout, password change, suspension,
+    # expiry, another role): reconnect as whoever the cookie says now, resume with `since`.
+    SESSION_CHANGED = 4401
+
+
+REASONS = {
+    Close.BAD_ORIGIN: "origin not allowed",
+    Close.TOO_SLOW: "too slow: resume with since",
+    Close.TOO_MANY_CONNECTIONS: "too many connections",
+    Close.SESSION_CHANGED: "session changed: reconnect",
+}
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    channels: list[str]
+    since: Cursor | None  # resume: the events after it first, then live ones
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    channels: list[str]
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+Request = Subscribe | Unsubscribe | Ping
+
+
+def parse(message: str | bytes) -> Request:
+    """One client message, checked; a `DomainError` (answered as an `error` frame) if it
+    is not a valid request. The socket stays usable either way."""
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE:
+        raise invalid("message", "Send JSON text under 4 KiB.", "invalid_message")
+    try:
+        request = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        raise invalid("message", "The message is not JSON.", "invalid_message") from None
+    op = request.get("op") if isinstance(request, dict) else None
+    if op == "ping":
+        return Ping()
+    if op == "unsubscribe":
+        return Unsubscribe(_channels(request))
+    if op == "subscribe":
+        names = _channels(request)
+        since = request.get("since")
+        if since is not None and not isinstance(since, str):
+            raise invalid("since", "since must be a cursor string.", "invalid_cursor")
+        return Subscribe(names, Cursor.parse(since) if since is not None else None)
+    raise invalid("op", "Use subscribe, unsubscribe or ping.", "unknown_op")
+
+
+def _channels(request: dict[str, Any]) -> list[str]:
+    names = request.get("channels")
+    if not isinstance(names, list) or not 1 <= len(names) <= MAX_CHANNELS:
+        raise invalid(
+            "channels", f"Give a list of 1 to {MAX_CHANNELS} channel names.", "invalid_channels"
+        )
+    for name in names:
+        channels.parse(name)
+    return list(dict.fromkeys(names))
+
+
+def frame(op: str, **fields: Any) -> str:
+    return orjson.dumps({"op": op, **fields}).decode()
+
+
+def error(exc: DomainError, **fields: Any) -> str:
+    if exc.retry_after is not None:
+        fields["retry_after"] = exc.retry_after
+    return frame("error", code=exc.code, message=exc.message, **fields)
+
+
+def event(delivery: Delivery, channel: str) -> str:
+    """An event as sent on `channel`: encoded once, shared by every reader of it."""
+    logged = delivery.event
+    return orjson.dumps(
+        {
+            "op": "event",
+            "id": str(logged.cursor),
+            "channel": channel,
+            "type": logged.type,
+            "at": logged.at,
+            "data": delivery.data,
+        }
+    ).decode()

@@ -1,0 +1,107 @@
+"""Real clients of real servers (`tests.servers`): members over HTTP, websocket frames."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import orjson
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tests.servers import Served
+
+PASSWORD = "long enough pw"
+
+
+class Member:
+    def __init__(self, served: Served, cookie: str, csrf: str, user_id: int) -> None:
+        self.served, self.cookie, self.csrf, self.user_id = served, cookie, csrf, user_id
+        self.http = httpx.AsyncClient(
+            base_url=served.url, headers={"X-CSRF-Token": csrf, "Cookie": cookie}
+        )
+
+    async def thread(self, region: str = "africa") -> int:
+        r = await self.http.post(
+            "/api/v1/threads",
+            json={"region": region, "topic": "public-procurement", "title": "Live", "body": "x"},
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["thread"]["id"]
+
+    async def reply(self, thread_id: int, body: str) -> dict[str, Any]:
+        r = await self.http.post(f"/api/v1/threads/{thread_id}/posts", json={"body": body})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+_emails = iter(range(10**6))
+_open: list[Member] = []
+
+
+async def member(served: Served) -> Member:
+    async with httpx.AsyncClient(base_url=served.url) as c:
+        n = next(_emails)
+        r = await c.post(
+            "/api/v1/auth/register",
+            json={"email": f"live{n}@example.org", "display_name": f"Live {n}",
+                  "password": PASSWORD},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        cookie = f"forum_session={r.cookies['forum_session']}"
+        found = Member(served, cookie, r.json()["csrf_token"], r.json()["user"]["id"])
+    _open.append(found)
+    return found
+
+
+async def close_members() -> None:
+    while _open:
+        await _open.pop().http.aclose()
+
+
+def ws_url(served: Served) -> str:
+    return served.url.replace("http://", "ws://") + "/ws"
+
+
+async def send(ws: ClientConnection, **message: Any) -> None:
+    await ws.send(orjson.dumps(message).decode())
+
+
+async def until(
+    ws: ClientConnection, done: Callable[[dict], bool], within: float = 5
+) -> list[dict]:
+    """Frames received until one satisfies `done` (included)."""
+    frames: list[dict] = []
+    async with asyncio.timeout(within):
+        while True:
+            frame = orjson.loads(await ws.recv())
+            frames.append(frame)
+            if done(frame):
+                return frames
+
+
+async def until_closed(ws: ClientConnection, within: float = 10) -> tuple[list[dict], int | None]:
+    """Every frame received until the server closes the socket, and its close code."""
+    frames: list[dict] = []
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                frames.append(orjson.loads(await ws.recv()))
+    except websockets.ConnectionClosed as closed:
+        return frames, closed.rcvd.code if closed.rcvd is not None else None
+
+
+async def subscribe(ws: ClientConnection, *channels: str, since: str | None = None) -> dict:
+    await send(ws, op="subscribe", channels=list(channels), **({"since": since} if since else {}))
+    frames = await until(ws, lambda f: f["op"] == "subscribed")
+    return frames[-1]
+
+
+def events_of(frames: list[dict]) -> list[dict]:
+    return [f for f in frames if f["op"] == "event"]
+
+
+def post_ids(frames: list[dict]) -> list[int]:
+    return [f["data"]["post"]["id"] for f in events_of(frames) if "post" in f["data"]]

@@ -1,0 +1,135 @@
+"""The protocol as a session API, without a web server: the app's running realtime serves a
+transport of the test's own (`realtime.connection.Transport`), on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+
+from forum import sessions
+from forum.permissions import Actor
+from realtime.connection import Disconnected
+from realtime.protocol import Close
+from realtime.sweep import Identity, Sweep
+
+
+class Pipe:
+    """A transport whose other end is the test."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+        self.frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.closed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def send(self, text: str) -> None:
+        if self.closed.done():
+            raise Disconnected
+        self.frames.put_nowait(orjson.loads(text))
+
+    async def receive(self) -> str | bytes | None:
+        return await self.inbox.get()
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed.set_result(code)
+
+    def request(self, **message: Any) -> None:
+        self.inbox.put_nowait(orjson.dumps(message).decode())
+
+    async def until(self, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        async with asyncio.timeout(10):
+            while not got or not done(got[-1]):
+                got.append(await self.frames.get())
+        return got
+
+
+@asynccontextmanager
+async def served(app: Any, identity: Identity | None = None) -> AsyncIterator[Pipe]:
+    pipe = Pipe()
+    serving = asyncio.create_task(
+        app.state.realtime.serve(pipe, identity or Identity(), "192.0.2.7")
+    )
+    try:
+        yield pipe
+    finally:
+        pipe.inbox.put_nowait(None)  # the client leaves
+        await asyncio.wait_for(serving, 10)
+
+
+async def test_resuming_past_an_empty_log_is_told_to_resync(app):
+    # The log is empty (a new forum): a cursor naming an event comes from elsewhere.
+    async with served(app) as pipe:
+        pipe.request(op="subscribe", channels=["topic:public-procurement"], since="77-5")
+        pipe.request(op="ping")
+        frames = await pipe.until(lambda f: f["op"] == "pong")
+        assert [f["op"] for f in frames] == ["subscribed", "resync", "pong"]
+        assert frames[1]["reason"] == "backlog_expired"
+        # START, where a page rendered on this empty log resumes from, has missed nothing.
+        pipe.request(op="subscribe", channels=["region:africa"], since="0-0")
+        pipe.request(op="ping")
+        frames = await pipe.until(lambda f: f["op"] == "pong")
+        assert [f["op"] for f in frames] == ["subscribed", "pong"]
+
+
+async def test_a_subscribe_on_an_ended_login_closes_the_socket_and_joins_nothing(app, make):
+    user = await make.user()
+    policy = app.state.policy
+    async with make.db.transaction() as s:
+        login = await sessions.open(s, policy, user["id"])
+    identity = Identity(user["actor"], policy.digest(login.token))
+    async with served(app, identity) as pipe:
+        pipe.request(op="subscribe", channels=["region:staff-room"])
+        assert (await pipe.until(lambda f: f["op"] == "subscribed"))[-1]["channels"] == [
+            "region:staff-room"
+        ]
+        # Ended without a word to anyone (as expiry does): the sweep would notice within
+        # seconds; the subscribe asks at once.
+        async with make.db.transaction() as s:
+            await s.execute(text("DELETE FROM sessions WHERE user_id = :u"), {"u": user["id"]})
+        pipe.request(op="subscribe", channels=[f"user:{user['id']}"], since="0-0")
+        assert await asyncio.wait_for(pipe.closed, 10) == Close.SESSION_CHANGED
+    assert app.state.realtime.hub.listeners("region:staff-room") == 0
+    assert app.state.realtime.hub.listeners(f"user:{user['id']}") == 0
+    leftover = []
+    while not pipe.frames.empty():
+        leftover.append(pipe.frames.get_nowait())
+    assert "subscribed" not in [f["op"] for f in leftover]
+
+
+class Lookups:
+    """Session lookups as the sweep asks for them, answered from a dict."""
+
+    def __init__(self, live: dict[bytes, Actor]) -> None:
+        self.live = live
+        self.asked: list[set[bytes]] = []
+
+    async def __call__(self, keys: Collection[bytes]) -> Mapping[bytes, Actor]:
+        self.asked.append(set(keys))
+        return {k: self.live[k] for k in keys if k in self.live}
+
+
+async def test_the_sweep_checks_every_socket_in_one_lookup_and_ends_only_changed_ones():
+    alice, bob = Actor(1, None), Actor(2, None)
+    lookups = Lookups({b"a": alice, b"b": bob})
+    sweep = Sweep(lookups)
+    assert await sweep.check() == 0 and lookups.asked == []  # nothing watched: no query
+    ended: list[str] = []
+    for n in range(50):
+        sweep.watch(Identity(alice, b"a"), lambda n=n: ended.append(f"alice {n}"))
+    sweep.watch(Identity(bob, b"b"), lambda: ended.append("bob"))
+    sweep.watch(Identity(), lambda: ended.append("anonymous"))  # never checked
+    stop = sweep.watch(Identity(bob, b"b"), lambda: ended.append("bob, closed"))
+    stop()
+    assert await sweep.check() == 0
+    assert lookups.asked == [{b"a", b"b"}]
+    lookups.live[b"b"] = Actor(2, None, suspended=True)
+    del lookups.live[b"a"]
+    assert await sweep.check() == 51
+    assert sorted(ended) == sorted([f"alice {n}" for n in range(50)] + ["bob"])
+    assert len(lookups.asked) == 2
+    assert await sweep.check() == 0 and len(lookups.asked) == 2  # ended ones are forgotten
