@@ -128,6 +128,14 @@ class Hub:
                 sent.add(subscriber)
         self.position = event.cursor
 
+    def listened(self, event: Event) -> bool:
+        """Whether anyone here listens to one of the event's channels."""
+        return any(channel in self._channels for channel in event.channels)
+
+    def passed(self, event: Event) -> None:
+        """An event nobody here listens to: live delivery continues after it."""
+        self.position = event.cursor
+
     def broadcast(self, channel: str, frame: str) -> None:
         """A frame that is not an event (presence): to every listener of the channel."""
         for subscriber in self._channels.get(channel, ()):

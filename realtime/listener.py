@@ -112,12 +112,23 @@ class Listener:
                 batch = await events.read(session, self._hub.position, BATCH)
                 if batch:
                     self._on_events(batch)
-                deliveries = await feed.current(session, batch)
-            for delivery in deliveries:
-                if delivery.event.type.startswith(LOGIN_EVENTS):
-                    await self._on_login_change()  # if it fails, this event is read again
-                self._hub.dispatch(delivery)
-                self._pending.pop(delivery.event.cursor.id, None)
+                # Only events someone here listens to are built (one query per batch);
+                # with nobody on their channels, an event only moves the position on.
+                heard = [e for e in batch if self._hub.listened(e)]
+                ready = {d.event.cursor: d for d in await feed.current(session, heard)}
+                for event in batch:
+                    if event.type.startswith(LOGIN_EVENTS):
+                        await self._on_login_change()  # if it fails, this event is read again
+                    if event.cursor not in ready and self._hub.listened(event):
+                        # Someone joined while this batch was being built: build it now, so
+                        # their live delivery has no gap.
+                        (ready[event.cursor],) = await feed.current(session, [event])
+                    delivery = ready.get(event.cursor)
+                    if delivery is None:
+                        self._hub.passed(event)
+                    else:
+                        self._hub.dispatch(delivery)
+                    self._pending.pop(event.cursor.id, None)
             if len(batch) < BATCH:
                 break
         # An id notified before this worker's start position is never read: forget it.

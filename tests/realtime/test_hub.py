@@ -107,3 +107,14 @@ def test_leaving_stops_delivery():
     assert drained(sub) == [] and hub.listeners("thread:1") == 0
     hub.leave(sub)
     assert hub.listeners("thread:2") == 0
+
+
+def test_an_event_nobody_listens_to_only_moves_the_position_on():
+    hub = Hub()
+    sub = Subscriber(PUBLIC, 8)
+    hub.join(sub, ["thread:1"], None)
+    heard, unheard = event(1, ["thread:1", "region:africa"]), event(2, ["thread:2"])
+    assert hub.listened(heard.event) and not hub.listened(unheard.event)
+    hub.passed(unheard.event)
+    assert hub.position == unheard.event.cursor
+    assert drained(sub) == []
