@@ -89,7 +89,11 @@ class Listener:
                 await self._drain()  # also catches up after a reconnect
                 timeout = HELD_BACK_POLL if self._pending else IDLE_POLL
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+                    # arrives as the event is set (a NOTIFY during shutdown), and the loop
+                    # went on forever.
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
                 except TimeoutError:
                     await conn.execute("SELECT 1")  # notices a dead connection
                 self._wake.clear()

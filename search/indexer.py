@@ -126,7 +126,8 @@ class Indexer:
                 failures = 0
                 delay = self.poll
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):  # not wait_for: see realtime.listener
+                    await stop.wait()
 
     async def _drain(self) -> int:
         cursor = await self.position()
