@@ -1,10 +1,11 @@
 """One request, one transaction: the actor is resolved and checked inside it.
 
 A request under a rate limit (`unit(request, limit=Rule.POST)`) is the one place that
-rule is applied, for the API and the pages alike: its hit is counted and committed with
-the session check, before the work starts in a transaction of its own, so a failing
-action (a wrong current password) still counts and the counter's row is never locked
-for longer than that first step.
+rule is applied, for the API and the pages alike. Its hit is counted with the session
+check and, for most rules, committed before the work starts in a transaction of its own,
+so a failing action (a wrong current password) still counts and the counter's row is
+never locked for longer than that first step; the rules that limit work done
+(`limits.COUNTED_WITH_THE_WORK`: posts, edits) count in the work's own transaction.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ async def unit(request: Request, limit: Rule | None = None) -> AsyncIterator[Uni
                 yield Unit(connection, actor, found, request)
                 return
             tally = await request.app.state.limiter.count(connection, [bucket])
+            if limit in limits.COUNTED_WITH_THE_WORK:
+                tally.check()
+                yield Unit(connection, actor, found, request)
+                return
         tally.check()
         async with connection.begin():
             yield Unit(connection, actor, found, request)

@@ -72,6 +72,20 @@ async def test_threads_and_replies_share_a_limit_per_member(make, db):
     ).status_code == 201
 
 
+async def test_a_post_that_was_not_written_does_not_use_up_the_allowance(make):
+    member = await make.logged_in()
+    thread_id = (await member.post(f"{API}/threads", json=THREAD)).json()["thread"]["id"]
+    for _ in range(3):  # refused for what they say, so not posts at all
+        r = await member.post(
+            f"{API}/threads/{thread_id}/posts", json={"body": "x", "reply_to": 10**9}
+        )
+        assert r.status_code == 422, r.text
+    for _ in range(2):
+        r = await member.post(f"{API}/threads/{thread_id}/posts", json={"body": "Counted"})
+        assert r.status_code == 201, r.text
+    assert_limited(await member.post(f"{API}/threads/{thread_id}/posts", json={"body": "No"}))
+
+
 async def test_edits_are_limited_per_member(make):
     member = await make.logged_in()
     post = (await member.post(f"{API}/threads", json=THREAD)).json()["post"]
