@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+import httpx
 import pytest
 from sqlalchemy import insert, text
 
@@ -11,6 +15,21 @@ from search import postgres
 from web import schemas
 
 API = "/api/v1/search"
+
+
+async def _regions(client: httpx.AsyncClient) -> set[str]:
+    return {r["slug"] for r in (await client.get("/api/v1/regions")).json()["regions"]}
+
+
+async def until_catalog(client: httpx.AsyncClient, done: Callable[[set[str]], bool]) -> None:
+    """Wait until the app follows a change made straight in the database: its event
+    listener reads the `catalog.changed` event a trigger appended, and the regions the
+    client is offered change (bounded, not timed)."""
+    for _ in range(1_000):
+        if done(await _regions(client)):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the app never saw the catalog change")
 
 
 async def test_search_answers_hits_facets_total_and_links(make, client):
@@ -176,4 +195,5 @@ async def test_a_region_added_while_the_app_runs_can_be_searched_at_once(client,
     assert (await client.get(API, params={"q": "x", "region": "africa"})).status_code == 200
     async with db.transaction() as session:
         await session.execute(insert(Region).values(slug="pacific", name="Pacific"))
+    await until_catalog(client, lambda slugs: "pacific" in slugs)
     assert (await client.get(API, params={"q": "x", "region": "pacific"})).status_code == 200
