@@ -25,7 +25,7 @@ affiliations only
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-01
+Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
