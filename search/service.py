@@ -130,15 +130,18 @@ class Search:
 
     async def prune_vocabulary(self) -> int:
         """Drop from the vocabulary the words documents lost that no document holds any
-        more (`vocabulary.prune`); the number dropped."""
+        more (`vocabulary.take_fading`, `vocabulary.drop_dead`); the number dropped."""
         dropped = 0
         while True:
             async with self.db.transaction() as session:
+                # One worker at a time takes words off the queue.
                 if not await locks.try_for_transaction(session, Lock.VOCABULARY):
                     return dropped
-                taken, gone = await vocabulary.prune(session)
-            dropped += gone
-            if taken < vocabulary.PRUNE_BATCH:
+                words = await vocabulary.take_fading(session)
+            if words:
+                async with self.db.transaction() as session:
+                    dropped += await vocabulary.drop_dead(session, words)
+            if len(words) < vocabulary.PRUNE_BATCH:
                 return dropped
 
     async def keep_up(self) -> None:

@@ -20,13 +20,13 @@ in turn until one is held by enough documents (at most CANDIDATES counts, each u
 LEAST + RATIO times the typed word's count).
 
 Upkeep (search's, every half minute): `refresh` takes in the words of new posts in
-batches; `prune` drops the words no document holds any more. Only a word some document
-lost can have died: a trigger on `search_documents` (migration 0006) queues the words a
-document loses, whatever removed them (an edit, a deletion, moderation, an operator's
-SQL), in `search_terms_fading`; `prune` looks each queued word that is in the vocabulary
-up once (a count capped at 1) and drops the dead ones. So the vocabulary follows
-deletions within a minute at the price of one lookup per word removed, instead of a
-sweep of every word.
+batches; `take_fading` and `drop_dead` let go of the words no document holds any more.
+Only a word some document lost can have died: a trigger on `search_documents` (migration
+0006) queues the words a document loses, whatever removed them (an edit, a deletion,
+moderation, an operator's SQL), in `search_terms_fading`; each queued word that is in the
+vocabulary is looked up once (a count capped at 1) and dropped if dead. So the
+vocabulary follows deletions within a minute at the price of one look-up per word
+removed, instead of a sweep of every word.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ MOST_WORDS = 8
 # A count first reads this many of the newest documents, where a common word soon
 # reaches its cap (`forum_documents_holding`, migration 0006).
 WALK = 200
-PRUNE_BATCH = 5_000
+PRUNE_BATCH = 1_000
 
 _BATCH_END = text(
     """
@@ -140,26 +140,29 @@ _RESPELL = text(
 )
 _RESPELL_SQL = Prepared.of(_RESPELL)
 
-# The next queued words that documents lost; those in the vocabulary that no document
-# holds any more leave it. The live count runs only on words the vocabulary has (a
-# materialized step: never on a scan of the whole vocabulary).
-_PRUNE = text(
+# Taking a batch off the queue is a transaction of its own, committed at once: a writer
+# queuing one of these words would otherwise wait behind the look-ups below.
+_TAKE = text(
     """
-    WITH batch AS (
-        DELETE FROM search_terms_fading
-        WHERE word IN (SELECT word FROM search_terms_fading LIMIT :batch)
-        RETURNING word
-    ),
-    known AS MATERIALIZED (
-        SELECT t.word FROM search_terms t JOIN batch b ON b.word = t.word
+    DELETE FROM search_terms_fading
+    WHERE word IN (SELECT word FROM search_terms_fading LIMIT :batch)
+    RETURNING word
+    """
+)
+
+# Of these words, those the vocabulary has and no document holds any more leave it. The
+# live count runs only on words the vocabulary has (a materialized step: never on a scan
+# of the whole vocabulary), and the look-ups come before the first row is deleted, so the
+# transaction takes its id (which holds back readers of the event log) only at the end.
+_DROP = text(
+    """
+    WITH known AS MATERIALIZED (
+        SELECT t.word FROM search_terms t WHERE t.word = ANY(CAST(:words AS text[]))
     ),
     dead AS MATERIALIZED (
         SELECT word FROM known WHERE forum_documents_holding(word, NULL, 1, :newest, :walk) = 0
-    ),
-    gone AS (
-        DELETE FROM search_terms t USING dead WHERE t.word = dead.word RETURNING t.word
     )
-    SELECT (SELECT count(*) FROM batch) AS taken, (SELECT count(*) FROM gone) AS dropped
+    DELETE FROM search_terms t USING dead WHERE t.word = dead.word
     """
 )
 
@@ -175,13 +178,19 @@ async def refresh(session: AsyncConnection, *, batch: int = 20_000) -> int:
     return int(upto - after)
 
 
-async def prune(session: AsyncConnection, *, batch: int = PRUNE_BATCH) -> tuple[int, int]:
-    """Look at the next `batch` words documents lost and drop from the vocabulary those no
-    document holds: (words looked at, words dropped); fewer than `batch` looked at means
-    the queue is empty."""
-    values = {"batch": batch, "newest": NEWEST, "walk": WALK}
-    row = (await session.execute(_PRUNE, values)).one()
-    return int(row.taken), int(row.dropped)
+async def take_fading(session: AsyncConnection, *, batch: int = PRUNE_BATCH) -> list[str]:
+    """Up to `batch` of the queued words documents lost, taken off the queue; commit at
+    once (fewer than `batch`: the queue is empty)."""
+    return list(await session.scalars(_TAKE, {"batch": batch}))
+
+
+async def drop_dead(session: AsyncConnection, words: Sequence[str]) -> int:
+    """Drop from the vocabulary those of `words` no document holds; how many. (Words lost
+    between `take_fading` and here only stay in the vocabulary: suggestions are counted
+    live, so a dead word in it is never offered.)"""
+    values = {"words": list(words), "newest": NEWEST, "walk": WALK}
+    result = await session.execute(_DROP, values)
+    return int(result.rowcount or 0)
 
 
 async def respell(

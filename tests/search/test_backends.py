@@ -20,9 +20,9 @@ from forum.catalog import load as load_catalog
 from forum.db import Database
 from forum.models import Role
 from forum.permissions import Actor
-from search import vocabulary
 from search.backend import Backend, Filters, Kind, Query, Results
 from search.postgres import PostgresBackend
+from search.service import Search
 from tests.search.readers import MEMBER, SUSPENDED, VISITOR, readable
 
 
@@ -43,15 +43,12 @@ class Engine:
         return {h.post_id for h in (await self.find(words, reader, **filters)).hits}
 
 
-def _vocabulary_upkeep(db: Database) -> Callable[[], Awaitable[None]]:
+def _vocabulary_upkeep(search: Search) -> Callable[[], Awaitable[None]]:
     """What search's upkeep does for suggestions: new posts' words in, dead words out."""
 
     async def upkeep() -> None:
-        async with db.transaction() as session:
-            while await vocabulary.refresh(session):
-                pass
-            while (await vocabulary.prune(session))[0] == vocabulary.PRUNE_BATCH:
-                pass
+        await search.catch_up_vocabulary()
+        await search.prune_vocabulary()
 
     return upkeep
 
@@ -60,7 +57,7 @@ def _vocabulary_upkeep(db: Database) -> Callable[[], Awaitable[None]]:
 async def engine(request, db, make) -> AsyncIterator[Engine]:
     if request.param == "postgres":
         backend = PostgresBackend(db)
-        yield Engine(backend, db, _vocabulary_upkeep(db), suggests=True)
+        yield Engine(backend, db, _vocabulary_upkeep(make.app.state.search), suggests=True)
         await backend.close()
         return
     url = os.environ.get("FORUM_MEILI_URL")

@@ -10,7 +10,6 @@ from sqlalchemy import text
 
 from forum import posts
 from forum.db import Database
-from search import vocabulary
 from search.backend import Query
 from search.postgres import PostgresBackend
 from tests.search.readers import EVERYONE, PUBLIC
@@ -23,17 +22,11 @@ async def backend(db) -> AsyncIterator[PostgresBackend]:
     await backend.close()
 
 
-async def upkeep(db: Database) -> int:
+async def upkeep(make) -> int:
     """Search's upkeep for the vocabulary: new words in, dead ones out (the number)."""
-    async with db.transaction() as session:
-        while await vocabulary.refresh(session):
-            pass
-        dropped = 0
-        while True:
-            taken, gone = await vocabulary.prune(session)
-            dropped += gone
-            if taken < vocabulary.PRUNE_BATCH:
-                return dropped
+    search = make.app.state.search
+    await search.catch_up_vocabulary()
+    return await search.prune_vocabulary()
 
 
 async def known(db: Database, *words: str) -> set[str]:
@@ -50,7 +43,7 @@ async def test_a_suggestion_needs_three_documents_the_reader_may_read(make, db, 
         await make.thread(author, title=f"Open {n}", body="Nyamweya testified.")
     for n in range(5):
         await make.thread(author, region="staff-room", title=f"Room {n}", body="Nyamweya again.")
-    await upkeep(db)
+    await upkeep(make)
     # Seven posts hold the word: enough for the vocabulary, not for a visitor, who may
     # read two of them.
     visitor = await backend.search(Query("niamweya", PUBLIC))
@@ -65,13 +58,13 @@ async def test_a_word_many_readable_documents_hold_is_not_corrected(make, db, ba
         await make.thread(author, title=f"Hearing {n}", body="Barasa testified.")
     for n in range(2):
         await make.thread(author, title=f"Other {n}", body="Barasu testified.")  # as written
-    await upkeep(db)
+    await upkeep(make)
     # Held by 2 documents against 25: it looks misspelled.
     assert (await backend.search(Query("barasu", PUBLIC))).suggestion == "barasa"
     # How many documents of the reader's regions hold it decides, not the whole forum.
     for _ in range(12):
         await make.thread(author, region="staff-room", body="Barasu again.")
-    await upkeep(db)
+    await upkeep(make)
     assert (await backend.search(Query("barasu", PUBLIC))).suggestion == "barasa"
     members = await backend.search(Query("barasu", EVERYONE))
     assert members.suggestion is None and members.total == 14
@@ -82,7 +75,7 @@ async def test_words_no_document_holds_leave_the_vocabulary(make, db):
     edited = await make.thread(author, title="Notes", body="Kamaara met Wanjiru and Otieno.")
     deleted = await make.thread(author, title="Minutes", body="Barasa met Wanjiru.")
     await make.thread(author, title="Others", body="Otieno stays.")
-    await upkeep(db)
+    await upkeep(make)
     assert await known(db, "kamaara", "barasa", "wanjiru", "otieno") == {
         "kamaara",
         "barasa",
@@ -93,7 +86,7 @@ async def test_words_no_document_holds_leave_the_vocabulary(make, db):
         await posts.edit(session, author["actor"], edited["post"]["id"], body="Otieno met.")
         await posts.delete(session, author["actor"], deleted["post"]["id"])
 
-    assert await upkeep(db) == 3
+    assert await upkeep(make) == 3
     # "otieno" is still held (by the edit and by another post): it stays.
     assert await known(db, "kamaara", "barasa", "wanjiru", "otieno", "met") == {"otieno", "met"}
     async with db.transaction() as session:
@@ -103,11 +96,11 @@ async def test_words_no_document_holds_leave_the_vocabulary(make, db):
 async def test_words_removed_by_an_operator_leave_the_vocabulary_too(make, db):
     author = await make.user()
     thread = await make.thread(author, title="Leak", body="Mwangaza told us.")
-    await upkeep(db)
+    await upkeep(make)
     assert await known(db, "mwangaza") == {"mwangaza"}
     async with db.transaction() as session:  # plain SQL: the documents go by cascade
         await session.execute(
             text("DELETE FROM threads WHERE id = :id"), {"id": thread["thread"]["id"]}
         )
-    await upkeep(db)
+    await upkeep(make)
     assert await known(db, "mwangaza") == set()
