@@ -842,11 +842,13 @@ async def generate(dsn: str, posts: int, seed: int) -> Generated:
                 await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                 )
-            for table, column in (("regions", "region_id"), ("topics", "topic_id")):
-                await conn.execute(
-                    f"UPDATE {table} x SET thread_count = "
-                    f"(SELECT count(*) FROM threads t WHERE t.{column} = x.id)"
-                )
+            # Threads per region and topic, as `forum.catalog.count_thread` keeps them.
+            await conn.execute(
+                "INSERT INTO thread_counts (region_id, topic_id, threads) "
+                "SELECT region_id, topic_id, count(*) FROM threads WHERE NOT hidden "
+                "GROUP BY region_id, topic_id "
+                "ON CONFLICT (region_id, topic_id) DO UPDATE SET threads = excluded.threads"
+            )
         await conn.execute("ANALYZE")
         size = await conn.fetchval(
             "SELECT sum(length(body_source) + length(body_html)) FROM posts WHERE id >= $1",

@@ -83,6 +83,7 @@ def user_view(row: Any) -> dict[str, Any]:
         "email": row.email,
         "display_name": row.display_name,
         "organisation": row.organisation,
+        "show_organisation": row.organisation_public,
         "language": row.language,
         "role": row.role,
         "created_at": row.created_at,
@@ -94,6 +95,7 @@ _USER_COLUMNS = (
     User.email,
     User.display_name,
     User.organisation,
+    User.organisation_public,
     User.language,
     User.role,
     User.created_at,
@@ -107,9 +109,12 @@ async def register(
     display_name: str,
     password: str,
     organisation: str | None = None,
+    show_organisation: bool = False,
     language: str = "en",
     role: Role = Role.MEMBER,
 ) -> dict[str, Any]:
+    """A new account. Its organisation is shown to others (and found by search's `org`
+    filter) only if the member says so (`show_organisation`)."""
     email = normalise_email(email)
     check_name(display_name, "display_name")
     if organisation is not None:
@@ -128,6 +133,7 @@ async def register(
                         display_name=display_name,
                         password_hash=password_hash,
                         organisation=organisation,
+                        organisation_public=show_organisation,
                         language=language,
                         role=role.value,
                     )

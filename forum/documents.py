@@ -2,6 +2,9 @@
 
 A thread's opening post is a `thread` document (its title and body); every reply is a
 `post` document. A post that is deleted or hidden, or whose thread is hidden, has none.
+A document names its region, never who may read it: search asks that of the policy at
+each query, so a region's visibility applies the moment it changes. It carries the
+author's organisation only when the member shows it (`permissions.affiliation_shown`).
 The PostgreSQL backend matches `search_documents` rows, which `refresh` writes in the
 post's own transaction; the Meilisearch indexer sends what `load` builds.
 """
@@ -15,14 +18,19 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum.permissions import shown_affiliations
+
 _SOURCE = """
     SELECT p.id AS post_id, p.thread_id, p.position,
            CASE WHEN p.position = 1 THEN 'thread' ELSE 'post' END AS kind,
            t.title, t.region_id, r.slug AS region, t.topic_id, tp.slug AS topic,
            ARRAY(SELECT c.country_code FROM thread_countries c
                  WHERE c.thread_id = t.id ORDER BY 1) AS countries,
-           p.author_id, u.display_name AS author_name, u.organisation,
-           r.visibility, p.created_at, p.language,
+           p.author_id, u.display_name AS author_name,
+           -- Only an affiliation the member shows (`permissions.affiliation_shown`).
+           CASE WHEN u.organisation_public = ANY(:shown) THEN u.organisation END
+               AS organisation,
+           p.created_at, p.language,
            forum_html_text(p.body_html) AS body
     FROM posts p
     JOIN threads t ON t.id = p.thread_id
@@ -55,6 +63,8 @@ _TSV = """
             THEN array_to_tsvector(ARRAY[CAST(:newest AS text)]) ELSE ''::tsvector END
 """
 
+_SHOWN = shown_affiliations()
+
 _REFRESH = text(
     f"""
     WITH s AS (
@@ -67,15 +77,15 @@ _REFRESH = text(
         WHERE d.post_id = ANY(:ids) AND NOT EXISTS (SELECT FROM s WHERE s.post_id = d.post_id)
     )
     INSERT INTO search_documents AS d (post_id, thread_id, kind, region_id, topic_id,
-        countries, author_id, organisation, visibility, created_at, tsv)
+        countries, author_id, organisation, created_at, tsv)
     SELECT s.post_id, s.thread_id, s.kind, s.region_id, s.topic_id, s.countries,
-           s.author_id, s.organisation, s.visibility, s.created_at, {_TSV}
+           s.author_id, s.organisation, s.created_at, {_TSV}
     FROM s
     ON CONFLICT (post_id) DO UPDATE SET
         thread_id = excluded.thread_id, kind = excluded.kind, region_id = excluded.region_id,
         topic_id = excluded.topic_id, countries = excluded.countries,
         author_id = excluded.author_id, organisation = excluded.organisation,
-        visibility = excluded.visibility, created_at = excluded.created_at, tsv = excluded.tsv
+        created_at = excluded.created_at, tsv = excluded.tsv
     """
 )
 
@@ -131,8 +141,7 @@ class Document:
     countries: tuple[str, ...]
     author_id: int
     author_name: str
-    organisation: str | None
-    visibility: str  # the region's: "public" or "members"
+    organisation: str | None  # only when the author shows it
     created_at: datetime
 
 
@@ -140,7 +149,8 @@ async def refresh(session: AsyncConnection, post_ids: Sequence[int]) -> None:
     """Bring the documents of these posts in line with the posts: written, rewritten, or
     removed when the post may no longer be found."""
     await session.execute(
-        _REFRESH, {"ids": list(post_ids), "window": WINDOW_CURSOR, "newest": NEWEST}
+        _REFRESH,
+        {"ids": list(post_ids), "shown": _SHOWN, "window": WINDOW_CURSOR, "newest": NEWEST},
     )
 
 
@@ -160,7 +170,7 @@ async def move_window(session: AsyncConnection, size: int) -> None:
 
 async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Document]:
     """The documents of those of these posts that search may find."""
-    rows = await session.execute(_LOAD, {"ids": list(post_ids)})
+    rows = await session.execute(_LOAD, {"ids": list(post_ids), "shown": _SHOWN})
     return [
         Document(
             id=r.post_id,
@@ -176,7 +186,6 @@ async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Docume
             author_id=r.author_id,
             author_name=r.author_name,
             organisation=r.organisation,
-            visibility=r.visibility,
             created_at=r.created_at,
         )
         for r in rows

@@ -88,6 +88,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), server_default=Role.MEMBER.value)
     organisation: Mapped[str | None] = mapped_column(String(200))
+    # Whether the member shows their organisation (`permissions.affiliation_shown`);
+    # search's `org` filter matches shown affiliations only.
+    organisation_public: Mapped[bool] = mapped_column(Boolean, server_default="false")
     language: Mapped[str] = mapped_column(String(8), server_default="en")
     created_at: Mapped[datetime] = _now()
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -306,8 +309,7 @@ class SearchDocument(Base):
     topic_id: Mapped[int] = mapped_column(SmallInteger)
     countries: Mapped[list[str]] = mapped_column(ARRAY(Text))
     author_id: Mapped[int] = mapped_column(BigInteger)
-    organisation: Mapped[str | None] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(Text)  # only when the author shows it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tsv: Mapped[str] = mapped_column(TSVECTOR)
 
@@ -329,6 +331,15 @@ class SearchTerm(Base):
 
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     documents: Mapped[int] = mapped_column(Integer)
+
+
+class SearchTermFading(Base):
+    """Words search documents lost (rewritten or deleted), queued by a trigger (migration
+    0006) for search's upkeep, which drops those no document holds from the vocabulary."""
+
+    __tablename__ = "search_terms_fading"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class SearchCursor(Base):

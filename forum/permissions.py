@@ -2,7 +2,8 @@
 
 Every path asks here and nowhere else: the API and the pages, the core's actions, the
 realtime hub (who may join a channel, which events reach whom, live and on resume) and
-search (which regions a reader's hits, facets, totals and suggestions come from).
+search (which regions a reader's hits, facets, totals and suggestions come from, and
+which affiliations its documents carry).
 Functions named `check_*` raise a `DomainError`; the others answer a question.
 
 Audiences name who something is addressed to: `public` (anyone), `members` (approved
@@ -83,6 +84,20 @@ def can_see_post_content(actor: Actor, author_id: int, hidden: bool, deleted: bo
     if deleted:
         return False
     return not hidden or actor.staff or actor.user_id == author_id
+
+
+def affiliation_shown(shown: bool) -> bool:
+    """Whether a member's organisation may be shown to others, given the member's choice
+    (`users.organisation_public`). Search documents carry it only then, so the `org`
+    filter of search can never tell who belongs to an organisation that is not shown.
+    The answer is the same for every reader: a document is built once for all."""
+    return shown
+
+
+def shown_affiliations() -> list[bool]:
+    """The values of `users.organisation_public` whose organisation is shown; queries
+    filter with `= ANY(...)`."""
+    return [flag for flag in (False, True) if affiliation_shown(flag)]
 
 
 def thread_audience(region_visibility: str, thread_hidden: bool) -> str:

@@ -1,8 +1,10 @@
 """The interface every search backend implements, and the values that cross it.
 
-A backend answers a `Query` (validated words, filters and the reader's audiences) with
-`Results`. Both backends must give the same observable answers; one test suite
-(`tests/search/test_backends.py`) runs against each backend that can run.
+A backend answers a `Query` (validated words, filters and the regions the reader may
+read now) with `Results`: every hit, snippet, facet, total and suggestion comes from
+documents of those regions only, whatever the documents were written with. Both backends
+must give the same observable answers; one test suite (`tests/search/test_backends.py`)
+runs against each backend that can run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from forum.catalog import RegionEntry
 from forum.documents import Document
 
 PER_PAGE = 20
@@ -40,6 +43,8 @@ class Filters:
     countries: tuple[str, ...] = ()  # ISO 3166 alpha-2
     topics: tuple[str, ...] = ()  # slugs
     author: int | None = None
+    # The author's organisation, matched only where the member shows it (documents carry
+    # no other): an affiliation kept private is never searched.
     organisation: str | None = None
     since: date | None = None  # inclusive, UTC
     until: date | None = None  # inclusive, UTC
@@ -48,7 +53,9 @@ class Filters:
 @dataclass(frozen=True)
 class Query:
     text: str
-    audiences: frozenset[str]  # the region visibilities this reader may see
+    # The regions this reader may read now: the policy over the current catalog
+    # (`Catalog.readable_regions`). Nothing outside them reaches the reader.
+    readable: tuple[RegionEntry, ...]
     filters: Filters = field(default_factory=Filters)
     page: int = 1
 
@@ -82,6 +89,11 @@ class Results:
     # as typed found nothing, the hits are the suggestion's (`corrected`).
     suggestion: str | None = None
     corrected: bool = False
+
+
+def nothing_found() -> Results:
+    """The answer to a query that can find nothing (no words, no readable region)."""
+    return Results(hits=[], total=0, exact=True, facets={f: {} for f in FACETS})
 
 
 class Backend(Protocol):

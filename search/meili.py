@@ -37,6 +37,7 @@ from search.backend import (
     Kind,
     Query,
     Results,
+    nothing_found,
     snippet_html,
 )
 from search.meili_documents import BODY_FIELDS, RETRIEVED, SETTINGS, settings_cover, to_meili
@@ -155,6 +156,8 @@ class MeiliBackend:
         await self._drop(fresh)  # now the old documents
 
     async def search(self, query: Query) -> Results:
+        if not query.readable:  # a reader who may read no region finds nothing
+            return nothing_found()
         page = min(max(query.page, 1), MAX_PAGE)
         filters = meili_filters.expression(query)
         queries = [

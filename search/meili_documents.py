@@ -51,7 +51,6 @@ SETTINGS: dict[str, Any] = {
         "countries",
         "author_id",
         "organisation",
-        "visibility",
         "created_at",
     ],
     "sortableAttributes": ["created_at"],
@@ -85,8 +84,7 @@ def to_meili(doc: Document) -> dict[str, Any]:
         "countries": list(doc.countries),
         "author_id": doc.author_id,
         "author_name": doc.author_name,
-        "organisation": doc.organisation,
-        "visibility": doc.visibility,
+        "organisation": doc.organisation,  # only when the author shows it
         # Filters compare numbers; the ISO text keeps the exact time for display.
         "created_at": int(doc.created_at.timestamp()),
         "created_at_iso": doc.created_at.isoformat(),

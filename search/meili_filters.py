@@ -2,8 +2,9 @@
 
 The filter goes out as a list of expressions, which Meilisearch ANDs. Each one is a single
 condition whose values are quoted string literals (or integers we formatted), so a value
-can never close its quotes and add an `OR`; and the reader's visibility is a list entry of
-its own, so even a broken entry could only narrow what the reader gets, never widen it.
+can never close its quotes and add an `OR`; and the regions the reader may read now are
+a list entry of their own, first, so even a broken entry could only narrow what the
+reader gets, never widen it.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ def day_start(day: date) -> int:
 
 
 def expression(query: Query) -> list[str]:
-    """The filter for this query: the reader's audiences first, always; then the filters."""
+    """The filter for this query: the regions the reader may read first, always; then the
+    filters."""
     f = query.filters
     # Sorted so the same query always makes the same request (and the same cache key).
-    parts = [one_of("visibility", sorted(query.audiences))]
+    parts = [one_of("region", sorted(r.slug for r in query.readable))]
     if f.kinds:
         parts.append(one_of("kind", [k.value for k in f.kinds]))
     if f.regions:

@@ -14,6 +14,16 @@ is answered from the newest WINDOW documents when they hold a page of matches, o
 from every match; counting stops at `CAP`; only the newest `RANKED` matches are ranked
 (relevance times recency) and the counted ones make the facets. One statement, one round
 trip.
+
+Which regions the reader may read is not in the documents (a region's visibility changes
+without its posts changing): each query passes the ids of the regions the reader may read
+now (`Query.readable`) and the matches are kept to `region_id = ANY(...)`. That is a
+check on a column of the rows the GIN scan found, which the statement visits anyway (for
+their dates), as it did the stored visibility before: no extra page, no change of plan.
+Scope lexemes would cost more: "any readable region" is an OR of region lexemes that
+between them hold nearly every document, so the GIN scan would merge their long posting
+lists, or advance each of them at every candidate, for a condition that rules out little.
+The reader's own region filter stays a scope lexeme: it is selective.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from search.backend import (
     Kind,
     Query,
     Results,
+    nothing_found,
 )
 
 # Matches beyond this many are not counted: the total reads "1,000+" and the facets
@@ -108,7 +119,7 @@ _MATCHES = """
         FROM search_documents d
         -- Uses index: ix_search_documents_tsv
         WHERE d.tsv @@ (SELECT CAST(words AS tsquery) FROM q){within}
-          AND d.visibility = ANY(:audiences){filters}
+          AND d.region_id = ANY(:regions){filters}
         OFFSET 0) m
     ORDER BY m.created_at DESC, m.post_id DESC
     LIMIT {cap}
@@ -126,7 +137,7 @@ _SEARCH = """
         SELECT * FROM ({everywhere}) e WHERE NOT (SELECT enough FROM windowed)
     ),
     top AS (
-        SELECT c.post_id,
+        SELECT c.post_id, d.region_id,
                ts_rank(d.tsv, (SELECT CAST(words AS tsquery) FROM q))
                / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400)) AS score
         FROM (SELECT post_id, created_at FROM matched
@@ -150,8 +161,9 @@ _SEARCH = """
                           ORDER BY h.score DESC, h.post_id DESC)
          FROM (
             SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
-                   p.author_id, u.display_name AS author_name, t.title, t.region_id,
-                   t.topic_id,
+                   p.author_id, u.display_name AS author_name, t.title,
+                   -- The document's region: the one the reader's regions were checked on.
+                   top.region_id, t.topic_id,
                    -- Codes separated by spaces: the driver decodes no array in a record.
                    (SELECT string_agg(c.country_code, ' ' ORDER BY c.country_code)
                     FROM thread_countries c WHERE c.thread_id = t.id) AS countries,
@@ -166,13 +178,10 @@ _SEARCH = """
 
 _HAS_WINDOW = "SELECT EXISTS (SELECT FROM search_cursors WHERE name = $1)"
 
-# Region and topic slugs by id: a few dozen rows that hardly ever change, so statements
-# carry ids and the backend names them (and reloads when it meets one it lacks).
-_CATALOG = text(
-    "SELECT 'region' AS facet, id, slug FROM regions UNION ALL SELECT 'topic', id, slug FROM topics"
-)
-
-_NOTHING = Results(hits=[], total=0, exact=True, facets={f: {} for f in FACETS})
+# Topic slugs by id: a few dozen rows that hardly ever change, so statements carry ids
+# and the backend names them (and reloads when it meets one it lacks). Regions are named
+# by the query itself: the regions the reader may read, the only ones a hit can be in.
+_TOPICS = "SELECT id, slug FROM topics"
 
 
 class PostgresBackend:
@@ -182,8 +191,8 @@ class PostgresBackend:
         self.db = db
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self._slugs: dict[tuple[str, int], str] = {}  # (facet, id) -> slug
-        self._ids: dict[tuple[str, str], int] = {}  # (facet, slug) -> id
+        self._topics: dict[int, str] = {}  # id -> slug
+        self._topic_ids: dict[str, int] = {}  # slug -> id
         self._window: tuple[float, bool] | None = None  # (looked up at, whether it exists)
 
     async def start(self) -> None:
@@ -207,18 +216,19 @@ class PostgresBackend:
 
     async def search(self, query: Query) -> Results:
         terms = words.parse(query.text)
-        if terms.empty:
-            return _NOTHING
+        if terms.empty or not query.readable:
+            return nothing_found()
         async with (await self._connections()).acquire() as conn:
-            scope = await self._scope(conn, query.filters)
-            if scope is None:  # a filter naming only what does not exist
-                return _NOTHING
+            scope = await self._scope(conn, query)
+            if scope is None:  # a filter naming only what does not exist, or is not readable
+                return nothing_found()
             results = await self._search(conn, query, terms, scope, widen=False)
             if results.total < SUGGEST_BELOW and terms.prefixes:
                 results = await self._search(conn, query, terms, scope, widen=True)
             if results.total >= SUGGEST_BELOW or not terms.words:
                 return results
-            respelt = await vocabulary.respell(conn, terms.words)
+            readable = [r.id for r in query.readable]
+            respelt = await vocabulary.respell(conn, terms.words, readable)
             if not respelt:
                 return results
             suggestion = words.respell(query.text, respelt)
@@ -261,7 +271,7 @@ class PostgresBackend:
             "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
             # A widened query follows one that found less than a page: the window held less.
             "recent": None if widen else await self._recent(conn),
-            "audiences": sorted(query.audiences),
+            "regions": sorted(r.id for r in query.readable),
             "needed": needed,
             # A deep page ranks as many of the newest matches as it needs.
             "ranked": max(RANKED, needed),
@@ -273,32 +283,34 @@ class PostgresBackend:
         statement = _statement(tuple(params), CAP)
         row = await conn.fetchrow(statement.sql, *statement.args(**params))
         if row["words"] is None:  # only stop words, or nothing a word could be made of
-            return _NOTHING
+            return nothing_found()
         hits, facets = row["hits"] or [], row["facets"] or []
-        ids = {("region", h[5]) for h in hits} | {("topic", h[6]) for h in hits}
-        ids |= {("region", r) for r, _, _, _ in facets if r is not None}
-        ids |= {("topic", t) for _, t, _, _ in facets if t is not None}
-        if not ids <= self._slugs.keys():
-            await self._load_catalog(conn)
+        topics = {h[6] for h in hits} | {t for _, t, _, _ in facets if t is not None}
+        if not topics <= self._topics.keys():
+            await self._load_topics(conn)
+        # Every match is in one of these (the statement's condition on `region_id`).
+        regions = {r.id: r.slug for r in query.readable}
         wanted = snippets.lexemes(row["words"])
         return Results(
-            hits=[self._hit(h, wanted) for h in hits],
+            hits=[self._hit(h, regions, wanted) for h in hits],
             total=row["total"],
             exact=row["total"] < CAP and not row["windowed"],
-            facets=self._facets(facets),
+            facets=self._facets(facets, regions),
         )
 
-    async def _scope(self, conn: asyncpg.Connection, f: Filters) -> str | None:
+    async def _scope(self, conn: asyncpg.Connection, query: Query) -> str | None:
         """The filters on kind, region, topic and country as the text of a tsquery of
         scope lexemes ("" when there are none), or None when one of them names only
-        regions or topics that do not exist (the service refuses those first)."""
-        named = {("region", r) for r in f.regions} | {("topic", t) for t in f.topics}
-        if not named <= self._ids.keys():  # perhaps added since the catalog was read
-            await self._load_catalog(conn)
+        regions the reader may not read (or that do not exist) or topics that do not
+        exist (the service refuses those first)."""
+        f = query.filters
+        if not set(f.topics) <= self._topic_ids.keys():  # perhaps added since last read
+            await self._load_topics(conn)
+        readable = {r.slug: r.id for r in query.readable}
         groups = [
             [f"kind {k.value}" for k in f.kinds],
-            [f"region {self._ids[('region', r)]}" for r in f.regions if ("region", r) in self._ids],
-            [f"topic {self._ids[('topic', t)]}" for t in f.topics if ("topic", t) in self._ids],
+            [f"region {readable[r]}" for r in f.regions if r in readable],
+            [f"topic {self._topic_ids[t]}" for t in f.topics if t in self._topic_ids],
             [f"country {c}" for c in f.countries],
         ]
         if (f.regions and not groups[1]) or (f.topics and not groups[2]):
@@ -324,23 +336,25 @@ class PostgresBackend:
                 await documents.move_window(session, WINDOW)
         self._window = None  # look again at the next search
 
-    async def _load_catalog(self, conn: asyncpg.Connection) -> None:
-        rows = await conn.fetch(_CATALOG.text)
-        self._slugs = {(r["facet"], r["id"]): r["slug"] for r in rows}
-        self._ids = {(r["facet"], r["slug"]): r["id"] for r in rows}
+    async def _load_topics(self, conn: asyncpg.Connection) -> None:
+        rows = await conn.fetch(_TOPICS)
+        self._topics = {r["id"]: r["slug"] for r in rows}
+        self._topic_ids = {r["slug"]: r["id"] for r in rows}
 
-    def _facets(self, rows: Sequence[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
+    def _facets(
+        self, rows: Sequence[tuple[Any, ...]], regions: dict[int, str]
+    ) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for region_id, topic_id, kind, count in rows:
             if region_id is not None:
-                facets["region"][self._slugs[("region", region_id)]] = count
+                facets["region"][regions[region_id]] = count
             elif topic_id is not None:
-                facets["topic"][self._slugs[("topic", topic_id)]] = count
+                facets["topic"][self._topics[topic_id]] = count
             elif kind is not None:
                 facets["kind"][kind] = count
         return facets
 
-    def _hit(self, record: tuple[Any, ...], wanted: frozenset[str]) -> Hit:
+    def _hit(self, record: tuple[Any, ...], regions: dict[int, str], wanted: frozenset[str]) -> Hit:
         post_id, thread_id, position, title, body, region_id, topic_id, *rest = record
         countries, author_id, author_name, created_at, language = rest
         return Hit(
@@ -350,8 +364,8 @@ class PostgresBackend:
             position=position,
             title=title,
             snippet=snippets.highlight(snippets.text_of(body), wanted),
-            region=self._slugs[("region", region_id)],
-            topic=self._slugs[("topic", topic_id)],
+            region=regions[region_id],
+            topic=self._topics[topic_id],
             countries=tuple(countries.split()) if countries else (),
             author_id=author_id,
             author_name=author_name,

@@ -1,6 +1,7 @@
 """Search as the app and the `forum` command run it: the configured backend, a reader's
-request checked against the catalog, and the background work (the vocabulary for
-suggestions; the Meilisearch indexer when Meilisearch is configured).
+request checked against the catalog and given the regions the reader may read now, and
+the background work (the vocabulary for suggestions; the Meilisearch indexer when
+Meilisearch is configured).
 
 Built by the app's lifespan (or a CLI command); nothing here exists at import time.
 """
@@ -19,9 +20,9 @@ from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
 from forum.locks import Lock
 from forum.models import Post
-from forum.permissions import Actor, readable_visibilities
+from forum.permissions import Actor
 from search import vocabulary
-from search.backend import Backend, Filters, Query, Results
+from search.backend import Backend, Filters, Query, Results, nothing_found
 from search.indexer import Indexer
 from search.meili import MeiliBackend, SearchUnavailable
 from search.postgres import PostgresBackend
@@ -58,8 +59,14 @@ class Search:
             await self.meili.close()
 
     async def find(self, actor: Actor, words: str, filters: Filters, page: int) -> Results:
-        await self._check(actor, filters)
-        query = Query(words, frozenset(readable_visibilities(actor)), filters, page)
+        """What `actor` may find now: every hit, count and suggestion comes from the
+        regions the policy lets them read in the current catalog."""
+        catalog = await self.catalog.current()
+        self._check(catalog, actor, filters)
+        readable = tuple(catalog.readable_regions(actor))
+        if not readable:
+            return nothing_found()
+        query = Query(words, readable, filters, page)
         try:
             return await self.backend.search(query)
         except SearchUnavailable:
@@ -70,28 +77,21 @@ class Search:
                 retry_after=5,
             ) from None
 
-    async def _check(self, actor: Actor, filters: Filters) -> None:
+    def _check(self, catalog: Catalog, actor: Actor, filters: Filters) -> None:
         """Unknown filter values are a clear error, not an empty page; a region the
         reader may not read is as unknown as one that does not exist."""
         if not (filters.regions or filters.topics or filters.countries):
             return
-        unknown = self._unknown(actor, filters, await self.catalog.current())
-        if unknown:  # perhaps added a moment ago, before this process heard of it
-            self.catalog.changed()
-            unknown = self._unknown(actor, filters, await self.catalog.current())
-        for field, values in unknown.items():
-            code = f"unknown_{field}"
-            raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
-
-    @staticmethod
-    def _unknown(actor: Actor, filters: Filters, catalog: Catalog) -> dict[str, set[str]]:
         readable = {r.slug for r in catalog.readable_regions(actor)}
         unknown = {
             "region": set(filters.regions) - readable,
             "topic": set(filters.topics) - {t.slug for t in catalog.topics},
             "country": set(filters.countries) - {c.code for c in catalog.countries},
         }
-        return {field: values for field, values in unknown.items() if values}
+        for field, values in unknown.items():
+            if values:
+                code = f"unknown_{field}"
+                raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
 
     async def rebuild(self) -> int:
         """Rebuild every document from the posts, and the vocabulary; search stays up.
@@ -105,7 +105,7 @@ class Search:
             async with self.db.transaction() as session:
                 await documents.refresh(session, range(start + 1, start + REBUILD_BATCH + 1))
         async with self.db.transaction() as session:
-            await session.execute(text("TRUNCATE search_terms"))
+            await session.execute(text("TRUNCATE search_terms, search_terms_fading"))
             await session.execute(
                 text("DELETE FROM search_cursors WHERE name = :name"), {"name": vocabulary.CURSOR}
             )
@@ -128,10 +128,28 @@ class Search:
                 return 0
             return await vocabulary.refresh(session)
 
+    async def prune_vocabulary(self) -> int:
+        """Drop from the vocabulary the words documents lost that no document holds any
+        more (`vocabulary.take_fading`, `vocabulary.drop_dead`); the number dropped."""
+        dropped = 0
+        while True:
+            async with self.db.transaction() as session:
+                # One worker at a time takes words off the queue.
+                if not await locks.try_for_transaction(session, Lock.VOCABULARY):
+                    return dropped
+                words = await vocabulary.take_fading(session)
+            if words:
+                async with self.db.transaction() as session:
+                    dropped += await vocabulary.drop_dead(session, words)
+            if len(words) < vocabulary.PRUNE_BATCH:
+                return dropped
+
     async def keep_up(self) -> None:
-        """The upkeep: the vocabulary takes in new posts; the PostgreSQL backend's window
-        of newest documents moves on (`PostgresBackend.keep_window`)."""
+        """The upkeep: the vocabulary takes in new posts and lets go of words no document
+        holds any more; the PostgreSQL backend's window of newest documents moves on
+        (`PostgresBackend.keep_window`)."""
         await self.catch_up_vocabulary()
+        await self.prune_vocabulary()
         if self.backend is self.postgres:
             await self.postgres.keep_window()
 

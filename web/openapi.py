@@ -20,7 +20,11 @@ _QUERY_DOC = {
     "q": 'Words to find, at most 500 characters: "a phrase", -excluded, a OR b',
     "kind": "thread or post (repeatable)",
     "author": "Author's user id",
-    "org": "Author's organisation, exact name (any case)",
+    "org": (
+        "Author's organisation, exact name (any case). Matches only members who chose to "
+        "show their organisation (show_organisation at registration): an organisation "
+        "a member keeps to themselves is never searched"
+    ),
     "from": "Written on or after this date (YYYY-MM-DD, UTC)",
     "to": "Written on or before this date (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",

@@ -119,6 +119,11 @@ class Register(Request):
     display_name: DisplayName
     password: Password
     organisation: Organisation | None = None
+    show_organisation: bool = Field(
+        default=False,
+        description="Show the organisation to others; only a shown organisation is found "
+        "by search's org filter",
+    )
     language: Annotated[str, Field(max_length=8)] = "en"
 
 
@@ -238,6 +243,7 @@ class UserOut(BaseModel):
     email: str
     display_name: str
     organisation: str | None
+    show_organisation: bool
     language: str
     role: str
     created_at: datetime

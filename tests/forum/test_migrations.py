@@ -102,3 +102,61 @@ async def test_upgrades_on_existing_data(empty_database_url):
             assert await s.scalar(text("SELECT body_html FROM posts WHERE id = 1")) == OLD
     finally:
         await db.dispose()
+
+
+async def test_0006_leaves_search_documents_nothing_a_reader_may_not_see(empty_database_url):
+    db = Database(empty_database_url, pool_size=1)
+    try:
+        await _to(db, "0005")
+        async with db.transaction() as s:
+            for statement in (
+                "INSERT INTO users (email, display_name, display_name_key, password_hash, "
+                "organisation) VALUES ('a@example.org', 'A', 'a', 'x', 'Transparency Senegal')",
+                "INSERT INTO regions (slug, name, visibility) VALUES ('room', 'Room', 'members')",
+                "INSERT INTO topics (slug, name) VALUES ('t', 'T')",
+                "INSERT INTO threads (region_id, topic_id, author_id, title) VALUES (1, 1, 1, 'T')",
+                "INSERT INTO posts (thread_id, position, author_id, body_source, body_html) "
+                "VALUES (1, 1, 1, 's', '<p>Kiprotich</p>')",
+                # As 0005 wrote it: the visibility of its day, and the author's organisation.
+                "INSERT INTO search_documents (post_id, thread_id, kind, region_id, topic_id, "
+                "countries, author_id, organisation, visibility, created_at, tsv) VALUES "
+                "(1, 1, 'thread', 1, 1, '{}', 1, 'Transparency Senegal', 'public', now(), "
+                "to_tsvector('simple', 'kiprotich signed'))",
+                "INSERT INTO search_cursors (name, position) VALUES ('meilisearch', '5-9')",
+            ):
+                await s.execute(text(statement))
+
+        await migrate.upgrade(db.engine)
+        async with db.transaction() as s:
+            columns = await s.scalars(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'search_documents'"
+                )
+            )
+            assert "visibility" not in set(columns)
+            assert await s.scalar(text("SELECT organisation FROM search_documents")) is None
+            assert await s.scalar(text("SELECT organisation_public FROM users")) is False
+            # The Meilisearch index is rebuilt from the documents as they are now.
+            assert await s.scalar(text("SELECT count(*) FROM search_cursors")) == 0
+            # Words a document loses are queued for the vocabulary's upkeep.
+            await s.execute(text("DELETE FROM search_documents"))
+            fading = await s.scalars(text("SELECT word FROM search_terms_fading ORDER BY 1"))
+            assert list(fading) == ["kiprotich", "signed"]
+
+        await _to(db, "0005", down=True)
+        async with db.transaction() as s:
+            await s.execute(
+                text(
+                    "INSERT INTO search_documents (post_id, thread_id, kind, region_id, "
+                    "topic_id, countries, author_id, visibility, created_at, tsv) VALUES "
+                    "(1, 1, 'thread', 1, 1, '{}', 1, 'members', now(), '')"
+                )
+            )
+        await migrate.upgrade(db.engine)
+        await _to(db, "0005", down=True)
+        async with db.transaction() as s:
+            # Back as the region is now, never opened to everyone.
+            assert await s.scalar(text("SELECT visibility FROM search_documents")) == "members"
+    finally:
+        await db.dispose()

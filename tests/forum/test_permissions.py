@@ -121,3 +121,10 @@ def test_listening(actor, public_thread, members_thread, hidden_thread, own, mod
     assert _listen(actor, T("mod", region_visibility="public")) is mod_queue
     assert _listen(actor, T("topic")) is True
     assert not _listen(actor, T("thread", exists=False))
+
+
+def test_an_affiliation_is_shown_only_when_its_member_chose_to():
+    assert p.affiliation_shown(True) is True
+    assert p.affiliation_shown(False) is False
+    # What search documents are built with (`forum.documents`): the same rule.
+    assert p.shown_affiliations() == [True]

@@ -340,8 +340,6 @@ async def running(key: str | None = None) -> AsyncIterator[FakeMeili]:
 KEY = "test-master-key"
 FAST = Backoff(base=0.001, cap=0.005)
 QUICK = {"backoff": FAST, "task_poll": 0.002}
-PUBLIC = frozenset({"public"})
-EVERYONE = frozenset({"public", "members"})
 
 
 def doc(post_id: int, body: str = "open contracting data", **values: object) -> Document:
@@ -359,7 +357,6 @@ def doc(post_id: int, body: str = "open contracting data", **values: object) -> 
         "author_id": 7,
         "author_name": "Awa",
         "organisation": None,
-        "visibility": "public",
         "created_at": datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
         **values,
     }

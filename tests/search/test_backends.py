@@ -1,5 +1,8 @@
 """The behaviour every search backend owes its readers, run against each backend that can
-run here: PostgreSQL always, Meilisearch when `FORUM_MEILI_URL` names a live server."""
+run here: PostgreSQL always, Meilisearch when `FORUM_MEILI_URL` names a live server.
+
+Readers are actors: each search asks the policy which regions the reader may read in the
+catalog as the database holds it now, as the app does."""
 
 from __future__ import annotations
 
@@ -12,37 +15,49 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import documents, posts
+from forum import documents, moderation, posts
+from forum.catalog import load as load_catalog
+from forum.db import Database
+from forum.models import Role
+from forum.permissions import Actor
 from search.backend import Backend, Filters, Kind, Query, Results
 from search.postgres import PostgresBackend
-
-PUBLIC = frozenset({"public"})
-MEMBERS = frozenset({"public", "members"})
+from search.service import Search
+from tests.search.readers import MEMBER, SUSPENDED, VISITOR, readable
 
 
 @dataclass
 class Engine:
     backend: Backend
+    db: Database
     sync: Callable[[], Awaitable[object]]  # brings the backend up to date with the forum
+    suggests: bool  # offers "did you mean" (Meilisearch corrects typos while matching)
 
-    async def find(self, words: str, audiences: frozenset[str] = PUBLIC, **filters) -> Results:
+    async def find(self, words: str, reader: Actor = VISITOR, **filters) -> Results:
         await self.sync()
         page = filters.pop("page", 1)
-        return await self.backend.search(Query(words, audiences, Filters(**filters), page))
+        regions = await readable(self.db, reader)
+        return await self.backend.search(Query(words, regions, Filters(**filters), page))
 
-    async def ids(self, words: str, audiences: frozenset[str] = PUBLIC, **filters) -> set[int]:
-        return {h.post_id for h in (await self.find(words, audiences, **filters)).hits}
+    async def ids(self, words: str, reader: Actor = VISITOR, **filters) -> set[int]:
+        return {h.post_id for h in (await self.find(words, reader, **filters)).hits}
 
 
-async def _nothing() -> None:
-    return None
+def _vocabulary_upkeep(search: Search) -> Callable[[], Awaitable[None]]:
+    """What search's upkeep does for suggestions: new posts' words in, dead words out."""
+
+    async def upkeep() -> None:
+        await search.catch_up_vocabulary()
+        await search.prune_vocabulary()
+
+    return upkeep
 
 
 @pytest.fixture(params=["postgres", "meilisearch"])
 async def engine(request, db, make) -> AsyncIterator[Engine]:
     if request.param == "postgres":
         backend = PostgresBackend(db)
-        yield Engine(backend, _nothing)
+        yield Engine(backend, db, _vocabulary_upkeep(make.app.state.search), suggests=True)
         await backend.close()
         return
     url = os.environ.get("FORUM_MEILI_URL")
@@ -54,7 +69,7 @@ async def engine(request, db, make) -> AsyncIterator[Engine]:
     backend = MeiliBackend(url, os.environ.get("FORUM_MEILI_KEY"), prefix=f"t{uuid.uuid4().hex}_")
     await backend.start()
     try:
-        yield Engine(backend, Indexer(db, backend).catch_up)
+        yield Engine(backend, db, Indexer(db, backend).catch_up, suggests=False)
     finally:
         await backend.drop()
         await backend.close()
@@ -118,17 +133,17 @@ async def test_members_only_hidden_and_deleted_posts_stay_out_of_sight(engine, m
         )
         await documents.refresh(session, [hidden["id"]])
 
-    assert await engine.ids("assets", PUBLIC) == {open_["post"]["id"]}
-    assert await engine.ids("assets", MEMBERS) == {open_["post"]["id"], closed["post"]["id"]}
-    results = await engine.find("assets", PUBLIC)
+    assert await engine.ids("assets", VISITOR) == {open_["post"]["id"]}
+    assert await engine.ids("assets", MEMBER) == {open_["post"]["id"], closed["post"]["id"]}
+    results = await engine.find("assets", VISITOR)
     assert results.total == 1
     assert "staff-room" not in results.facets["region"]
     # Filtering on the closed region does not open it.
-    assert await engine.ids("assets", PUBLIC, regions=("staff-room",)) == set()
+    assert await engine.ids("assets", VISITOR, regions=("staff-room",)) == set()
 
 
 async def test_filters_narrow_by_region_country_topic_kind_author_and_dates(engine, make, db):
-    alice = await make.user(organisation="Transparency Senegal")
+    alice = await make.user(organisation="Transparency Senegal", organisation_public=True)
     kenya = await make.thread(
         title="Tender monitoring",
         body="Tender notices compared.",
@@ -230,3 +245,100 @@ async def test_queries_with_nothing_to_find_answer_empty(engine, make, words):
     await make.thread(title="Anything", body="The word is here.")
     results = await engine.find(words)
     assert results.hits == [] and results.total == 0
+
+
+# -- what the current state lets a reader see now ---------------------------------------
+
+
+async def test_a_region_made_members_only_is_out_of_sight_at_once(engine, make, db):
+    author = await make.user()
+    canary = set()
+    for n in range(3):
+        thread = await make.thread(
+            author, region="south-east-asia", title=f"Ledger {n}", body="Kiprotich signed it."
+        )
+        canary.add(thread["post"]["id"])
+    africa = await make.thread(author, title="Ledger", body="The ledger of the Nairobi office.")
+    before = await engine.find("ledger")
+    assert before.total == 4 and before.facets["region"] == {"africa": 1, "south-east-asia": 3}
+    if engine.suggests:
+        assert (await engine.find("kiprutich")).suggestion == "kiprotich"
+
+    async with db.transaction() as session:  # as an operator would, in plain SQL
+        await session.execute(
+            text("UPDATE regions SET visibility = 'members' WHERE slug = 'south-east-asia'")
+        )
+
+    assert await engine.ids("kiprotich") == set()
+    after = await engine.find("ledger")
+    assert [h.post_id for h in after.hits] == [africa["post"]["id"]] and after.total == 1
+    assert after.facets == {
+        "region": {"africa": 1},
+        "topic": {"public-procurement": 1},
+        "kind": {"thread": 1},
+    }
+    misspelt = await engine.find("kiprutich")
+    assert misspelt.suggestion is None and misspelt.hits == [] and misspelt.total == 0
+    assert await engine.ids("kiprotich", SUSPENDED) == set()  # reads like a visitor
+
+    assert await engine.ids("kiprotich", MEMBER) == canary
+    members = await engine.find("ledger", MEMBER)
+    assert members.facets["region"] == {"africa": 1, "south-east-asia": 3}
+    if engine.suggests:
+        assert (await engine.find("kiprutich", MEMBER)).suggestion == "kiprotich"
+
+
+async def test_a_misspelt_name_from_a_members_only_region_is_corrected_for_members_only(
+    engine, make
+):
+    author = await make.user()
+    for n in range(3):
+        await make.thread(
+            author, region="staff-room", title=f"Lead {n}", body="Wanjiku Nyamweya signed."
+        )
+    for reader in (VISITOR, SUSPENDED):
+        results = await engine.find("niamweya", reader)
+        assert results.suggestion is None and results.corrected is False
+        assert results.hits == [] and results.total == 0 and results.facets["region"] == {}
+    member = await engine.find("niamweya", MEMBER)
+    assert member.total == 3
+    if engine.suggests:
+        assert member.suggestion == "nyamweya" and member.corrected
+
+
+async def test_words_deleted_hidden_or_edited_away_are_never_suggested_again(engine, make, db):
+    author = await make.user()
+    moderator = await make.user(Role.MODERATOR)
+    ids = []
+    for n in range(5):
+        thread = await make.thread(author, title=f"Notes {n}", body="Ngugi Kamaara met auditors.")
+        ids.append(thread["post"]["id"])
+    if engine.suggests:
+        assert (await engine.find("kamara", MEMBER)).suggestion == "kamaara"
+
+    async with db.transaction() as session:
+        for post_id in ids[:2]:
+            await posts.delete(session, author["actor"], post_id)
+        for post_id in ids[2:4]:
+            await posts.edit(session, author["actor"], post_id, body="We met auditors.")
+        catalog = await load_catalog(session)
+        await moderation.set_post_hidden(session, moderator["actor"], catalog, ids[4], hidden=True)
+
+    for reader in (VISITOR, MEMBER):
+        results = await engine.find("kamara", reader)
+        assert results.suggestion is None and results.hits == [] and results.total == 0
+        assert await engine.ids("kamaara", reader) == set()
+
+
+async def test_org_matches_only_affiliations_members_show(engine, make):
+    shown = await make.user(organisation="Transparency Senegal", organisation_public=True)
+    kept = await make.user(organisation="Transparency Senegal")
+    a = await make.thread(shown, title="Port audit", body="Audit of the port tender.")
+    b = await make.thread(kept, title="Road audit", body="Audit of the road tender.")
+    c = await make.reply(a["thread"]["id"], kept, body="Our audit found the same.")
+    for reader in (VISITOR, MEMBER):
+        assert await engine.ids("audit", reader, organisation="transparency senegal") == {
+            a["post"]["id"]
+        }
+        everyone = {a["post"]["id"], b["post"]["id"], c["id"]}
+        assert await engine.ids("audit", reader) == everyone

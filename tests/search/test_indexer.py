@@ -7,23 +7,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
 
 from forum import events, posts
+from forum.catalog import CatalogCache
 from forum.db import Database
 from forum.documents import Document
-from search.backend import Query
+from forum.models import Role
+from forum.permissions import ANONYMOUS, Actor
+from search.backend import Filters, Query, Results
 from search.indexer import Indexer
 from search.meili import MeiliBackend, SearchUnavailable
 from search.meili_documents import SETTINGS
 from search.retry import Backoff
+from search.service import Search
 from tests.factories import Factory
 from tests.search.fake_meili import FakeMeili
+from tests.search.readers import EVERYONE, PUBLIC
 
 FAST = Backoff(base=0.001, cap=0.005)
-PUBLIC = frozenset({"public"})
 
 
 @pytest.fixture
@@ -111,7 +116,7 @@ async def test_members_only_threads_are_indexed_for_members_only(db, make, backe
     staff = await make.thread(region="staff-room", body="Internal notes on the audit")
     await indexer(db, backend).catch_up()
     assert (await backend.search(Query("audit", PUBLIC))).hits == []
-    members = await backend.search(Query("audit", frozenset({"public", "members"})))
+    members = await backend.search(Query("audit", EVERYONE))
     assert [h.post_id for h in members.hits] == [staff["post"]["id"]]
 
 
@@ -289,3 +294,68 @@ async def test_a_cursor_past_a_wiped_log_leads_to_a_rebuild_and_start_does_not(
     assert await idx.catch_up() == 1
     assert not meili.requests("POST", "/swap-indexes")
     assert reply["id"] in meili.documents("posts")
+
+
+async def test_documents_carry_an_organisation_only_when_its_member_shows_it(
+    db, make, backend, meili
+):
+    shown = await make.user(organisation="Transparency Senegal", organisation_public=True)
+    kept = await make.user(organisation="Transparency Senegal")
+    a = await make.thread(shown, title="Port audit", body="Audit of the port tender.")
+    b = await make.thread(kept, title="Road audit", body="Audit of the road tender.")
+    await indexer(db, backend).catch_up()
+    stored = meili.documents("posts")
+    assert stored[a["post"]["id"]]["organisation"] == "Transparency Senegal"
+    assert stored[b["post"]["id"]]["organisation"] is None
+    assert all("visibility" not in d for d in stored.values())
+    found = await backend.search(
+        Query("audit", PUBLIC, Filters(organisation="Transparency Senegal"))
+    )
+    assert [h.post_id for h in found.hits] == [a["post"]["id"]]
+
+
+async def test_search_asks_for_the_regions_the_reader_may_read_now(db, make, meili, settings):
+    """Through the service, as the app searches: the policy over the current catalog makes
+    the first filter entry, on its own, whatever the reader adds."""
+    search = Search(db, replace(settings, meili_url=meili.url), CatalogCache(db))
+    assert search.meili is not None and search.indexer is not None
+    asia = await make.thread(region="south-east-asia", title="Ledger", body="Kiprotich's ledger.")
+    africa = await make.thread(title="Ledger", body="The ledger of the Nairobi office.")
+    await search.meili.start()
+    await search.indexer.catch_up()
+    member = Actor(1, Role.MEMBER)
+
+    async def ask(reader: Actor, **filters: object) -> tuple[Results, list[list[str]]]:
+        meili.seen.clear()
+        results = await search.find(reader, "ledger", Filters(**filters), 1)  # type: ignore[arg-type]
+        (request,) = meili.requests("POST", "/multi-search")
+        return results, [q["filter"] for q in request.body["queries"]]
+
+    results, sent = await ask(ANONYMOUS)
+    assert sent == [['region IN ["africa", "south-east-asia"]']] * 3
+    assert results.facets["region"] == {"africa": 1, "south-east-asia": 1}
+
+    async with db.transaction() as session:  # as an operator would, in plain SQL
+        await session.execute(
+            text("UPDATE regions SET visibility = 'members' WHERE slug = 'south-east-asia'")
+        )
+    search.catalog.changed()  # what the app's event listener does on `catalog.changed`
+
+    for reader in (ANONYMOUS, Actor(1, Role.MEMBER, suspended=True)):
+        results, sent = await ask(reader)
+        assert sent == [['region IN ["africa"]']] * 3
+        assert [h.post_id for h in results.hits] == [africa["post"]["id"]]
+        assert results.total == 1 and results.facets["region"] == {"africa": 1}
+    results, sent = await ask(member, regions=("south-east-asia",))
+    assert (
+        sent
+        == [
+            [
+                'region IN ["africa", "south-east-asia", "staff-room"]',
+                'region IN ["south-east-asia"]',
+            ]
+        ]
+        * 3
+    )
+    assert [h.post_id for h in results.hits] == [asia["post"]["id"]]
+    await search.stop()

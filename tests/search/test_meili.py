@@ -16,7 +16,8 @@ from search.backend import FACETS, MARK_END, MARK_START, Filters, Kind, Query
 from search.meili import MeiliBackend
 from search.meili_documents import SETTINGS, to_meili
 from tests.search import fake_meili_filter
-from tests.search.fake_meili import EVERYONE, KEY, PUBLIC, QUICK, doc
+from tests.search.fake_meili import KEY, QUICK, doc
+from tests.search.readers import EVERYONE, PUBLIC
 
 # -- documents --------------------------------------------------------------------------
 
@@ -76,7 +77,7 @@ async def test_a_wrong_key_is_refused_once_not_retried(meili):
 # -- filters ----------------------------------------------------------------------------
 
 
-def test_filter_names_the_audiences_first_then_each_filter():
+def test_filter_names_the_readable_regions_first_then_each_filter():
     query = Query(
         "tenders",
         EVERYONE,
@@ -92,7 +93,7 @@ def test_filter_names_the_audiences_first_then_each_filter():
         ),
     )
     assert meili_filters.expression(query) == [
-        'visibility IN ["members", "public"]',
+        'region IN ["africa", "south-east-asia", "staff-room"]',
         'kind IN ["thread"]',
         'region IN ["africa", "south-east-asia"]',
         'countries IN ["SN"]',
@@ -105,11 +106,11 @@ def test_filter_names_the_audiences_first_then_each_filter():
 
 
 HOSTILE = [
-    'africa" OR visibility = "members',
-    'x\\" OR visibility = "members',
+    'africa" OR region = "staff-room',
+    'x\\" OR region = "staff-room',
     "back\\slash\\",
     'line\nbreak" OR "1" = "1',
-    "'single' OR visibility = members",
+    "'single' OR region = staff-room",
 ]
 
 
@@ -118,14 +119,14 @@ def test_hostile_values_stay_one_quoted_value(value):
     query = Query("", PUBLIC, Filters(organisation=value, regions=(value,)))
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     assert meili_filters.expression(query) == [
-        'visibility IN ["public"]',
+        'region IN ["africa", "south-east-asia"]',
         f'region IN ["{escaped}"]',
         f'organisation = "{escaped}"',
     ]
 
 
 async def test_hostile_filters_cannot_widen_what_a_reader_sees(backend, meili):
-    members_only = [doc(i, visibility="members", organisation=v) for i, v in enumerate(HOSTILE)]
+    members_only = [doc(i, region="staff-room", organisation=v) for i, v in enumerate(HOSTILE)]
     public = [doc(100 + i, organisation=v) for i, v in enumerate(HOSTILE)]
     await backend.index(members_only + public)
     for n, value in enumerate(HOSTILE):
@@ -155,7 +156,10 @@ async def test_one_federated_request_across_the_three_indexes(backend, meili):
     assert [q["indexUid"] for q in request.body["queries"]] == uids
     for query in request.body["queries"]:
         assert query["q"] == "open data"
-        assert query["filter"] == ['visibility IN ["public"]', 'region IN ["africa"]']
+        assert query["filter"] == [
+            'region IN ["africa", "south-east-asia"]',
+            'region IN ["africa"]',
+        ]
         assert query["highlightPreTag"] == MARK_START and query["highlightPostTag"] == MARK_END
         assert "body_fra" in query["attributesToCrop"]
         assert "body_fra" not in query["attributesToRetrieve"]  # the crop is enough
@@ -185,7 +189,7 @@ async def test_results_carry_hits_totals_facets_and_pages(backend):
 
 
 async def test_members_only_posts_reach_members_only(backend):
-    await backend.index([doc(1), doc(2, visibility="members")])
+    await backend.index([doc(1), doc(2, region="staff-room")])
     assert {h.post_id for h in (await backend.search(Query("open", PUBLIC))).hits} == {1}
     assert {h.post_id for h in (await backend.search(Query("open", EVERYONE))).hits} == {1, 2}
 

@@ -13,7 +13,8 @@ from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchCommun
 from search.backend import Filters, Query
 from search.meili import MeiliBackend, SearchUnavailable, TaskFailed, transient
 from search.retry import Backoff, retrying
-from tests.search.fake_meili import KEY, PUBLIC, QUICK, doc
+from tests.search.fake_meili import KEY, QUICK, doc
+from tests.search.readers import PUBLIC
 
 FAST = QUICK["backoff"]
 
@@ -69,7 +70,7 @@ async def test_tasks_failing_inside_meilisearch_are_retried_or_reported(backend,
 
 
 async def test_request_errors_are_not_retried(backend, meili):
-    meili.indexes["t_posts"].settings["filterableAttributes"] = ["visibility"]
+    meili.indexes["t_posts"].settings["filterableAttributes"] = ["kind"]
     with pytest.raises(MeilisearchApiError) as refused:
         await backend.search(Query("open", PUBLIC, Filters(topics=("public-procurement",))))
     assert refused.value.code == "invalid_search_filter"

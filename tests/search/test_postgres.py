@@ -14,8 +14,7 @@ from forum import documents
 from search import postgres
 from search.backend import Filters, Kind, Query
 from search.postgres import PostgresBackend
-
-PUBLIC = frozenset({"public"})
+from tests.search.readers import PUBLIC
 
 
 @pytest.fixture

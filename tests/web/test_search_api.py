@@ -1,16 +1,48 @@
-"""GET /api/v1/search and the /search page, through the real app."""
+"""GET /api/v1/search and the /search page, through the real app.
+
+What a reader receives (hits, snippets, facets, totals, suggestions) is what the current
+state lets that reader see now: a region an operator closes, a word deleted or edited
+away, an organisation a member keeps to themselves, a suspension."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+import httpx
 import pytest
 from sqlalchemy import insert, text
 
-from forum import documents
-from forum.models import Region
+from forum import documents, moderation
+from forum.models import Region, Role
+from forum.permissions import Actor
 from search import postgres
+from tests import factories
+from tests.servers import run_forum
 from web import schemas
 
 API = "/api/v1/search"
+
+
+async def _regions(client: httpx.AsyncClient) -> set[str]:
+    return {r["slug"] for r in (await client.get("/api/v1/regions")).json()["regions"]}
+
+
+async def until_catalog(client: httpx.AsyncClient, done: Callable[[set[str]], bool]) -> None:
+    """Wait until the app follows a change made straight in the database: its event
+    listener reads the `catalog.changed` event a trigger appended, and the regions the
+    client is offered change (bounded, not timed)."""
+    for _ in range(1_000):
+        if done(await _regions(client)):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the app never saw the catalog change")
+
+
+async def found(reader: httpx.AsyncClient, q: str, **params: str) -> dict:
+    r = await reader.get(API, params={"q": q, **params})
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 async def test_search_answers_hits_facets_total_and_links(make, client):
@@ -176,4 +208,156 @@ async def test_a_region_added_while_the_app_runs_can_be_searched_at_once(client,
     assert (await client.get(API, params={"q": "x", "region": "africa"})).status_code == 200
     async with db.transaction() as session:
         await session.execute(insert(Region).values(slug="pacific", name="Pacific"))
+    await until_catalog(client, lambda slugs: "pacific" in slugs)
     assert (await client.get(API, params={"q": "x", "region": "pacific"})).status_code == 200
+
+
+async def test_a_region_an_operator_makes_members_only_leaves_search_at_once(make, app, client, db):
+    author = await make.user()
+    for n in range(3):
+        await make.thread(
+            author, region="south-east-asia", title=f"Ledger {n}", body="Kiprotich signed it."
+        )
+    await make.thread(author, title="Ledger", body="The ledger of the Nairobi office.")
+    await app.state.search.refresh_vocabulary()
+    member = await make.logged_in()
+    before = await found(client, "kiprotich")
+    assert before["total"] == 3 and before["facets"]["region"] == {"south-east-asia": 3}
+    assert (await found(client, "kiprutich"))["suggestion"] == "kiprotich"
+
+    async with db.transaction() as session:  # as an operator would, in plain SQL
+        await session.execute(
+            text("UPDATE regions SET visibility = 'members' WHERE slug = 'south-east-asia'")
+        )
+    await until_catalog(client, lambda slugs: "south-east-asia" not in slugs)
+
+    after = await found(client, "kiprotich")
+    assert after["hits"] == [] and after["total"] == 0 and after["exact"] is True
+    assert after["facets"] == {"region": {}, "topic": {}, "kind": {}}
+    ledger = await found(client, "ledger")
+    assert ledger["total"] == 1
+    assert ledger["facets"]["region"] == {"africa": 1}
+    assert ledger["facets"]["topic"] == {"public-procurement": 1}
+    assert ledger["facets"]["kind"] == {"thread": 1}
+    misspelt = await found(client, "kiprutich")
+    assert misspelt["suggestion"] is None and misspelt["hits"] == []
+    r = await client.get(API, params={"q": "ledger", "region": "south-east-asia"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_region"
+
+    assert (await found(member, "kiprotich"))["total"] == 3
+    assert (await found(member, "ledger"))["facets"]["region"] == {
+        "africa": 1,
+        "south-east-asia": 3,
+    }
+    corrected = await found(member, "kiprutich")
+    assert corrected["suggestion"] == "kiprotich" and corrected["total"] == 3
+
+
+async def test_a_misspelt_name_from_a_members_only_region_is_corrected_for_members_only(
+    make, app, client
+):
+    author = await make.user()
+    for n in range(3):
+        await make.thread(
+            author, region="staff-room", title=f"Lead {n}", body="Wanjiku Nyamweya signed."
+        )
+    await app.state.search.refresh_vocabulary()
+
+    visitor = await found(client, "niamweya")
+    assert visitor["suggestion"] is None and visitor["corrected"] is False
+    assert visitor["total"] == 0 and visitor["hits"] == []
+    member = await found(await make.logged_in(), "niamweya")
+    assert member["suggestion"] == "nyamweya" and member["corrected"] is True
+    assert member["total"] == 3
+
+
+async def test_words_deleted_or_edited_away_are_never_suggested_again(make, app, client, db):
+    author = await make.user()
+    writer = await make.logged_in(author)
+    posts = []
+    for n in range(4):
+        thread = await make.thread(author, title=f"Notes {n}", body="Ngugi Kamaara met auditors.")
+        posts.append(thread["post"]["id"])
+    await app.state.search.refresh_vocabulary()
+    reader = await make.logged_in()
+    assert (await found(reader, "kamara"))["suggestion"] == "kamaara"
+
+    for post_id in posts[:2]:
+        assert (await writer.delete(f"/api/v1/posts/{post_id}")).status_code == 200
+    for post_id in posts[2:]:
+        edited = await writer.patch(f"/api/v1/posts/{post_id}", json={"body": "We met auditors."})
+        assert edited.status_code == 200, edited.text
+
+    for who in (client, reader, writer):
+        answer = await found(who, "kamara")
+        assert answer["suggestion"] is None and answer["total"] == 0
+    # The upkeep lets go of the dead word, and of no living one.
+    await app.state.search.keep_up()
+    async with db.transaction() as session:
+        kept = await session.scalars(
+            text("SELECT word FROM search_terms WHERE word IN ('kamaara', 'auditors')")
+        )
+        assert set(kept) == {"auditors"}
+    assert (await found(reader, "kamara"))["suggestion"] is None
+
+
+async def test_org_finds_only_members_who_show_their_organisation(app, client, make):
+    threads = {}
+    for n, show in enumerate((True, False, None), start=2):
+        account = {
+            "email": f"org{n}@example.org",
+            "display_name": f"Org member {n}",
+            "password": "a long passphrase",
+            "organisation": "Transparency Senegal",
+        }
+        if show is not None:
+            account["show_organisation"] = show
+        async with factories.client(app, address=f"10.0.0.{n}") as c:
+            r = await c.post("/api/v1/auth/register", json=account)
+        assert r.status_code == 201, r.text
+        user = r.json()["user"]
+        assert user["organisation"] == "Transparency Senegal"
+        assert user["show_organisation"] is bool(show)  # kept private unless chosen
+        author = {"actor": Actor(user["id"], Role.MEMBER)}
+        thread = await make.thread(author, title="Port audit", body="Audit of the port tender.")
+        threads[show] = thread["post"]["id"]
+
+    member = await make.logged_in()
+    for reader in (client, member):
+        shown = await found(reader, "audit", org="transparency senegal")
+        assert {h["post_id"] for h in shown["hits"]} == {threads[True]}
+        assert shown["total"] == 1 and shown["facets"]["region"] == {"africa": 1}
+        # Their posts are found as ever; only the affiliation stays theirs.
+        assert (await found(reader, "audit"))["total"] == 3
+
+
+async def test_a_suspended_member_searches_like_a_visitor(make, app, db):
+    author = await make.user()
+    for n in range(3):
+        await make.thread(
+            author, region="staff-room", title=f"Board {n}", body="Otieno Barasa read it."
+        )
+    await app.state.search.refresh_vocabulary()
+    member = await make.user()
+    reader = await make.logged_in(member)
+    assert (await found(reader, "barasa"))["facets"]["region"] == {"staff-room": 3}
+    assert (await found(reader, "barrasa"))["suggestion"] == "barasa"
+
+    moderator = await make.user(Role.MODERATOR)
+    async with db.transaction() as session:
+        await moderation.set_suspended(session, moderator["actor"], member["id"], suspended=True)
+
+    answer = await found(reader, "barasa")
+    assert answer["total"] == 0 and answer["hits"] == [] and answer["facets"]["region"] == {}
+    assert (await found(reader, "barrasa"))["suggestion"] is None
+    r = await reader.get(API, params={"q": "barasa", "region": "staff-room"})
+    assert r.status_code == 422
+
+
+async def test_forum_search_reads_as_an_administrator(make, server_env):
+    member = await make.user()
+    await make.thread(member, region="staff-room", title="Minutes", body="Kiprotich attended.")
+    result = await asyncio.to_thread(run_forum, server_env, "search", "kiprotich")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 results (postgres)")
+    assert "staff-room" in result.stdout

@@ -28,6 +28,7 @@ async def register(request: Request) -> JSON:
             display_name=data.display_name,
             password=data.password,
             organisation=data.organisation,
+            show_organisation=data.show_organisation,
             language=data.language,
         )
         login = await sessions.open(u.session, policy, user["id"])
