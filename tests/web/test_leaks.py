@@ -55,6 +55,7 @@ class World:
     search: Search
     sync_thread: int = 0  # a public thread whose replies mark "everything before has arrived"
     author: Reader | None = None
+    clients: list[httpx.AsyncClient] = field(default_factory=list)  # closed at the end
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,8 @@ async def world(module_database_url: str, tmp_path_factory) -> AsyncIterator[Wor
         world.sync_thread = await world.author.thread("africa", "public-procurement", "Sync", "x")
         yield world
     finally:
+        for client in world.clients:
+            await client.aclose()
         await world.search.stop()
         await db.dispose()
         served.stop()
@@ -95,6 +98,7 @@ class Reader:
         self.cookie = f"forum_session={token}" if token else ""
         headers = {"X-CSRF-Token": csrf, "Cookie": self.cookie} if token else {}
         self.http = httpx.AsyncClient(base_url=world.served.url, headers=headers, timeout=30)
+        world.clients.append(self.http)
 
     @property
     def actor(self) -> Actor:
@@ -444,4 +448,3 @@ async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, c
         assert await topic_count(who, topic) == 0
         found = await who.http.get("/api/v1/search", params={"q": "testimony", "topic": topic})
         assert (found.json()["total"], found.json()["facets"]["region"]) == (0, {})
-    await who.http.aclose()
