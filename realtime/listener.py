@@ -32,6 +32,7 @@ HELD_BACK_POLL = 0.02
 IDLE_POLL = 5.0
 MAX_BACKOFF = 5.0
 PENDING_FOR = 30.0
+READ_MEMORY = 4096  # event ids remembered as read (a NOTIFY arrives within moments)
 # Events that end a login session or change what an account may read.
 LOGIN_EVENTS = ("session.", "user.")
 
@@ -58,6 +59,10 @@ class Listener:
         self._wake = asyncio.Event()
         # Notified event ids not yet read, with when they were notified.
         self._pending: dict[int, float] = {}
+        # Ids read lately: a NOTIFY can arrive after a drain woken by an earlier one has
+        # read its event already; taken for pending, it had the listener poll every
+        # HELD_BACK_POLL for PENDING_FOR seconds after every burst of writes.
+        self._read: dict[int, None] = {}
         self.connection: asyncpg.Connection | None = None
 
     async def start_position(self) -> None:
@@ -103,9 +108,9 @@ class Listener:
                 await conn.close(timeout=1)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        if payload.isdigit():
+        if payload.isdigit() and int(payload) not in self._read:
             self._pending[int(payload)] = time.monotonic()
-        self._wake.set()
+            self._wake.set()
 
     def _presence(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         self._on_presence(payload)
@@ -133,8 +138,11 @@ class Listener:
                     else:
                         self._hub.dispatch(delivery)
                     self._pending.pop(event.cursor.id, None)
+                    self._read[event.cursor.id] = None
             if len(batch) < BATCH:
                 break
         # An id notified before this worker's start position is never read: forget it.
         stale = time.monotonic() - PENDING_FOR
         self._pending = {i: t for i, t in self._pending.items() if t > stale}
+        while len(self._read) > READ_MEMORY:
+            del self._read[next(iter(self._read))]
