@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from forum.catalog import RegionEntry
+from forum.catalog import RegionEntry, TopicEntry
 from forum.documents import Document
 
 PER_PAGE = 20
@@ -58,6 +58,9 @@ class Query:
     readable: tuple[RegionEntry, ...]
     filters: Filters = field(default_factory=Filters)
     page: int = 1
+    # The catalog's topics, from the same snapshot (a backend that stores topic ids names
+    # them with these).
+    topics: tuple[TopicEntry, ...] = ()
 
 
 @dataclass(frozen=True)

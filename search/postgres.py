@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from time import monotonic
@@ -178,10 +179,15 @@ _SEARCH = """
 
 _HAS_WINDOW = "SELECT EXISTS (SELECT FROM search_cursors WHERE name = $1)"
 
-# Topic slugs by id: a few dozen rows that hardly ever change, so statements carry ids
-# and the backend names them (and reloads when it meets one it lacks). Regions are named
-# by the query itself: the regions the reader may read, the only ones a hit can be in.
-_TOPICS = "SELECT id, slug FROM topics"
+
+@dataclass(frozen=True)
+class _Names:
+    regions: dict[int, str]  # id -> slug
+    topics: dict[int, str]
+
+    def topic(self, topic_id: int) -> str:
+        # A topic created a moment ago may not be in the snapshot yet: its id, then.
+        return self.topics.get(topic_id, str(topic_id))
 
 
 class PostgresBackend:
@@ -191,8 +197,6 @@ class PostgresBackend:
         self.db = db
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self._topics: dict[int, str] = {}  # id -> slug
-        self._topic_ids: dict[str, int] = {}  # slug -> id
         self._window: tuple[float, bool] | None = None  # (looked up at, whether it exists)
 
     async def start(self) -> None:
@@ -285,17 +289,15 @@ class PostgresBackend:
         if row["words"] is None:  # only stop words, or nothing a word could be made of
             return nothing_found()
         hits, facets = row["hits"] or [], row["facets"] or []
-        topics = {h[6] for h in hits} | {t for _, t, _, _ in facets if t is not None}
-        if not topics <= self._topics.keys():
-            await self._load_topics(conn)
-        # Every match is in one of these (the statement's condition on `region_id`).
-        regions = {r.id: r.slug for r in query.readable}
+        # Statements carry ids, named here by the catalog the query came with: every
+        # match is in one of the regions the reader may read (the statement's condition).
+        names = _Names({r.id: r.slug for r in query.readable}, {t.id: t.slug for t in query.topics})
         wanted = snippets.lexemes(row["words"])
         return Results(
-            hits=[self._hit(h, regions, wanted) for h in hits],
+            hits=[self._hit(h, names, wanted) for h in hits],
             total=row["total"],
             exact=row["total"] < CAP and not row["windowed"],
-            facets=self._facets(facets, regions),
+            facets=self._facets(facets, names),
         )
 
     async def _scope(self, conn: asyncpg.Connection, query: Query) -> str | None:
@@ -304,13 +306,12 @@ class PostgresBackend:
         regions the reader may not read (or that do not exist) or topics that do not
         exist (the service refuses those first)."""
         f = query.filters
-        if not set(f.topics) <= self._topic_ids.keys():  # perhaps added since last read
-            await self._load_topics(conn)
         readable = {r.slug: r.id for r in query.readable}
+        topics = {t.slug: t.id for t in query.topics}
         groups = [
             [f"kind {k.value}" for k in f.kinds],
             [f"region {readable[r]}" for r in f.regions if r in readable],
-            [f"topic {self._topic_ids[t]}" for t in f.topics if t in self._topic_ids],
+            [f"topic {topics[t]}" for t in f.topics if t in topics],
             [f"country {c}" for c in f.countries],
         ]
         if (f.regions and not groups[1]) or (f.topics and not groups[2]):
@@ -336,25 +337,18 @@ class PostgresBackend:
                 await documents.move_window(session, WINDOW)
         self._window = None  # look again at the next search
 
-    async def _load_topics(self, conn: asyncpg.Connection) -> None:
-        rows = await conn.fetch(_TOPICS)
-        self._topics = {r["id"]: r["slug"] for r in rows}
-        self._topic_ids = {r["slug"]: r["id"] for r in rows}
-
-    def _facets(
-        self, rows: Sequence[tuple[Any, ...]], regions: dict[int, str]
-    ) -> dict[str, dict[str, int]]:
+    def _facets(self, rows: Sequence[tuple[Any, ...]], names: _Names) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for region_id, topic_id, kind, count in rows:
             if region_id is not None:
-                facets["region"][regions[region_id]] = count
+                facets["region"][names.regions[region_id]] = count
             elif topic_id is not None:
-                facets["topic"][self._topics[topic_id]] = count
+                facets["topic"][names.topic(topic_id)] = count
             elif kind is not None:
                 facets["kind"][kind] = count
         return facets
 
-    def _hit(self, record: tuple[Any, ...], regions: dict[int, str], wanted: frozenset[str]) -> Hit:
+    def _hit(self, record: tuple[Any, ...], names: _Names, wanted: frozenset[str]) -> Hit:
         post_id, thread_id, position, title, body, region_id, topic_id, *rest = record
         countries, author_id, author_name, created_at, language = rest
         return Hit(
@@ -364,8 +358,8 @@ class PostgresBackend:
             position=position,
             title=title,
             snippet=snippets.highlight(snippets.text_of(body), wanted),
-            region=regions[region_id],
-            topic=self._topics[topic_id],
+            region=names.regions[region_id],
+            topic=names.topic(topic_id),
             countries=tuple(countries.split()) if countries else (),
             author_id=author_id,
             author_name=author_name,

@@ -66,7 +66,7 @@ class Search:
         readable = tuple(catalog.readable_regions(actor))
         if not readable:
             return nothing_found()
-        query = Query(words, readable, filters, page)
+        query = Query(words, readable, filters, page, topics=catalog.topics)
         try:
             return await self.backend.search(query)
         except SearchUnavailable:

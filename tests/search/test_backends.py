@@ -23,7 +23,7 @@ from forum.permissions import Actor
 from search.backend import Backend, Filters, Kind, Query, Results
 from search.postgres import PostgresBackend
 from search.service import Search
-from tests.search.readers import MEMBER, SUSPENDED, VISITOR, readable
+from tests.search.readers import MEMBER, SUSPENDED, VISITOR
 
 
 @dataclass
@@ -36,8 +36,11 @@ class Engine:
     async def find(self, words: str, reader: Actor = VISITOR, **filters) -> Results:
         await self.sync()
         page = filters.pop("page", 1)
-        regions = await readable(self.db, reader)
-        return await self.backend.search(Query(words, regions, Filters(**filters), page))
+        async with self.db.transaction() as conn:
+            catalog = await load_catalog(conn)
+        regions = tuple(catalog.readable_regions(reader))
+        query = Query(words, regions, Filters(**filters), page, topics=catalog.topics)
+        return await self.backend.search(query)
 
     async def ids(self, words: str, reader: Actor = VISITOR, **filters) -> set[int]:
         return {h.post_id for h in (await self.find(words, reader, **filters)).hits}
