@@ -145,8 +145,10 @@ def anonymous(world: World) -> Reader:
 
 
 def word() -> str:
-    """A canary: a made-up word of letters (the vocabulary skips words with digits)."""
-    return "zorv" + "".join(random.choices("bcdfghjklmnprstvz", k=7))
+    """A canary: a made-up word of letters (the vocabulary skips words with digits) whose
+    last two letters differ, so that swapping them misspells it."""
+    first, second = random.sample("bcdfghjklmnprstvz", 2)
+    return "zorv" + "".join(random.choices("bcdfghjklmnprstvz", k=5)) + first + second
 
 
 def misspelt(canary: str) -> str:
