@@ -107,6 +107,7 @@ class Session(Base):
     created_at: Mapped[datetime] = _now()
     last_seen_at: Mapped[datetime] = _now()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
 
 
 class RateLimit(Base):
@@ -242,6 +243,22 @@ class Post(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # ISO 639-1 code: chosen by the author, detected, or the author's interface language.
     language: Mapped[str] = mapped_column(String(8), server_default="en")
+
+
+class ReadPosition(Base):
+    """How far a member has read a thread: the highest post position seen."""
+
+    __tablename__ = "read_positions"
+    __table_args__ = (Index("ix_read_positions_thread", "thread_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    read_at: Mapped[datetime] = _now()
 
 
 class PostRevision(Base):
