@@ -14,61 +14,23 @@ from typing import Any
 import httpx
 import pytest
 
-pytest.importorskip("playwright")
+from tests.servers import Served
+from tests.web.browsers import PHONE, register, skip_without_chromium
 
-from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
+skip_without_chromium()
 
-from tests.test_serve import Served
+from playwright.async_api import Browser, Page, WebSocketRoute, expect  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 LIVE = 5_000  # ms: how soon a reader must see a change without reloading
 SCREENSHOT = Path("/tmp/thread-live.png")
 
 
 @pytest.fixture
-async def served(server_env: dict[str, str]) -> AsyncIterator[Served]:
-    server = await asyncio.to_thread(Served, server_env)
-    yield server
-    await asyncio.to_thread(server.stop)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
 async def member(served: Served) -> AsyncIterator[httpx.AsyncClient]:
     """A logged-in member of the forum talking to the API, sending its CSRF token."""
-    async with httpx.AsyncClient(base_url=served.url) as api:
-        r = await api.post(
-            "/api/v1/auth/register",
-            json={
-                "email": "live@example.org",
-                "display_name": "<b>bold</b>",
-                "password": "long enough password",
-            },
-        )
-        assert r.status_code == 201, r.text
-        api.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        yield api
+    registered = await register(served.url, email="live@example.org", name="<b>bold</b>")
+    yield registered.api
+    await registered.api.aclose()
 
 
 async def _thread(api: httpx.AsyncClient, title: str = "Live procurement watch") -> int:

@@ -1,0 +1,143 @@
+"""What the browser tests share: Debian's Chromium, the two screens a reader has, members
+registered through the API, and browser contexts that carry a member's login.
+
+Playwright is imported inside the functions that need it, so that `tests/web/conftest.py`
+(which imports this module) loads where Playwright is not installed; the fixtures then
+skip (`browser_or_skip`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext
+
+    from tests.servers import Served
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}  # a small Android phone, the narrowest we design for
+PASSWORD = "long enough password"
+# Playwright's locale sets both `navigator.language` and the Accept-Language header.
+LOCALES = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}
+
+_numbers = itertools.count(1)
+
+
+def skip_without_chromium() -> None:
+    """Skips the calling test, fixture or module where Playwright or Chromium is missing."""
+    pytest.importorskip("playwright.async_api")
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@dataclass
+class Member:
+    """A registered, logged-in member: an API client that sends its CSRF token, and the
+    cookies a browser needs to be the same member."""
+
+    api: httpx.AsyncClient
+    email: str
+    name: str
+    password: str
+    user_id: int
+
+    def cookies(self, url: str) -> list[dict[str, Any]]:
+        return [{"name": c.name, "value": c.value or "", "url": url} for c in self.api.cookies.jar]
+
+
+async def register(
+    base_url: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    password: str = PASSWORD,
+    language: str | None = None,
+) -> Member:
+    """A new member, registered (and so logged in) through the API. Close `member.api`."""
+    n = next(_numbers)
+    email = email or f"member{n}@example.org"
+    name = name or f"Member {n}"
+    body: dict[str, Any] = {"email": email, "display_name": name, "password": password}
+    if language:
+        body["language"] = language
+    api = httpx.AsyncClient(base_url=base_url)
+    r = await api.post("/api/v1/auth/register", json=body)
+    if r.status_code != 201:
+        await api.aclose()
+        raise AssertionError(f"registering {email}: {r.status_code} {r.text}")
+    api.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return Member(api, email, name, password, int(r.json()["user"]["id"]))
+
+
+async def new_context(
+    browser: Browser,
+    served: Served,
+    *,
+    member: Member | None = None,
+    viewport: dict[str, int] = DESKTOP,
+    locale: str = "en",
+    javascript: bool = True,
+    **options: Any,
+) -> BrowserContext:
+    """A fresh browser context on the served forum: logged in as `member` if given, with
+    the screen and language asked for (`locale` is a key of LOCALES or a full tag)."""
+    context = await browser.new_context(
+        viewport=viewport,
+        locale=LOCALES.get(locale, locale),
+        java_script_enabled=javascript,
+        **options,
+    )
+    if member is not None:
+        await context.add_cookies(member.cookies(served.url))  # type: ignore[arg-type]
+    return context
+
+
+@asynccontextmanager
+async def member_context(
+    browser: Browser, served: Served, **options: Any
+) -> AsyncIterator[tuple[BrowserContext, Member]]:
+    """A context logged in as a member registered for it, and that member's API client;
+    both closed at the end. `options` are those of `new_context`, plus `name`, `email`,
+    `password` and `language` for the member."""
+    who = {k: options.pop(k) for k in ("name", "email", "password", "language") if k in options}
+    member = await register(served.url, **who)
+    try:
+        context = await new_context(browser, served, member=member, **options)
+        try:
+            yield context, member
+        finally:
+            await context.close()
+    finally:
+        await member.api.aclose()
