@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
@@ -26,6 +28,12 @@ from web.headers import SecurityHeaders
 from web.openapi import document
 from web.responses import JSON
 from web.routes import OPERATIONS, PREFIX
+
+# Pages, API answers and assets are compressed for clients that accept gzip: a thread page
+# of 20 posts goes from about 40 KB to 10 (readers on slow, paid mobile links). Level 6
+# costs about half the CPU of Starlette's default 9 for a few percent more bytes; answers
+# under 1 KB are not worth a gzip header. Only HTTP: the websocket route passes through.
+COMPRESSION = Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
 
 
 class SchemaOutOfDate(ConfigError):
@@ -90,4 +98,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.ROUTES,
         Mount("/static", Assets(), name="static"),
     ]
-    return Forum(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return Forum(
+        routes=routes, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[COMPRESSION]
+    )
