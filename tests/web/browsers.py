@@ -141,3 +141,99 @@ async def member_context(
             await context.close()
     finally:
         await member.api.aclose()
+
+
+# Posts as members write them: paragraphs, emphasis, lists, quotes, links (some long bare
+# URLs, which must wrap on a phone), accented French, 400-1,300 characters each. Words are
+# drawn at random from a few hundred, so the text compresses about as well as real prose
+# (repeated sentences would make gzip look better than it is).
+_VOCABULARY = """
+access accountability accounts action advocacy agency allegations amendment analysis
+annual anonymous appeal asset assessment audit authority award bank beneficial bill
+board bribery budget cabinet campaign capacity case central channel checklist citizens
+civil coalition code commission committee community complaint compliance conflict
+consultation contract convention cooperation corruption council country court coverage
+data deadline declaration decree defence democracy department deputy disclosure
+district donor draft duty education election embezzlement enforcement evidence
+executive expenditure experience extractive federal feedback finance focal follow-up
+forum framework fraud funding gap government governor grant guidance health hearing
+implementation independent indicator information inquiry integrity interest
+investigation journalist judge judiciary justice land law lawyer leadership
+legislation licence local media meeting minister ministry mining monitoring municipal
+network office officer official open openness oversight ownership panel parliament
+participation partner party payment penalty petition platform police policy portal
+press prevention procurement programme project prosecution prosecutor protection
+province public publication recommendation record recovery reform region register
+regulation report reporting request resource response review rights risk rule
+safeguards sanction school secretariat sector service shadow society source standard
+statement strategy submission survey tax tender territory training transparency
+treasury tribunal trust UNCAC union verification victim vote watchdog whistleblower
+witness women workshop youth société civile rapport examen marchés publics déclaration
+patrimoine lanceur alerte justice enquête collectivité budget citoyens presse réforme
+transparência denúncia corrupção contratação ouvidoria
+"""
+_WORDS = tuple(_VOCABULARY.split())
+_LINKS = (
+    "https://www.unodc.org/unodc/en/treaties/CAC/country-profile/index.html",
+    "https://uncaccoalition.org/resources/uncac-review-process-civil-society-participation"
+    "-guide-2025-edition-final-version.pdf",
+)
+
+
+def markdown_bodies(count: int, seed: int = 10) -> list[str]:
+    """`count` realistic Markdown posts, the same ones every run (sizes are asserted)."""
+    import random
+
+    rng = random.Random(seed)
+
+    def sentence() -> str:
+        words = [rng.choice(_WORDS) for _ in range(rng.randint(6, 18))]
+        i = rng.randrange(len(words))
+        words[i] = rng.choice(("**{}**", "*{}*", "`{}`", "{}", "{}")).format(words[i])
+        if rng.random() < 0.2:
+            words.insert(rng.randrange(len(words)), str(rng.randint(2, 2026)))
+        if rng.random() < 0.08:
+            link = rng.choice(_LINKS)
+            words.append(rng.choice((f"[{rng.choice(_WORDS)}]({link})", link)))
+        text = " ".join(words)
+        return text[0].upper() + text[1:] + rng.choice(".....?!")
+
+    bodies = []
+    for _ in range(count):
+        parts: list[str] = []
+        target = rng.randint(300, 900)
+        while sum(len(p) + 2 for p in parts) < target:
+            kind = rng.random()
+            if kind < 0.15:
+                parts.append("\n".join(f"- {sentence()}" for _ in range(rng.randint(2, 4))))
+            elif kind < 0.25:
+                parts.append("> " + sentence())
+            else:
+                parts.append(" ".join(sentence() for _ in range(rng.randint(1, 4))))
+        bodies.append("\n\n".join(parts))
+    return bodies
+
+
+async def thread_with_posts(
+    writers: list[Member],
+    posts: int,
+    *,
+    title: str = "Following tender 2024/117 from award to payment",
+    region: str = "africa",
+    topic: str = "public-procurement",
+) -> int:
+    """A thread of `posts` posts (its opening post included) written in turn by `writers`
+    through the API; returns its id."""
+    bodies = markdown_bodies(posts)
+    r = await writers[0].api.post(
+        "/api/v1/threads",
+        json={"region": region, "topic": topic, "title": title, "body": bodies[0]},
+    )
+    assert r.status_code == 201, r.text
+    thread_id = int(r.json()["thread"]["id"])
+    for i, body in enumerate(bodies[1:], start=1):
+        r = await writers[i % len(writers)].api.post(
+            f"/api/v1/threads/{thread_id}/posts", json={"body": body}
+        )
+        assert r.status_code == 201, r.text
+    return thread_id
