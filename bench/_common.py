@@ -159,6 +159,52 @@ def cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
     return seconds
 
 
+COLUMNS = ("workers", "conc", "operation", "requests", "req/s", "p50 ms", "p99 ms", "errors",
+           "cpu srv", "cpu pg", "cpu gen", "cpu other", "cpu ms/req")  # fmt: skip
+
+
+def print_results(results: list[Result], lines: list[str]) -> int:
+    """The header lines, one row per phase, and loud warnings: returns 1 if any request
+    failed (a non-2xx answer or a socket error), else 0."""
+    rows = [
+        (str(r.workers), str(r.concurrency), r.operation, str(r.requests), f"{r.rate:.0f}",
+         f"{r.percentile_ms(50):.1f}", f"{r.percentile_ms(99):.1f}", str(r.errors),
+         *(f"{r.cpu.get(k, 0.0):.2f}" for k in ("server", "postgres", "generator", "other")),
+         f"{r.cost_ms:.2f}")
+        for r in results
+    ]  # fmt: skip
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
+
+    def line(values: tuple[str, ...]) -> str:
+        cells = zip(values, widths, strict=True)
+        return "  ".join(v.ljust(w) if i == 2 else v.rjust(w) for i, (v, w) in enumerate(cells))
+
+    print("\n" + "\n".join(lines) + "\n")
+    print(line(COLUMNS))
+    for row in rows:
+        print(line(row))
+    print(
+        "(cpu: cores busy during the phase; 'other' is the rest of the machine; "
+        "ms/req: server + PostgreSQL CPU time per request)\n"
+    )
+    failed = 0
+    for r in results:
+        if r.errors:
+            failed = 1
+            print(
+                f"!!! ERRORS: {r.workers} worker(s), {r.operation}: {r.non2xx} non-2xx, "
+                f"{r.socket_errors} socket errors. THESE FIGURES ARE NOT VALID. !!!"
+            )
+        if r.cpu.get("other", 0.0) > 0.25:
+            print(
+                f"warning: {r.workers} worker(s), {r.operation}: other processes kept "
+                f"{r.cpu['other']:.2f} cores busy; the machine was not quiet"
+            )
+    if not failed:
+        print("errors: none (every response was 2xx, no socket errors)")
+    return failed
+
+
 # ---------------------------------------------------------------------------- database
 
 

@@ -33,6 +33,7 @@ from _common import (
     header,
     markdown_body,
     prepare,
+    print_results,
     profiled,
     register_members,
     run_wrk,
@@ -236,53 +237,15 @@ class Bench:
             await run_python(base, result, mode, seconds, cpu, self.members, work, bodies)
 
 
-COLUMNS = ("workers", "conc", "operation", "requests", "req/s", "p50 ms", "p99 ms", "errors",
-           "cpu srv", "cpu pg", "cpu gen", "cpu other", "cpu ms/req")  # fmt: skip
-
-
 def report(results: list[Result], lines: list[str]) -> int:
-    rows = [
-        (str(r.workers), str(r.concurrency), r.operation, str(r.requests), f"{r.rate:.0f}",
-         f"{r.percentile_ms(50):.1f}", f"{r.percentile_ms(99):.1f}", str(r.errors),
-         *(f"{r.cpu.get(k, 0.0):.2f}" for k in ("server", "postgres", "generator", "other")),
-         f"{r.cost_ms:.2f}")
-        for r in results
-    ]  # fmt: skip
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
-
-    def line(values: tuple[str, ...]) -> str:
-        cells = zip(values, widths, strict=True)
-        return "  ".join(v.ljust(w) if i == 2 else v.rjust(w) for i, (v, w) in enumerate(cells))
-
-    print("\n" + "\n".join(lines) + "\n")
-    print(line(COLUMNS))
-    for row in rows:
-        print(line(row))
-    print(
-        "(cpu: cores busy during the phase; 'other' is the rest of the machine; "
-        "ms/req: server + PostgreSQL CPU time per request)\n"
-    )
-    failed = 0
+    failed = print_results(results, lines)
     for r in results:
-        if r.errors:
-            failed = 1
-            print(
-                f"!!! ERRORS: {r.workers} worker(s), {r.operation}: {r.non2xx} non-2xx, "
-                f"{r.socket_errors} socket errors. THESE FIGURES ARE NOT VALID. !!!"
-            )
-        if r.cpu.get("other", 0.0) > 0.25:
-            print(
-                f"warning: {r.workers} worker(s), {r.operation}: other processes kept "
-                f"{r.cpu['other']:.2f} cores busy; the machine was not quiet"
-            )
         if r.workers == 2 and r.operation in GOALS:
             ok = r.rate >= GOALS[r.operation] and r.percentile_ms(99) < GOAL_P99_MS
             print(
                 f"goal {r.operation} (2 workers): >= {GOALS[r.operation]:.0f} req/s and "
                 f"p99 < {GOAL_P99_MS:.0f} ms: {'met' if ok else 'NOT MET'}"
             )
-    if not failed:
-        print("errors: none (every response was 2xx, no socket errors)")
     return failed
 
 
