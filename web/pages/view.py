@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -63,9 +64,27 @@ async def reader_viewer(request: Request) -> Viewer:
         return viewer(request, u.current)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja reads `a.b` as `getattr(a, "b")`, then `a["b"]` after its AttributeError. The
+    core's records are dicts, so a thread page of 20 posts raised and caught some 200
+    exceptions: 7% of its CPU. For a dict and a name no dict attribute has, the item is
+    what Jinja would have returned anyway; it is now looked up first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def _env(locale: str) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(),
         extensions=["jinja2.ext.i18n"],
