@@ -14,6 +14,7 @@ import base64
 import hmac
 import secrets
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -38,6 +39,14 @@ async def current(conn: HTTPConnection, session: AsyncConnection) -> Current | N
     if not token or len(token) > 128:
         return None
     return await sessions.current(session, conn.app.state.policy, token)
+
+
+async def current_on_reader(conn: HTTPConnection, reader: asyncpg.Connection) -> Current | None:
+    """`current` on `Database.reader`, for pages that only read."""
+    token = conn.cookies.get(COOKIE)
+    if not token or len(token) > 128:
+        return None
+    return await sessions.current_on_reader(reader, conn.app.state.policy, token)
 
 
 def client_address(conn: HTTPConnection) -> str:

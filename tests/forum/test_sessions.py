@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from forum import sessions
 
 
@@ -15,3 +17,48 @@ async def test_current_carries_the_members_name_and_language(app, make, db):
     assert found is not None
     assert found.actor.user_id == user["id"]
     assert (found.name, found.language) == ("Aminata Diallo", "fr")
+
+
+async def _both(db, policy, token):
+    async with db.transaction() as s:
+        in_transaction = await sessions.current(s, policy, token)
+    async with db.reader() as reader:
+        on_reader = await sessions.current_on_reader(reader, policy, token)
+    return in_transaction, on_reader
+
+
+async def test_the_readers_lookup_answers_as_the_transactions_does(app, make, db):
+    """Pages that only read check the session on `Database.reader`: the same answer for a
+    live, idle, expired, suspended, ended or unknown session."""
+    user = await make.user(display_name="Aminata Diallo", language="fr")
+    policy = app.state.policy
+    states = {
+        "live": None,
+        "idle": "UPDATE sessions SET last_seen_at = now() - interval '15 days'",
+        "expired": "UPDATE sessions SET expires_at = now() - interval '1 second'",
+        "suspended": "UPDATE users SET suspended_at = now()",
+        "ended": "DELETE FROM sessions",
+    }
+    for state, change in states.items():
+        async with db.transaction() as s:
+            await s.execute(text("UPDATE users SET suspended_at = NULL"))
+            login = await sessions.open(s, policy, user["id"])
+            if change:
+                await s.execute(text(change))
+        in_transaction, on_reader = await _both(db, policy, login.token)
+        assert on_reader == in_transaction, state
+        assert (on_reader is None) == (state in ("idle", "expired", "ended")), state
+    assert await _both(db, policy, "not-a-token") == (None, None)
+
+
+async def test_the_readers_lookup_touches_a_session_seen_a_while_ago(app, make, db):
+    user = await make.user()
+    policy = app.state.policy
+    async with db.transaction() as s:
+        login = await sessions.open(s, policy, user["id"])
+        await s.execute(text("UPDATE sessions SET last_seen_at = now() - interval '5 minutes'"))
+    async with db.reader() as reader:
+        assert await sessions.current_on_reader(reader, policy, login.token) is not None
+    async with db.transaction() as s:
+        idle = await s.scalar(text("SELECT now() - last_seen_at FROM sessions"))
+    assert idle < sessions.TOUCH_EVERY

@@ -20,7 +20,6 @@ from starlette.responses import HTMLResponse
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import assets, auth, i18n
-from web.unit import unit
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -56,12 +55,12 @@ def viewer(request: Request, current: Current | None) -> Viewer:
 
 
 async def reader_viewer(request: Request) -> Viewer:
-    """The viewer of a page that only reads: no transaction for a visitor without a
-    session cookie, a short one to check the session otherwise."""
+    """The viewer of a page that only reads: no database for a visitor without a session
+    cookie, the session checked on a reader connection otherwise (no transaction)."""
     if not request.cookies.get(auth.COOKIE):
         return viewer(request, None)
-    async with unit(request) as u:
-        return viewer(request, u.current)
+    async with request.app.state.db.reader() as reader:
+        return viewer(request, await auth.current_on_reader(request, reader))
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
