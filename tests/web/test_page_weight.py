@@ -44,7 +44,7 @@ class Wire:
         self.decoded: dict[str, int] = {}
         self.frames = 0
 
-    async def attach(self, context, page) -> None:  # type: ignore[no-untyped-def]
+    async def attach(self, context, page, *, cache: bool = False) -> None:  # type: ignore[no-untyped-def]
         cdp = await context.new_cdp_session(page)
         cdp.on("Network.requestWillBeSent", self._request)
         cdp.on("Network.webSocketCreated", self._request)
@@ -53,7 +53,7 @@ class Wire:
         cdp.on("Network.webSocketFrameReceived", self._frame)
         cdp.on("Network.webSocketFrameSent", self._frame)
         await cdp.send("Network.enable")
-        await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        await cdp.send("Network.setCacheDisabled", {"cacheDisabled": not cache})
 
     def _request(self, e: dict) -> None:
         self.urls[e["requestId"]] = e["request"]["url"] if "request" in e else e["url"]
@@ -118,3 +118,22 @@ async def test_a_thread_page_of_20_posts_is_light_local_and_fits_a_phone(
     await context.close()
     if member is not None:
         await member.api.aclose()
+
+
+async def test_a_second_page_costs_only_its_html(
+    module_served: Served, browser, thread_id: int
+) -> None:
+    """The stylesheet and the script are versioned and cached for good: a reader's next
+    page fetches neither again, not even to ask whether they changed."""
+    context = await new_context(browser, module_served, viewport=PHONE)
+    first = await context.new_page()
+    await first.goto(f"{module_served.url}/threads/{thread_id}", wait_until="networkidle")
+    await first.close()
+    page = await context.new_page()
+    wire = Wire()
+    await wire.attach(context, page, cache=True)
+    await page.goto(f"{module_served.url}/", wait_until="networkidle")
+    print(f"\nthe home page after a thread page:\n{wire.report()}")
+    fetched = {wire.urls[rid] for rid, n in wire.bytes.items() if n > 0}
+    assert fetched == {f"{module_served.url}/"}, wire.report()
+    await context.close()
