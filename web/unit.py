@@ -78,7 +78,9 @@ async def log_in(request: Request, email: str, password: str) -> LoggedIn:
         pass
     state = request.app.state
     device = request.cookies.get(auth.DEVICE_COOKIE)
-    attempt = Attempt(email, password, auth.client_address(request), device)
+    attempt = Attempt(
+        email, password, auth.client_address(request), device, auth.user_agent(request)
+    )
     return await sessions.log_in(state.db, state.limiter, state.policy, attempt)
 
 

@@ -1,4 +1,5 @@
-"""Register, log in, log out, who am I, change password."""
+"""Register, log in, log out, who am I; one's settings (name, language, password) and
+open sessions."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from forum.permissions import check_can_write
 from web import auth, schemas
 from web.inputs import read_json
 from web.responses import JSON
-from web.unit import log_in, unit
+from web.unit import Unit, log_in, unit
 
 
 def _me(user: dict, csrf_token: str, status: int = 200) -> JSON:
@@ -31,7 +32,7 @@ async def register(request: Request) -> JSON:
             show_organisation=data.show_organisation,
             language=data.language,
         )
-        login = await sessions.open(u.session, policy, user["id"])
+        login = await sessions.open(u.session, policy, user["id"], auth.user_agent(request))
     response = _me(user, login.csrf_token, 201)
     # This browser is the new member's own: it gets the device cookie a login would.
     done = sessions.LoggedIn(login, user, sessions.device_token(policy, user["id"]))
@@ -57,12 +58,53 @@ async def logout(request: Request) -> JSON:
     return response
 
 
+def _logged_in(u: Unit) -> sessions.Current:
+    if u.current is None:
+        raise DomainError(Kind.UNAUTHENTICATED, "login_required", "Not logged in.")
+    return u.current
+
+
 async def me(request: Request) -> JSON:
     async with unit(request) as u:
-        if u.current is None:
-            raise DomainError(Kind.UNAUTHENTICATED, "login_required", "Not logged in.")
+        current = _logged_in(u)
         assert u.actor.user_id is not None
-        return _me(await accounts.get(u.session, u.actor.user_id), u.current.csrf_token)
+        return _me(await accounts.get(u.session, u.actor.user_id), current.csrf_token)
+
+
+async def change_me(request: Request) -> JSON:
+    data, _ = await read_json(request, schemas.SettingsChange)
+    async with unit(request) as u:
+        current = _logged_in(u)
+        user = await accounts.change_settings(
+            u.session, u.actor, display_name=data.display_name, language=data.language
+        )
+        return _me(user, current.csrf_token)
+
+
+async def list_sessions(request: Request) -> JSON:
+    async with unit(request) as u:
+        current = _logged_in(u)
+        found = await sessions.list_open(u.session, request.app.state.policy, u.actor, current.key)
+    return JSON({"sessions": [schemas.SessionOut.of(s) for s in found]})
+
+
+async def end_session(request: Request) -> JSON:
+    """End one of your sessions (this one too: that logs this browser out)."""
+    async with unit(request) as u:
+        current = _logged_in(u)
+        session_id = request.path_params["session_id"]
+        ended = await sessions.end(u.session, request.app.state.policy, u.actor, session_id)
+    response = JSON({"ended": 1})
+    if ended == current.key:
+        auth.clear_cookie(response)
+    return response
+
+
+async def end_other_sessions(request: Request) -> JSON:
+    async with unit(request) as u:
+        current = _logged_in(u)
+        ended = await sessions.end_others(u.session, u.actor, current.key)
+    return JSON({"ended": ended})
 
 
 async def change_password(request: Request) -> JSON:
@@ -76,7 +118,9 @@ async def change_password(request: Request) -> JSON:
         assert u.actor.user_id is not None
         await accounts.change_password(u.session, u.actor, data.current_password, data.new_password)
         await sessions.close_all(u.session, u.actor.user_id)
-        login = await sessions.open(u.session, request.app.state.policy, u.actor.user_id)
+        login = await sessions.open(
+            u.session, request.app.state.policy, u.actor.user_id, auth.user_agent(request)
+        )
         user = await accounts.get(u.session, u.actor.user_id)
     response = _me(user, login.csrf_token)
     auth.set_cookie(request, response, login)
