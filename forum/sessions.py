@@ -224,8 +224,8 @@ class OpenSession:
 async def list_open(
     session: AsyncConnection, policy: Policy, actor: Actor, current_key: bytes
 ) -> list[OpenSession]:
-    """The actor's live sessions, most recently active first (at most `MAX_LISTED`);
-    `current_key` (`Current.key`) is marked as the one asking."""
+    """The actor's live sessions: the one asking (`current_key`, `Current.key`) first and
+    marked, then the most recently active (at most `MAX_LISTED` in all)."""
     check_can_manage_sessions(actor)
     # Uses index: ix_sessions_user_id
     rows = await session.execute(
@@ -237,7 +237,11 @@ async def list_open(
             (Session.token_hash == current_key).label("current"),
         )
         .where(Session.user_id == actor.user_id, *_live())
-        .order_by(Session.last_seen_at.desc(), Session.created_at.desc())
+        .order_by(
+            (Session.token_hash == current_key).desc(),
+            Session.last_seen_at.desc(),
+            Session.created_at.desc(),
+        )
         .limit(MAX_LISTED),
         {"idle": policy.idle},
     )

@@ -277,7 +277,9 @@ class SessionOut(BaseModel):
 
 
 class SessionList(BaseModel):
-    sessions: list[SessionOut] = Field(description="Most recently active first")
+    sessions: list[SessionOut] = Field(
+        description="This session first, then the most recently active"
+    )
 
 
 class SessionsEnded(BaseModel):

@@ -141,8 +141,8 @@ async def test_sessions_list_each_browser_and_mark_this_one(app, make, db):
     assert r.status_code == 200, r.text
     listed = r.json()["sessions"]
     assert len(listed) == 2
-    assert [s["current"] for s in listed].count(True) == 1
-    mine = next(s for s in listed if s["current"])
+    assert [s["current"] for s in listed] == [True, False]  # this one first
+    mine = listed[0]
     assert mine["user_agent"] == agent[:200]  # cut to the column
     other = next(s for s in listed if not s["current"])
     assert other["user_agent"] == "Mozilla/5.0 (Android 15) Chrome/140"
