@@ -17,6 +17,7 @@ from tests import factories
 from tests.pages import field_errors, submit
 from web import i18n
 from web.auth import COOKIE
+from web.pages.accounts import browser_of
 
 PASSWORD = "a long passphrase"
 
@@ -365,3 +366,30 @@ async def test_the_pages_in_french_and_spanish(app, make):
 
 def test_the_interface_languages_are_the_catalogs():
     assert set(accounts.INTERFACE_LANGUAGES) == set(i18n.LOCALES)
+
+
+def test_browsers_are_named_as_people_know_them():
+    assert (
+        browser_of(
+            "Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 Chrome/140.0 Mobile Safari/537.36"
+        )
+        == "Chrome · Android"
+    )
+    assert (
+        browser_of(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 "
+            "Safari/537.36 Edg/140.0"
+        )
+        == "Edge · Windows"
+    )
+    assert (
+        browser_of(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "Version/18.0 Mobile/15E148 Safari/604.1"
+        )
+        == "Safari · iOS"
+    )
+    assert browser_of("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Firefox/140.0") == (
+        "Firefox · Linux"
+    )
+    assert browser_of("curl/8.5.0") is None and browser_of(None) is None

@@ -205,6 +205,26 @@ async def change_password(request: Request) -> Response:
 
 # -- sessions ---------------------------------------------------------------------------
 
+# What a person recognises in a User-Agent, first match wins (Edge and Opera say
+# "Chrome" too, Chrome says "Safari", Android says "Linux").
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"))  # fmt: skip
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"),
+            ("Windows", "Windows"), ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"),
+            ("Linux", "Linux"))  # fmt: skip
+
+
+def browser_of(user_agent: str | None) -> str | None:
+    """A User-Agent as a person knows it ("Firefox · Android"); None if nothing is known."""
+    if not user_agent:
+        return None
+    found = [
+        next((name for mark, name in table if mark in user_agent), None)
+        for table in (_BROWSERS, _SYSTEMS)
+    ]
+    known = [name for name in found if name]
+    return " · ".join(known) if known else None
+
 
 async def sessions_page(request: Request) -> Response:
     async with unit(request) as u:
@@ -220,6 +240,7 @@ async def sessions_page(request: Request) -> Response:
         reader,
         "sessions.html",
         sessions=found,
+        browser_of=browser_of,
         others=sum(not s.current for s in found),
         ended=int(ended) if ended.isdigit() and len(ended) < 4 else None,
     )
