@@ -72,8 +72,8 @@ TOUCH_EVERY = timedelta(minutes=1)
 # A device cookie outlives sessions: it is what lets its holder in during an attack.
 DEVICE_LIFETIME = timedelta(days=365)
 MAX_USER_AGENT = 200  # the column's length; browsers send more, the start says enough
-# An account's session list is bounded: most recently active first (ending all the
-# others still reaches those past it).
+# An account's session list is bounded (ending all the others still reaches those past
+# it).
 MAX_LISTED = 100
 _KEYS = ARRAY(LargeBinary)
 
