@@ -19,8 +19,19 @@ from forum.permissions import (
     check_can_change_post,
     check_can_read_revisions,
     check_can_reply,
+    check_can_write,
     thread_audience,
 )
+
+
+async def preview(actor: Actor, body: str) -> str:
+    """The HTML `body` would be shown as, by the very code that renders posts; nothing is
+    stored. Only for those who may write: rendering a long body costs real CPU time."""
+    check_can_write(actor)
+    if markup.too_long(body):
+        limit = markup.MAX_SOURCE_BYTES // 1024
+        raise invalid("body", f"must be at most {limit} KiB", "body_too_long")
+    return await markup.render_off_loop(body)
 
 
 def post_query() -> Select:

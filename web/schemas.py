@@ -9,10 +9,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from forum import names
+from forum import markup, names
 
 MAX_TITLE = 200
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
 MAX_COUNTRIES = 20
 MAX_ID = 2**63 - 1
 
@@ -112,6 +112,10 @@ class PostCreate(Request):
 class PostEdit(Request):
     body: Body
     language: Language | None = None
+
+
+class PreviewRequest(Request):
+    body: Body
 
 
 class Register(Request):
@@ -236,6 +240,10 @@ class RevisionList(BaseModel):
     post_id: int
     deleted: bool
     revisions: list[Revision]
+
+
+class Preview(BaseModel):
+    html: str = Field(description="Sanitised HTML, rendered as the post would be; nothing stored")
 
 
 class UserOut(BaseModel):
