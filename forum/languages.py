@@ -13,6 +13,10 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 STEMMED = frozenset({"en", "fr", "es", "pt", "ru", "ar", "id"})
 
+# Written right to left: Arabic, Hebrew, Persian, Urdu. The one list; pages give it to
+# the script too, so a post added live is laid out as a reloaded one.
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
+
 # Below this, detection guesses: a short reply ("Merci !", "+1") says too little.
 _MIN_LETTERS = 24
 _MIN_CONFIDENCE = 0.8
@@ -35,3 +39,8 @@ def detect(text: str) -> str | None:
 
 def of_post(chosen: str | None, body: str) -> str | None:
     return chosen or detect(body)
+
+
+def direction(code: str | None) -> str:
+    """The `dir` of text in this language: "rtl" or "ltr"."""
+    return "rtl" if code in RIGHT_TO_LEFT else "ltr"

@@ -5,6 +5,8 @@ realtime hub (who may join a channel, which events reach whom, live and on resum
 search (which regions a reader's hits, facets, totals and suggestions come from, and
 which affiliations its documents carry).
 Functions named `check_*` raise a `DomainError`; the others answer a question.
+`allows(check_*, ...)` turns a check into a question, for pages that show a link only to
+those who may follow it: the rule stays written once.
 
 Audiences name who something is addressed to: `public` (anyone), `members` (approved
 members), `staff` (moderators and admins) and `user:<id>` (one account). An event carries
@@ -13,6 +15,7 @@ the audience that may receive it; a reader belongs to the audiences `audiences` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from forum.errors import DomainError, Kind, forbidden, not_found
@@ -175,3 +178,12 @@ def check_can_administer(actor: Actor) -> None:
     check_can_write(actor)
     if actor.role is not Role.ADMIN:
         raise forbidden("admin_only", "Only administrators may do this.")
+
+
+def allows(check: Callable[..., None], *args: object) -> bool:
+    """Whether `check(*args)` passes."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True

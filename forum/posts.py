@@ -49,6 +49,7 @@ def post_query() -> Select:
         Post.edited_at,
         Post.deleted_at,
         Post.hidden,
+        Post.language,
     ).join(User, User.id == Post.author_id)
 
 
@@ -69,6 +70,7 @@ def post_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
         "edited_at": row["edited_at"],
         "deleted": deleted,
         "hidden": row["hidden"],
+        "language": row["language"],
     }
 
 
@@ -217,6 +219,12 @@ async def _post_in_thread(
     if row is None or not can_read_thread(actor, row.region_visibility, row.thread_hidden):
         raise not_found("post")
     return row
+
+
+async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
+    """One post as `actor` sees it; 404 if they may not read its thread."""
+    row = await _post_in_thread(session, actor, post_id, for_change=False)
+    return post_view(row._mapping, actor)
 
 
 async def edit(

@@ -199,6 +199,7 @@ class PostOut(BaseModel):
     edited_at: datetime | None
     deleted: bool
     hidden: bool
+    language: str = Field(description="ISO 639-1 code the post is written in")
 
 
 class RegionList(BaseModel):
