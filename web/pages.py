@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from forum import catalog, threads
+from forum import catalog, languages, threads
 from forum.errors import DomainError, Kind
 from search.backend import MAX_PAGE, PER_PAGE
 from web import assets
@@ -29,6 +29,7 @@ def _env() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), enable_async=False
     )
     env.globals["asset"] = assets.url
+    env.globals["direction"] = languages.direction
     return env
 
 
@@ -72,7 +73,13 @@ async def thread(request: Request) -> HTMLResponse:
         if exc.kind is Kind.NOT_FOUND:
             return _not_found()
         raise
-    return _render("thread.html", page=page, actor=actor, since=since)
+    return _render(
+        "thread.html",
+        page=page,
+        actor=actor,
+        since=since,
+        rtl=" ".join(sorted(languages.RIGHT_TO_LEFT)),
+    )
 
 
 async def search(request: Request) -> HTMLResponse:
