@@ -1,9 +1,17 @@
-// The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It adds
-// live updates to a thread page over /ws ("Realtime protocol"), sends the reply form
-// through the JSON API without reloading, and shows previews in place. No text of its
-// own: the page gives it every word, in the reader's language.
+// The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
+// dates in the reader's own time zone, adds live updates to a thread page over /ws
+// ("Realtime protocol"), sends the reply form through the JSON API without reloading,
+// and shows previews in place. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
+  var dates = window.Intl && new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+    { dateStyle: "medium", timeStyle: "short" });
+  function localTime(t) {
+    var d = new Date(t.dateTime);
+    if (dates && !isNaN(d) && t.dataset.date !== "day") t.textContent = dates.format(d);
+  }
+  document.querySelectorAll("time[datetime]").forEach(localTime);
+
   var posts = document.getElementById("posts");
   var me = posts ? +posts.dataset.me || null : null;
   var rtl = posts ? (posts.dataset.rtl || "").split(" ") : [];
@@ -24,8 +32,8 @@
     }
     $(a, ".position").textContent = "#" + p.position;
     $(a, ".author").textContent = p.author.name;
-    t.dateTime = p.created_at;
-    t.textContent = when(p.created_at);
+    t.dateTime = t.textContent = p.created_at;
+    localTime(t);
     if (!p.edited_at) drop($(a, ".edited"));
     if (p.reply_to) {
       $(r, "a").href = document.getElementById("post-" + p.reply_to)
@@ -44,18 +52,6 @@
       });
     }
     return a;
-  }
-
-  // A date as the server writes it: its format, as Intl options, is on the page.
-  function when(iso) {
-    var d = new Date(iso), f = posts.dataset.dateFormat;
-    if (isNaN(d)) return iso;
-    if (f && window.Intl) {
-      try {
-        return new Intl.DateTimeFormat(document.documentElement.lang, JSON.parse(f)).format(d);
-      } catch (e) { /* the plain form below */ }
-    }
-    return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
   }
 
   function show(p, fresh) {
@@ -84,10 +80,7 @@
         var p = msg.data && msg.data.post;
         if (msg.channel === channel && p) show(p, msg.type === "post.created");
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
-        var form = window.Intl && Intl.PluralRules
-          ? new Intl.PluralRules(document.documentElement.lang).select(msg.count) : "other";
-        var text = presence.dataset[form === "one" ? "one" : "other"] || "%d";
-        presence.textContent = text.replace("%d", msg.count);
+        presence.textContent = presence.dataset.words + " " + msg.count;
         presence.hidden = false;
       } else if (msg.op === "subscribed") {
         delay = 1000;
@@ -161,6 +154,17 @@
       .join("");
   }
 
+  // The form's CSRF field holds the session's token masked with a fresh pad
+  // (web/auth.py: base64url of pad + token XOR pad); the API takes the token itself.
+  function token(form) {
+    var raw = atob(form.elements.csrf.value.replace(/-/g, "+").replace(/_/g, "/"));
+    var half = raw.length / 2, out = "";
+    for (var i = 0; i < half; i++) {
+      out += String.fromCharCode(raw.charCodeAt(i) ^ raw.charCodeAt(half + i));
+    }
+    return out;
+  }
+
   function enhance(form) {
     var body = form.elements.body, out = $(form, ".preview"), note = $(form, ".note");
     var sent = null, id = null, busy = false;
@@ -179,7 +183,7 @@
 
     function call(url, data, headers) {
       headers["Content-Type"] = "application/json";
-      headers["X-CSRF-Token"] = form.elements.csrf_token.value;
+      headers["X-CSRF-Token"] = token(form);
       return fetch(url, {
         method: "POST", headers: headers, body: data, credentials: "same-origin"
       }).then(function (r) {
