@@ -17,6 +17,13 @@ STEMMED = frozenset({"en", "fr", "es", "pt", "ru", "ar", "id"})
 # the script too, so a post added live is laid out as a reloaded one.
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
 
+# What the forms offer for a post's language (ISO 639-1): the forum's regions' languages.
+# The API takes any code; detection may find others.
+OFFERED = frozenset(
+    {"ar", "bg", "bs", "el", "en", "es", "fa", "fr", "he", "hr", "id", "mk", "ms", "pt", "ro",
+     "ru", "sq", "sr", "sw", "th", "tl", "tr", "uk", "ur", "vi", "zh"}
+)  # fmt: skip
+
 # Below this, detection guesses: a short reply ("Merci !", "+1") says too little.
 _MIN_LETTERS = 24
 _MIN_CONFIDENCE = 0.8

@@ -3,6 +3,7 @@ JavaScript; the one script (`web/static/forum.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import browse, language, search
+from web.pages import browse, language, posting, search
 
-ROUTES = [*browse.ROUTES, *search.ROUTES, *language.ROUTES]
+# posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
+ROUTES = [*posting.ROUTES, *browse.ROUTES, *search.ROUTES, *language.ROUTES]
