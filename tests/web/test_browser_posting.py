@@ -94,3 +94,28 @@ async def test_the_reply_form_posts_without_a_reload_and_the_post_appears_once(
     assert [e for e in watched.errors if "net::ERR_FAILED" not in e] == []
     assert watched.dialogs == []
     await context.close()
+
+
+async def test_a_refused_reply_falls_back_to_the_form_post_and_keeps_the_text(
+    served: Served,  # noqa: F811 (the fixtures of test_browser)
+    browser: Browser,  # noqa: F811
+    member: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    thread_id = await _thread(member)
+    context = await browser.new_context(viewport=PHONE)
+    await context.add_cookies(
+        [{"name": "forum_session", "value": member.cookies["forum_session"], "url": served.url}]
+    )
+    page = await context.new_page()
+    await page.goto(f"{served.url}/threads/{thread_id}")
+    too_long = "word " * 14_000  # 70,000 bytes: over the 64 KiB a post may have
+    await page.locator("form#reply textarea[name=body]").fill(too_long)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Post reply").click()
+    # The API refused it (422); the script sent the form as without JavaScript, and the
+    # server's page shows the error next to the field, with the text kept.
+    assert page.url == f"{served.url}/threads/{thread_id}/reply"
+    await expect(page.locator("#body-error")).to_be_visible()
+    await expect(page.locator("textarea[name=body]")).to_have_value(too_long)
+    assert len((await member.get(f"/api/v1/threads/{thread_id}")).json()["posts"]) == 1
+    await context.close()
