@@ -322,3 +322,29 @@ async def test_writing_pages_leak_nothing_a_reader_may_not_see(make, db, client)
         assert _textarea(r.text) == ""
     visitor_view = await client.get(f"/posts/{ppid}")
     assert visitor_view.status_code == 404 and canary not in visitor_view.text
+
+
+async def test_a_form_sent_twice_creates_once(make, db):
+    tid = (await make.thread())["thread"]["id"]
+    member = await make.logged_in()
+    page = (await member.get(f"/threads/{tid}")).text
+    [once] = re.findall(r'<input type="hidden" name="once" value="([^"]+)">', page)
+    fields = [("once", once), ("reply_to", ""), ("body", "Sent on a slow link")]
+    before = await _count(db, "posts")
+    first = await _post(member, f"/threads/{tid}/reply", fields, token_in(page))
+    again = await _post(member, f"/threads/{tid}/reply", fields, token_in(page))
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert await _count(db, "posts") == before + 1
+
+    form = (await member.get("/threads/new")).text
+    [once] = re.findall(r'<input type="hidden" name="once" value="([^"]+)">', form)
+    fields = [("once", once), ("region", "africa"), ("topic", "public-procurement"),
+              ("title", "Twice?"), ("body", "Once.")]  # fmt: skip
+    first = await _post(member, "/threads/new", fields, token_in(form))
+    again = await _post(member, "/threads/new", fields, token_in(form))
+    assert first.headers["location"] == again.headers["location"]
+    assert await _count(db, "threads") == 2
+    # Another page, another key: a second, deliberate reply is written.
+    page = (await member.get(f"/threads/{tid}")).text
+    assert once not in page

@@ -5,6 +5,7 @@ once), and the languages a post may be tagged with. Templates reach this module 
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 from babel import Locale
@@ -19,7 +20,16 @@ from forum.permissions import (
     check_can_write,
 )
 
-__all__ = ["change", "direction", "languages", "reply", "revisions", "right_to_left", "write"]
+__all__ = [
+    "change",
+    "direction",
+    "form_key",
+    "languages",
+    "reply",
+    "revisions",
+    "right_to_left",
+    "write",
+]
 
 # For the script, so a post added live gets the `dir` a reloaded one has.
 right_to_left = " ".join(sorted(RIGHT_TO_LEFT))
@@ -48,3 +58,8 @@ def languages(locale: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(locale).languages
     named = ((code, names.get(code, code)) for code in OFFERED)
     return tuple(sorted(named, key=lambda pair: pair[1].casefold()))
+
+
+def form_key() -> str:
+    """A fresh key for a form that creates something: sent twice, it creates once."""
+    return secrets.token_urlsafe(16)

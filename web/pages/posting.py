@@ -12,6 +12,7 @@ missing thread or post, or a form token that does not match, is a page of its ow
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import posts, threads
+from forum import idempotency, posts, threads
 from forum.errors import DomainError, Kind
 from forum.limits import Rule
 from forum.permissions import Actor, check_can_change_post, check_can_reply, check_can_write
@@ -33,6 +34,7 @@ from web.pages.view import Viewer, render, viewer
 from web.unit import Unit, unit
 
 Errors = dict[str, str]
+ONCE = "once"  # the field of a form that creates something: its key (`_once`)
 
 
 def _quote(body: str) -> str:
@@ -105,6 +107,28 @@ async def _preview(
         return reader, None, messages.explain(exc, reader.gettext), STATUS[exc.kind], {}
 
 
+async def _once(
+    u: Unit,
+    request: Request,
+    key: str,
+    values: dict[str, Any],
+    create: Callable[[], Awaitable[str]],
+) -> str:
+    """Where to go after `create`, which runs once per form: the same form sent again (a
+    double click, a resend after a lost answer on a slow link) gets the first answer.
+    The API's idempotency keys (`forum.idempotency`), per member, apart by a prefix."""
+    if not key or u.actor.user_id is None:
+        return await create()  # refused by the core if no one is logged in
+    scope, key = f"user:{u.actor.user_id}", f"form:{key}"
+    fingerprint = hashlib.sha256(f"{request.url.path}\n{sorted(values.items())!r}".encode())
+    stored = await idempotency.claim(u.session, scope, key, fingerprint.digest())
+    if stored is not None:
+        return str(stored.response["location"])
+    location = await create()
+    await idempotency.record(u.session, scope, key, 303, {"location": location})
+    return location
+
+
 def _answer(response: Response, headers: dict[str, str]) -> Response:
     response.headers.update(headers)
     return response
@@ -146,28 +170,39 @@ async def new_thread(request: Request) -> Response:
     if "preview" in form:
         reader, html, errors, status, headers = await _preview(request, form.token, values["body"])
         page = _thread_form(
-            request, reader, known, values=values, errors=errors, preview=html, status=status
+            request,
+            reader,
+            known,
+            values={**values, ONCE: form.get(ONCE)},
+            errors=errors,
+            preview=html,
+            status=status,
         )
         return _answer(page, headers)
 
-    async def start(u: Unit, data: schemas.ThreadCreate) -> dict[str, Any]:
-        return await threads.create_thread(
-            u.session,
-            u.actor,
-            await u.catalog(),
-            region=data.region,
-            topic=data.topic,
-            title=data.title,
-            body=data.body,
-            countries=data.countries,
-            language=data.language,
-        )
+    async def start(u: Unit, data: schemas.ThreadCreate) -> str:
+        async def create() -> str:
+            started = await threads.create_thread(
+                u.session,
+                u.actor,
+                await u.catalog(),
+                region=data.region,
+                topic=data.topic,
+                title=data.title,
+                body=data.body,
+                countries=data.countries,
+                language=data.language,
+            )
+            return f"/threads/{started['thread']['id']}"
 
-    reader, started, errors, status, headers = await _write(
+        return await _once(u, request, form.get(ONCE), values, create)
+
+    reader, location, errors, status, headers = await _write(
         request, form.token, schemas.ThreadCreate, values, Rule.POST, start
     )
-    if started is not None:
-        return forms.redirect(f"/threads/{started['thread']['id']}")
+    if location is not None:
+        return forms.redirect(location)
+    values[ONCE] = form.get(ONCE)  # nothing was created: the same key serves again
     page = _thread_form(request, reader, known, values=values, errors=errors, status=status)
     return _answer(page, headers)
 
@@ -220,7 +255,13 @@ async def reply(request: Request) -> Response:
         reader, html, errors, status, headers = await _preview(request, form.token, values["body"])
         thread = await _thread_head(request, reader.actor, thread_id)
         page = _reply_form(
-            request, reader, thread, values=values, errors=errors, preview=html, status=status
+            request,
+            reader,
+            thread,
+            values={**values, ONCE: form.get(ONCE)},
+            errors=errors,
+            preview=html,
+            status=status,
         )
         return _answer(page, headers)
 
@@ -229,21 +270,26 @@ async def reply(request: Request) -> Response:
         raw = str(checked["reply_to"])
         checked["reply_to"] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1
 
-    async def send(u: Unit, data: schemas.PostCreate) -> dict[str, Any]:
-        return await posts.reply(
-            u.session,
-            u.actor,
-            thread_id,
-            body=data.body,
-            language=data.language,
-            reply_to=data.reply_to,
-        )
+    async def send(u: Unit, data: schemas.PostCreate) -> str:
+        async def create() -> str:
+            post = await posts.reply(
+                u.session,
+                u.actor,
+                thread_id,
+                body=data.body,
+                language=data.language,
+                reply_to=data.reply_to,
+            )
+            return post_url(thread_id, post["position"], post["id"])
 
-    reader, post, errors, status, headers = await _write(
+        return await _once(u, request, form.get(ONCE), values, create)
+
+    reader, location, errors, status, headers = await _write(
         request, form.token, schemas.PostCreate, checked, Rule.POST, send
     )
-    if post is not None:
-        return forms.redirect(post_url(thread_id, post["position"], post["id"]))
+    if location is not None:
+        return forms.redirect(location)
+    values[ONCE] = form.get(ONCE)  # nothing was created: the same key serves again
     thread = await _thread_head(request, reader.actor, thread_id)
     page = _reply_form(request, reader, thread, values=values, errors=errors, status=status)
     return _answer(page, headers)
