@@ -90,6 +90,17 @@ async def test_the_reply_form_posts_without_a_reload_and_the_post_appears_once(
     await expect(page.locator("#posts > article.post")).to_have_count(3)
     posts = (await member.get(f"/api/v1/threads/{thread_id}")).json()["posts"]
     assert [p["body"] for p in posts][1:] == ["Sent **without** reloading", "Later, by API"]
+
+    # An Arabic reply arriving live reads right to left, as it does after a reload.
+    r = await member.post(
+        f"/api/v1/threads/{thread_id}/posts",
+        json={"body": "من يراقب المناقصات العامة؟", "language": "ar"},
+    )
+    arabic = page.locator(f"#post-{r.json()['id']}")
+    await expect(arabic).to_have_attribute("dir", "rtl", timeout=LIVE)
+    await expect(arabic).to_have_attribute("lang", "ar")
+    assert await arabic.locator(".body").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert await arabic.locator(".meta").evaluate("e => getComputedStyle(e).direction") == "ltr"
     assert await page.evaluate("window.notReloaded") is True
     assert [e for e in watched.errors if "net::ERR_FAILED" not in e] == []
     assert watched.dialogs == []
