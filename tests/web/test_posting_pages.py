@@ -209,6 +209,19 @@ async def test_forms_follow_the_api_rules_locks_limits_and_csrf(make, db, settin
         assert second.status_code == 429 and int(second.headers["retry-after"]) > 0
         assert _textarea(second.text) == "two, kept"
 
+    async with factories.app_with_rates(settings, edit=(1, 600), preview=(1, 600)) as app:
+        f = factories.Factory(app, make.db)
+        writer = await f.logged_in()
+        pid = (await f.thread(writer.user))["post"]["id"]
+        edit = f"/posts/{pid}/edit"
+        assert (await submit(writer, edit, edit, {"body": "first edit"})).status_code == 303
+        second = await submit(writer, edit, edit, {"body": "second edit, kept"})
+        assert second.status_code == 429 and _textarea(second.text) == "second edit, kept"
+        shown = await submit(writer, edit, edit, {"body": "*a*", "preview": "1"})
+        assert shown.status_code == 200 and "<em>a</em>" in shown.text
+        shown = await submit(writer, edit, edit, {"body": "*b*", "preview": "1"})
+        assert shown.status_code == 429 and _textarea(shown.text) == "*b*"
+
 
 async def test_suspended_members_write_nothing_through_forms(make, db):
     tid = (await make.thread())["thread"]["id"]
