@@ -349,6 +349,11 @@ async def test_a_form_sent_twice_creates_once(make, db):
     assert first.status_code == again.status_code == 303
     assert first.headers["location"] == again.headers["location"]
     assert await _count(db, "posts") == before + 1
+    # The same form brought back (the browser's Back) with other text: a new reply.
+    other = await _post(member, f"/threads/{tid}/reply", [*fields[:2], ("body", "Another")],
+                        token_in(page))  # fmt: skip
+    assert other.status_code == 303 and other.headers["location"] != first.headers["location"]
+    assert await _count(db, "posts") == before + 2
 
     form = (await member.get("/threads/new")).text
     [once] = re.findall(r'<input type="hidden" name="once" value="([^"]+)">', form)

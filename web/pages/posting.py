@@ -116,12 +116,14 @@ async def _once(
 ) -> str:
     """Where to go after `create`, which runs once per form: the same form sent again (a
     double click, a resend after a lost answer on a slow link) gets the first answer.
-    The API's idempotency keys (`forum.idempotency`), per member, apart by a prefix."""
+    The API's idempotency keys (`forum.idempotency`), per member, apart by a prefix.
+    The key names the form and what it holds: a form brought back (the browser's Back)
+    and sent with other text is another request, not a conflict."""
     if not key or u.actor.user_id is None:
         return await create()  # refused by the core if no one is logged in
-    scope, key = f"user:{u.actor.user_id}", f"form:{key}"
-    fingerprint = hashlib.sha256(f"{request.url.path}\n{sorted(values.items())!r}".encode())
-    stored = await idempotency.claim(u.session, scope, key, fingerprint.digest())
+    sent = hashlib.sha256(f"{request.url.path}\n{sorted(values.items())!r}".encode()).digest()
+    scope, key = f"user:{u.actor.user_id}", f"form:{key[:64]}:{sent.hex()[:32]}"
+    stored = await idempotency.claim(u.session, scope, key, sent)
     if stored is not None:
         return str(stored.response["location"])
     location = await create()
