@@ -56,6 +56,13 @@ def thread_id(event: Event) -> int | None:
     return _id(event.payload.get("thread_id"))
 
 
+def renamed_author(event: Event) -> int | None:
+    """An account whose display name changed: every document of theirs carries it."""
+    if event.type != "user.updated" or "display_name" not in event.payload.get("fields", ()):
+        return None
+    return _id(event.payload.get("user_id"))
+
+
 def _id(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -159,6 +166,13 @@ class Indexer:
             # Uses index: uq_posts_thread_position
             rows = await conn.scalars(
                 select(Post.id).where(Post.thread_id.in_(threads)).order_by(Post.id)
+            )
+            ids.update(dict.fromkeys(rows))
+        authors = {a for e in batch if (a := renamed_author(e)) is not None}
+        if authors:
+            # Uses index: ix_posts_author_id
+            rows = await conn.scalars(
+                select(Post.id).where(Post.author_id.in_(authors)).order_by(Post.id)
             )
             ids.update(dict.fromkeys(rows))
         return list(ids)

@@ -9,10 +9,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from forum import names
+from forum import markup, names
+from forum.sessions import OpenSession
 
 MAX_TITLE = 200
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
 MAX_COUNTRIES = 20
 MAX_ID = 2**63 - 1
 
@@ -114,6 +115,10 @@ class PostEdit(Request):
     language: Language | None = None
 
 
+class PreviewRequest(Request):
+    body: Body
+
+
 class Register(Request):
     email: Email
     display_name: DisplayName
@@ -135,6 +140,15 @@ class LoginRequest(Request):
 class PasswordChange(Request):
     current_password: Password
     new_password: Password
+
+
+class SettingsChange(Request):
+    """Leave a field out to keep it as it is."""
+
+    display_name: DisplayName | None = None
+    language: Annotated[str, Field(max_length=8)] | None = Field(
+        default=None, description="Interface language: en, fr or es"
+    )
 
 
 # Responses
@@ -195,6 +209,7 @@ class PostOut(BaseModel):
     edited_at: datetime | None
     deleted: bool
     hidden: bool
+    language: str = Field(description="ISO 639-1 code the post is written in")
 
 
 class RegionList(BaseModel):
@@ -238,6 +253,10 @@ class RevisionList(BaseModel):
     revisions: list[Revision]
 
 
+class Preview(BaseModel):
+    html: str = Field(description="Sanitised HTML, rendered as the post would be; nothing stored")
+
+
 class UserOut(BaseModel):
     id: int
     email: str
@@ -252,6 +271,28 @@ class UserOut(BaseModel):
 class Me(BaseModel):
     user: UserOut
     csrf_token: str = Field(description="Send as X-CSRF-Token on every state change")
+
+
+class SessionOut(BaseModel):
+    id: str = Field(description="Names the session to end it; not its token")
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None = Field(description="The browser it was opened from, as it said")
+    current: bool = Field(description="The session this request came with")
+
+    @classmethod
+    def of(cls, found: OpenSession) -> dict[str, object]:
+        return cls.model_validate(found, from_attributes=True).model_dump()
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut] = Field(
+        description="This session first, then the most recently active"
+    )
+
+
+class SessionsEnded(BaseModel):
+    ended: int
 
 
 class ErrorBody(BaseModel):

@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from forum import events, posts
+from forum import accounts, events, posts
 from forum.catalog import CatalogCache
 from forum.db import Database
 from forum.documents import Document
@@ -145,6 +145,19 @@ async def test_a_change_to_a_whole_thread_resends_all_its_posts(db, make, backen
     async with db.transaction() as s:
         await events.append(s, "thread.moved", [f"thread:{tid}"], "public", {"thread_id": tid})
     assert await idx.catch_up() == 3
+
+
+async def test_a_renamed_member_is_found_by_the_new_name_only(db, make, backend, meili):
+    author = await make.user(display_name="Old Name")
+    thread = await make.thread(author, body="Open contracting data")
+    reply = await make.reply(thread["thread"]["id"], author, body="More contracting data")
+    idx = indexer(db, backend)
+    await idx.catch_up()
+    async with db.transaction() as s:
+        await accounts.change_settings(s, author["actor"], display_name="Fresh Name")
+    assert await idx.catch_up() == 2
+    stored = meili.documents("posts")
+    assert {stored[i]["author_name"] for i in (thread["post"]["id"], reply["id"])} == {"Fresh Name"}
 
 
 async def test_an_outage_keeps_the_cursor_and_nothing_is_lost(db, make, backend, meili):

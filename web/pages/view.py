@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import assets, auth, i18n
+from web.pages import offer
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -124,7 +125,7 @@ def _env(locale: str) -> Environment:
     )
     formats = i18n.Formats(locale)
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
-    env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES)
+    env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     return env
 
 
