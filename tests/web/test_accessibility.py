@@ -7,7 +7,7 @@ Every page type is one line of PAGES: a new page is covered by adding its line t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import pytest
@@ -26,6 +26,8 @@ from tests.web.browsers import (
 skip_without_chromium()
 axe_playwright = pytest.importorskip("axe_playwright_python.async_playwright")
 
+from playwright.async_api import Page, expect  # noqa: E402
+
 FAILING = ("serious", "critical")  # axe's impacts; "minor" and "moderate" are reported only
 VISITOR, MEMBER = "visitor", "member"
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
@@ -42,12 +44,30 @@ class Site:
     own_post_id: int = 0  # the current reader's (set per test)
 
 
+async def _wrong_login(page: Page) -> None:
+    """The login form sent with a wrong password: the page again, the error by the field."""
+    await page.fill("#email", "nobody@example.org")
+    await page.fill("#password", "not the right password")
+    async with page.expect_navigation():
+        await page.click("main form button")
+    await expect(page.locator("main [aria-invalid=true], main .error").first).to_be_visible()
+
+
+async def _preview(page: Page) -> None:
+    """The new-thread form with its Markdown previewed (by the script, or by the server)."""
+    await page.fill("#title", "Asset declarations: who checks them?")
+    await page.fill("#body", "**Bold** claim, *emphasis*, and a [link](https://example.org).")
+    await page.click("button[name=preview]")
+    await expect(page.locator("section.preview strong")).to_have_text("Bold")
+
+
 @dataclass(frozen=True)
 class PageType:
     name: str
     path: Callable[[Site], str]
     readers: tuple[str, ...] = (VISITOR, MEMBER)
     status: int = 200
+    then: Callable[[Page], Awaitable[None]] | None = None  # done on the page before axe runs
 
 
 PAGES = [
@@ -58,14 +78,22 @@ PAGES = [
     PageType("search-empty", lambda s: "/search"),
     PageType("search-filtered", lambda s: "/search?q=tender&region=africa&kind=post"),
     PageType("not-found", lambda s: "/threads/999999999", status=404),
+    PageType("login", lambda s: "/login", readers=(VISITOR,)),
+    PageType("login-refused", lambda s: "/login", readers=(VISITOR,), then=_wrong_login),
+    PageType("register", lambda s: "/register", readers=(VISITOR,)),
+    PageType("settings", lambda s: "/settings", readers=(MEMBER,)),
+    PageType("sessions", lambda s: "/settings/sessions", readers=(MEMBER,)),
+    PageType("new-thread", lambda s: "/threads/new", readers=(MEMBER,)),
+    PageType("new-thread-preview", lambda s: "/threads/new", readers=(MEMBER,), then=_preview),
+    PageType(
+        "reply-quoting",
+        lambda s: f"/threads/{s.thread_id}/reply?quote={s.post_id}",
+        readers=(MEMBER,),
+    ),
+    PageType("edit-post", lambda s: f"/posts/{s.own_post_id}/edit", readers=(MEMBER,)),
+    PageType("delete-post", lambda s: f"/posts/{s.own_post_id}/delete", readers=(MEMBER,)),
+    PageType("revisions", lambda s: f"/posts/{s.own_post_id}/revisions", readers=(MEMBER,)),
     # Pages still on their way to main: add each line as its page lands (paths as planned).
-    # PageType("login", lambda s: "/login", readers=(VISITOR,)),
-    # PageType("register", lambda s: "/register", readers=(VISITOR,)),
-    # PageType("settings", lambda s: "/settings", readers=(MEMBER,)),
-    # PageType("sessions", lambda s: "/settings/sessions", readers=(MEMBER,)),
-    # PageType("new-thread", lambda s: "/threads/new", readers=(MEMBER,)),
-    # PageType("edit-post", lambda s: f"/posts/{s.own_post_id}/edit", readers=(MEMBER,)),
-    # PageType("revisions", lambda s: f"/posts/{s.own_post_id}/revisions", readers=(MEMBER,)),
     # PageType("topics", lambda s: "/topics"),
     # PageType("topic", lambda s: "/topics/public-procurement"),
     # PageType("countries", lambda s: "/countries"),
@@ -179,6 +207,8 @@ async def test_no_serious_accessibility_violation(
         here = replace(site, own_post_id=site.own_posts[lang])
         response = await page.goto(module_served.url + page_type.path(here))
         assert response is not None and response.status == page_type.status
+        if page_type.then is not None:
+            await page_type.then(page)
         assert await page.get_attribute("html", "lang") == lang  # the page is in that language
         violations = await serious_violations(page)
         if violations:
