@@ -30,6 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 LANGUAGES = {"en": "en-GB", "fr": "fr-FR"}
 PASSWORD = "a long demo password"
+NAMES = {"en": "Awa Ndiaye", "fr": "Aminata Koné"}
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ def busiest_thread(base: str) -> int:
     return max(threads, key=lambda t: t["reply_count"])["id"]
 
 
-def member_cookies(base: str) -> list[dict[str, str]]:
+def member_cookies(base: str, lang: str) -> list[dict[str, str]]:
+    """A demo member whose interface language is `lang` (a member's setting wins over the
+    browser's)."""
     with httpx.Client(base_url=base) as client:
         r = client.post(
             "/api/v1/auth/register",
-            json={"email": "screenshots@example.org", "display_name": "Awa Ndiaye",
-                  "password": PASSWORD},
+            json={"email": f"screenshots-{lang}@example.org", "display_name": NAMES[lang],
+                  "password": PASSWORD, "language": lang},
         )  # fmt: skip
         r.raise_for_status()
         return [{"name": c.name, "value": c.value or "", "url": base} for c in client.cookies.jar]
@@ -95,7 +98,7 @@ def take(base: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     thread = busiest_thread(base)
-    cookies = member_cookies(base)
+    cookies = {lang: member_cookies(base, lang) for lang in LANGUAGES}
     written = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
@@ -103,7 +106,7 @@ def take(base: str, out: Path) -> list[Path]:
             for screen, viewport in SCREENS.items():
                 context = browser.new_context(viewport=viewport, locale=locale)
                 context_member = browser.new_context(viewport=viewport, locale=locale)
-                context_member.add_cookies(cookies)  # type: ignore[arg-type]
+                context_member.add_cookies(cookies[lang])  # type: ignore[arg-type]
                 for shot in SHOTS:
                     page = (context_member if shot.member else context).new_page()
                     response = page.goto(base + shot.path.format(thread=thread))
