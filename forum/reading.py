@@ -19,9 +19,9 @@ MAX_COUNTED posts: a list shows "100+ new", never scans a long thread to the end
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
@@ -32,6 +32,7 @@ from forum.models import Post, ReadPosition, Region, Thread
 from forum.permissions import (
     Actor,
     can_read_thread,
+    can_see_post_content,
     check_can_keep_read_positions,
     keeps_read_positions,
     readable_visibilities,
@@ -79,55 +80,81 @@ def _readable(actor: Actor) -> ColumnElement[bool]:
     return condition
 
 
-async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: int) -> int:
+@dataclass(frozen=True)
+class Mark:
+    """A read position recorded: the one stored before (None if the thread was never
+    opened) and the one stored now."""
+
+    previous: int | None
+    position: int
+
+
+async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: int) -> Mark:
     """Remember that the member has read the thread up to `position` (clamped to its last
-    post) and return the position now stored, which never moves back: a page opened in an
-    older tab cannot make read posts unread again.
+    post). The stored position never moves back: a page opened in an older tab cannot
+    make read posts unread again.
 
     401 for visitors, 403 for a suspended account, 404 for a thread they may not read.
     """
     check_can_keep_read_positions(actor)
     assert actor.user_id is not None
-    # Uses index: pk_threads
+    # Uses index: pk_threads, pk_read_positions
     thread = (
         await conn.execute(
-            select(Thread.post_count, Thread.hidden, Region.visibility)
+            select(Thread.post_count, Thread.hidden, Region.visibility,
+                   ReadPosition.position.label("read"))
             .join(Region, Region.id == Thread.region_id)
+            .outerjoin(ReadPosition, and_(ReadPosition.thread_id == Thread.id,
+                                          ReadPosition.user_id == actor.user_id))
             .where(Thread.id == thread_id)
         )
-    ).first()
+    ).first()  # fmt: skip
     if thread is None or not can_read_thread(actor, thread.visibility, thread.hidden):
         raise not_found("thread")
     position = max(0, min(position, thread.post_count))
-    # Uses index: pk_read_positions. Only a move forward writes: reading again the page
-    # one has read leaves the row (and its index entries) alone.
+    if thread.read is not None and position <= thread.read:
+        # Reading again what one has read writes nothing (no row version, no WAL).
+        return Mark(thread.read, thread.read)
+    # A concurrent record may have moved it further since: the row keeps the greater.
     upsert = insert(ReadPosition).values(user_id=actor.user_id, thread_id=thread_id,
                                          position=position)  # fmt: skip
     stored = await conn.scalar(
         upsert.on_conflict_do_update(
             index_elements=[ReadPosition.user_id, ReadPosition.thread_id],
-            set_={"position": upsert.excluded.position, "read_at": func.now()},
-            where=ReadPosition.position < upsert.excluded.position,
+            set_={
+                "position": func.greatest(ReadPosition.position, upsert.excluded.position),
+                "read_at": func.now(),
+            },
         ).returning(ReadPosition.position)
     )
-    if stored is not None:
-        return stored
-    kept = await conn.scalar(
-        select(ReadPosition.position).where(
-            ReadPosition.user_id == actor.user_id, ReadPosition.thread_id == thread_id
-        )
-    )
-    return kept if kept is not None else position
+    assert stored is not None
+    return Mark(thread.read, stored)
 
 
 async def record_shown(
     conn: AsyncConnection, actor: Actor, thread_id: int, position: int
-) -> int | None:
+) -> Mark | None:
     """`record` for a page a reader was shown: nothing at all for readers whose reading
     is not kept (visitors, suspended accounts), and no query for them either."""
     if not keeps_read_positions(actor):
         return None
     return await record(conn, actor, thread_id, position)
+
+
+def first_new(actor: Actor, previous: int | None, posts: Iterable[Mapping[str, Any]]) -> int | None:
+    """The position of the first of these posts (as `forum.posts.post_view` gives them)
+    that was unread before `previous`, by the rules of `unread`: a page puts its "new"
+    divider there. None when none is, or for readers whose reading is not kept."""
+    if not keeps_read_positions(actor):
+        return None
+    for post in posts:
+        if (
+            post["position"] > (previous or 0)
+            and post["author"]["id"] != actor.user_id
+            and can_see_post_content(actor, post["author"]["id"], post["hidden"], post["deleted"])
+        ):
+            return post["position"]
+    return None
 
 
 async def unread(

@@ -3,6 +3,8 @@ reader may see now; where a thread opens for a member."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import event, func, select, text
 
@@ -26,7 +28,7 @@ async def _thread_with_replies(make, replies: int, **kwargs):
 
 async def _record(db, actor, tid, position):
     async with db.transaction() as s:
-        return await reading.record(s, actor, tid, position)
+        return (await reading.record(s, actor, tid, position)).position
 
 
 async def _unread(db, actor, ids):
@@ -191,3 +193,41 @@ async def test_one_query_per_list(db, make):
         event.remove(sync, "before_cursor_execute", seen)
     assert found == dict.fromkeys(ids, "new")
     assert len(statements) == 1
+
+
+async def test_a_mark_tells_the_position_before(db, make):
+    tid, _ = await _thread_with_replies(make, 3)
+    reader = (await make.user())["actor"]
+    async with db.transaction() as s:
+        first = await reading.record(s, reader, tid, 2)
+    async with db.transaction() as s:
+        again = await reading.record(s, reader, tid, 1)
+    async with db.transaction() as s:
+        on = await reading.record(s, reader, tid, 4)
+    assert [(m.previous, m.position) for m in (first, again, on)] == [(None, 2), (2, 2), (2, 4)]
+
+
+async def test_concurrent_records_keep_the_furthest(db, make):
+    tid, _ = await _thread_with_replies(make, 9)
+    reader = (await make.user())["actor"]
+    order = [3, 10, 1, 7, 5, 9, 2, 8, 4, 6]
+    await asyncio.gather(*(_record(db, reader, tid, p) for p in order))
+    assert await _unread(db, reader, [tid]) == {tid: 0}
+    assert await _record(db, reader, tid, 1) == 10
+
+
+async def test_the_new_divider_follows_the_same_rules(db, make):
+    me = await make.user()
+    tid, ids = await _thread_with_replies(make, 3)
+    await make.reply(tid, me)
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        await moderation.set_post_hidden(s, MODERATOR, known, ids[2], hidden=True)
+    async with db.reader() as r:
+        page = await threads.get_thread(r, me["actor"], tid)
+    shown = page["posts"]  # 1..4 by the author (3 hidden), 5 mine
+    assert reading.first_new(me["actor"], None, shown) == 1
+    assert reading.first_new(me["actor"], 1, shown) == 2
+    assert reading.first_new(me["actor"], 2, shown) == 4  # 3 is hidden from me
+    assert reading.first_new(me["actor"], 4, shown) is None  # 5 is my own
+    assert reading.first_new(ANONYMOUS, None, shown) is None

@@ -60,8 +60,8 @@ async def mark_read(request: Request) -> JSON:
     thread_id = path_id(request, "thread_id", "thread")
     data, _ = await read_json(request, schemas.ReadUpTo)
     async with unit(request) as u:
-        stored = await reading.record(u.session, u.actor, thread_id, data.position)
-    return JSON({"thread_id": thread_id, "position": stored})
+        mark = await reading.record(u.session, u.actor, thread_id, data.position)
+    return JSON({"thread_id": thread_id, "position": mark.position})
 
 
 async def create_post(request: Request) -> JSON:
