@@ -119,8 +119,13 @@ class Catalog:
         return [c for c in self.countries if c.region_id in readable]
 
     def name(self, kind: str, slug: str) -> str:
-        """The name of the region or topic (`kind`) a slug names; else the slug itself."""
-        entries: dict[str, Any] = {"region": self._regions, "topic": self._topics}.get(kind, {})
+        """The name of the region, topic or country (`kind`) a slug or code names; else the
+        slug itself."""
+        entries: dict[str, Any] = {
+            "region": self._regions,
+            "topic": self._topics,
+            "country": self._countries,
+        }.get(kind, {})
         found = entries.get(slug)
         return found.name if found else slug
 

@@ -98,6 +98,8 @@ class Current:
     # The token's keyed hash: what names this session without the token itself (the
     # realtime sweep keeps it for each open socket and asks `actors` about it).
     key: bytes
+    name: str  # the member's display name, for the pages' header
+    language: str  # the member's interface language setting
 
 
 async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
@@ -129,6 +131,8 @@ _CURRENT = (
         User.id,
         User.role,
         User.suspended_at,
+        User.display_name,
+        User.language,
         func.now().label("now"),
     )
     .join(User, User.id == Session.user_id)
@@ -156,7 +160,7 @@ async def current(session: AsyncConnection, policy: Policy, token: str) -> Curre
         await session.execute(
             update(Session).where(Session.token_hash == token_hash).values(last_seen_at=func.now())
         )
-    return Current(_actor(row), row.csrf_token, token_hash)
+    return Current(_actor(row), row.csrf_token, token_hash, row.display_name, row.language)
 
 
 async def actors(

@@ -21,9 +21,9 @@ from realtime.service import Realtime
 from search.service import Search
 from web import pages, ws
 from web.assets import Assets
-from web.errors import HANDLERS
 from web.headers import SecurityHeaders
 from web.openapi import document
+from web.pages import failures
 from web.responses import JSON
 from web.routes import OPERATIONS, PREFIX
 
@@ -90,4 +90,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.ROUTES,
         Mount("/static", Assets(), name="static"),
     ]
-    return Forum(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return Forum(routes=routes, lifespan=lifespan, exception_handlers=failures.handlers())

@@ -1,9 +1,18 @@
 """Who is asking: the session cookie, CSRF and Origin checks, setting and clearing the
-cookies (the session's, and the device cookie a login leaves)."""
+cookies (the session's, the device cookie a login leaves, and a visitor's form cookie).
+
+Pages' forms carry the CSRF token in a field: the session's token for a member, for a
+visitor (logging in, registering, choosing a language) a random value also held in the
+`forum_form` cookie, which another site can neither read nor set. A form holds the token
+masked with a fresh pad each time (pad + token XOR pad), so a compressed page never
+repeats the same secret bytes next to text an attacker chose (BREACH).
+"""
 
 from __future__ import annotations
 
+import base64
 import hmac
+import secrets
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
@@ -18,6 +27,9 @@ COOKIE = "forum_session"
 # strangers' (`forum.sessions`). It holds no name or number a person could read.
 DEVICE_COOKIE = "forum_device"
 CSRF_HEADER = "x-csrf-token"
+FORM_COOKIE = "forum_form"
+FORM_FIELD = "csrf"
+_FORM_TOKEN_BYTES = 32
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -49,6 +61,53 @@ def check_csrf(conn: HTTPConnection, found: Current) -> None:
     sent = conn.headers.get(CSRF_HEADER, "")
     if not hmac.compare_digest(sent.encode(), found.csrf_token.encode()):
         raise forbidden("csrf_failed", "Missing or wrong X-CSRF-Token header.")
+
+
+def form_token(conn: HTTPConnection, found: Current | None) -> tuple[str, bool]:
+    """The secret a form must send back, and whether it is new (then `set_form_cookie`)."""
+    if found is not None:
+        return found.csrf_token, False
+    held = conn.cookies.get(FORM_COOKIE, "")
+    if 20 <= len(held) <= 64:
+        return held, False
+    return secrets.token_urlsafe(_FORM_TOKEN_BYTES), True
+
+
+def mask(token: str) -> str:
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    hidden = bytes(a ^ b for a, b in zip(raw, pad, strict=True))
+    return base64.urlsafe_b64encode(pad + hidden).decode()
+
+
+def _unmask(sent: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode("ascii"))
+    except ValueError:
+        return b""
+    half = len(raw) // 2
+    if len(raw) % 2:
+        return b""
+    return bytes(a ^ b for a, b in zip(raw[half:], raw[:half], strict=True))
+
+
+def check_form_token(conn: HTTPConnection, sent: str, found: Current | None) -> None:
+    expected = found.csrf_token if found is not None else conn.cookies.get(FORM_COOKIE, "")
+    if not expected or not hmac.compare_digest(_unmask(sent), expected.encode()):
+        raise forbidden(
+            "csrf_failed", "This form has expired or was not sent from this forum: try again."
+        )
+
+
+def set_form_cookie(conn: HTTPConnection, response: Response, token: str) -> None:
+    response.set_cookie(
+        FORM_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=conn.url.scheme == "https",
+        path="/",
+    )
 
 
 def set_cookies(conn: HTTPConnection, response: Response, done: LoggedIn) -> None:

@@ -40,13 +40,19 @@ class Unit:
 
 
 @asynccontextmanager
-async def unit(request: Request, limit: Rule | None = None) -> AsyncIterator[Unit]:
+async def unit(
+    request: Request, limit: Rule | None = None, form_token: str | None = None
+) -> AsyncIterator[Unit]:
+    """`form_token`: a page's form sends its CSRF token as a field (`web.forms`), checked
+    for visitors too; the API sends the session's in a header."""
     async with request.app.state.db.connection() as connection:
         async with connection.begin():
             found = await auth.current(request, connection)
             if request.method not in auth.SAFE_METHODS:
                 auth.check_origin(request)
-                if found is not None:
+                if form_token is not None:
+                    auth.check_form_token(request, form_token, found)
+                elif found is not None:
                     auth.check_csrf(request, found)
             actor = found.actor if found else ANONYMOUS
             bucket = None

@@ -133,7 +133,7 @@ async def test_live_thread_page_shows_replies_edits_and_deletions_as_text(
         "Written while the script was on its way", timeout=LIVE
     )
     await expect(page.locator("#presence")).to_have_text(
-        re.compile(r"^[1-9]\d* reading now$"), timeout=LIVE
+        re.compile(r"^Reading now: [1-9]\d*$"), timeout=LIVE
     )
 
     hostile = "Tender 7 was rigged <img src=x onerror=alert(1)>"
@@ -272,7 +272,7 @@ async def test_a_page_whose_reader_logs_out_elsewhere_stops_showing_members_only
     await page.goto(url)
     await expect(page.locator("#posts")).to_contain_text("The names of the witnesses")
     await expect(page.locator("#presence")).to_have_text(
-        re.compile(r"^[1-9]\d* reading now$"), timeout=LIVE
+        re.compile(r"^Reading now: [1-9]\d*$"), timeout=LIVE
     )
     await page.evaluate("window.notReloaded = true")
 

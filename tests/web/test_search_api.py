@@ -199,7 +199,7 @@ async def test_search_page_works_without_javascript(make, client):
     assert 'href="/search?q=tender&amp;region=africa"' in page.text  # a facet narrows
 
     bad = await client.get("/search", params={"q": "x", "page": "0"})
-    assert bad.status_code == 422 and "whole number" in bad.text
+    assert bad.status_code == 422 and "whole number for the page" in bad.text
     empty = await client.get("/search")
     assert empty.status_code == 200 and 'name="q"' in empty.text
 

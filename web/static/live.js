@@ -1,9 +1,20 @@
-// Live updates for a thread page over /ws (DESIGN.md, "Realtime protocol"). The page
-// works without this script; it adds new posts, edits, deletions and a reader count.
+// The one script: dates in the reader's own time zone on every page, and live updates
+// for a thread page over /ws (DESIGN.md, "Realtime protocol"). Pages work without it;
+// it adds new posts, edits, deletions and a reader count. Its words come translated
+// from the page (`data-words` on the posts).
 (function () {
   "use strict";
+  var dates = window.Intl && new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+    { dateStyle: "medium", timeStyle: "short" });
+  function localTime(t) {
+    var d = new Date(t.dateTime);
+    if (dates && !isNaN(d) && t.dataset.date !== "day") t.textContent = dates.format(d);
+  }
+  document.querySelectorAll("time[datetime]").forEach(localTime);
+
   var posts = document.getElementById("posts");
   if (!posts || !window.WebSocket) return;
+  var words = JSON.parse(posts.dataset.words || "{}");
   var channel = "thread:" + posts.dataset.liveThread;
   // The event cursor the page was rendered at: resuming from it misses nothing.
   var since = posts.dataset.liveSince || null;
@@ -21,20 +32,19 @@
   // is inserted as HTML; everything else is text.
   function render(p) {
     var a = node("article", "post"), m = node("div", "meta"), t = node("time"), b;
-    var d = new Date(p.created_at);
     a.id = "post-" + p.id;
     t.dateTime = p.created_at;
-    t.textContent = isNaN(d) ? p.created_at
-      : d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    t.textContent = p.created_at;
+    localTime(t);
     m.append("#" + p.position + " · " + p.author.name + " · ", t);
-    if (p.edited_at) m.append(" · edited");
+    if (p.edited_at) m.append(" · " + words.edited);
     if (p.reply_to) {
-      var r = node("a", "", "a post");
+      var r = node("a", "", words.reply_to);
       r.href = "#post-" + p.reply_to;
-      m.append(" · in reply to ", r);
+      m.append(" · ", r);
     }
-    if (p.deleted) b = node("p", "gone", "This post was deleted.");
-    else if (p.body_html == null) b = node("p", "gone", "This post is hidden by the moderators.");
+    if (p.deleted) b = node("p", "gone", words.deleted);
+    else if (p.body_html == null) b = node("p", "gone", words.hidden);
     else { b = node("div", "body"); b.innerHTML = p.body_html; }
     a.append(m, b);
     return a;
@@ -67,7 +77,7 @@
       since = msg.id;
       apply(msg);
     } else if (msg.op === "presence" && msg.channel === channel && presence) {
-      presence.textContent = msg.count + " reading now";
+      presence.textContent = words.reading + " " + msg.count;
       presence.hidden = false;
     } else if (msg.op === "subscribed") {
       delay = 1000;

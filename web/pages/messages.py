@@ -1,0 +1,82 @@
+"""What a page says when a form or an action fails, in the reader's language.
+
+Domain errors are translated by their stable `code`, schema errors by pydantic's error
+type; anything not listed falls back to a general message for its field, so a page never
+shows an untranslated English sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from forum.errors import DomainError, Kind
+from web.i18n import N_
+
+Gettext = Callable[[str], str]
+FORM = "form"  # the key of an error about the whole form rather than one field
+
+BY_CODE = {
+    "password_too_short": N_("Use at least 10 characters."),
+    "password_too_long": N_("This password is too long."),
+    "invalid_email": N_("Enter a valid email address."),
+    "email_taken": N_("An account already uses this email address."),
+    "display_name_taken": N_("Someone already uses this name: choose another."),
+    "unknown_language": N_("Choose one of the languages offered."),
+    "wrong_password": N_("The current password is wrong."),
+    "invalid_credentials": N_("The email address or the password is wrong."),
+    "unknown_region": N_("Choose one of the regions offered."),
+    "unknown_topic": N_("Choose one of the topics offered."),
+    "unknown_country": N_("Choose countries from the list."),
+    "unknown_post": N_("The post you quoted is not in this thread."),
+    "invalid_cursor": N_("This page link is no longer valid."),
+    "login_required": N_("Log in to take part."),
+    "account_suspended": N_("This account is suspended."),
+    "thread_locked": N_("This thread is locked and takes no replies."),
+    "not_author": N_("Only the author may change this post."),
+    "post_deleted": N_("This post has been deleted."),
+    "revisions_private": N_("Only the author and moderators see earlier versions."),
+    "csrf_failed": N_("This form has expired or was not sent from this forum: try again."),
+    "bad_origin": N_("This form was not sent from this forum."),
+    "query_too_long": N_("Use fewer words: the search is too long."),
+    "invalid_q": N_("The search holds characters that cannot be searched."),
+    "empty_query": N_("Type at least one word to search for."),
+    "invalid_range": N_("The start date is after the end date."),
+    "invalid_from": N_("Use a date like 2026-11-28."),
+    "invalid_to": N_("Use a date like 2026-11-28."),
+    "invalid_page": N_("Use a whole number for the page, from 1 up."),
+    "invalid_org": N_("The organisation name is not valid."),
+}
+
+BY_TYPE = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("This is too long."),
+    "too_long": N_("Too many chosen."),
+}
+
+BY_KIND = {
+    Kind.INVALID: N_("This value is not valid."),
+    Kind.UNAUTHENTICATED: N_("Log in to take part."),
+    Kind.FORBIDDEN: N_("You may not do this."),
+    Kind.NOT_FOUND: N_("This no longer exists."),
+    Kind.CONFLICT: N_("This conflicts with the current state: reload and try again."),
+    Kind.RATE_LIMITED: N_("You are going too fast: wait a few minutes and try again."),
+    Kind.UNAVAILABLE: N_("The forum cannot do this right now: try again in a moment."),
+}
+
+
+def explain(failure: DomainError | ValidationError, gettext: Gettext) -> dict[str, str]:
+    """Field name (or `FORM`) to a message for the reader."""
+    if isinstance(failure, ValidationError):
+        errors: dict[str, str] = {}
+        for error in failure.errors(include_url=False, include_input=False):
+            field = str(error["loc"][0]) if error["loc"] else FORM
+            message = BY_TYPE.get(error["type"], BY_KIND[Kind.INVALID])
+            errors.setdefault(field, gettext(message))
+        return errors
+    message = gettext(BY_CODE.get(failure.code, BY_KIND[failure.kind]))
+    if not failure.fields:
+        return {FORM: message}
+    return dict.fromkeys(failure.fields, message)

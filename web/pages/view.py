@@ -1,0 +1,104 @@
+"""Rendering a page for a reader: who they are, their language, their form token.
+
+Every page goes through `render`, which gives templates the viewer, the catalog of the
+viewer's language (`_`, `ngettext`), the locale's date and number filters and the masked
+form token (`web.auth`), and sets the visitor's form cookie when it is new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from forum.permissions import ANONYMOUS, Actor
+from forum.sessions import Current
+from web import assets, auth, i18n
+from web.unit import unit
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    actor: Actor
+    name: str | None  # a member's display name
+    locale: str
+    token: str  # what this reader's forms must send back (`web.auth.form_token`)
+    new_token: bool
+
+    def gettext(self, message: str) -> str:
+        return i18n.translations(self.locale).gettext(message)
+
+
+def viewer(request: Request, current: Current | None) -> Viewer:
+    token, new = auth.form_token(request, current)
+    locale = i18n.choose(
+        current.language if current else None,
+        request.cookies.get(i18n.COOKIE),
+        request.headers.get("accept-language"),
+    )
+    found = Viewer(
+        current.actor if current else ANONYMOUS,
+        current.name if current else None,
+        locale,
+        token,
+        new,
+    )
+    request.state.viewer = found  # for error pages raised later in this request
+    return found
+
+
+async def reader_viewer(request: Request) -> Viewer:
+    """The viewer of a page that only reads: no transaction for a visitor without a
+    session cookie, a short one to check the session otherwise."""
+    if not request.cookies.get(auth.COOKIE):
+        return viewer(request, None)
+    async with unit(request) as u:
+        return viewer(request, u.current)
+
+
+@cache
+def _env(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    formats = i18n.Formats(locale)
+    env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
+    env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES)
+    return env
+
+
+def render(
+    request: Request, viewer: Viewer, template: str, status: int = 200, **context: object
+) -> HTMLResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = (
+        _env(viewer.locale)
+        .get_template(template)
+        .render(viewer=viewer, csrf_field=_csrf_field(viewer), here=here, **context)
+    )
+    response = HTMLResponse(html, status_code=status)
+    if viewer.new_token:
+        auth.set_form_cookie(request, response, viewer.token)
+    return response
+
+
+def _csrf_field(viewer: Viewer) -> Markup:
+    token = auth.mask(viewer.token)  # URL-safe base64: nothing to escape
+    return Markup(f'<input type="hidden" name="{auth.FORM_FIELD}" value="{token}">')
+
+
+def not_found(request: Request, viewer: Viewer) -> HTMLResponse:
+    return render(request, viewer, "not_found.html", status=404)
