@@ -131,16 +131,6 @@ async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: 
     return Mark(thread.read, stored)
 
 
-async def record_shown(
-    conn: AsyncConnection, actor: Actor, thread_id: int, position: int
-) -> Mark | None:
-    """`record` for a page a reader was shown: nothing at all for readers whose reading
-    is not kept (visitors, suspended accounts), and no query for them either."""
-    if not keeps_read_positions(actor):
-        return None
-    return await record(conn, actor, thread_id, position)
-
-
 def first_new(actor: Actor, previous: int | None, posts: Iterable[Mapping[str, Any]]) -> int | None:
     """The position of the first of these posts (as `forum.posts.post_view` gives them)
     that was unread before `previous`, by the rules of `unread`: a page puts its "new"
