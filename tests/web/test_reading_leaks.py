@@ -11,6 +11,7 @@ may not read answers exactly as for a thread that does not exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,29 @@ async def listed(who: httpx.AsyncClient, case: Case) -> dict[str, Any]:
         r = await who.get("/api/v1/threads", params=params)
         threads = r.json().get("threads", []) if r.status_code == 200 else []
         found[channel] = next((t["unread"] for t in threads if t["id"] == case.thread_id), "absent")
+    for channel, path in (
+        ("front page", "/"),
+        ("region page", "/regions/africa"),
+        ("members' region page", "/regions/staff-room"),
+        ("topic page", "/topics/whistleblower-protection"),
+        ("country page", "/countries/KE"),
+    ):
+        r = await who.get(path)
+        found[channel] = _marker(r.text, case.thread_id) if r.status_code == 200 else "absent"
     return found
+
+
+def _marker(page: str, thread_id: int) -> Any:
+    """A list page's marker of the thread as the API says it: "new", a count (0 for no
+    marker), or "absent" when the thread is not listed."""
+    row = re.search(rf'<li class="thread[^"]*">\s*<a href="/threads/{thread_id}(?:/unread)?">'
+                    r".*?</li>", page, re.S)  # fmt: skip
+    if row is None:
+        return "absent"
+    marker = re.search(r'<span class="tag new">(.*?)</span>', row.group(0))
+    if marker is None:
+        return 0
+    return "new" if marker.group(1) == "new" else int(marker.group(1).split()[0])
 
 
 async def delete(case: Case) -> None:
@@ -127,6 +150,14 @@ async def test_unread_counts_follow_what_the_reader_may_see_now(make, db, change
         mine = await reader.post(f"/api/v1/threads/{case.thread_id}/read", json={"position": 9})
         assert (mine.status_code, mine.json()) == (unknown.status_code, unknown.json())
         assert mine.status_code in (403, 404)
+        unknown = await reader.get(f"/threads/{UNKNOWN}/unread")
+        mine = await reader.get(f"/threads/{case.thread_id}/unread")
+        if change.apply is suspend:  # reads like a visitor now: sent to the thread page
+            assert mine.headers["location"] == f"/threads/{case.thread_id}"
+            mine = await reader.get(mine.headers["location"])
+            unknown = await reader.get(unknown.headers["location"])
+        assert mine.status_code == unknown.status_code == 404
+        assert _main(mine.text) == _main(unknown.text)
     else:
         assert set(after.values()) - {"absent"} == {0}, after
         # Someone who may see hidden posts still has them counted; deleted ones are gone.
@@ -136,9 +167,16 @@ async def test_unread_counts_follow_what_the_reader_may_see_now(make, db, change
         assert staff["threads API"] == (3 if change.apply is hide else 0)
 
 
-def _other(region: str) -> str:
-    """The list channel that never holds a thread of `region`."""
-    return "members' region" if region == "africa" else "region threads"
+def _main(page: str) -> str:
+    """A page's own content (the header holds a form token that differs every time)."""
+    return page[page.index("<main") :]
+
+
+def _other(region: str) -> tuple[str, ...]:
+    """The list channels that never hold a thread of `region`."""
+    if region == "africa":
+        return ("members' region",)
+    return ("region threads", "region page")
 
 
 async def test_a_visitor_gets_no_count_and_the_same_answer_for_any_thread(make, client):
