@@ -204,6 +204,21 @@ async def test_search_page_works_without_javascript(make, client):
     assert empty.status_code == 200 and 'name="q"' in empty.text
 
 
+async def test_search_page_filters_offer_only_what_the_reader_may_read(make, client):
+    kenya = await make.thread(title="Audit", body="Audit of roads.", countries=("KE",))
+    await make.thread(region="south-east-asia", title="Audit", body="Audit of ports.")
+    page = await client.get("/search", params={"q": "audit", "country": "KE", "kind": "thread"})
+    assert f'href="/threads/{kenya["thread"]["id"]}' in page.text
+    assert "ports" not in page.text
+    assert '<option value="KE" selected>Kenya</option>' in page.text
+    assert '<option value="africa">Africa</option>' in page.text
+    # A members-only region is not even named to a visitor; a member is offered it.
+    assert "Members&#39; room" not in page.text and "staff-room" not in page.text
+    member = await make.logged_in()
+    offered = await member.get("/search", params={"q": "audit"})
+    assert '<option value="staff-room">Members&#39; room</option>' in offered.text
+
+
 async def test_a_region_added_while_the_app_runs_can_be_searched_at_once(client, db):
     assert (await client.get(API, params={"q": "x", "region": "africa"})).status_code == 200
     async with db.transaction() as session:

@@ -14,6 +14,10 @@ from web.api import search as search_api
 from web.pages import messages
 from web.pages.view import reader_viewer, render
 
+# Filters the page's form offers; others (author, organisation) come from links and are
+# kept as they are.
+_CONTROLS = ("kind", "region", "topic", "country", "from", "to")
+
 
 async def search(request: Request) -> Response:
     reader = await reader_viewer(request)
@@ -28,9 +32,16 @@ async def search(request: Request) -> Response:
         return link(**{name: value})
 
     known = await request.app.state.catalog.current()
+    choices = {
+        "region": [(r.slug, r.name) for r in known.readable_regions(reader.actor)],
+        "topic": [(t.slug, t.name) for t in known.topics],
+        "country": [(c.code, c.name) for c in known.readable_countries(reader.actor)],
+    }
     context: dict[str, object] = {
         "words": request.query_params.get("q", ""),
-        "kept": [(k, v) for k, v in params if k not in ("q", "page")],
+        "chosen": {k: request.query_params.get(k, "") for k in _CONTROLS},
+        "choices": choices,
+        "kept": [(k, v) for k, v in params if k not in ("q", "page", *_CONTROLS)],
         "link": link,
         "narrow": narrow,
         "results": None,
