@@ -229,3 +229,25 @@ async def test_the_new_divider_follows_the_same_rules(db, make):
     assert reading.first_new(me["actor"], 2, shown) == 4  # 3 is hidden from me
     assert reading.first_new(me["actor"], 4, shown) is None  # 5 is my own
     assert reading.first_new(ANONYMOUS, None, shown) is None
+
+
+async def test_a_visitors_list_costs_no_query_for_unread(db, make):
+    tid, _ = await _thread_with_replies(make, 1)
+    member = (await make.user())["actor"]
+    counts = {}
+    for name, actor in (("visitor", ANONYMOUS), ("member", member)):
+        statements: list[str] = []
+        async with db.transaction() as s:
+            known = await catalog.load(s)
+            sync = s.sync_connection
+            assert sync is not None
+
+            def seen(conn, cursor, statement, *args, into=statements):  # type: ignore[no-untyped-def]
+                into.append(statement)
+
+            event.listen(sync, "before_cursor_execute", seen)
+            listed = await threads.list_threads(s, actor, known)
+            event.remove(sync, "before_cursor_execute", seen)
+        assert [t["id"] for t in listed["threads"]] == [tid]
+        counts[name] = len(statements)
+    assert counts == {"visitor": 1, "member": 2}

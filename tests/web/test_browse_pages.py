@@ -3,6 +3,7 @@ lists paged by cursor, "3 new" for members, opening a thread at the first unread
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -220,3 +221,20 @@ async def test_markers_in_french_and_spanish(make):
     assert _marker((await member.get("/regions/africa")).text, tid) == "nouvelle"
     member = await make.logged_in(await make.user(language="es"))
     assert _marker((await member.get("/regions/africa")).text, tid) == "nuevo"
+
+
+async def test_a_country_of_a_members_only_region_is_not_shown_to_visitors(make, db, client):
+    async with db.transaction() as s:
+        await s.execute(
+            text("INSERT INTO countries (code, name, region_id) "
+                 "SELECT 'XM', 'Membersland', id FROM regions WHERE slug = 'staff-room'")
+        )  # fmt: skip
+    member = await make.logged_in()
+    for _ in range(200):  # the app's catalog takes the change in from its event
+        if (await member.get("/countries/XM")).status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert "Membersland" in (await member.get("/countries")).text
+    assert (await client.get("/countries/XM")).status_code == 404
+    assert "Membersland" not in (await client.get("/countries")).text
+    assert "Membersland" not in (await client.get("/regions/africa")).text
