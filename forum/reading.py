@@ -2,7 +2,8 @@
 at the first post the member has not read.
 
 `read_positions` holds, per member and thread, the highest post position the member has
-been shown. It is reached through SQLAlchemy Core on an `AsyncConnection`, only from here.
+been shown. Only this module touches it: SQLAlchemy Core on an `AsyncConnection`, and
+the one statement that records (`_RECORD`), also run directly on asyncpg for pages.
 
 What counts as unread is decided for the reader as things are now, by the policy module:
 - a post counts only if this reader may see its content now (`permissions.visible_posts`):
@@ -23,10 +24,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import insert
+import asyncpg
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, ReadPosition, Region, Thread
 from forum.permissions import (
@@ -80,6 +82,43 @@ def _readable(actor: Actor) -> ColumnElement[bool]:
     return condition
 
 
+# One statement, so a member's thread page pays one round trip for it, autocommitted on
+# the page's reader connection (`record_direct`); the API runs it in its request's
+# transaction (`record`). It finds the thread only if the reader may read it (the
+# policy's answers come in as values), and writes only a move forward: reading again
+# what one has read writes nothing (no row version, no WAL). A concurrent record may
+# have moved the row further meanwhile: the row keeps the greater.
+# Uses index: pk_threads, pk_read_positions
+_RECORD = text(
+    """
+    WITH thread AS (
+        SELECT t.id, greatest(0, least(CAST(:position AS integer), t.post_count)) AS position
+        FROM threads t JOIN regions r ON r.id = t.region_id
+        WHERE t.id = CAST(:thread_id AS bigint)
+          AND r.visibility = ANY(CAST(:visibilities AS text[]))
+          AND (NOT t.hidden OR CAST(:hidden_threads AS boolean))
+    ),
+    before AS (
+        SELECT position FROM read_positions
+        WHERE user_id = CAST(:user_id AS bigint) AND thread_id = CAST(:thread_id AS bigint)
+    ),
+    moved AS (
+        INSERT INTO read_positions AS rp (user_id, thread_id, position)
+        SELECT CAST(:user_id AS bigint), thread.id, thread.position FROM thread
+        WHERE thread.position > coalesce((SELECT position FROM before), 0)
+        ON CONFLICT (user_id, thread_id) DO UPDATE
+            SET position = greatest(rp.position, excluded.position), read_at = now()
+        RETURNING rp.position
+    )
+    SELECT EXISTS (SELECT FROM thread) AS readable,
+           (SELECT position FROM before) AS previous,
+           coalesce((SELECT position FROM moved), (SELECT position FROM before), 0) AS position
+    """
+)
+_RECORD_DIRECT = Prepared.of(_RECORD)
+MAX_POSITION = 2**31 - 1  # posts.position is int4
+
+
 @dataclass(frozen=True)
 class Mark:
     """A read position recorded: the one stored before (None if the thread was never
@@ -89,6 +128,23 @@ class Mark:
     position: int
 
 
+def _values(actor: Actor, thread_id: int, position: int) -> dict[str, Any]:
+    check_can_keep_read_positions(actor)
+    return {
+        "thread_id": thread_id,
+        "user_id": actor.user_id,
+        "position": min(position, MAX_POSITION),
+        "visibilities": sorted(readable_visibilities(actor)),
+        "hidden_threads": reads_hidden_threads(actor),
+    }
+
+
+def _mark(row: Mapping[str, Any]) -> Mark:
+    if not row["readable"]:
+        raise not_found("thread")
+    return Mark(row["previous"], row["position"])
+
+
 async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: int) -> Mark:
     """Remember that the member has read the thread up to `position` (clamped to its last
     post). The stored position never moves back: a page opened in an older tab cannot
@@ -96,39 +152,19 @@ async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: 
 
     401 for visitors, 403 for a suspended account, 404 for a thread they may not read.
     """
-    check_can_keep_read_positions(actor)
-    assert actor.user_id is not None
-    # Uses index: pk_threads, pk_read_positions
-    thread = (
-        await conn.execute(
-            select(Thread.post_count, Thread.hidden, Region.visibility,
-                   ReadPosition.position.label("read"))
-            .join(Region, Region.id == Thread.region_id)
-            .outerjoin(ReadPosition, and_(ReadPosition.thread_id == Thread.id,
-                                          ReadPosition.user_id == actor.user_id))
-            .where(Thread.id == thread_id)
-        )
-    ).first()  # fmt: skip
-    if thread is None or not can_read_thread(actor, thread.visibility, thread.hidden):
-        raise not_found("thread")
-    position = max(0, min(position, thread.post_count))
-    if thread.read is not None and position <= thread.read:
-        # Reading again what one has read writes nothing (no row version, no WAL).
-        return Mark(thread.read, thread.read)
-    # A concurrent record may have moved it further since: the row keeps the greater.
-    upsert = insert(ReadPosition).values(user_id=actor.user_id, thread_id=thread_id,
-                                         position=position)  # fmt: skip
-    stored = await conn.scalar(
-        upsert.on_conflict_do_update(
-            index_elements=[ReadPosition.user_id, ReadPosition.thread_id],
-            set_={
-                "position": func.greatest(ReadPosition.position, upsert.excluded.position),
-                "read_at": func.now(),
-            },
-        ).returning(ReadPosition.position)
-    )
-    assert stored is not None
-    return Mark(thread.read, stored)
+    values = _values(actor, thread_id, position)
+    return _mark((await conn.execute(_RECORD, values)).mappings().one())
+
+
+async def record_direct(
+    reader: asyncpg.Connection, actor: Actor, thread_id: int, position: int
+) -> Mark:
+    """`record` as one autocommitted statement on a connection outside any transaction
+    (`Database.reader`): what a member's thread page does after reading the posts."""
+    values = _values(actor, thread_id, position)
+    row = await reader.fetchrow(_RECORD_DIRECT.sql, *_RECORD_DIRECT.args(**values))
+    assert row is not None
+    return _mark(row)
 
 
 def first_new(actor: Actor, previous: int | None, posts: Iterable[Mapping[str, Any]]) -> int | None:

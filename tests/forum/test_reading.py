@@ -251,3 +251,24 @@ async def test_a_visitors_list_costs_no_query_for_unread(db, make):
         assert [t["id"] for t in listed["threads"]] == [tid]
         counts[name] = len(statements)
     assert counts == {"visitor": 1, "member": 2}
+
+
+async def test_recording_directly_on_a_reader_connection_is_the_same(db, make):
+    tid, _ = await _thread_with_replies(make, 3)
+    hidden, _ = await _thread_with_replies(make, 1)
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE threads SET hidden = true WHERE id = :id"), {"id": hidden})
+    reader = (await make.user())["actor"]
+    async with db.reader() as r:
+        marks = [await reading.record_direct(r, reader, tid, p) for p in (2, 1, 2**40)]
+        for actor, thread, kind in (
+            (reader, hidden, Kind.NOT_FOUND),
+            (reader, 10**9, Kind.NOT_FOUND),
+            (ANONYMOUS, tid, Kind.UNAUTHENTICATED),
+        ):
+            with pytest.raises(DomainError) as raised:
+                await reading.record_direct(r, actor, thread, 1)
+            assert raised.value.kind is kind
+    assert [(m.previous, m.position) for m in marks] == [(None, 2), (2, 2), (2, 4)]
+    assert await _unread(db, reader, [tid]) == {tid: 0}
+    assert await _rows(db) == 1

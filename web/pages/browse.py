@@ -135,19 +135,17 @@ async def thread(request: Request) -> Response:
         # Taken before the read: live updates resume from here, so none can fall in a gap.
         since = str(request.app.state.realtime.position)
         known = await request.app.state.catalog.current()
+        previous = None
         async with request.app.state.db.reader() as connection:
             page = await threads.get_thread(
                 connection, reader.actor, thread_id, cursor=cursor, limit=THREAD_PAGE
             )
-        previous = None
-        if keeps_read_positions(reader.actor) and page["posts"]:
-            # Its own short transaction, after the read: the page never waits on it
-            # holding the reader connection, and visitors write nothing at all.
-            async with request.app.state.db.transaction() as conn:
-                mark = await reading.record(
-                    conn, reader.actor, thread_id, page["posts"][-1]["position"]
-                )
-            previous = mark.previous
+            if keeps_read_positions(reader.actor) and page["posts"]:
+                # After the read, one autocommitted statement (its own short
+                # transaction) on the same connection; visitors write nothing at all.
+                last = page["posts"][-1]["position"]
+                mark = await reading.record_direct(connection, reader.actor, thread_id, last)
+                previous = mark.previous
     except DomainError as exc:
         if exc.kind is Kind.NOT_FOUND:
             return not_found_page(request, reader)
