@@ -169,8 +169,9 @@ async def record_direct(
 
 def first_new(actor: Actor, previous: int | None, posts: Iterable[Mapping[str, Any]]) -> int | None:
     """The position of the first of these posts (as `forum.posts.post_view` gives them)
-    that was unread before `previous`, by the rules of `unread`: a page puts its "new"
-    divider there. None when none is, or for readers whose reading is not kept."""
+    that was unread for a member whose read position was `previous`, by the rules of
+    `unread`: a page puts its "new" divider there. None when none was, or for readers
+    whose reading is not kept."""
     if not keeps_read_positions(actor):
         return None
     for post in posts:
