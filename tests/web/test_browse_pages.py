@@ -238,3 +238,15 @@ async def test_a_country_of_a_members_only_region_is_not_shown_to_visitors(make,
     assert (await client.get("/countries/XM")).status_code == 404
     assert "Membersland" not in (await client.get("/countries")).text
     assert "Membersland" not in (await client.get("/regions/africa")).text
+
+
+async def test_each_place_offers_the_filters_that_narrow_it(client):
+    selects = {}
+    for path in ("/regions/africa", "/topics/public-procurement", "/countries/KE"):
+        page = (await client.get(path)).text
+        selects[path] = re.findall(r'<select id="(\w+)" name="\1"', page.split("<main", 1)[1])
+    assert selects == {
+        "/regions/africa": ["topic", "country"],
+        "/topics/public-procurement": ["region", "country"],
+        "/countries/KE": ["topic"],
+    }

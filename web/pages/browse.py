@@ -91,14 +91,17 @@ async def country(request: Request) -> Response:
                      None)  # fmt: skip
         if found is None:  # unknown, or in a region this reader may not read
             return not_found_page(request, reader)
-        listing = await _listing(request, u, known, country=code)
+        # A country lies in one region: only the topic narrows it down.
+        listing = await _listing(request, u, known, filters=("topic",), country=code)
     return _render_list(request, reader, known, "country.html", country=found, **listing)
 
 
-async def _listing(request: Request, u: Unit, known: Catalog, **fixed: str) -> dict[str, Any]:
-    """One page of threads under the page's own place (`fixed`) and the filters in the
+async def _listing(
+    request: Request, u: Unit, known: Catalog, filters: tuple[str, ...] = FILTERS, **fixed: str
+) -> dict[str, Any]:
+    """One page of threads under the page's own place (`fixed`) and the `filters` in the
     query string, with the link to the next page and the filter form's choices."""
-    chosen = {name: query_text(request, name, 64) for name in FILTERS if name not in fixed}
+    chosen = {name: query_text(request, name, 64) for name in filters if name not in fixed}
     wanted = {name: value for name, value in chosen.items() if value is not None}
     listing = await threads.list_threads(
         u.session, u.actor, known, **fixed, **wanted,
