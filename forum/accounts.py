@@ -1,4 +1,5 @@
-"""Accounts: registration, passwords (argon2), roles, and the CLI's admin creation."""
+"""Accounts: registration, a member's own settings (display name, interface language,
+password), roles, and the CLI's admin creation."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import names
+from forum import events, names
 from forum.errors import DomainError, Kind, invalid
 from forum.models import Role, User
-from forum.permissions import Actor, check_can_write
+from forum.permissions import Actor, check_can_change_settings, check_can_write, user_audience
 
 # Deliberately loose (real addresses are varied), but no spaces or control characters.
 EMAIL = re.compile(
@@ -25,6 +26,10 @@ EMAIL = re.compile(
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 LANGUAGES = frozenset({"en", "fr", "es", "pt", "ar", "ru", "id", "ms", "sw", "sq", "sr", "bs"})
+# The languages the interface is translated into: what a member may choose in their
+# settings (the web layer's catalogs hold these three).
+INTERFACE_LANGUAGES = ("en", "fr", "es")
+MAX_DISPLAY_NAME = 80
 
 
 @cache
@@ -66,6 +71,21 @@ def normalise_email(email: str) -> str:
     if len(email) > 254 or not EMAIL.match(email) or names.invisible(email, joiners=False):
         raise invalid("email", "Enter a valid email address.", "invalid_email")
     return email
+
+
+def clean_display_name(value: str) -> str:
+    """A display name as it is stored: one line, trimmed, not blank, at most 80
+    characters, no character that prints nothing (`check_name`)."""
+    value = value.strip()
+    if not value or all(ch.isspace() for ch in value):
+        raise invalid("display_name", "Enter a name.", "blank_name")
+    if len(value) > MAX_DISPLAY_NAME:
+        message = f"Use at most {MAX_DISPLAY_NAME} characters."
+        raise invalid("display_name", message, "name_too_long")
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        raise invalid("display_name", "Use a name on one line.", "control_character")
+    check_name(value, "display_name")
+    return value
 
 
 def check_name(value: str, field: str) -> None:
@@ -116,7 +136,7 @@ async def register(
     """A new account. Its organisation is shown to others (and found by search's `org`
     filter) only if the member says so (`show_organisation`)."""
     email = normalise_email(email)
-    check_name(display_name, "display_name")
+    display_name = clean_display_name(display_name)
     if organisation is not None:
         check_name(organisation, "organisation")
     check_password(password)
@@ -184,6 +204,42 @@ async def change_password(session: AsyncConnection, actor: Actor, current: str, 
     await session.execute(
         update(User).where(User.id == actor.user_id).values(password_hash=await hash_password(new))
     )
+
+
+async def change_settings(
+    session: AsyncConnection,
+    actor: Actor,
+    *,
+    display_name: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """Change one's display name and/or interface language (None: leave it); the account
+    as it is now. Every value is checked before anything is written."""
+    check_can_change_settings(actor, renaming=display_name is not None)
+    assert actor.user_id is not None
+    values: dict[str, Any] = {}
+    if display_name is not None:
+        display_name = clean_display_name(display_name)
+        # The key must follow the name (`User.display_name_key`): it is what keeps names apart.
+        values.update(display_name=display_name, display_name_key=names.key(display_name))
+    if language is not None:
+        if language not in INTERFACE_LANGUAGES:
+            message = "Choose one of the interface languages: " + ", ".join(INTERFACE_LANGUAGES)
+            raise invalid("language", message + ".", "unknown_language")
+        values["language"] = language
+    if values:
+        try:
+            async with session.begin_nested():
+                await session.execute(update(User).where(User.id == actor.user_id).values(values))
+        except IntegrityError as exc:
+            raise _taken(exc) from None
+        # Pages and the API read names as they are now; the log tells consumers that
+        # keep copies (a search index's author names) which account changed.
+        await events.append(
+            session, "user.updated", [f"user:{actor.user_id}"], user_audience(actor.user_id),
+            {"user_id": actor.user_id, "fields": sorted(values.keys() - {"display_name_key"})},
+        )  # fmt: skip
+    return await get(session, actor.user_id)
 
 
 async def create_admin(

@@ -173,6 +173,26 @@ def check_can_write(actor: Actor) -> None:
         raise forbidden("account_suspended", "This account is suspended.")
 
 
+def check_signed_in(actor: Actor) -> None:
+    if not actor.authenticated:
+        raise DomainError(Kind.UNAUTHENTICATED, "login_required", "Log in first.")
+
+
+def check_can_change_settings(actor: Actor, *, renaming: bool) -> None:
+    """One's own settings. A display name shows next to what one wrote, so a suspended
+    member keeps theirs; the interface language is one's own affair."""
+    if renaming:
+        check_can_write(actor)
+    else:
+        check_signed_in(actor)
+
+
+def check_can_manage_sessions(actor: Actor) -> None:
+    """Seeing and ending one's own sessions: a suspended member may too (it protects the
+    account and shows nothing to anyone else)."""
+    check_signed_in(actor)
+
+
 def check_can_reply(actor: Actor, locked: bool) -> None:
     check_can_write(actor)
     if locked and not actor.staff:

@@ -41,7 +41,7 @@ import hmac
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -62,15 +62,19 @@ from sqlalchemy.sql import ColumnElement
 
 from forum import accounts, events
 from forum.db import Database
-from forum.errors import DomainError, Kind
+from forum.errors import DomainError, Kind, not_found
 from forum.limits import Bucket, Limiter, Rule, address_block, per_address
 from forum.models import Role, Session, User
-from forum.permissions import Actor, user_audience
+from forum.permissions import Actor, check_can_manage_sessions, user_audience
 
 # Refresh `last_seen_at` at most this often: a write per request would be wasteful.
 TOUCH_EVERY = timedelta(minutes=1)
 # A device cookie outlives sessions: it is what lets its holder in during an attack.
 DEVICE_LIFETIME = timedelta(days=365)
+MAX_USER_AGENT = 200  # the column's length; browsers send more, the start says enough
+# An account's session list is bounded (ending all the others still reaches those past
+# it).
+MAX_LISTED = 100
 _KEYS = ARRAY(LargeBinary)
 
 
@@ -102,7 +106,11 @@ class Current:
     language: str  # the member's interface language setting
 
 
-async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
+async def open(
+    session: AsyncConnection, policy: Policy, user_id: int, user_agent: str | None = None
+) -> Login:
+    """A new session; `user_agent` (the browser's, as it sent it) lets its member tell
+    their sessions apart (`list_open`)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     await session.execute(
@@ -111,6 +119,7 @@ async def open(session: AsyncConnection, policy: Policy, user_id: int) -> Login:
             user_id=user_id,
             csrf_token=csrf,
             expires_at=func.now() + policy.absolute,
+            user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
         )
     )
     return Login(token, csrf, user_id)
@@ -193,6 +202,92 @@ async def close_all(session: AsyncConnection, user_id: int) -> None:
         await _ended(session, user_id)
 
 
+# How a member names one of their sessions: a hash of the token's keyed hash, so it
+# can be shown and sent back without being the token, nor `Current.key` (the sweep's
+# name for it), nor leading to either. 64 bits: one account's sessions never collide.
+# The one definition, used both to list sessions and to find the one to end.
+_PUBLIC_ID = func.left(func.encode(func.sha256(Session.token_hash), "hex"), 16)
+_PUBLIC_ID_FORMAT = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """One live session of an account, as its member sees it."""
+
+    id: str  # `_PUBLIC_ID`
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None
+    current: bool  # the session asking
+
+
+async def list_open(
+    session: AsyncConnection, policy: Policy, actor: Actor, current_key: bytes
+) -> list[OpenSession]:
+    """The actor's live sessions: the one asking (`current_key`, `Current.key`) first and
+    marked, then the most recently active (at most `MAX_LISTED` in all)."""
+    check_can_manage_sessions(actor)
+    # Uses index: ix_sessions_user_id
+    rows = await session.execute(
+        select(
+            _PUBLIC_ID.label("id"),
+            Session.created_at,
+            Session.last_seen_at,
+            Session.user_agent,
+            (Session.token_hash == current_key).label("current"),
+        )
+        .where(Session.user_id == actor.user_id, *_live())
+        .order_by(
+            (Session.token_hash == current_key).desc(),
+            Session.last_seen_at.desc(),
+            Session.created_at.desc(),
+        )
+        .limit(MAX_LISTED),
+        {"idle": policy.idle},
+    )
+    return [OpenSession(r.id, r.created_at, r.last_seen_at, r.user_agent, r.current) for r in rows]
+
+
+async def end(session: AsyncConnection, policy: Policy, actor: Actor, session_id: str) -> bytes:
+    """End one live session of the actor's by its public id, and return its key
+    (`Current.key`: whether it was the asking one). Another account's session, an ended
+    one or an id that names none is not found (nothing tells them apart)."""
+    check_can_manage_sessions(actor)
+    assert actor.user_id is not None
+    if len(session_id) != 16 or not set(session_id) <= _PUBLIC_ID_FORMAT:
+        raise not_found("session")
+    # Uses index: ix_sessions_user_id
+    ended = await session.scalar(
+        delete(Session)
+        .where(Session.user_id == actor.user_id, session_id == _PUBLIC_ID, *_live())
+        .returning(Session.token_hash),
+        {"idle": policy.idle},
+    )
+    if ended is None:
+        raise not_found("session")
+    await _ended(session, actor.user_id)
+    return ended
+
+
+async def end_others(session: AsyncConnection, actor: Actor, keep: bytes) -> int:
+    """End every session of the actor's but `keep` (`Current.key`); how many ended."""
+    check_can_manage_sessions(actor)
+    assert actor.user_id is not None
+    # Uses index: ix_sessions_user_id
+    ended = len(
+        (
+            await session.scalars(
+                delete(Session)
+                .where(Session.user_id == actor.user_id, Session.token_hash != keep)
+                .returning(Session.user_id)
+            )
+        ).all()
+    )
+    if ended:
+        await _ended(session, actor.user_id)
+    return ended
+
+
 async def _ended(session: AsyncConnection, user_id: int) -> None:
     # In the log, so that every worker's realtime sweep checks its sockets before it
     # delivers anything written after this commit (`realtime.sweep`).
@@ -208,6 +303,7 @@ class Attempt:
     password: str
     address: str  # the client's, as the transport saw it
     device: str | None  # the device cookie sent, if any
+    user_agent: str | None = None  # the browser's, kept with the session it opens
 
 
 @dataclass(frozen=True)
@@ -238,7 +334,7 @@ async def log_in(db: Database, limiter: Limiter, policy: Policy, attempt: Attemp
     if suspended:
         raise DomainError(Kind.FORBIDDEN, "account_suspended", "This account is suspended.")
     async with db.transaction() as session:
-        login = await open(session, policy, user_id)
+        login = await open(session, policy, user_id, attempt.user_agent)
         user = await accounts.get(session, user_id)
     return LoggedIn(login, user, device_token(policy, user_id))
 

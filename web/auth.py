@@ -46,6 +46,12 @@ def client_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
+def user_agent(conn: HTTPConnection) -> str | None:
+    """The browser's User-Agent, kept with a session it opens so its member can tell
+    their sessions apart (`forum.sessions.list_open`)."""
+    return conn.headers.get("user-agent") or None
+
+
 def check_origin(conn: HTTPConnection) -> None:
     """Refuse a state change sent by a page of another site (the browser says which)."""
     origin = conn.headers.get("origin")

@@ -30,6 +30,8 @@ _QUERY_DOC = {
     "page": "Result page, 1 to 50 (20 hits each)",
 }
 _REF = "#/components/schemas/{model}"
+# Path parameters are integer ids but these.
+_PATH_SCHEMA = {"session_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
 
 
 def document() -> dict[str, Any]:
@@ -69,9 +71,10 @@ def document() -> dict[str, Any]:
 
 def _operation(op: Any) -> dict[str, Any]:
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {"name": name, "in": "path", "required": True,
+         "schema": _PATH_SCHEMA.get(name, {"type": "integer"})}
         for name in re.findall(r"{(\w+)}", op.path)
-    ]
+    ]  # fmt: skip
     parameters += [
         {"name": q, "in": "query", "required": False, "schema": {"type": "string"},
          "description": _QUERY_DOC[q]}

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from forum import names
+from forum.sessions import OpenSession
 
 MAX_TITLE = 200
 MAX_BODY_BYTES = 64 * 1024
@@ -146,6 +147,15 @@ class PasswordChange(Request):
     new_password: Password
 
 
+class SettingsChange(Request):
+    """Leave a field out to keep it as it is."""
+
+    display_name: DisplayName | None = None
+    language: Annotated[str, Field(max_length=8)] | None = Field(
+        default=None, description="Interface language: en, fr or es"
+    )
+
+
 # Responses
 
 
@@ -274,6 +284,28 @@ class UserOut(BaseModel):
 class Me(BaseModel):
     user: UserOut
     csrf_token: str = Field(description="Send as X-CSRF-Token on every state change")
+
+
+class SessionOut(BaseModel):
+    id: str = Field(description="Names the session to end it; not its token")
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None = Field(description="The browser it was opened from, as it said")
+    current: bool = Field(description="The session this request came with")
+
+    @classmethod
+    def of(cls, found: OpenSession) -> dict[str, object]:
+        return cls.model_validate(found, from_attributes=True).model_dump()
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut] = Field(
+        description="This session first, then the most recently active"
+    )
+
+
+class SessionsEnded(BaseModel):
+    ended: int
 
 
 class ErrorBody(BaseModel):

@@ -73,18 +73,23 @@ async def unit(
             yield Unit(connection, actor, found, request)
 
 
-async def log_in(request: Request, email: str, password: str) -> LoggedIn:
+async def log_in(
+    request: Request, email: str, password: str, form_token: str | None = None
+) -> LoggedIn:
     """Log in from this client (the API's and the pages' one path); put both cookies on
     the answer with `auth.set_cookies`.
 
-    The checks of any state change first (Origin; CSRF if a session cookie is sent), then
-    the login's own transactions (`forum.sessions.log_in`), none held by this one.
+    The checks of any state change first (Origin; CSRF if a session cookie is sent, or a
+    page's form token), then the login's own transactions (`forum.sessions.log_in`),
+    none held by this one.
     """
-    async with unit(request):
+    async with unit(request, form_token=form_token):
         pass
     state = request.app.state
     device = request.cookies.get(auth.DEVICE_COOKIE)
-    attempt = Attempt(email, password, auth.client_address(request), device)
+    attempt = Attempt(
+        email, password, auth.client_address(request), device, auth.user_agent(request)
+    )
     return await sessions.log_in(state.db, state.limiter, state.policy, attempt)
 
 

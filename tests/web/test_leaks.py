@@ -6,7 +6,8 @@ search hits and snippets, facets and totals, "did you mean", the search page, re
 topic counts, the websocket live and on resume, and the stores behind them (the event log,
 search documents). Changes: the post deleted, edited, hidden by a moderator; its region
 made members-only by an operator's SQL; its thread moved into a members-only region; the
-reader logged out; the reader suspended.
+reader logged out; the reader's session ended from another of their browsers; the reader
+suspended.
 
 Before the change every channel shows the canary to the reader (so each check can fail);
 after it none does. A real `forum serve`, real HTTP and websocket clients; changes go
@@ -355,6 +356,16 @@ async def log_out(case: Case, who: Reader) -> None:
     assert (await who.http.post("/api/v1/auth/logout")).status_code == 200
 
 
+async def ended_elsewhere(case: Case, who: Reader) -> None:
+    """The member ends this session from another browser of theirs (the sessions page's
+    "end all other sessions")."""
+    async with case.world.db.transaction() as s:
+        login = await sessions.open(s, case.world.policy, who.user_id)
+    elsewhere = Reader(case.world, login.token, login.csrf_token, who.user_id)
+    r = await elsewhere.http.post("/api/v1/auth/sessions/end-others")
+    assert r.status_code == 200 and r.json() == {"ended": 1}, r.text
+
+
 async def suspend(case: Case, who: Reader) -> None:
     async with case.world.db.transaction() as s:
         await moderation.set_suspended(s, Actor(0, Role.MODERATOR), who.user_id, suspended=True)
@@ -372,7 +383,7 @@ class Change:
 
     @property
     def ends_session(self) -> bool:
-        return self.apply in (log_out, suspend)
+        return self.apply in (log_out, ended_elsewhere, suspend)
 
 
 CHANGES = [
@@ -383,6 +394,8 @@ CHANGES = [
     Change("thread moved to a members-only region", move, whole_thread=True, reader="anonymous"),
     Change("reader logged out", log_out, whole_thread=True, reader="member",
            region_visibility="members"),
+    Change("reader's session ended from another browser", ended_elsewhere, whole_thread=True,
+           reader="member", region_visibility="members"),
     Change("reader suspended", suspend, whole_thread=True, reader="member",
            region_visibility="members"),
 ]  # fmt: skip

@@ -70,6 +70,12 @@ async def test_answers_match_the_declared_shapes(make, client):
     await call("GET", f"/posts/{post['id']}/revisions", "/posts/{post_id}/revisions")
     await call("DELETE", f"/posts/{post['id']}", "/posts/{post_id}")
     await call("GET", "/auth/me", "/auth/me")
+    await call("PATCH", "/auth/me", "/auth/me", json={"language": "fr"})
+    await make.logged_in(c.user)  # another session of the same member, to end
+    listed = await call("GET", "/auth/sessions", "/auth/sessions")
+    other = next(s for s in listed["sessions"] if not s["current"])
+    await call("DELETE", f"/auth/sessions/{other['id']}", "/auth/sessions/{session_id}")
+    await call("POST", "/auth/sessions/end-others", "/auth/sessions/end-others")
     changed = await call(
         "POST", "/auth/password", "/auth/password",
         json={"current_password": "correct horse battery", "new_password": "another long one"},

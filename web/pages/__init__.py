@@ -3,6 +3,6 @@ JavaScript; the one script (`web/static/live.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import browse, language, search
+from web.pages import accounts, browse, language, search
 
-ROUTES = [*browse.ROUTES, *search.ROUTES, *language.ROUTES]
+ROUTES = [*browse.ROUTES, *search.ROUTES, *language.ROUTES, *accounts.ROUTES]
