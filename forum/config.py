@@ -52,6 +52,8 @@ class Rates:
     post: Rate = Rate(30, timedelta(minutes=10))
     # post edits per member
     edit: Rate = Rate(60, timedelta(minutes=10))
+    # Markdown previews per member (rendering a long body costs up to a second of CPU)
+    preview: Rate = Rate(120, timedelta(minutes=10))
     # password changes per member, counted before the current password is checked
     password: Rate = Rate(5, timedelta(minutes=15))
     # anonymous websocket connections per client address

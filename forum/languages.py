@@ -13,6 +13,17 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 STEMMED = frozenset({"en", "fr", "es", "pt", "ru", "ar", "id"})
 
+# Written right to left: Arabic, Hebrew, Persian, Urdu. The one list; pages give it to
+# the script too, so a post added live is laid out as a reloaded one.
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
+
+# What the forms offer for a post's language (ISO 639-1): the forum's regions' languages.
+# The API takes any code; detection may find others.
+OFFERED = frozenset(
+    {"ar", "bg", "bs", "el", "en", "es", "fa", "fr", "he", "hr", "id", "mk", "ms", "pt", "ro",
+     "ru", "sq", "sr", "sw", "th", "tl", "tr", "uk", "ur", "vi", "zh"}
+)  # fmt: skip
+
 # Below this, detection guesses: a short reply ("Merci !", "+1") says too little.
 _MIN_LETTERS = 24
 _MIN_CONFIDENCE = 0.8
@@ -35,3 +46,8 @@ def detect(text: str) -> str | None:
 
 def of_post(chosen: str | None, body: str) -> str | None:
     return chosen or detect(body)
+
+
+def direction(code: str | None) -> str:
+    """The `dir` of text in this language: "rtl" or "ltr"."""
+    return "rtl" if code in RIGHT_TO_LEFT else "ltr"

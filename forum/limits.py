@@ -74,6 +74,7 @@ class Rule(enum.StrEnum):
     LOGIN_DEVICE = "login_device"
     POST = "post"
     EDIT = "edit"
+    PREVIEW = "preview"
     PASSWORD = "password"
     WS_CONNECT = "ws_connect"
     WS_BACKLOG = "ws_backlog"
@@ -81,13 +82,14 @@ class Rule(enum.StrEnum):
 
 # Rules that count a member; the others count the client's address, except the login
 # rules, whose subjects `forum.sessions` chooses.
-PER_MEMBER = frozenset({Rule.POST, Rule.EDIT, Rule.PASSWORD})
+PER_MEMBER = frozenset({Rule.POST, Rule.EDIT, Rule.PREVIEW, Rule.PASSWORD})
 # Rules whose hit is counted in the transaction of the work it guards, not committed on
 # its own first: what they limit is work done (a post that fails to be written need not
 # count), and a member's own posts rarely race each other for the counter's row lock.
 # Saving a commit is a tenth of a reply's cost. Every other rule counts attempts, failed
 # ones above all (a wrong password), so its hit must survive the work's rollback.
-COUNTED_WITH_THE_WORK = frozenset({Rule.POST, Rule.EDIT})
+# A preview writes nothing: its hit is the only write of its transaction.
+COUNTED_WITH_THE_WORK = frozenset({Rule.POST, Rule.EDIT, Rule.PREVIEW})
 
 _ATTEMPTS = "too_many_attempts"
 _REFUSALS: dict[Rule, tuple[str, str]] = {
@@ -98,6 +100,7 @@ _REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.LOGIN_DEVICE: (_ATTEMPTS, "Too many login attempts."),
     Rule.POST: ("rate_limited", "You are posting faster than the forum allows."),
     Rule.EDIT: ("rate_limited", "You are editing faster than the forum allows."),
+    Rule.PREVIEW: ("rate_limited", "You are asking for previews faster than the forum allows."),
     Rule.PASSWORD: (_ATTEMPTS, "Too many password changes."),
     Rule.WS_CONNECT: ("rate_limited", "Too many live connections from this address."),
     Rule.WS_BACKLOG: ("rate_limited", "Too many requests for missed events."),

@@ -5,6 +5,8 @@ realtime hub (who may join a channel, which events reach whom, live and on resum
 search (which regions a reader's hits, facets, totals and suggestions come from, and
 which affiliations its documents carry).
 Functions named `check_*` raise a `DomainError`; the others answer a question.
+`allows(check_*, ...)` turns a check into a question, for pages that show a link only to
+those who may follow it: the rule stays written once.
 
 Audiences name who something is addressed to: `public` (anyone), `members` (approved
 members), `staff` (moderators and admins) and `user:<id>` (one account). An event carries
@@ -13,6 +15,7 @@ the audience that may receive it; a reader belongs to the audiences `audiences` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from forum.errors import DomainError, Kind, forbidden, not_found
@@ -76,6 +79,11 @@ def can_read_region(actor: Actor, visibility: str) -> bool:
     return visibility in readable_visibilities(actor)
 
 
+def _is(actor: Actor, user_id: int | None) -> bool:
+    """`actor` is that account (a visitor is nobody, even where no author is known)."""
+    return actor.user_id is not None and actor.user_id == user_id
+
+
 def reads_hidden_threads(actor: Actor) -> bool:
     """Whether hidden threads are readable to this actor; queries filter with it."""
     return actor.staff
@@ -85,10 +93,10 @@ def can_read_thread(actor: Actor, region_visibility: str, hidden: bool) -> bool:
     return can_read_region(actor, region_visibility) and (not hidden or reads_hidden_threads(actor))
 
 
-def can_see_post_content(actor: Actor, author_id: int, hidden: bool, deleted: bool) -> bool:
+def can_see_post_content(actor: Actor, author_id: int | None, hidden: bool, deleted: bool) -> bool:
     if deleted:
         return False
-    return not hidden or actor.staff or actor.user_id == author_id
+    return not hidden or actor.staff or _is(actor, author_id)
 
 
 @dataclass(frozen=True)
@@ -199,18 +207,18 @@ def check_can_reply(actor: Actor, locked: bool) -> None:
         raise forbidden("thread_locked", "This thread is locked and takes no replies.")
 
 
-def check_can_change_post(actor: Actor, author_id: int, deleted: bool) -> None:
+def check_can_change_post(actor: Actor, author_id: int | None, deleted: bool) -> None:
     check_can_write(actor)
-    if actor.user_id != author_id:
+    if not _is(actor, author_id):
         raise forbidden("not_author", "Only the author may change this post.")
     if deleted:
         raise DomainError(Kind.CONFLICT, "post_deleted", "This post has been deleted.")
 
 
-def check_can_read_revisions(actor: Actor, author_id: int) -> None:
+def check_can_read_revisions(actor: Actor, author_id: int | None) -> None:
     # Edits often remove something the author regrets publishing (a name, a place):
     # earlier versions are for the author and moderators only.
-    if not (actor.user_id == author_id or actor.staff):
+    if not (_is(actor, author_id) or actor.staff):
         raise forbidden("revisions_private", "Only the author and moderators see earlier versions.")
 
 
@@ -224,3 +232,12 @@ def check_can_administer(actor: Actor) -> None:
     check_can_write(actor)
     if actor.role is not Role.ADMIN:
         raise forbidden("admin_only", "Only administrators may do this.")
+
+
+def allows(check: Callable[..., None], *args: object) -> bool:
+    """Whether `check(*args)` passes."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True

@@ -19,8 +19,19 @@ from forum.permissions import (
     check_can_change_post,
     check_can_read_revisions,
     check_can_reply,
+    check_can_write,
     thread_audience,
 )
+
+
+async def preview(actor: Actor, body: str) -> str:
+    """The HTML `body` would be shown as, by the very code that renders posts; nothing is
+    stored. Only for those who may write: rendering a long body costs real CPU time."""
+    check_can_write(actor)
+    if markup.too_long(body):
+        limit = markup.MAX_SOURCE_BYTES // 1024
+        raise invalid("body", f"must be at most {limit} KiB", "body_too_long")
+    return await markup.render_off_loop(body)
 
 
 def post_query() -> Select:
@@ -38,6 +49,7 @@ def post_query() -> Select:
         Post.edited_at,
         Post.deleted_at,
         Post.hidden,
+        Post.language,
     ).join(User, User.id == Post.author_id)
 
 
@@ -58,6 +70,7 @@ def post_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
         "edited_at": row["edited_at"],
         "deleted": deleted,
         "hidden": row["hidden"],
+        "language": row["language"],
     }
 
 
@@ -206,6 +219,12 @@ async def _post_in_thread(
     if row is None or not can_read_thread(actor, row.region_visibility, row.thread_hidden):
         raise not_found("post")
     return row
+
+
+async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
+    """One post as `actor` sees it; 404 if they may not read its thread."""
+    row = await _post_in_thread(session, actor, post_id, for_change=False)
+    return post_view(row._mapping, actor)
 
 
 async def edit(

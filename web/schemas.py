@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from forum import names
+from forum import markup, names
 from forum.sessions import OpenSession
 
 MAX_TITLE = 200
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
 MAX_COUNTRIES = 20
 MAX_ID = 2**63 - 1
 
@@ -113,6 +113,10 @@ class PostCreate(Request):
 class PostEdit(Request):
     body: Body
     language: Language | None = None
+
+
+class PreviewRequest(Request):
+    body: Body
 
 
 class Register(Request):
@@ -227,6 +231,7 @@ class PostOut(BaseModel):
     edited_at: datetime | None
     deleted: bool
     hidden: bool
+    language: str = Field(description="ISO 639-1 code the post is written in")
 
 
 class RegionList(BaseModel):
@@ -268,6 +273,10 @@ class RevisionList(BaseModel):
     post_id: int
     deleted: bool
     revisions: list[Revision]
+
+
+class Preview(BaseModel):
+    html: str = Field(description="Sanitised HTML, rendered as the post would be; nothing stored")
 
 
 class UserOut(BaseModel):

@@ -51,7 +51,7 @@ async def _refuse(ws: WebSocket, exc: DomainError) -> None:
     """Refuse the handshake itself: over a limit, nothing is upgraded or kept open. The
     answer is the API's (429, Retry-After, the error envelope) where the server can send
     one; else a bare refusal (HTTP 403). A browser sees a failed connection either way
-    and retries later, backing off (`live.js`)."""
+    and retries later, backing off (`forum.js`)."""
     if _DENIAL in ws.scope.get("extensions", {}):
         await ws.send_denial_response(domain_response(exc))
     else:

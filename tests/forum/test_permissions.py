@@ -64,6 +64,13 @@ def test_nobody_changes_a_deleted_post():
         assert not allowed(p.check_can_change_post, actor, actor.user_id, True)
 
 
+def test_a_visitor_is_nobodys_author():
+    # Where no author is known (a template copy, a removed account), a visitor whose
+    # user id is also None must not pass for the author.
+    assert not allowed(p.check_can_read_revisions, ANON, None)
+    assert not p.can_see_post_content(ANON, None, hidden=True, deleted=False)
+
+
 def test_post_content_visibility():
     assert p.can_see_post_content(ANON, 1, hidden=False, deleted=False)
     assert not p.can_see_post_content(ANON, 1, hidden=True, deleted=False)

@@ -125,9 +125,9 @@ async def test_live_thread_page_shows_replies_edits_and_deletions_as_text(
         await _reply(member, thread_id, "Written while the script was on its way")
         await route.continue_()
 
-    await page.route("**/static/live.js*", late_script)
+    await page.route("**/static/forum.js*", late_script)
     await page.goto(f"{served.url}/threads/{thread_id}")
-    await page.unroute("**/static/live.js*")
+    await page.unroute("**/static/forum.js*")
     await page.evaluate("window.notReloaded = true")
     await expect(page.locator("#posts")).to_contain_text(
         "Written while the script was on its way", timeout=LIVE

@@ -1,7 +1,8 @@
 """The leak matrix: a canary word in content that a change takes away from a reader, and
 every channel that reader has.
 
-Channels: the thread, region and front pages, the thread and thread-list API, revisions,
+Channels: the thread, region and front pages, the thread and thread-list API, revisions
+(API and page), a post's address, the reply form quoting it, its edit and delete pages,
 search hits and snippets, facets and totals, "did you mean", the search page, region and
 topic counts, the websocket live and on resume, and the stores behind them (the event log,
 search documents). Changes: the post deleted, edited, hidden by a moderator; its region
@@ -269,6 +270,18 @@ async def everything(who: Reader, case: Case) -> dict[str, str]:
     seen["revisions API"] = " ".join(
         [(await get(f"/api/v1/posts/{p}/revisions")).text for p in case.canary_posts]
     )
+    # The writing pages: a post's address (followed to its page), the reply form quoting
+    # it, and the pages only its author (or a moderator) may open.
+    for name, path in (
+        ("post addresses", "/posts/{}"),
+        ("quote forms", f"/threads/{case.thread_id}/reply?quote={{}}"),
+        ("revisions pages", "/posts/{}/revisions"),
+        ("edit pages", "/posts/{}/edit"),
+        ("delete pages", "/posts/{}/delete"),
+    ):
+        seen[name] = " ".join(
+            [(await followed(who, path.format(p))).text for p in case.canary_posts]
+        )
     seen["search hits"] = (await get("/api/v1/search", params={"q": case.canary})).text
     seen["search of the place"] = (
         await get("/api/v1/search", params={"q": "testimony", "topic": case.topic})
@@ -283,6 +296,15 @@ async def everything(who: Reader, case: Case) -> dict[str, str]:
     seen["topics API"] = (await get("/api/v1/topics")).text
     seen["websocket replay"] = await replay(who, case.channels)
     return seen
+
+
+async def followed(who: Reader, path: str) -> httpx.Response:
+    """GET, following a redirect within the forum with the reader's cookie (httpx drops
+    a Cookie header set by hand when it follows one itself)."""
+    r = await who.http.get(path)
+    if r.status_code in (302, 303) and r.headers["location"].startswith("/"):
+        r = await who.http.get(r.headers["location"])
+    return r
 
 
 async def topic_count(who: Reader, topic: str) -> int:
@@ -434,6 +456,8 @@ async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, c
             assert canary in before[channel], channel
         assert misspelt(canary) not in before["did you mean"]
         assert f'"suggestion":"{canary}"' in before["did you mean"]
+        if change.reader == "member":  # quoting is for members
+            assert canary in before["quote forms"] and canary in before["post addresses"]
         if change.whole_thread:
             assert canary in before["front page"] and canary in before["threads API"]
             assert await topic_count(who, topic) == 1

@@ -69,6 +69,7 @@ async def test_answers_match_the_declared_shapes(make, client):
     await call("PATCH", f"/posts/{post['id']}", "/posts/{post_id}", json={"body": "r2"})
     await call("GET", f"/posts/{post['id']}/revisions", "/posts/{post_id}/revisions")
     await call("DELETE", f"/posts/{post['id']}", "/posts/{post_id}")
+    await call("POST", "/preview", "/preview", json={"body": "*hi*"})
     await call("GET", "/auth/me", "/auth/me")
     await call("PATCH", "/auth/me", "/auth/me", json={"language": "fr"})
     await make.logged_in(c.user)  # another session of the same member, to end

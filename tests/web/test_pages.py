@@ -24,7 +24,7 @@ async def test_home_region_and_thread_pages(make, client):
     assert page.status_code == 200
     assert "<strong>words</strong>" in page.text
     assert "onerror" not in page.text.replace("&lt;img src=x onerror=alert(1)&gt;", "")
-    assert re.findall(r'<script src="/static/live.js\?v=\w+" defer>', page.text)
+    assert re.findall(r'<script src="/static/forum.js\?v=\w+" defer>', page.text)
     assert len(re.findall(r"<script", page.text)) == 1
 
 
@@ -48,7 +48,7 @@ async def test_thread_page_is_light(make, client):
         await make.reply(started["thread"]["id"], body=f"Reply number {i} " * 20)
     page = await client.get(f"/threads/{started['thread']['id']}")
     [css_url] = re.findall(r'href="(/static/forum.css\?v=\w+)"', page.text)
-    [script_url] = re.findall(r'src="(/static/live.js\?v=\w+)"', page.text)
+    [script_url] = re.findall(r'src="(/static/forum.js\?v=\w+)"', page.text)
     css, script = await client.get(css_url), await client.get(script_url)
     # Versioned: a slow link fetches them once, not on every page.
     for asset in (css, script):

@@ -100,3 +100,11 @@ async def revisions(request: Request) -> JSON:
     post_id = path_id(request, "post_id", "post")
     async with unit(request) as u:
         return JSON(await posts.revisions(u.session, u.actor, post_id))
+
+
+async def preview(request: Request) -> JSON:
+    data, _ = await read_json(request, schemas.PreviewRequest)
+    # The transaction only checks the login and counts the hit; rendering comes after it.
+    async with unit(request, Rule.PREVIEW) as u:
+        actor = u.actor
+    return JSON({"html": await posts.preview(actor, data.body)})

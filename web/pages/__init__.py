@@ -1,8 +1,9 @@
 """Server-rendered pages (Jinja2): every action is a real form, so they work without
-JavaScript; the one script (`web/static/live.js`) only enhances them."""
+JavaScript; the one script (`web/static/forum.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import accounts, browse, language, search
+from web.pages import accounts, browse, language, posting, search
 
-ROUTES = [*browse.ROUTES, *search.ROUTES, *language.ROUTES, *accounts.ROUTES]
+# posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
+ROUTES = [*posting.ROUTES, *browse.ROUTES, *search.ROUTES, *language.ROUTES, *accounts.ROUTES]

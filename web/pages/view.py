@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import assets, auth, i18n
+from web.pages import offer
 from web.unit import unit
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -76,7 +77,7 @@ def _env(locale: str) -> Environment:
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     formats = i18n.Formats(locale)
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
-    env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES)
+    env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     return env
 
 

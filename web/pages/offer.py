@@ -1,0 +1,65 @@
+"""What the pages offer a reader: a link or a form only where the policy module would let
+them follow it (`forum.permissions`, asked through `allows`, so each rule stays written
+once), and the languages a post may be tagged with. Templates reach this module as
+`offer`: `offer.reply(viewer.actor, thread.locked)`, `offer.languages(locale)`."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+
+from babel import Locale
+
+from forum.languages import OFFERED, RIGHT_TO_LEFT, direction
+from forum.permissions import (
+    Actor,
+    allows,
+    check_can_change_post,
+    check_can_read_revisions,
+    check_can_reply,
+    check_can_write,
+)
+
+__all__ = [
+    "change",
+    "direction",
+    "form_key",
+    "languages",
+    "reply",
+    "revisions",
+    "right_to_left",
+    "write",
+]
+
+# For the script, so a post added live gets the `dir` a reloaded one has.
+right_to_left = " ".join(sorted(RIGHT_TO_LEFT))
+
+
+def write(actor: Actor) -> bool:
+    return allows(check_can_write, actor)
+
+
+def reply(actor: Actor, locked: bool) -> bool:
+    return allows(check_can_reply, actor, locked)
+
+
+def change(actor: Actor, author_id: int | None, deleted: bool = False) -> bool:
+    """Edit or delete a post."""
+    return allows(check_can_change_post, actor, author_id, deleted)
+
+
+def revisions(actor: Actor, author_id: int | None) -> bool:
+    return allows(check_can_read_revisions, actor, author_id)
+
+
+@cache
+def languages(locale: str) -> tuple[tuple[str, str], ...]:
+    """(code, name in the reader's language) for the forms' language menu, by name."""
+    names = Locale.parse(locale).languages
+    named = ((code, names.get(code, code)) for code in OFFERED)
+    return tuple(sorted(named, key=lambda pair: pair[1].casefold()))
+
+
+def form_key() -> str:
+    """A fresh key for a form that creates something: sent twice, it creates once."""
+    return secrets.token_urlsafe(16)
