@@ -84,14 +84,43 @@ def _is(actor: Actor, user_id: int | None) -> bool:
     return actor.user_id is not None and actor.user_id == user_id
 
 
+def reads_hidden_threads(actor: Actor) -> bool:
+    """Whether hidden threads are readable to this actor; queries filter with it."""
+    return actor.staff
+
+
 def can_read_thread(actor: Actor, region_visibility: str, hidden: bool) -> bool:
-    return can_read_region(actor, region_visibility) and (not hidden or actor.staff)
+    return can_read_region(actor, region_visibility) and (not hidden or reads_hidden_threads(actor))
 
 
 def can_see_post_content(actor: Actor, author_id: int | None, hidden: bool, deleted: bool) -> bool:
     if deleted:
         return False
     return not hidden or actor.staff or _is(actor, author_id)
+
+
+@dataclass(frozen=True)
+class PostScope:
+    """`can_see_post_content` for a query over many posts: never a deleted one; a hidden
+    one if `all_hidden`, or if `hidden_of` wrote it. Queries filter with
+    `deleted_at IS NULL AND (NOT hidden OR :all_hidden OR author_id = :hidden_of)`."""
+
+    all_hidden: bool
+    hidden_of: int | None
+
+
+def visible_posts(actor: Actor) -> PostScope:
+    return PostScope(all_hidden=actor.staff, hidden_of=actor.user_id)
+
+
+def keeps_read_positions(actor: Actor) -> bool:
+    """Whether the forum keeps how far this actor has read each thread, and so tells them
+    what is new: members only (a suspended account writes nothing, this included)."""
+    return actor.member
+
+
+def check_can_keep_read_positions(actor: Actor) -> None:
+    check_can_write(actor)
 
 
 def affiliation_shown(shown: bool) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -137,6 +137,15 @@ class LoginRequest(Request):
     password: Password
 
 
+class ReadUpTo(Request):
+    position: int = Field(
+        ge=1,
+        le=MAX_ID,
+        description="The position of the last post read; past the thread's last post, "
+        "its last post",
+    )
+
+
 class PasswordChange(Request):
     current_password: Password
     new_password: Password
@@ -196,6 +205,19 @@ class ThreadOut(BaseModel):
     hidden: bool
 
 
+class ThreadListItem(ThreadOut):
+    unread: int | Literal["new"] | None = Field(
+        description='For members: "new" if never opened, else how many posts after your '
+        "read position you may see (not your own; counting stops at 100, which means 100 "
+        "or more). Null for visitors."
+    )
+
+
+class ReadPosition(BaseModel):
+    thread_id: int
+    position: int = Field(description="Your read position now: it never moves back")
+
+
 class PostOut(BaseModel):
     id: int
     thread_id: int
@@ -225,7 +247,7 @@ class CountryList(BaseModel):
 
 
 class ThreadList(BaseModel):
-    threads: list[ThreadOut]
+    threads: list[ThreadListItem]
     next_cursor: str | None
 
 

@@ -135,3 +135,27 @@ def test_an_affiliation_is_shown_only_when_its_member_chose_to():
     assert p.affiliation_shown(False) is False
     # What search documents are built with (`forum.documents`): the same rule.
     assert p.shown_affiliations() == [True]
+
+
+@pytest.mark.parametrize("actor", [ANON, MEMBER, SUSPENDED, MODERATOR, ADMIN])
+def test_visible_posts_for_queries_agree_with_the_rule_for_one_post(actor):
+    scope = p.visible_posts(actor)
+    for author in (MEMBER.user_id, OTHER.user_id):
+        for hidden in (False, True):
+            for deleted in (False, True):
+                # What the query's condition says (see `PostScope`).
+                counted = not deleted and (
+                    not hidden or scope.all_hidden or author == scope.hidden_of
+                )
+                assert counted is p.can_see_post_content(actor, author, hidden, deleted)
+
+
+@pytest.mark.parametrize(
+    ("actor", "kept", "hidden_threads"),
+    [(ANON, False, False), (MEMBER, True, False), (SUSPENDED, False, False),
+     (MODERATOR, True, True), (ADMIN, True, True)],
+)  # fmt: skip
+def test_read_positions_are_kept_for_members(actor, kept, hidden_threads):
+    assert p.keeps_read_positions(actor) is kept
+    assert allowed(p.check_can_keep_read_positions, actor) is kept
+    assert p.reads_hidden_threads(actor) is hidden_threads

@@ -62,6 +62,7 @@ async def test_answers_match_the_declared_shapes(make, client):
     found = await call("GET", "/search?q=B", "/search")
     assert found["total"] == 1
     await call("GET", f"/threads/{tid}", "/threads/{thread_id}")
+    await call("POST", f"/threads/{tid}/read", "/threads/{thread_id}/read", json={"position": 1})
     post = await call(
         "POST", f"/threads/{tid}/posts", "/threads/{thread_id}/posts", json={"body": "r"}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import posts, threads
+from forum import posts, reading, threads
 from forum.limits import Rule
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
@@ -54,6 +54,14 @@ async def get_thread(request: Request) -> JSON:
     async with request.app.state.db.reader() as reader:
         page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=limit)
     return JSON(page)
+
+
+async def mark_read(request: Request) -> JSON:
+    thread_id = path_id(request, "thread_id", "thread")
+    data, _ = await read_json(request, schemas.ReadUpTo)
+    async with unit(request) as u:
+        mark = await reading.record(u.session, u.actor, thread_id, data.position)
+    return JSON({"thread_id": thread_id, "position": mark.position})
 
 
 async def create_post(request: Request) -> JSON:

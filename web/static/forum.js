@@ -61,7 +61,26 @@
     var a = render(p);
     a.classList.add("fresh");
     posts.append(a);
+    seen(p.position);
     return a;
+  }
+
+  // A member who saw a post arrive has read it: the thread lists stop counting it as
+  // new. Sent once the burst is over, with the furthest position.
+  var furthest = 0, pending = null;
+  function seen(position) {
+    if (!me || !posts.dataset.read) return;
+    furthest = Math.max(furthest, position);
+    clearTimeout(pending);
+    pending = setTimeout(function () {
+      var field = document.querySelector("input[name=csrf]");
+      if (!field) return;
+      fetch(posts.dataset.read, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token(field) },
+        body: JSON.stringify({ position: furthest })
+      }).catch(function () { /* the next page view records it */ });
+    }, 2000);
   }
 
   // Live updates -----------------------------------------------------------------
@@ -156,8 +175,8 @@
 
   // The form's CSRF field holds the session's token masked with a fresh pad
   // (web/auth.py: base64url of pad + token XOR pad); the API takes the token itself.
-  function token(form) {
-    var raw = atob(form.elements.csrf.value.replace(/-/g, "+").replace(/_/g, "/"));
+  function token(field) {
+    var raw = atob(field.value.replace(/-/g, "+").replace(/_/g, "/"));
     var half = raw.length / 2, out = "";
     for (var i = 0; i < half; i++) {
       out += String.fromCharCode(raw.charCodeAt(i) ^ raw.charCodeAt(half + i));
@@ -183,7 +202,7 @@
 
     function call(url, data, headers) {
       headers["Content-Type"] = "application/json";
-      headers["X-CSRF-Token"] = token(form);
+      headers["X-CSRF-Token"] = token(form.elements.csrf);
       return fetch(url, {
         method: "POST", headers: headers, body: data, credentials: "same-origin"
       }).then(function (r) {
