@@ -155,7 +155,8 @@ _ACTORS = (
 )
 
 
-_TOUCH = update(Session).where(Session.token_hash == bindparam("token_hash"))
+# (Not "token_hash": an UPDATE reserves its columns' names for the values it sets.)
+_TOUCH = update(Session).where(Session.token_hash == bindparam("key"))
 _TOUCH = _TOUCH.values(last_seen_at=func.now())
 _CURRENT_READER = Prepared.of(_CURRENT)
 _TOUCH_READER = Prepared.of(_TOUCH)
@@ -178,7 +179,7 @@ async def current(session: AsyncConnection, policy: Policy, token: str) -> Curre
     if row is None:
         return None
     if row.now - row.last_seen_at > TOUCH_EVERY:
-        await session.execute(_TOUCH, {"token_hash": token_hash})
+        await session.execute(_TOUCH, {"key": token_hash})
     return _current(row._mapping, token_hash)
 
 
@@ -195,7 +196,7 @@ async def current_on_reader(
     if row is None:
         return None
     if row["now"] - row["last_seen_at"] > TOUCH_EVERY:
-        await reader.execute(_TOUCH_READER.sql, *_TOUCH_READER.args(token_hash=token_hash))
+        await reader.execute(_TOUCH_READER.sql, *_TOUCH_READER.args(key=token_hash))
     return _current(row, token_hash)
 
 

@@ -56,14 +56,19 @@ async def test_the_readers_lookup_answers_as_the_transactions_does(app, make, db
     assert await _both(db, policy, "not-a-token") == (None, None)
 
 
-async def test_the_readers_lookup_touches_a_session_seen_a_while_ago(app, make, db):
+@pytest.mark.parametrize("on_reader", [False, True])
+async def test_a_session_seen_a_while_ago_is_touched(app, make, db, on_reader):
     user = await make.user()
     policy = app.state.policy
     async with db.transaction() as s:
         login = await sessions.open(s, policy, user["id"])
         await s.execute(text("UPDATE sessions SET last_seen_at = now() - interval '5 minutes'"))
-    async with db.reader() as reader:
-        assert await sessions.current_on_reader(reader, policy, login.token) is not None
+    if on_reader:
+        async with db.reader() as reader:
+            assert await sessions.current_on_reader(reader, policy, login.token) is not None
+    else:
+        async with db.transaction() as s:
+            assert await sessions.current(s, policy, login.token) is not None
     async with db.transaction() as s:
         idle = await s.scalar(text("SELECT now() - last_seen_at FROM sessions"))
     assert idle < sessions.TOUCH_EVERY

@@ -93,11 +93,11 @@ PAGES = [
     PageType("edit-post", lambda s: f"/posts/{s.own_post_id}/edit", readers=(MEMBER,)),
     PageType("delete-post", lambda s: f"/posts/{s.own_post_id}/delete", readers=(MEMBER,)),
     PageType("revisions", lambda s: f"/posts/{s.own_post_id}/revisions", readers=(MEMBER,)),
-    # Pages still on their way to main: add each line as its page lands (paths as planned).
-    # PageType("topics", lambda s: "/topics"),
-    # PageType("topic", lambda s: "/topics/public-procurement"),
-    # PageType("countries", lambda s: "/countries"),
-    # PageType("country", lambda s: "/countries/KE"),
+    PageType("topics", lambda s: "/topics"),
+    PageType("topic", lambda s: "/topics/public-procurement"),
+    PageType("countries", lambda s: "/countries"),
+    PageType("country", lambda s: "/countries/KE"),
+    PageType("region-filtered", lambda s: "/regions/africa?topic=public-procurement"),
 ]
 
 
