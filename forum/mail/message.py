@@ -35,7 +35,8 @@ def compose(queued: Queued, rendered: Rendered, mail_from: str) -> EmailMessage:
     message["Message-ID"] = queued.message_id
     # RFC 3834: nobody wrote this; autoresponders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = queued.language
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    # After the parts are made: making them moves every Content-* header into the first.
+    message["Content-Language"] = queued.language
     return message

@@ -97,7 +97,7 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     )  # fmt: skip
     c.headers["X-CSRF-Token"] = logged["csrf_token"]
     await call("POST", "/auth/verify/resend", "/auth/verify/resend")
-    token = (await mail.link_to(make.app, settings.data_dir, "new@example.org", "verify"))
+    token = await mail.link_to(make.app, settings.data_dir, "new@example.org", "verify")
     await call("POST", "/auth/verify", "/auth/verify", json={"token": token.rsplit("/", 1)[1]})
     await call("POST", "/auth/password/forgot", "/auth/password/forgot",
                json={"email": "new@example.org"})  # fmt: skip

@@ -29,8 +29,13 @@ def _notice(request: Request, reader: Viewer, title: str, text: str, status: int
     response = render(
         request, reader, "mail_notice.html", status, title=title, text=text, link=link
     )
-    # The address holds a token: no other site may see it in a Referer.
+    return _private(response)
+
+
+def _private(response: Response) -> Response:
+    """For a page whose address holds a token: no Referer carries it, no cache keeps it."""
     response.headers["referrer-policy"] = "no-referrer"
+    response.headers["cache-control"] = "no-store"
     return response
 
 
@@ -95,9 +100,7 @@ async def reset_form(request: Request) -> Response:
         if failure.code != "token_unusable":
             raise
         return _unusable_reset(request, reader)
-    response = render(request, reader, "password_reset.html", errors={})
-    response.headers["referrer-policy"] = "no-referrer"
-    return response
+    return _private(render(request, reader, "password_reset.html", errors={}))
 
 
 def _unusable_reset(request: Request, reader: Viewer) -> Response:
@@ -122,9 +125,7 @@ async def reset(request: Request) -> Response:
         if isinstance(failure, DomainError) and failure.kind is not Kind.INVALID:
             raise
         errors = messages.explain(failure, reader.gettext)
-        response = render(request, reader, "password_reset.html", 422, errors=errors)
-        response.headers["referrer-policy"] = "no-referrer"
-        return response
+        return _private(render(request, reader, "password_reset.html", 422, errors=errors))
     return forms.redirect(CHANGED)
 
 
