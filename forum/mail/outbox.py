@@ -18,7 +18,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import func, insert, literal_column, select, update
+from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.models import Outbox
@@ -27,6 +27,8 @@ LEASE = timedelta(minutes=5)  # longer than one SMTP conversation can last (its 
 FIRST_RETRY = 30.0  # seconds; doubled each attempt
 LAST_RETRY = 3600.0
 _SECRET_PARAMS = ("token",)
+# Sent messages are kept a while (what was sent to whom, when) and then deleted.
+KEEP_SENT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,14 @@ async def failed(session: AsyncConnection, outbox_id: int, attempts: int, error:
         .where(Outbox.id == outbox_id)
         .values(next_attempt_at=func.now() + backoff(attempts), last_error=error[:500])
     )
+
+
+async def prune(session: AsyncConnection, keep: timedelta = KEEP_SENT) -> int:
+    """Delete messages sent longer ago than `keep`; how many."""
+    done = await session.execute(
+        delete(Outbox).where(Outbox.sent_at.is_not(None), Outbox.sent_at < func.now() - keep)
+    )
+    return done.rowcount
 
 
 async def any_due(session: AsyncConnection) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import mailbox
+import random
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,12 +29,13 @@ import aiosmtplib
 from forum import background
 from forum.config import Settings, Smtp
 from forum.db import Database
-from forum.mail import outbox
+from forum.mail import outbox, tokens
 from forum.mail.message import Render, compose
 
 log = logging.getLogger("forum.mail")
 
 POLL = 1.0
+PRUNE_EVERY = 600  # polls between two prunings of sent mail and expired tokens
 BATCH = 20
 SMTP_TIMEOUT = 60.0  # per command; the lease (`outbox.LEASE`) is far longer
 
@@ -136,13 +138,22 @@ class Sender:
     async def stop(self) -> None:
         await background.cancel(self._tasks)
 
+    async def prune(self) -> None:
+        async with self.db.transaction() as session:
+            await outbox.prune(session)
+            await tokens.prune(session)
+
     async def _run(self) -> None:
+        turn = random.randrange(PRUNE_EVERY)  # workers started together prune apart
         while True:
+            turn += 1
             try:
                 async with self.db.transaction() as session:
                     due = await outbox.any_due(session)
                 if due:
                     await self.drain()
+                if turn % PRUNE_EVERY == 0:
+                    await self.prune()
             except Exception as exc:  # the database is away; try at the next turn
                 log.warning("mail sender: %r", exc)
             await asyncio.sleep(self.poll)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.errors import DomainError, Kind
@@ -97,3 +97,9 @@ async def spend_all(session: AsyncConnection, user_id: int, purpose: Purpose) ->
         )
         .values(used_at=func.now())
     )
+
+
+async def prune(session: AsyncConnection, keep: timedelta = timedelta(days=7)) -> int:
+    """Delete tokens expired longer ago than `keep`; how many."""
+    done = await session.execute(delete(MailToken).where(MailToken.expires_at < func.now() - keep))
+    return done.rowcount

@@ -5,6 +5,7 @@ used without SMTP, and no token anywhere but in the mail."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from sqlalchemy import select, text, update
 from forum.config import ConfigError, Settings, Smtp
 from forum.mail import outbox
 from forum.mail.message import compose
+from forum.mail.sender import Sender
 from forum.models import MailToken, Outbox, User
 from tests import factories, mail
 from tests.pages import field_errors, submit
@@ -319,3 +321,37 @@ def test_smtp_settings_fail_with_one_clear_line():
         with pytest.raises(ConfigError) as failure:
             Settings.from_env({**base, **env})
         assert "\n" not in str(failure.value)
+
+
+async def test_senders_draining_together_send_each_message_once(smtp_app, inbox):
+    for n in range(12):
+        await _register(smtp_app, f"crowd{n}@example.org")
+    sender = smtp_app.state.mail_sender
+    others = [Sender(smtp_app.state.db, sender.render, FROM, sender.transport) for _ in range(3)]
+    sent = await asyncio.gather(sender.drain(), *(s.drain() for s in others))
+    assert sum(sent) == 12
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == len(set(ids)) == 12
+
+
+async def test_old_sent_mail_and_expired_tokens_are_pruned(smtp_app, inbox):
+    await _register(smtp_app, "old@example.org")
+    await _register(smtp_app, "recent@example.org")
+    sender = smtp_app.state.mail_sender
+    await sender.drain()
+    async with smtp_app.state.db.transaction() as s:
+        await s.execute(
+            update(Outbox)
+            .where(Outbox.recipient == "old@example.org")
+            .values(sent_at=text("now() - interval '31 days'"))
+        )
+        old_user = select(User.id).where(User.email == "old@example.org").scalar_subquery()
+        await s.execute(
+            update(MailToken)
+            .where(MailToken.user_id == old_user)
+            .values(expires_at=text("now() - interval '8 days'"))
+        )
+    await sender.prune()
+    async with smtp_app.state.db.transaction() as s:
+        assert (await s.scalars(select(Outbox.recipient))).all() == ["recent@example.org"]
+        assert len((await s.scalars(select(MailToken.user_id))).all()) == 1
