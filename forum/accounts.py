@@ -107,6 +107,7 @@ def user_view(row: Any) -> dict[str, Any]:
         "language": row.language,
         "role": row.role,
         "created_at": row.created_at,
+        "email_verified": row.email_verified_at is not None,
     }
 
 
@@ -119,6 +120,7 @@ _USER_COLUMNS = (
     User.language,
     User.role,
     User.created_at,
+    User.email_verified_at,
 )
 
 

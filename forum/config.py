@@ -8,7 +8,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import platformdirs
 
@@ -56,6 +58,12 @@ class Rates:
     preview: Rate = Rate(120, timedelta(minutes=10))
     # password changes per member, counted before the current password is checked
     password: Rate = Rate(5, timedelta(minutes=15))
+    # verification emails a member asks to be sent again
+    verify_resend: Rate = Rate(5, timedelta(hours=1))
+    # password reset requests from a client address, whatever the address asked for
+    reset_address: Rate = Rate(20, timedelta(hours=1))
+    # ... for one email address (an account or not: the answer must not tell)
+    reset_account: Rate = Rate(5, timedelta(hours=1))
     # anonymous websocket connections per client address
     ws_connect: Rate = Rate(600, timedelta(minutes=10))
     # subscriptions with `since` (a backlog read) per member, or per address if anonymous
@@ -87,6 +95,15 @@ class Settings:
     events_keep_days: int = 7
     events_keep_count: int = 100_000
     rates: Rates = field(default_factory=Rates)
+    # Where outgoing mail goes; None: into the Maildir `data_dir/mail` (`forum.mail`).
+    smtp: Smtp | None = None
+    mail_from: str = "CSO Forum <forum@localhost>"
+    # The address people reach the forum at, for links in emails.
+    public_url: str = ""
+
+    @property
+    def link_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def embedded(self) -> bool:
@@ -113,7 +130,20 @@ class Settings:
             raise ConfigError(
                 f"FORUM_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters"
             )
+        smtp = _smtp_setting(env.get("FORUM_SMTP_URL") or None)
+        mail_from = env.get("FORUM_MAIL_FROM") or ""
+        if smtp is not None and not mail_from:
+            raise ConfigError("FORUM_MAIL_FROM must be set when FORUM_SMTP_URL is")
+        if mail_from and "@" not in parseaddr(mail_from)[1]:
+            raise ConfigError(f"FORUM_MAIL_FROM must be an address such as forum@example.org, "
+                              f"got {mail_from!r}")  # fmt: skip
+        public_url = (env.get("FORUM_PUBLIC_URL") or "").rstrip("/")
+        if public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", public_url):
+            raise ConfigError(f"FORUM_PUBLIC_URL must be an http(s):// address, got {public_url!r}")
         return cls(
+            smtp=smtp,
+            mail_from=mail_from or cls.mail_from,
+            public_url=public_url,
             data_dir=data_dir,
             secret_key=secret_key,
             database_url=database_url,
@@ -137,6 +167,46 @@ class Settings:
             events_keep_count=_int_setting(env, "FORUM_EVENTS_KEEP_COUNT", 100_000, 1000, 10**9),
             rates=Rates.from_env(env),
         )
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where `FORUM_SMTP_URL` sends mail: `smtp://[user:password@]host[:port]` (STARTTLS
+    when the server offers it; `?starttls=required` refuses a server that does not) or
+    `smtps://...` (TLS from the first byte)."""
+
+    host: str
+    port: int
+    tls: bool = False
+    starttls_required: bool = False
+    username: str | None = None
+    password: str | None = None
+
+
+def _smtp_setting(raw: str | None) -> Smtp | None:
+    if raw is None:
+        return None
+    problem = "FORUM_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"
+    url = urlsplit(raw)
+    try:
+        port = url.port
+    except ValueError:
+        raise ConfigError(problem + f", got a bad port in {url.netloc!r}") from None
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        raise ConfigError(problem)
+    query = parse_qs(url.query)
+    starttls = query.get("starttls", [""])[0]
+    if set(query) - {"starttls"} or starttls not in ("", "required"):
+        raise ConfigError(problem + " (the only option is ?starttls=required)")
+    tls = url.scheme == "smtps"
+    return Smtp(
+        host=url.hostname,
+        port=port or (465 if tls else 587),
+        tls=tls,
+        starttls_required=starttls == "required",
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password else None,
+    )
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

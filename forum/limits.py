@@ -76,13 +76,16 @@ class Rule(enum.StrEnum):
     EDIT = "edit"
     PREVIEW = "preview"
     PASSWORD = "password"
+    VERIFY_RESEND = "verify_resend"
+    RESET_ADDRESS = "reset_address"
+    RESET_ACCOUNT = "reset_account"
     WS_CONNECT = "ws_connect"
     WS_BACKLOG = "ws_backlog"
 
 
 # Rules that count a member; the others count the client's address, except the login
 # rules, whose subjects `forum.sessions` chooses.
-PER_MEMBER = frozenset({Rule.POST, Rule.EDIT, Rule.PREVIEW, Rule.PASSWORD})
+PER_MEMBER = frozenset({Rule.POST, Rule.EDIT, Rule.PREVIEW, Rule.PASSWORD, Rule.VERIFY_RESEND})
 # Rules whose hit is counted in the transaction of the work it guards, not committed on
 # its own first: what they limit is work done (a post that fails to be written need not
 # count), and a member's own posts rarely race each other for the counter's row lock.
@@ -102,6 +105,9 @@ _REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.EDIT: ("rate_limited", "You are editing faster than the forum allows."),
     Rule.PREVIEW: ("rate_limited", "You are asking for previews faster than the forum allows."),
     Rule.PASSWORD: (_ATTEMPTS, "Too many password changes."),
+    Rule.VERIFY_RESEND: ("rate_limited", "Too many verification emails were asked for."),
+    Rule.RESET_ADDRESS: ("rate_limited", "Too many password reset requests."),
+    Rule.RESET_ACCOUNT: ("rate_limited", "Too many password reset requests."),
     Rule.WS_CONNECT: ("rate_limited", "Too many live connections from this address."),
     Rule.WS_BACKLOG: ("rate_limited", "Too many requests for missed events."),
 }

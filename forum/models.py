@@ -94,6 +94,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), server_default="en")
     created_at: Mapped[datetime] = _now()
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the member followed a verification link sent to `email` (`forum.verification`).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Session(Base):
@@ -367,3 +369,40 @@ class SearchCursor(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = _now()
+
+
+class Outbox(Base):
+    """A message to send (`forum.mail`): written with the change that causes it, sent
+    after commit by the background sender, at least once, with a fixed `message_id`."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8))
+    # What the renderer needs; a link's token is dropped once the message is sent.
+    params: Mapped[dict] = mapped_column(JSONB)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = _now()
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailToken(Base):
+    """A single-use link sent by email; only its keyed hash is kept (`forum.mail.tokens`)."""
+
+    __tablename__ = "mail_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('verify', 'reset')", name="purpose"),)
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import accounts, sessions
+from forum import accounts, limits, resets, sessions, verification
 from forum.limits import Rule
-from forum.permissions import check_can_write
+from forum.permissions import check_can_write, check_signed_in
 from forum.sessions import LoggedIn, Login
 from web import auth
 from web.unit import unit
@@ -27,7 +27,7 @@ async def register(
     form_token: str | None = None,
 ) -> LoggedIn:
     """A new account, logged in from this browser (which gets the device cookie a login
-    would: it is the new member's own)."""
+    would: it is the new member's own), and a verification email on its way."""
     policy = request.app.state.policy
     async with unit(request, Rule.REGISTER, form_token) as u:
         user = await accounts.register(
@@ -39,6 +39,7 @@ async def register(
             show_organisation=show_organisation,
             language=language,
         )
+        await verification.send(u.session, request.app.state.mailer, user["id"])
         login = await sessions.open(u.session, policy, user["id"], auth.user_agent(request))
     return LoggedIn(login, user, sessions.device_token(policy, user["id"]))
 
@@ -69,3 +70,43 @@ async def log_out(request: Request, form_token: str | None = None) -> None:
         token = request.cookies.get(auth.COOKIE)
         if u.current is not None and token:
             await sessions.close(u.session, request.app.state.policy, token)
+
+
+async def resend_verification(request: Request, form_token: str | None = None) -> None:
+    """Send the signed-in member a new verification link (rate-limited per member)."""
+    async with unit(request, Rule.VERIFY_RESEND, form_token) as u:
+        check_signed_in(u.actor)
+        assert u.actor.user_id is not None
+        await verification.send(u.session, request.app.state.mailer, u.actor.user_id)
+
+
+async def verify_email(request: Request, token: str) -> None:
+    """Use a verification link's token; `tokens.unusable` (nothing changed) if it cannot."""
+    async with unit(request) as u:
+        await verification.verify(u.session, request.app.state.mailer, token)
+
+
+async def forgot_password(request: Request, email: str, form_token: str | None = None) -> None:
+    """Queue a reset link if an account has this address; the same outcome otherwise.
+
+    Counted per client address, then per address asked for (whether or not it is an
+    account's), each hit committed before the work."""
+    async with unit(request, Rule.RESET_ADDRESS, form_token):
+        pass
+    email = accounts.normalise_email(email)
+    await request.app.state.limiter.hit(limits.Bucket(Rule.RESET_ACCOUNT, "email " + email.lower()))
+    async with unit(request, form_token=form_token) as u:
+        await resets.request(u.session, request.app.state.mailer, email)
+
+
+async def check_reset(request: Request, token: str) -> None:
+    async with unit(request) as u:
+        await resets.check(u.session, request.app.state.mailer, token)
+
+
+async def reset_password(
+    request: Request, token: str, new_password: str, form_token: str | None = None
+) -> None:
+    """Set a new password with a reset link's token; every session of the account ends."""
+    async with unit(request, form_token=form_token) as u:
+        await resets.reset(u.session, request.app.state.mailer, token, new_password)

@@ -18,10 +18,12 @@ from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
 from forum.limits import Limiter
+from forum.mail.outbox import Mailer
+from forum.mail.sender import Sender, transport_for
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
-from web import pages, ws
+from web import mail, pages, ws
 from web.assets import Assets
 from web.headers import SecurityHeaders
 from web.openapi import document
@@ -76,13 +78,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 catalog=catalog,
             )
             app.state.search = Search(db, settings, catalog)
+            app.state.mailer = Mailer(app.state.policy.digest, settings.mail_from)
+            app.state.mail_sender = Sender(
+                db,
+                mail.renderer(settings.link_base),
+                settings.mail_from,
+                transport_for(settings),
+            )
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
             await app.state.search.start()
             await app.state.limiter.start()
+            await app.state.mail_sender.start()
             try:
                 yield
             finally:
+                await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()

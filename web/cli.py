@@ -212,6 +212,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     os.environ["FORUM_SECRET_KEY"] = settings.secret_key
     host = args.host or settings.host
     port = args.port or settings.port
+    # Links in emails name the address served here unless the operator says otherwise.
+    os.environ.setdefault("FORUM_PUBLIC_URL", f"http://{host}:{port}")
     print(f"forum: serving on http://{host}:{port}/", flush=True)
     uvicorn.run(
         "web.app:create_app",

@@ -77,7 +77,9 @@ class SecurityHeaders:
                 if personal or any(name == b"set-cookie" for name, _ in headers):
                     headers = [h for h in headers if h[0] != b"cache-control"]
                     headers.append(_NO_STORE)
-                headers += _ALWAYS
+                # A page may be stricter (a link's token in its address: `no-referrer`).
+                own = {name for name, _ in headers}
+                headers += [h for h in _ALWAYS if h[0] not in own]
                 if https:
                     headers.append(_HSTS)
                 message = {**message, "headers": headers}

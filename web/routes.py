@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web import schemas
-from web.api import accounts, catalog, search, threads
+from web.api import accounts, catalog, recovery, search, threads
 
 PREFIX = "/api/v1"
 
@@ -92,4 +92,17 @@ OPERATIONS = (
     Operation("POST", "/auth/sessions/end-others", accounts.end_other_sessions,
               "End every session of yours but this one", schemas.SessionsEnded,
               errors=(401, 403)),
+    Operation("POST", "/auth/verify", recovery.verify,
+              "Confirm your email address with the token of the link sent to it",
+              schemas.Accepted, 200, schemas.TokenRequest, errors=(400, 403, 413, 415, 422)),
+    Operation("POST", "/auth/verify/resend", recovery.resend,
+              "Send the verification link again (rate-limited)", schemas.Accepted, 202,
+              errors=(401, 403, 409, 429)),
+    Operation("POST", "/auth/password/forgot", recovery.forgot,
+              "Email a password reset link valid one hour; the same answer whether or not "
+              "an account has the address", schemas.Accepted, 202, schemas.PasswordForgot,
+              errors=(400, 403, 413, 415, 422, 429)),
+    Operation("POST", "/auth/password/reset", recovery.reset,
+              "Set a new password with a reset link's token; ends every session",
+              schemas.Accepted, 200, schemas.PasswordReset, errors=(400, 403, 413, 415, 422)),
 )  # fmt: skip

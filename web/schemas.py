@@ -151,6 +151,25 @@ class PasswordChange(Request):
     new_password: Password
 
 
+class TokenRequest(Request):
+    token: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class PasswordForgot(Request):
+    email: Email
+
+
+class PasswordReset(Request):
+    token: Annotated[str, Field(min_length=1, max_length=100)]
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    accepted: bool = Field(
+        description="Taken in; for a reset request, whether or not an account has the address"
+    )
+
+
 class SettingsChange(Request):
     """Leave a field out to keep it as it is."""
 
@@ -288,6 +307,7 @@ class UserOut(BaseModel):
     language: str
     role: str
     created_at: datetime
+    email_verified: bool = Field(description="The address was confirmed through an emailed link")
 
 
 class Me(BaseModel):

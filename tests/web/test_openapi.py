@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from tests import mail
 from web import schemas
 from web.routes import OPERATIONS, PREFIX
 
@@ -35,7 +36,7 @@ def _refs(node):
             yield from _refs(item)
 
 
-async def test_answers_match_the_declared_shapes(make, client):
+async def test_answers_match_the_declared_shapes(make, client, settings):
     """Drive every operation once and check its answer against its response model."""
     c = await make.logged_in()
     by_key = {(op.method, op.path): op for op in OPERATIONS}
@@ -90,9 +91,20 @@ async def test_answers_match_the_declared_shapes(make, client):
         json={"email": "new@example.org", "display_name": "New", "password": "long enough pw"},
     )  # fmt: skip
     c.cookies.clear()
-    await call(
+    logged = await call(
         "POST", "/auth/login", "/auth/login",
         json={"email": "new@example.org", "password": "long enough pw"},
+    )  # fmt: skip
+    c.headers["X-CSRF-Token"] = logged["csrf_token"]
+    await call("POST", "/auth/verify/resend", "/auth/verify/resend")
+    token = await mail.link_to(make.app, settings.data_dir, "new@example.org", "verify")
+    await call("POST", "/auth/verify", "/auth/verify", json={"token": token.rsplit("/", 1)[1]})
+    await call("POST", "/auth/password/forgot", "/auth/password/forgot",
+               json={"email": "new@example.org"})  # fmt: skip
+    token = await mail.link_to(make.app, settings.data_dir, "new@example.org", "password/reset")
+    await call(
+        "POST", "/auth/password/reset", "/auth/password/reset",
+        json={"token": token.rsplit("/", 1)[1], "new_password": "a new long password"},
     )  # fmt: skip
     assert checked == set(by_key)
 

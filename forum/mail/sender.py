@@ -1,0 +1,159 @@
+"""The background sender: drains the outbox after commit, through SMTP or into a Maildir.
+
+Each worker runs one. It wakes every `POLL` seconds and asks whether anything is due
+(one probe of the partial index `ix_outbox_due`, empty almost always), rather than
+LISTENing: a notification would need one more long-lived connection per worker for a
+gain of under a second on mail that nobody reads within a second. `drain` claims a batch
+(`outbox.claim`, SKIP LOCKED: several workers share the work, never the same row),
+commits, then sends each message outside any transaction and settles it. A message that
+fails is retried with exponential backoff (`outbox.backoff`, capped at an hour); none is
+dropped, so a mail server that is down only delays mail.
+
+Without `FORUM_SMTP_URL` the messages go to the Maildir `data_dir/mail` (any mail
+client reads it) and each link is logged, so the embedded setup lets a newcomer verify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mailbox
+import random
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from forum import background
+from forum.config import Settings, Smtp
+from forum.db import Database
+from forum.mail import outbox, tokens
+from forum.mail.message import Render, compose
+
+log = logging.getLogger("forum.mail")
+
+POLL = 1.0
+PRUNE_EVERY = 600  # polls between two prunings of sent mail and expired tokens
+BATCH = 20
+SMTP_TIMEOUT = 60.0  # per command; the lease (`outbox.LEASE`) is far longer
+
+
+class Transport(Protocol):
+    async def send(self, message: EmailMessage, link: str | None) -> None: ...
+
+
+class SmtpTransport:
+    def __init__(self, smtp: Smtp) -> None:
+        self.smtp = smtp
+
+    async def send(self, message: EmailMessage, link: str | None) -> None:
+        s = self.smtp
+        await aiosmtplib.send(
+            message,
+            hostname=s.host,
+            port=s.port,
+            username=s.username,
+            password=s.password,
+            use_tls=s.tls,
+            # None: STARTTLS if the server offers it; True: refuse a server that does not.
+            start_tls=None if s.tls else (True if s.starttls_required else None),
+            tls_context=ssl.create_default_context() if s.tls or s.starttls_required else None,
+            timeout=SMTP_TIMEOUT,
+        )
+
+
+class MaildirTransport:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def send(self, message: EmailMessage, link: str | None) -> None:
+        await asyncio.to_thread(self._add, message)
+        log.warning(
+            "mail to %s (%s) is in %s%s",
+            message["To"],
+            message["Subject"],
+            self.path,
+            f"; its link: {link}" if link else "",
+        )
+
+    def _add(self, message: EmailMessage) -> None:
+        mailbox.Maildir(self.path, create=True).add(message)
+
+
+def transport_for(settings: Settings) -> Transport:
+    if settings.smtp is not None:
+        return SmtpTransport(settings.smtp)
+    return MaildirTransport(settings.data_dir / "mail")
+
+
+class Sender:
+    """Built and stopped by the app's lifespan; `drain` is the whole of one pass."""
+
+    def __init__(
+        self,
+        db: Database,
+        render: Render,
+        mail_from: str,
+        transport: Transport,
+        poll: float = POLL,
+    ) -> None:
+        self.db = db
+        self.render = render
+        self.mail_from = mail_from
+        self.transport = transport
+        self.poll = poll
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def drain(self) -> int:
+        """Send every message due now; how many were sent."""
+        done = 0
+        while True:
+            async with self.db.transaction() as session:
+                batch = await outbox.claim(session, BATCH)
+            if not batch:
+                return done
+            for queued in batch:
+                try:
+                    rendered = self.render(queued.kind, queued.language, queued.params)
+                    await self.transport.send(
+                        compose(queued, rendered, self.mail_from), rendered.link
+                    )
+                except Exception as exc:  # the server is away, refused, timed out...
+                    log.warning(
+                        "mail %s to %s not sent (attempt %d): %r",
+                        queued.message_id, queued.recipient, queued.attempts, exc,
+                    )  # fmt: skip
+                    async with self.db.transaction() as session:
+                        await outbox.failed(session, queued.id, queued.attempts, repr(exc))
+                    continue
+                async with self.db.transaction() as session:
+                    await outbox.sent(session, queued.id)
+                done += 1
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._run())]
+
+    async def stop(self) -> None:
+        await background.cancel(self._tasks)
+
+    async def prune(self) -> None:
+        async with self.db.transaction() as session:
+            await outbox.prune(session)
+            await tokens.prune(session)
+
+    async def _run(self) -> None:
+        turn = random.randrange(PRUNE_EVERY)  # workers started together prune apart
+        while True:
+            turn += 1
+            try:
+                async with self.db.transaction() as session:
+                    due = await outbox.any_due(session)
+                if due:
+                    await self.drain()
+                if turn % PRUNE_EVERY == 0:
+                    await self.prune()
+            except Exception as exc:  # the database is away; try at the next turn
+                log.warning("mail sender: %r", exc)
+            await asyncio.sleep(self.poll)

@@ -1,0 +1,104 @@
+"""Reading the mail the forum sends: a real SMTP server in the test process (aiosmtpd)
+that keeps what it receives, the local Maildir, and the links in messages."""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+import re
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from forum.models import Outbox
+
+_LINK = re.compile(r"https?://[^\s\"<>]+/(?:verify|password/reset)/[\w-]+")
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        found = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(found)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smtp_server(inbox: Inbox, port: int) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return part.get_content()
+
+
+def link_in(message: EmailMessage) -> str:
+    found = _LINK.search(text_of(message))
+    assert found, text_of(message)
+    return found.group(0)
+
+
+def path_of(link: str) -> str:
+    return "/" + link.split("/", 3)[3]
+
+
+async def waiting(app: Any) -> int:
+    async with app.state.db.transaction() as s:
+        return await s.scalar(
+            select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))
+        )
+
+
+async def settle(app: Any) -> None:
+    """Drain the outbox until nothing waits (the app's own sender may be sending too)."""
+    for _ in range(400):
+        await app.state.mail_sender.drain()
+        if not await waiting(app):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("mail is still waiting in the outbox")
+
+
+def maildir(data_dir: Path) -> list[EmailMessage]:
+    box = mailbox.Maildir(data_dir / "mail", create=False)
+    return [
+        message_from_bytes(box.get_bytes(key), policy=policy.default)  # type: ignore[misc]
+        for key in sorted(box.keys())
+    ]
+
+
+async def link_to(app: Any, data_dir: Path, address: str, kind: str) -> str:
+    """The path of a `kind` link ("verify", "password/reset") mailed to `address`, from
+    the local Maildir."""
+    await settle(app)
+    links = [link_in(m) for m in maildir(data_dir) if m["To"] == address]
+    found = [path_of(link) for link in links if f"/{kind}/" in link]
+    assert found, f"no {kind} link mailed to {address}"
+    return found[-1]

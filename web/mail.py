@@ -1,0 +1,57 @@
+"""Emails' words: the renderer the app gives the mail sender (`forum.mail.message.Render`).
+
+The outbox holds a message's kind, the recipient's interface language and parameters;
+this turns them into a subject and text + HTML bodies with the templates in
+`templates/mail/` and the pages' catalogs, at send time (the core knows neither)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from forum import resets, verification
+from forum.mail.message import Render, Rendered
+from web import i18n
+from web.i18n import N_
+from web.pages.view import TEMPLATES
+
+SUBJECTS = {
+    verification.KIND: N_("Confirm your email address"),
+    resets.KIND: N_("Reset your password"),
+}
+LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
+
+
+@cache
+def _env(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        # HTML bodies are escaped, text bodies are not.
+        autoescape=select_autoescape(["html"], default_for_string=False),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def renderer(link_base: str) -> Render:
+    """`link_base`: where readers reach the forum (`Settings.link_base`)."""
+
+    def render(kind: str, language: str, params: dict[str, Any]) -> Rendered:
+        locale = language if language in i18n.LOCALES else i18n.DEFAULT
+        env = _env(locale)
+        link = link_base + LINKS[kind] + params["token"] if "token" in params else None
+        context = {"name": params.get("name", ""), "link": link, "site": link_base}
+        return Rendered(
+            subject=i18n.translations(locale).gettext(SUBJECTS[kind]),
+            text=env.get_template(f"mail/{kind}.txt").render(context),
+            html=env.get_template(f"mail/{kind}.html").render(context, locale=locale),
+            link=link,
+        )
+
+    return render
