@@ -63,7 +63,11 @@ class Listener:
         # read its event already; taken for pending, it had the listener poll every
         # HELD_BACK_POLL for PENDING_FOR seconds after every burst of writes.
         self._read: dict[int, None] = {}
-        self.connection: asyncpg.Connection | None = None
+        self._connection: asyncpg.Connection | None = None
+        # One statement at a time on the connection: asyncpg refuses a second while one
+        # runs ("another operation is in progress"), and the refusal looked like a lost
+        # connection, so the listener reconnected.
+        self._using = asyncio.Lock()
 
     async def start_position(self) -> None:
         async with self._db.transaction() as session:
@@ -89,7 +93,7 @@ class Listener:
             conn.add_termination_listener(lambda _c: lost.set())
             await conn.add_listener(events.CHANNEL, self._notified)
             await conn.add_listener(presence.CHANNEL, self._presence)
-            self.connection = conn
+            self._connection = conn
             while not lost.is_set():
                 await self._drain()  # also catches up after a reconnect
                 timeout = HELD_BACK_POLL if self._pending else IDLE_POLL
@@ -100,12 +104,25 @@ class Listener:
                     async with asyncio.timeout(timeout):
                         await self._wake.wait()
                 except TimeoutError:
-                    await conn.execute("SELECT 1")  # notices a dead connection
+                    async with self._using:
+                        await conn.execute("SELECT 1")  # notices a dead connection
                 self._wake.clear()
         finally:
-            self.connection = None
+            self._connection = None
             if not conn.is_closed():
                 await conn.close(timeout=1)
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None
+
+    async def notify(self, channel: str, message: str) -> None:
+        """Send a NOTIFY on the listening connection; nothing while it is away."""
+        conn = self._connection
+        if conn is None:
+            return
+        async with self._using:
+            await conn.execute("SELECT pg_notify($1, $2)", channel, message)
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload.isdigit() and int(payload) not in self._read:

@@ -109,9 +109,7 @@ class Realtime:
         self.presence.heard(payload)
 
     async def _publish_presence(self, message: str) -> None:
-        connection = self.listener.connection
-        if connection is not None:
-            await connection.execute("SELECT pg_notify($1, $2)", presence.CHANNEL, message)
+        await self.listener.notify(presence.CHANNEL, message)
 
     async def prune(self) -> int:
         async with self.db.transaction() as session:

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import text
 
 from forum import sessions
+from forum.db import driver_dsn
 from forum.permissions import Actor
 from realtime.connection import Disconnected
 from realtime.protocol import Close
@@ -133,3 +135,24 @@ async def test_the_sweep_checks_every_socket_in_one_lookup_and_ends_only_changed
     assert sorted(ended) == sorted([f"alice {n}" for n in range(50)] + ["bob"])
     assert len(lookups.asked) == 2
     assert await sweep.check() == 0 and len(lookups.asked) == 2  # ended ones are forgotten
+
+
+async def test_notices_sent_at_once_share_the_listeners_connection(app, database_url, caplog):
+    """Presence notices go out on the listener's own connection, which also runs its
+    liveness checks: several at once must queue, not break the connection."""
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    witness = await asyncpg.connect(driver_dsn(database_url))
+    await witness.add_listener("forum_test", lambda *args: heard.put_nowait(args[-1]))
+    listener = app.state.realtime.listener
+    try:
+        async with asyncio.timeout(10):
+            for _ in range(1000):  # the listener connects as the app starts
+                if listener.connected:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.gather(*(listener.notify("forum_test", str(n)) for n in range(50)))
+            received = {await heard.get() for _ in range(50)}
+    finally:
+        await witness.close()
+    assert received == {str(n) for n in range(50)}
+    assert "lost its connection" not in caplog.text
