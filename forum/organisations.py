@@ -1,0 +1,557 @@
+"""Organisations (CSO profiles) and members' affiliations with them.
+
+Tables `organisations`, `organisation_topics`, `organisation_activities` and
+`affiliations`, through SQLAlchemy Core only. Who sees which field, who edits, whose
+affiliation shows: `forum.permissions` (its `Tie` is how the reader stands to the
+organisation, read here). Every change appends an event in the writer's transaction:
+`organisation.created|updated` (region channel, payload the slug only) and
+`affiliation.changed` (the member's channel; the region's too when the affiliation is
+shown), never a contact field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum import events, pagination
+from forum.catalog import Catalog
+from forum.errors import DomainError, Kind, invalid, not_found
+from forum.models import (
+    Affiliation,
+    AffiliationRole,
+    Organisation,
+    OrganisationActivity,
+    OrganisationTopic,
+    Thread,
+    Topic,
+    User,
+)
+from forum.organisation_fields import (
+    PROFILE_FIELDS,
+    Activity,
+    Profile,
+    check_profile,
+    check_slug,
+)
+from forum.permissions import (
+    NO_TIE,
+    Actor,
+    Tie,
+    affiliation_audience,
+    can_read_organisation,
+    check_can_affiliate,
+    check_can_create_organisation,
+    check_can_edit_organisation,
+    check_can_end_affiliation,
+    check_can_show_affiliation,
+    check_can_verify_organisation,
+    may_see_affiliation,
+    may_see_contact,
+    organisation_audience,
+    readable_visibilities,
+    reads_hidden_threads,
+)
+
+MAX_MEMBERS_LISTED = 200
+THREADS_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    name: str
+    role: str
+    shown: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    slug: str
+    name: str
+    country: str
+    region: str
+    kind: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class View:
+    """An organisation as one reader may see it: a contact field they may not see is None."""
+
+    slug: str
+    name: str
+    country: str
+    region: str
+    kind: str
+    website: str | None
+    email: str | None
+    email_visibility: str
+    phone: str | None
+    phone_visibility: str
+    description: str
+    languages: list[str]
+    topics: list[str]
+    uncac_chapters: list[int]
+    uncac_articles: list[int]
+    activities: list[Activity]
+    verified: bool
+    created_at: datetime
+    updated_at: datetime
+    members: list[Member]  # the affiliations this reader may see
+    you: Member | None  # the reader's own affiliation
+    may_edit: bool
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    region_visibility: str
+    region: str
+    slug: str
+
+
+async def _find(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str) -> _Row:
+    """The organisation a reader names; one they may not read looks missing."""
+    row = (
+        await session.execute(
+            select(Organisation.id, Organisation.country_code).where(Organisation.slug == slug)
+        )
+    ).first()
+    region = _region(catalog, row.country_code) if row else None
+    if row is None or region is None or not can_read_organisation(actor, region.visibility):
+        raise not_found("organisation")
+    return _Row(row.id, region.visibility, region.slug, slug)
+
+
+def _region(catalog: Catalog, country: str) -> Any:
+    entry = next((c for c in catalog.countries if c.code == country), None)
+    return catalog.region_by_id(entry.region_id) if entry else None
+
+
+async def tie(session: AsyncConnection, actor: Actor, organisation_id: int) -> Tie:
+    if actor.user_id is None:
+        return NO_TIE
+    role = await session.scalar(
+        select(Affiliation.role).where(
+            Affiliation.user_id == actor.user_id, Affiliation.organisation_id == organisation_id
+        )
+    )
+    if role is None:
+        return NO_TIE
+    return Tie(affiliated=True, representative=role == AffiliationRole.REPRESENTATIVE)
+
+
+# Reading
+
+
+async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str) -> View:
+    found = await _find(session, actor, catalog, slug)
+    reader_tie = await tie(session, actor, found.id)
+    org = (await session.execute(select(Organisation).where(Organisation.id == found.id))).one()
+    topics = await session.scalars(
+        select(Topic.slug)
+        .join(OrganisationTopic, OrganisationTopic.topic_id == Topic.id)
+        .where(OrganisationTopic.organisation_id == found.id)
+        .order_by(Topic.slug)
+    )
+    activities = await session.execute(
+        select(OrganisationActivity)
+        .where(OrganisationActivity.organisation_id == found.id)
+        .order_by(OrganisationActivity.started_on.desc(), OrganisationActivity.id)
+    )
+    members = await session.execute(
+        select(Affiliation.user_id, User.display_name, Affiliation.role, Affiliation.shown)
+        .join(User, User.id == Affiliation.user_id)
+        .where(Affiliation.organisation_id == found.id)
+        .order_by(Affiliation.role.desc(), User.display_name)
+        .limit(MAX_MEMBERS_LISTED)
+    )
+    listed = [
+        Member(m.user_id, m.display_name, m.role, m.shown)
+        for m in members
+        if may_see_affiliation(actor, m.user_id, m.shown, reader_tie)
+    ]
+    you = next((m for m in listed if m.user_id == actor.user_id), None)
+    return View(
+        slug=org.slug,
+        name=org.name,
+        country=org.country_code,
+        region=found.region,
+        kind=org.kind,
+        website=org.website,
+        email=org.email if may_see_contact(actor, org.email_visibility, reader_tie) else None,
+        email_visibility=org.email_visibility,
+        phone=org.phone if may_see_contact(actor, org.phone_visibility, reader_tie) else None,
+        phone_visibility=org.phone_visibility,
+        description=org.description,
+        languages=list(org.languages),
+        topics=list(topics),
+        uncac_chapters=list(org.uncac_chapters),
+        uncac_articles=list(org.uncac_articles),
+        activities=[Activity(a.title, a.started_on, a.ended_on, a.description) for a in activities],
+        verified=org.verified,
+        created_at=org.created_at,
+        updated_at=org.updated_at,
+        members=listed,
+        you=you,
+        may_edit=_allows_edit(actor, reader_tie),
+    )
+
+
+def _allows_edit(actor: Actor, reader_tie: Tie) -> bool:
+    try:
+        check_can_edit_organisation(actor, reader_tie)
+    except DomainError:
+        return False
+    return True
+
+
+async def list_organisations(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    *,
+    region: str | None = None,
+    country: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Summary], str | None]:
+    """By name, in keyset pages; only organisations of regions the reader may read."""
+    if region is not None:
+        region_ids = [catalog.region(actor, region).id]
+    else:
+        region_ids = [r.id for r in catalog.readable_regions(actor)]
+    codes = [c.code for c in catalog.countries if c.region_id in region_ids]
+    if country is not None:
+        (code,) = catalog.country_codes([country], field="country")
+        codes = [c for c in codes if c == code]
+    query = select(
+        Organisation.id,
+        Organisation.slug,
+        Organisation.name,
+        Organisation.country_code,
+        Organisation.kind,
+        Organisation.verified,
+    ).where(Organisation.country_code.in_(codes))
+    if cursor is not None:
+        key = pagination.decode(cursor, str, int)
+        query = query.where(tuple_(Organisation.name, Organisation.id) > key)
+    rows = (
+        await session.execute(query.order_by(Organisation.name, Organisation.id).limit(limit + 1))
+    ).all()
+    page = rows[:limit]
+    next_cursor = pagination.encode(page[-1].name, page[-1].id) if len(rows) > limit else None
+    return [
+        Summary(r.slug, r.name, r.country_code, _region(catalog, r.country_code).slug, r.kind,
+                r.verified)
+        for r in page
+    ], next_cursor  # fmt: skip
+
+
+async def shown_members_threads(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str
+) -> list[dict[str, Any]]:
+    """The newest threads the organisation's shown members started, that the reader may
+    read (ids, titles, regions: the thread page shows the rest)."""
+    found = await _find(session, actor, catalog, slug)
+    authors = select(Affiliation.user_id).where(
+        Affiliation.organisation_id == found.id, Affiliation.shown
+    )
+    readable = [r.id for r in catalog.regions if r.visibility in readable_visibilities(actor)]
+    query = select(Thread.id, Thread.title, Thread.region_id, Thread.created_at).where(
+        Thread.author_id.in_(authors), Thread.region_id.in_(readable)
+    )
+    if not reads_hidden_threads(actor):
+        query = query.where(~Thread.hidden)
+    rows = await session.execute(
+        query.order_by(Thread.created_at.desc(), Thread.id.desc()).limit(THREADS_LISTED)
+    )
+    return [
+        {"id": r.id, "title": r.title, "region": _region_slug(catalog, r.region_id),
+         "created_at": r.created_at}
+        for r in rows
+    ]  # fmt: skip
+
+
+def _region_slug(catalog: Catalog, region_id: int) -> str:
+    region = catalog.region_by_id(region_id)
+    return region.slug if region else ""
+
+
+async def my_affiliations(session: AsyncConnection, actor: Actor) -> list[tuple[Summary, Member]]:
+    """The actor's own affiliations (the settings page)."""
+    if actor.user_id is None:
+        return []
+    rows = await session.execute(
+        select(Organisation.slug, Organisation.name, Organisation.country_code,
+               Organisation.kind, Organisation.verified, Affiliation.role, Affiliation.shown)
+        .join(Affiliation, Affiliation.organisation_id == Organisation.id)
+        .where(Affiliation.user_id == actor.user_id)
+        .order_by(Organisation.name)
+    )  # fmt: skip
+    return [
+        (
+            Summary(r.slug, r.name, r.country_code, "", r.kind, r.verified),
+            Member(actor.user_id, "", r.role, r.shown),
+        )
+        for r in rows
+    ]
+
+
+# Writing
+
+
+async def _write_profile(
+    session: AsyncConnection, catalog: Catalog, organisation_id: int, profile: Profile
+) -> None:
+    values = {
+        "name": profile.name,
+        "country_code": profile.country,
+        "kind": profile.kind,
+        "website": profile.website,
+        "email": profile.email,
+        "email_visibility": profile.email_visibility,
+        "phone": profile.phone,
+        "phone_visibility": profile.phone_visibility,
+        "description": profile.description,
+        "languages": list(profile.languages),
+        "uncac_chapters": list(profile.uncac_chapters),
+        "uncac_articles": list(profile.uncac_articles),
+        "updated_at": func.now(),
+    }
+    await session.execute(
+        update(Organisation).where(Organisation.id == organisation_id).values(**values)
+    )
+    await session.execute(
+        delete(OrganisationTopic).where(OrganisationTopic.organisation_id == organisation_id)
+    )
+    if profile.topics:
+        await session.execute(
+            insert(OrganisationTopic),
+            [
+                {"organisation_id": organisation_id, "topic_id": catalog.topic(t).id}
+                for t in profile.topics
+            ],
+        )
+    await session.execute(
+        delete(OrganisationActivity).where(OrganisationActivity.organisation_id == organisation_id)
+    )
+    if profile.activities:
+        await session.execute(
+            insert(OrganisationActivity),
+            [
+                {"organisation_id": organisation_id, **dataclasses.asdict(a)}
+                for a in profile.activities
+            ],
+        )
+
+
+async def _announce(session: AsyncConnection, type_: str, found: _Row) -> None:
+    await events.append(
+        session,
+        type_,
+        [f"region:{found.region}"],
+        organisation_audience(found.region_visibility),
+        {"organisation": found.slug},
+    )
+
+
+async def create(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    slug: str,
+    profile: Profile,
+    *,
+    verified: bool = False,
+) -> View:
+    check_can_create_organisation(actor)
+    check_slug(slug)
+    profile = check_profile(profile, catalog)
+    organisation_id = await session.scalar(
+        upsert(Organisation)
+        .values(slug=slug, name=profile.name, country_code=profile.country, kind=profile.kind,
+                verified=verified)
+        .on_conflict_do_nothing(index_elements=[Organisation.slug])
+        .returning(Organisation.id)
+    )  # fmt: skip
+    if organisation_id is None:
+        raise DomainError(
+            Kind.CONFLICT, "slug_taken", "An organisation has this slug already.",
+            fields={"slug": "An organisation has this slug already."},
+        )  # fmt: skip
+    await _write_profile(session, catalog, organisation_id, profile)
+    await _announce(session, "organisation.created", await _find(session, actor, catalog, slug))
+    return await get(session, actor, catalog, slug)
+
+
+async def current_profile(session: AsyncConnection, catalog: Catalog, slug: str) -> Profile:
+    """The whole stored profile, for an editor (the edit form, a patch, the import)."""
+    org = (await session.execute(select(Organisation).where(Organisation.slug == slug))).first()
+    if org is None:
+        raise not_found("organisation")
+    topics = await session.scalars(
+        select(Topic.slug)
+        .join(OrganisationTopic, OrganisationTopic.topic_id == Topic.id)
+        .where(OrganisationTopic.organisation_id == org.id)
+        .order_by(Topic.slug)
+    )
+    activities = await session.execute(
+        select(OrganisationActivity.title, OrganisationActivity.started_on,
+               OrganisationActivity.ended_on, OrganisationActivity.description)
+        .where(OrganisationActivity.organisation_id == org.id)
+        .order_by(OrganisationActivity.started_on.desc(), OrganisationActivity.id)
+    )  # fmt: skip
+    return Profile(
+        name=org.name,
+        country=org.country_code,
+        kind=org.kind,
+        website=org.website,
+        email=org.email,
+        email_visibility=org.email_visibility,
+        phone=org.phone,
+        phone_visibility=org.phone_visibility,
+        description=org.description,
+        languages=tuple(org.languages),
+        topics=tuple(topics),
+        uncac_chapters=tuple(org.uncac_chapters),
+        uncac_articles=tuple(org.uncac_articles),
+        activities=tuple(Activity(*a) for a in activities),
+    )
+
+
+async def update_profile(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    slug: str,
+    changes: dict[str, Any],
+    *,
+    verified: bool | None = None,
+) -> tuple[View, bool]:
+    """Change the named fields of `Profile` (and, for admins, `verified`); answers the
+    profile and whether anything changed (nothing changed: no event)."""
+    found = await _find(session, actor, catalog, slug)
+    check_can_edit_organisation(actor, await tie(session, actor, found.id))
+    if verified is not None:
+        check_can_verify_organisation(actor)
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise invalid(sorted(unknown)[0], "No such field.", "unknown_field")
+    before = await current_profile(session, catalog, slug)
+    after = check_profile(dataclasses.replace(before, **changes), catalog)
+    changed = after != before
+    if changed:
+        await _write_profile(session, catalog, found.id, after)
+    if verified is not None:
+        flipped = await session.scalar(
+            update(Organisation)
+            .where(Organisation.id == found.id, Organisation.verified != verified)
+            .values(verified=verified, updated_at=func.now())
+            .returning(Organisation.id)
+        )
+        changed = changed or flipped is not None
+    if changed:
+        # The country may have moved it to another region: announce where it is now.
+        await _announce(session, "organisation.updated", await _find(session, actor, catalog, slug))
+    return await get(session, actor, catalog, slug), changed
+
+
+async def _user_exists(session: AsyncConnection, user_id: int) -> None:
+    if await session.scalar(select(User.id).where(User.id == user_id)) is None:
+        raise invalid("user_id", "No such member.", "unknown_user")
+
+
+async def _affiliation_event(
+    session: AsyncConnection, found: _Row, user_id: int, role: str | None, shown: bool
+) -> None:
+    channels = [f"user:{user_id}"] + ([f"region:{found.region}"] if shown else [])
+    await events.append(
+        session,
+        "affiliation.changed",
+        channels,
+        affiliation_audience(user_id, shown, found.region_visibility),
+        {"organisation": found.slug, "user_id": user_id, "role": role, "shown": shown},
+    )
+
+
+async def affiliate(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    slug: str,
+    *,
+    user_id: int,
+    role: str = AffiliationRole.MEMBER.value,
+    shown: bool | None = None,
+) -> Member:
+    """Add a member to the organisation, or change their role. `shown` only counts when
+    members add themselves (whether it is shown is theirs to say): others add them
+    unshown, and a role change keeps their choice."""
+    if role not in {r.value for r in AffiliationRole}:
+        raise invalid("role", "Choose member or representative.", "invalid_role")
+    found = await _find(session, actor, catalog, slug)
+    check_can_affiliate(actor, user_id, role, await tie(session, actor, found.id))
+    await _user_exists(session, user_id)
+    own = actor.user_id == user_id
+    values = {"user_id": user_id, "organisation_id": found.id, "role": role,
+              "shown": bool(shown) if own else False}  # fmt: skip
+    set_ = {"role": role} | ({"shown": bool(shown)} if own and shown is not None else {})
+    row = (
+        await session.execute(
+            upsert(Affiliation)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=[Affiliation.user_id, Affiliation.organisation_id], set_=set_
+            )
+            .returning(Affiliation.role, Affiliation.shown)
+        )
+    ).one()
+    await _affiliation_event(session, found, user_id, row.role, row.shown)
+    name = await session.scalar(select(User.display_name).where(User.id == user_id))
+    return Member(user_id, name or "", row.role, row.shown)
+
+
+async def show(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str, shown: bool
+) -> Member:
+    """The member's own choice: show their affiliation to the profile's readers or not."""
+    found = await _find(session, actor, catalog, slug)
+    check_can_show_affiliation(actor, actor.user_id or 0)
+    row = (
+        await session.execute(
+            update(Affiliation)
+            .where(and_(Affiliation.user_id == actor.user_id,
+                        Affiliation.organisation_id == found.id))
+            .values(shown=shown)
+            .returning(Affiliation.role, Affiliation.shown)
+        )
+    ).first()  # fmt: skip
+    if row is None:
+        raise not_found("affiliation")
+    # Hiding it tells only the member; the readers who saw it shown learn it on reload.
+    await _affiliation_event(session, found, actor.user_id or 0, row.role, row.shown)
+    return Member(actor.user_id or 0, "", row.role, row.shown)
+
+
+async def end(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str, user_id: int
+) -> None:
+    """Leave (oneself) or remove a member (admins and representatives)."""
+    found = await _find(session, actor, catalog, slug)
+    check_can_end_affiliation(actor, user_id, await tie(session, actor, found.id))
+    gone = await session.scalar(
+        delete(Affiliation)
+        .where(Affiliation.user_id == user_id, Affiliation.organisation_id == found.id)
+        .returning(Affiliation.shown)
+    )
+    if gone is None:
+        raise not_found("affiliation")
+    await _affiliation_event(session, found, user_id, None, gone)
