@@ -255,9 +255,7 @@ async def test_a_profile_lists_threads_its_shown_members_started(db, make):
     async with db.transaction() as s:
         cat = await catalog.load(s)
         public = await organisations.shown_members_threads(s, ANONYMOUS, cat, "forum-civil")
-        members = await organisations.shown_members_threads(
-            s, hidden["actor"], cat, "forum-civil"
-        )
+        members = await organisations.shown_members_threads(s, hidden["actor"], cat, "forum-civil")
         rows = (await s.execute(select(Affiliation.user_id))).all()
     assert [t["title"] for t in public] == ["Shown member's thread"]
     assert {t["title"] for t in members} == {"Shown member's thread", "Members' room thread"}
