@@ -260,3 +260,19 @@ async def test_a_profile_lists_threads_its_shown_members_started(db, make):
     assert [t["title"] for t in public] == ["Shown member's thread"]
     assert {t["title"] for t in members} == {"Shown member's thread", "Members' room thread"}
     assert len(rows) == 2
+
+
+async def test_the_demo_holds_organisations_with_shown_and_hidden_members(db):
+    from forum import demo, demo_data
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    async with db.transaction() as s:
+        cat = await catalog.load(s)
+        found, _ = await organisations.list_organisations(s, ANONYMOUS, cat, limit=100)
+        assert {o.slug for o in found} == {o.slug for o in demo_data.ORGANISATIONS}
+        assert {o.region for o in found} >= {"africa", "south-east-europe", "south-east-asia"}
+        ghana = await organisations.get(s, ANONYMOUS, cat, "community-accountability-network")
+        rows = (await s.execute(select(Affiliation.role))).all()
+    assert [(m.name, m.role) for m in ghana.members] == [("Kofi Mensah", "representative")]
+    assert len(rows) == sum(len(o.members) for o in demo_data.ORGANISATIONS)
