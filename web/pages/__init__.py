@@ -3,7 +3,14 @@ JavaScript; the one script (`web/static/forum.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import accounts, browse, language, posting, search
+from web.pages import accounts, browse, language, organisations, posting, search
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
-ROUTES = [*posting.ROUTES, *browse.ROUTES, *search.ROUTES, *language.ROUTES, *accounts.ROUTES]
+ROUTES = [
+    *posting.ROUTES,
+    *browse.ROUTES,
+    *search.ROUTES,
+    *language.ROUTES,
+    *accounts.ROUTES,
+    *organisations.ROUTES,
+]
