@@ -285,26 +285,6 @@ def _region_slug(catalog: Catalog, region_id: int) -> str:
     return region.slug if region else ""
 
 
-async def my_affiliations(session: AsyncConnection, actor: Actor) -> list[tuple[Summary, Member]]:
-    """The actor's own affiliations (the settings page)."""
-    if actor.user_id is None:
-        return []
-    rows = await session.execute(
-        select(Organisation.slug, Organisation.name, Organisation.country_code,
-               Organisation.kind, Organisation.verified, Affiliation.role, Affiliation.shown)
-        .join(Affiliation, Affiliation.organisation_id == Organisation.id)
-        .where(Affiliation.user_id == actor.user_id)
-        .order_by(Organisation.name)
-    )  # fmt: skip
-    return [
-        (
-            Summary(r.slug, r.name, r.country_code, "", r.kind, r.verified),
-            Member(actor.user_id, "", r.role, r.shown),
-        )
-        for r in rows
-    ]
-
-
 # Writing
 
 
