@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, catalog, demo_data, organisations, posts, threads
+from forum import accounts, affiliations, catalog, demo_data, organisations, posts, threads
 from forum.db import Database
 from forum.models import Country, Organisation, Region, Role, Thread, Topic, User
 from forum.organisation_fields import Activity, Profile
@@ -127,11 +127,11 @@ async def _organisations(db: Database, members: dict[str, int]) -> None:
             )
             for email, role, shown in o.members:
                 user_id = members[email]
-                await organisations.affiliate(
+                await affiliations.affiliate(
                     session, Actor(user_id, Role.MEMBER), known, o.slug, user_id=user_id,
                     shown=shown,
                 )  # fmt: skip
                 if role != "member":
-                    await organisations.affiliate(
+                    await affiliations.affiliate(
                         session, operator, known, o.slug, user_id=user_id, role=role
                     )

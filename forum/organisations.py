@@ -1,12 +1,11 @@
-"""Organisations (CSO profiles) and members' affiliations with them.
+"""Organisations (CSO profiles): reading, creating and editing them.
 
 Tables `organisations`, `organisation_topics`, `organisation_activities` and
 `affiliations`, through SQLAlchemy Core only. Who sees which field, who edits, whose
 affiliation shows: `forum.permissions` (its `Tie` is how the reader stands to the
 organisation, read here). Every change appends an event in the writer's transaction:
-`organisation.created|updated` (region channel, payload the slug only) and
-`affiliation.changed` (the member's channel; the region's too when the affiliation is
-shown), never a contact field.
+`organisation.created|updated` (region channel, payload the slug only), never a contact
+field. Affiliations are written by `forum.affiliations`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,13 +43,10 @@ from forum.permissions import (
     NO_TIE,
     Actor,
     Tie,
-    affiliation_audience,
+    allows,
     can_read_organisation,
-    check_can_affiliate,
     check_can_create_organisation,
     check_can_edit_organisation,
-    check_can_end_affiliation,
-    check_can_show_affiliation,
     check_can_verify_organisation,
     may_see_affiliation,
     may_see_contact,
@@ -110,15 +106,16 @@ class View:
 
 
 @dataclass(frozen=True)
-class _Row:
+class Found:
     id: int
     region_visibility: str
     region: str
     slug: str
 
 
-async def _find(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str) -> _Row:
-    """The organisation a reader names; one they may not read looks missing."""
+async def find(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str) -> Found:
+    """The organisation a reader names (with where it is); one they may not read looks
+    missing."""
     row = (
         await session.execute(
             select(Organisation.id, Organisation.country_code).where(Organisation.slug == slug)
@@ -127,7 +124,7 @@ async def _find(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: 
     region = _region(catalog, row.country_code) if row else None
     if row is None or region is None or not can_read_organisation(actor, region.visibility):
         raise not_found("organisation")
-    return _Row(row.id, region.visibility, region.slug, slug)
+    return Found(row.id, region.visibility, region.slug, slug)
 
 
 def _region(catalog: Catalog, country: str) -> Any:
@@ -152,7 +149,7 @@ async def tie(session: AsyncConnection, actor: Actor, organisation_id: int) -> T
 
 
 async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str) -> View:
-    found = await _find(session, actor, catalog, slug)
+    found = await find(session, actor, catalog, slug)
     reader_tie = await tie(session, actor, found.id)
     org = (await session.execute(select(Organisation).where(Organisation.id == found.id))).one()
     topics = await session.scalars(
@@ -201,16 +198,8 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, slug: st
         updated_at=org.updated_at,
         members=listed,
         you=you,
-        may_edit=_allows_edit(actor, reader_tie),
+        may_edit=allows(check_can_edit_organisation, actor, reader_tie),
     )
-
-
-def _allows_edit(actor: Actor, reader_tie: Tie) -> bool:
-    try:
-        check_can_edit_organisation(actor, reader_tie)
-    except DomainError:
-        return False
-    return True
 
 
 async def list_organisations(
@@ -260,7 +249,7 @@ async def shown_members_threads(
 ) -> list[dict[str, Any]]:
     """The newest threads the organisation's shown members started, that the reader may
     read (ids, titles, regions: the thread page shows the rest)."""
-    found = await _find(session, actor, catalog, slug)
+    found = await find(session, actor, catalog, slug)
     authors = select(Affiliation.user_id).where(
         Affiliation.organisation_id == found.id, Affiliation.shown
     )
@@ -333,7 +322,7 @@ async def _write_profile(
         )
 
 
-async def _announce(session: AsyncConnection, type_: str, found: _Row) -> None:
+async def _announce(session: AsyncConnection, type_: str, found: Found) -> None:
     await events.append(
         session,
         type_,
@@ -368,7 +357,7 @@ async def create(
             fields={"slug": "An organisation has this slug already."},
         )  # fmt: skip
     await _write_profile(session, catalog, organisation_id, profile)
-    await _announce(session, "organisation.created", await _find(session, actor, catalog, slug))
+    await _announce(session, "organisation.created", await find(session, actor, catalog, slug))
     return await get(session, actor, catalog, slug)
 
 
@@ -418,7 +407,7 @@ async def update_profile(
 ) -> tuple[View, bool]:
     """Change the named fields of `Profile` (and, for admins, `verified`); answers the
     profile and whether anything changed (nothing changed: no event)."""
-    found = await _find(session, actor, catalog, slug)
+    found = await find(session, actor, catalog, slug)
     check_can_edit_organisation(actor, await tie(session, actor, found.id))
     if verified is not None:
         check_can_verify_organisation(actor)
@@ -440,98 +429,5 @@ async def update_profile(
         changed = changed or flipped is not None
     if changed:
         # The country may have moved it to another region: announce where it is now.
-        await _announce(session, "organisation.updated", await _find(session, actor, catalog, slug))
+        await _announce(session, "organisation.updated", await find(session, actor, catalog, slug))
     return await get(session, actor, catalog, slug), changed
-
-
-async def _user_exists(session: AsyncConnection, user_id: int) -> None:
-    if await session.scalar(select(User.id).where(User.id == user_id)) is None:
-        raise invalid("user_id", "No such member.", "unknown_user")
-
-
-async def _affiliation_event(
-    session: AsyncConnection, found: _Row, user_id: int, role: str | None, shown: bool
-) -> None:
-    channels = [f"user:{user_id}"] + ([f"region:{found.region}"] if shown else [])
-    await events.append(
-        session,
-        "affiliation.changed",
-        channels,
-        affiliation_audience(user_id, shown, found.region_visibility),
-        {"organisation": found.slug, "user_id": user_id, "role": role, "shown": shown},
-    )
-
-
-async def affiliate(
-    session: AsyncConnection,
-    actor: Actor,
-    catalog: Catalog,
-    slug: str,
-    *,
-    user_id: int,
-    role: str = AffiliationRole.MEMBER.value,
-    shown: bool | None = None,
-) -> Member:
-    """Add a member to the organisation, or change their role. `shown` only counts when
-    members add themselves (whether it is shown is theirs to say): others add them
-    unshown, and a role change keeps their choice."""
-    if role not in {r.value for r in AffiliationRole}:
-        raise invalid("role", "Choose member or representative.", "invalid_role")
-    found = await _find(session, actor, catalog, slug)
-    check_can_affiliate(actor, user_id, role, await tie(session, actor, found.id))
-    await _user_exists(session, user_id)
-    own = actor.user_id == user_id
-    values = {"user_id": user_id, "organisation_id": found.id, "role": role,
-              "shown": bool(shown) if own else False}  # fmt: skip
-    set_ = {"role": role} | ({"shown": bool(shown)} if own and shown is not None else {})
-    row = (
-        await session.execute(
-            upsert(Affiliation)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=[Affiliation.user_id, Affiliation.organisation_id], set_=set_
-            )
-            .returning(Affiliation.role, Affiliation.shown)
-        )
-    ).one()
-    await _affiliation_event(session, found, user_id, row.role, row.shown)
-    name = await session.scalar(select(User.display_name).where(User.id == user_id))
-    return Member(user_id, name or "", row.role, row.shown)
-
-
-async def show(
-    session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str, shown: bool
-) -> Member:
-    """The member's own choice: show their affiliation to the profile's readers or not."""
-    found = await _find(session, actor, catalog, slug)
-    check_can_show_affiliation(actor, actor.user_id or 0)
-    row = (
-        await session.execute(
-            update(Affiliation)
-            .where(and_(Affiliation.user_id == actor.user_id,
-                        Affiliation.organisation_id == found.id))
-            .values(shown=shown)
-            .returning(Affiliation.role, Affiliation.shown)
-        )
-    ).first()  # fmt: skip
-    if row is None:
-        raise not_found("affiliation")
-    # Hiding it tells only the member; the readers who saw it shown learn it on reload.
-    await _affiliation_event(session, found, actor.user_id or 0, row.role, row.shown)
-    return Member(actor.user_id or 0, "", row.role, row.shown)
-
-
-async def end(
-    session: AsyncConnection, actor: Actor, catalog: Catalog, slug: str, user_id: int
-) -> None:
-    """Leave (oneself) or remove a member (admins and representatives)."""
-    found = await _find(session, actor, catalog, slug)
-    check_can_end_affiliation(actor, user_id, await tie(session, actor, found.id))
-    gone = await session.scalar(
-        delete(Affiliation)
-        .where(Affiliation.user_id == user_id, Affiliation.organisation_id == found.id)
-        .returning(Affiliation.shown)
-    )
-    if gone is None:
-        raise not_found("affiliation")
-    await _affiliation_event(session, found, user_id, None, gone)

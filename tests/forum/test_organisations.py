@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from forum import catalog, events, organisations
+from forum import affiliations, catalog, events, organisations
 from forum.errors import DomainError, Kind
 from forum.models import Affiliation, Organisation, Role
 from forum.organisation_fields import Activity, Profile
@@ -49,7 +49,7 @@ async def _get(db, actor, slug="forum-civil"):
 
 async def _affiliate(db, actor, user_id, role="member", shown=None, slug="forum-civil"):
     async with db.transaction() as s:
-        return await organisations.affiliate(
+        return await affiliations.affiliate(
             s, actor, await catalog.load(s), slug, user_id=user_id, role=role, shown=shown
         )
 
@@ -182,11 +182,11 @@ async def test_a_hidden_affiliation_shows_to_the_member_representatives_and_admi
     assert names(await _get(db, ADMIN)) == everyone
     async with db.transaction() as s:
         cat = await catalog.load(s)
-        await organisations.show(s, quiet["actor"], cat, "forum-civil", True)
+        await affiliations.show(s, quiet["actor"], cat, "forum-civil", True)
         with pytest.raises(DomainError):
-            await organisations.end(s, other["actor"], cat, "forum-civil", loud["id"])
-        await organisations.end(s, loud["actor"], cat, "forum-civil", loud["id"])
-        await organisations.end(s, rep["actor"], cat, "forum-civil", quiet["id"])
+            await affiliations.end(s, other["actor"], cat, "forum-civil", loud["id"])
+        await affiliations.end(s, loud["actor"], cat, "forum-civil", loud["id"])
+        await affiliations.end(s, rep["actor"], cat, "forum-civil", quiet["id"])
     assert names(await _get(db, ANONYMOUS)) == set()
 
 
@@ -197,7 +197,7 @@ async def test_events_carry_no_contact_and_hidden_affiliations_reach_only_the_me
     async with db.transaction() as s:
         cat = await catalog.load(s)
         await organisations.update_profile(s, ADMIN, cat, "forum-civil", {"phone": "+1 555 0100"})
-        await organisations.show(s, member["actor"], cat, "forum-civil", True)
+        await affiliations.show(s, member["actor"], cat, "forum-civil", True)
     async with db.transaction() as s:
         log = await events.read(s)
     assert [(e.type, e.visibility) for e in log] == [

@@ -8,7 +8,7 @@ import html
 
 from sqlalchemy import select
 
-from forum import catalog, organisations
+from forum import affiliations, catalog, organisations
 from forum.models import Affiliation, Role
 from forum.organisation_fields import Profile
 from forum.permissions import Actor
@@ -29,10 +29,10 @@ async def _org(db, slug="forum-civil", name="Forum Civil", country="SN", **more)
 async def _tie(db, user, role="representative", shown=True, slug="forum-civil"):
     async with db.transaction() as s:
         cat = await catalog.load(s)
-        await organisations.affiliate(s, user["actor"], cat, slug, user_id=user["id"],
+        await affiliations.affiliate(s, user["actor"], cat, slug, user_id=user["id"],
                                       shown=shown)  # fmt: skip
         if role == "representative":
-            await organisations.affiliate(s, ADMIN, cat, slug, user_id=user["id"], role=role)
+            await affiliations.affiliate(s, ADMIN, cat, slug, user_id=user["id"], role=role)
 
 
 async def test_the_directory_groups_by_region_and_country(db, client):

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from forum import organisations
+from forum import affiliations, organisations
 from forum.errors import not_found
 from forum.organisation_fields import SLUG, Profile
 from web import schemas
@@ -73,7 +73,7 @@ async def affiliate(request: Request) -> JSON:
     slug = _slug(request)
     data, _ = await read_json(request, schemas.AffiliationIn)
     async with unit(request) as u:
-        member = await organisations.affiliate(
+        member = await affiliations.affiliate(
             u.session, u.actor, await u.catalog(), slug,
             user_id=data.user_id or u.actor.user_id or 0, role=data.role, shown=data.shown,
         )  # fmt: skip
@@ -84,7 +84,7 @@ async def show_affiliation(request: Request) -> JSON:
     slug = _slug(request)
     data, _ = await read_json(request, schemas.AffiliationShow)
     async with unit(request) as u:
-        member = await organisations.show(u.session, u.actor, await u.catalog(), slug, data.shown)
+        member = await affiliations.show(u.session, u.actor, await u.catalog(), slug, data.shown)
     return JSON({"member": _plain(member)})
 
 
@@ -92,5 +92,5 @@ async def end_affiliation(request: Request) -> JSON:
     slug = _slug(request)
     user_id = path_id(request, "user_id", "affiliation")
     async with unit(request) as u:
-        await organisations.end(u.session, u.actor, await u.catalog(), slug, user_id)
+        await affiliations.end(u.session, u.actor, await u.catalog(), slug, user_id)
     return JSON({"ended": True})

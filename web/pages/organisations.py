@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import organisations
+from forum import affiliations, organisations
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.models import FieldVisibility, OrganisationKind
@@ -143,14 +143,14 @@ async def affiliation(request: Request) -> Response:
         known = await u.catalog()
         try:
             if action == "join":
-                await organisations.affiliate(
+                await affiliations.affiliate(
                     u.session, u.actor, known, slug, user_id=u.actor.user_id or 0,
                     shown=form.get("shown") == "yes",
                 )  # fmt: skip
             elif action in ("show", "hide"):
-                await organisations.show(u.session, u.actor, known, slug, action == "show")
+                await affiliations.show(u.session, u.actor, known, slug, action == "show")
             elif action == "leave":
-                await organisations.end(u.session, u.actor, known, slug, u.actor.user_id or 0)
+                await affiliations.end(u.session, u.actor, known, slug, u.actor.user_id or 0)
             else:
                 return not_found_page(request, reader)
         except DomainError as exc:
