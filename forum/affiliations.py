@@ -8,14 +8,17 @@ when the affiliation is shown (`permissions.affiliation_audience`).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, select, update
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import and_, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events
 from forum.catalog import Catalog
 from forum.errors import invalid, not_found
-from forum.models import Affiliation, AffiliationRole, User
+from forum.models import Affiliation, AffiliationRole, Country, Organisation, Region, User
 from forum.organisations import Found, Member, find, tie
 from forum.permissions import (
     Actor,
@@ -23,6 +26,7 @@ from forum.permissions import (
     check_can_affiliate,
     check_can_end_affiliation,
     check_can_show_affiliation,
+    user_audience,
 )
 
 
@@ -117,3 +121,29 @@ async def end(
     if gone is None:
         raise not_found("affiliation")
     await _affiliation_event(session, found, user_id, None, gone)
+
+
+async def current(
+    session: AsyncConnection, keys: Collection[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[dict[str, Any], str]]:
+    """These affiliations (organisation slug, member) as they are now, each with the
+    audience that may hear of it now (`forum.feed`): one hidden since, or ended, reaches
+    only its member, so replay never tells others what the member no longer shows."""
+    wanted = list(keys)
+    rows = await session.execute(
+        select(Organisation.slug, Affiliation.user_id, Affiliation.role, Affiliation.shown,
+               Region.visibility)
+        .join(Organisation, Organisation.id == Affiliation.organisation_id)
+        .join(Country, Country.code == Organisation.country_code)
+        .join(Region, Region.id == Country.region_id)
+        .where(tuple_(Organisation.slug, Affiliation.user_id).in_(wanted))
+    )  # fmt: skip
+    found: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
+    for r in rows:
+        data = {"organisation": r.slug, "user_id": r.user_id, "role": r.role, "shown": r.shown}
+        found[(r.slug, r.user_id)] = (data, affiliation_audience(r.user_id, r.shown, r.visibility))
+    for slug, user_id in wanted:
+        if (slug, user_id) not in found:  # ended
+            data = {"organisation": slug, "user_id": user_id, "role": None, "shown": False}
+            found[(slug, user_id)] = (data, user_audience(user_id))
+    return found

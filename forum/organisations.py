@@ -11,6 +11,7 @@ field. Affiliations are written by `forum.affiliations`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,9 +26,11 @@ from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import (
     Affiliation,
     AffiliationRole,
+    Country,
     Organisation,
     OrganisationActivity,
     OrganisationTopic,
+    Region,
     Thread,
     Topic,
     User,
@@ -431,3 +434,17 @@ async def update_profile(
         # The country may have moved it to another region: announce where it is now.
         await _announce(session, "organisation.updated", await find(session, actor, catalog, slug))
     return await get(session, actor, catalog, slug), changed
+
+
+async def current(
+    session: AsyncConnection, slugs: Collection[str]
+) -> dict[str, tuple[dict[str, Any], str]]:
+    """These organisations' events as they may be told now (`forum.feed`): the slug, to
+    the audience of the region the organisation is in now; gone ones are left out."""
+    rows = await session.execute(
+        select(Organisation.slug, Region.visibility)
+        .join(Country, Country.code == Organisation.country_code)
+        .join(Region, Region.id == Country.region_id)
+        .where(Organisation.slug.in_(list(slugs)))
+    )
+    return {r.slug: ({"organisation": r.slug}, organisation_audience(r.visibility)) for r in rows}

@@ -119,3 +119,26 @@ async def test_a_private_phone_and_a_members_only_email_reach_nobody_else(world)
     r = await rep.http.patch(ORG, json={"email_visibility": "private"})
     assert r.status_code == 200
     assert _leaks(await _channels(outsider)) == []
+
+
+async def test_an_affiliation_hidden_since_is_not_replayed_to_others(world):
+    admin = await reader(world, Role.ADMIN)
+    member, visitor = await reader(world), anonymous(world)
+    r = await admin.http.post("/api/v1/organisations", json={
+        "slug": "quiet-org", "name": "Quiet Org", "country": "KE", "kind": "media",
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    api = "/api/v1/organisations/quiet-org/affiliations"
+    assert (await member.http.post(api, json={"shown": True})).status_code == 200
+
+    def about_member(frames: str) -> bool:
+        return f'"user_id":{member.user_id}' in frames
+
+    # Shown: anyone resuming on the region hears of it (so the check below can fail).
+    assert about_member(await replay(visitor, ["region:africa"]))
+    assert (await member.http.patch(api + "/me", json={"shown": False})).status_code == 200
+    assert not about_member(await replay(visitor, ["region:africa"]))
+    assert not about_member(await replay(admin, ["region:africa"]))
+    # The member still hears of their own affiliation, as it is now.
+    own = await replay(member, [f"user:{member.user_id}"])
+    assert about_member(own) and '"shown":true' not in own
