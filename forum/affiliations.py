@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events
+from forum import events, names
 from forum.catalog import Catalog
 from forum.errors import invalid, not_found
 from forum.models import Affiliation, AffiliationRole, Country, Organisation, Region, User
@@ -28,6 +28,17 @@ from forum.permissions import (
     check_can_show_affiliation,
     user_audience,
 )
+
+
+async def member_named(session: AsyncConnection, display_name: str) -> int:
+    """The account with this display name as people read it (`forum.names.key`), for
+    forms where a representative names a colleague."""
+    user_id = await session.scalar(
+        select(User.id).where(User.display_name_key == names.key(display_name))
+    )
+    if user_id is None:
+        raise invalid("display_name", "No member has this name.", "unknown_member")
+    return user_id
 
 
 async def _user_exists(session: AsyncConnection, user_id: int) -> None:

@@ -125,3 +125,29 @@ async def test_a_member_joins_shows_hides_and_leaves(db, make, client):
     assert again.status_code == 422 and "You are not a member" in html.unescape(again.text)
     visitor = await submit(client, profile, action, {"action": "join"})
     assert visitor.status_code == 401
+
+
+async def test_a_representative_names_a_colleague_by_name(db, make):
+    await _org(db)
+    rep, colleague, plain = await make.user(), await make.user(), await make.user()
+    await _tie(db, rep)
+    await _tie(db, plain, role="member")
+    c = await make.logged_in(rep)
+    profile = "/organisations/forum-civil"
+    action = profile + "/members"
+    unknown = await submit(c, profile, action, {"display_name": "Nobody Here", "role": "member"})
+    assert unknown.status_code == 422
+    assert "display_name" in field_errors(unknown.text)
+    assert 'value="Nobody Here"' in unknown.text
+    shouted = colleague["display_name"].upper()  # names match as people read them
+    done = await submit(c, profile, action, {"display_name": shouted, "role": "representative"})
+    assert done.status_code == 303
+    async with db.transaction() as s:
+        role = await s.scalar(
+            select(Affiliation.role).where(Affiliation.user_id == colleague["id"])
+        )
+    assert role == "representative"
+    other = await make.logged_in(plain)
+    assert "/members" not in (await other.get(profile)).text
+    refused = await submit(other, profile, action, {"display_name": shouted, "role": "member"})
+    assert refused.status_code == 403

@@ -102,6 +102,7 @@ async def _profile_page(
     slug: str,
     status: int = 200,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     async with unit(request) as u:
         reader = viewer(request, u.current)
@@ -114,8 +115,8 @@ async def _profile_page(
                 return not_found_page(request, reader)
             raise
     return render(request, reader, "organisation.html", status, org=view, threads=started,
-                  named=known.name, errors=errors or {}, saved=request.query_params.get("saved"),
-                  **_labels(reader))  # fmt: skip
+                  named=known.name, errors=errors or {}, values=values or {},
+                  saved=request.query_params.get("saved"), **_labels(reader))  # fmt: skip
 
 
 async def profile(request: Request) -> Response:
@@ -162,6 +163,33 @@ async def affiliation(request: Request) -> Response:
     if message is not None:
         return await _profile_page(request, slug, 422, {"affiliation": message})
     return forms.redirect(f"/organisations/{slug}?saved=affiliation#affiliation")
+
+
+async def name_member(request: Request) -> Response:
+    """Representatives and admins add a colleague by display name, as member or
+    representative."""
+    slug = request.path_params["slug"]
+    form = await forms.read_form(request)
+    message: str | None = None
+    async with unit(request, form_token=form.token) as u:
+        reader = viewer(request, u.current)
+        if not SLUG.match(slug):
+            return not_found_page(request, reader)
+        known = await u.catalog()
+        try:
+            user_id = await affiliations.member_named(u.session, form.get("display_name"))
+            await affiliations.affiliate(u.session, u.actor, known, slug, user_id=user_id,
+                                         role=form.get("role"))  # fmt: skip
+        except DomainError as exc:
+            if exc.kind is Kind.NOT_FOUND:
+                return not_found_page(request, reader)
+            if exc.kind not in _SHOWN_IN_FORM:
+                raise
+            message = next(iter(messages.explain(exc, reader.gettext).values()))
+    if message is not None:
+        return await _profile_page(request, slug, 422, {"display_name": message},
+                                   {"display_name": form.get("display_name")})  # fmt: skip
+    return forms.redirect(f"/organisations/{slug}?saved=members#members-heading")
 
 
 async def _edit_page(
@@ -265,4 +293,5 @@ ROUTES = [
     Route("/organisations/{slug}/edit", edit_form, methods=["GET"]),
     Route("/organisations/{slug}/edit", edit, methods=["POST"]),
     Route("/organisations/{slug}/affiliation", affiliation, methods=["POST"]),
+    Route("/organisations/{slug}/members", name_member, methods=["POST"]),
 ]
