@@ -151,3 +151,35 @@ async def test_a_representative_names_a_colleague_by_name(db, make):
     assert "/members" not in (await other.get(profile)).text
     refused = await submit(other, profile, action, {"display_name": shouted, "role": "member"})
     assert refused.status_code == 403
+
+
+async def test_activities_are_added_changed_and_removed_in_the_form(db, make):
+    await _org(db)
+    rep = await make.user()
+    await _tie(db, rep)
+    c = await make.logged_in(rep)
+    form = "/organisations/forum-civil/edit"
+    base = [("name", "Forum Civil"), ("country", "SN"), ("kind", "ngo"),
+            ("email_visibility", "members"), ("phone_visibility", "private")]  # fmt: skip
+
+    def row(title, start, end="", what=""):
+        return [("activity_title", title), ("activity_started_on", start),
+                ("activity_ended_on", end), ("activity_description", what)]  # fmt: skip
+
+    backwards = await submit(c, form, form, base + row("Audit", "2024-05-01", "2023-01-01"))
+    assert backwards.status_code == 422 and "activities" in field_errors(backwards.text)
+    assert 'value="Audit"' in backwards.text
+    bad_date = await submit(c, form, form, base + row("Audit", "May 2024"))
+    assert bad_date.status_code == 422 and "activities" in field_errors(bad_date.text)
+    fields = base + row("Procurement audit", "2023-01-01", "2023-12-31", "Forty tenders read")
+    fields += row("Budget clinic", "2024-02-01") + row("", "")
+    assert (await submit(c, form, form, fields)).status_code == 303
+    page = (await c.get("/organisations/forum-civil")).text
+    assert "Procurement audit" in page and "Forty tenders read" in page
+    assert "Budget clinic" in page
+    edit = (await c.get(form)).text
+    assert 'value="Budget clinic"' in edit and 'value="2023-12-31"' in edit
+    fields = base + row("", "2023-01-01") + row("Budget clinic", "2024-02-01")
+    assert (await submit(c, form, form, fields)).status_code == 303
+    page = (await c.get("/organisations/forum-civil")).text
+    assert "Procurement audit" not in page and "Budget clinic" in page

@@ -224,7 +224,13 @@ def _form_values(profile: organisations.Profile) -> dict[str, object]:
         "languages": ", ".join(profile.languages),
         "topics": list(profile.topics),
         "uncac_articles": ", ".join(str(a) for a in profile.uncac_articles),
-    }
+        "activities": [
+            {"title": a.title, "started_on": a.started_on.isoformat(),
+             "ended_on": a.ended_on.isoformat() if a.ended_on else "",
+             "description": a.description}
+            for a in profile.activities
+        ],
+    }  # fmt: skip
 
 
 async def edit_form(request: Request) -> Response:
@@ -260,6 +266,17 @@ def _parse(form: Form) -> tuple[dict[str, object], dict[str, object], dict[str, 
         errors["uncac_articles"] = "uncac_articles"
         articles = []
     checked["uncac_articles"] = [int(a) for a in articles]
+    # One row per activity; a row whose title is emptied is removed.
+    rows = [
+        {"title": t, "started_on": s, "ended_on": e, "description": d}
+        for t, s, e, d in zip(form.getlist("activity_title"), form.getlist("activity_started_on"),
+                              form.getlist("activity_ended_on"),
+                              form.getlist("activity_description"), strict=False)
+    ]  # fmt: skip
+    shown["activities"] = [r for r in rows if r["title"].strip()]
+    checked["activities"] = [
+        {**r, "ended_on": r["ended_on"] or None} for r in rows if r["title"].strip()
+    ]
     return shown, checked, errors
 
 
