@@ -6,13 +6,16 @@ so `forum demo` can run on every start.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, catalog, demo_data, posts, threads
+from forum import accounts, affiliations, catalog, demo_data, organisations, posts, threads
 from forum.db import Database
-from forum.models import Country, Region, Role, Thread, Topic, User
+from forum.models import Country, Organisation, Region, Role, Thread, Topic, User
+from forum.organisation_fields import Activity, Profile
 from forum.permissions import Actor
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -24,6 +27,7 @@ async def load(db: Database) -> int:
         await _reference_data(session)
         members = await _members(session)
         known = await catalog.load(session)
+    await _organisations(db, members)
     added = 0
     for item in demo_data.THREADS:
         async with db.transaction() as session:
@@ -64,7 +68,7 @@ async def _reference_data(session: AsyncConnection) -> None:
             .values(slug=t.slug, name=t.name, description=t.description)
             .on_conflict_do_nothing(index_elements=[Topic.slug])
         )
-    region_ids = dict((await session.execute(select(Region.slug, Region.id))).tuples().all())
+    region_ids = {r.slug: r.id for r in await session.execute(select(Region.slug, Region.id))}
     await session.execute(
         insert(Country)
         .values(
@@ -79,15 +83,12 @@ async def _reference_data(session: AsyncConnection) -> None:
 
 async def _members(session: AsyncConnection) -> dict[str, int]:
     emails = [m.email.lower() for m in demo_data.MEMBERS]
-    existing = dict(
-        (
-            await session.execute(
-                select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))
-            )
+    existing: dict[str, int] = {
+        email: user_id
+        for email, user_id in await session.execute(
+            select(func.lower(User.email), User.id).where(func.lower(User.email).in_(emails))
         )
-        .tuples()
-        .all()
-    )
+    }
     for m in demo_data.MEMBERS:
         if m.email.lower() not in existing:
             user = await accounts.register(
@@ -100,3 +101,37 @@ async def _members(session: AsyncConnection) -> dict[str, int]:
             )
             existing[m.email.lower()] = user["id"]
     return {m.email: existing[m.email.lower()] for m in demo_data.MEMBERS}
+
+
+async def _organisations(db: Database, members: dict[str, int]) -> None:
+    """The demo profiles that are missing, with their members' affiliations."""
+    operator = Actor(0, Role.ADMIN)
+    for o in demo_data.ORGANISATIONS:
+        async with db.transaction() as session:
+            if await session.scalar(select(Organisation.id).where(Organisation.slug == o.slug)):
+                continue
+            known = await catalog.load(session)
+            profile = Profile(
+                name=o.name, country=o.country, kind=o.kind, website=o.website, email=o.email,
+                email_visibility=o.email_visibility, phone=o.phone,
+                phone_visibility=o.phone_visibility, description=o.description,
+                languages=o.languages, topics=o.topics, uncac_articles=o.uncac_articles,
+                activities=tuple(
+                    Activity(title, date.fromisoformat(start),
+                             date.fromisoformat(end) if end else None)
+                    for title, start, end in o.activities
+                ),
+            )  # fmt: skip
+            await organisations.create(
+                session, operator, known, o.slug, profile, verified=o.verified
+            )
+            for email, role, shown in o.members:
+                user_id = members[email]
+                await affiliations.affiliate(
+                    session, Actor(user_id, Role.MEMBER), known, o.slug, user_id=user_id,
+                    shown=shown,
+                )  # fmt: skip
+                if role != "member":
+                    await affiliations.affiliate(
+                        session, operator, known, o.slug, user_id=user_id, role=role
+                    )

@@ -1257,3 +1257,119 @@ tracing works before we can ask the right questions of officials.""",
         ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A fictional CSO profile; `members` are (Member.email, role, shown)."""
+
+    slug: str
+    name: str
+    country: str
+    kind: str
+    description: str
+    topics: tuple[str, ...]
+    uncac_articles: tuple[int, ...]
+    languages: tuple[str, ...]
+    website: str | None = None
+    email: str | None = None
+    email_visibility: str = "members"
+    phone: str | None = None
+    phone_visibility: str = "private"
+    verified: bool = False
+    activities: tuple[tuple[str, str, str | None], ...] = ()  # title, started, ended
+    members: tuple[tuple[str, str, bool], ...] = ()
+
+
+ORGANISATIONS: tuple[Organisation, ...] = (
+    Organisation(
+        "reseau-citoyen-integrite",
+        "Réseau Citoyen pour l'Intégrité (demo)",
+        "SN",
+        "network",
+        "Un réseau national d'associations qui suit la mise en œuvre de la CNUCC au Sénégal "
+        "et prépare la participation de la société civile aux examens de pays.",
+        ("uncac-review-mechanism", "capacity-building"),
+        (5, 13),
+        ("fr", "wo"),
+        website="https://reseau-integrite.example.org",
+        email="contact@reseau-integrite.example.org",
+        email_visibility="public",
+        phone="+221 33 000 0001",
+        verified=True,
+        activities=(
+            ("Liste d'auto-évaluation de la société civile (2e cycle)", "2022-02-01", "2023-06-30"),
+            ("Ateliers régionaux sur l'article 13", "2024-01-15", None),
+        ),
+        members=((_AMINATA, "representative", True),),
+    ),
+    Organisation(
+        "observatoire-bonne-gouvernance",
+        "Observatoire Communautaire de la Bonne Gouvernance (demo)",
+        "CD",
+        "community",
+        "Une organisation communautaire de Kinshasa qui aide les conducteurs de moto-taxis "
+        "à s'organiser et à refuser de payer des pots-de-vin.",
+        ("private-sector-smes", "cso-experiences"),
+        (12, 15),
+        ("fr", "ln"),
+        phone="+243 800 000 002",
+        phone_visibility="members",
+        activities=(("Comités de moto-taxis contre la corruption", "2021-09-01", None),),
+        members=((_JEANPAUL, "representative", True),),
+    ),
+    Organisation(
+        "community-accountability-network",
+        "Community Accountability Network (demo)",
+        "GH",
+        "ngo",
+        "Community monitoring of public works and procurement in northern Ghana.",
+        ("public-procurement", "access-to-information"),
+        (9, 10),
+        ("en",),
+        website="https://can-ghana.example.org",
+        email="office@can-ghana.example.org",
+        verified=True,
+        members=((_KOFI, "representative", True), (_PRIYA, "member", False)),
+    ),
+    Organisation(
+        "citizens-integrity-initiative",
+        "Citizens' Integrity Initiative (demo)",
+        "BA",
+        "ngo",
+        "Follows Bosnia and Herzegovina's UNCAC review and the work of anti-corruption "
+        "agencies; invited by the government to take a full part in the review.",
+        ("uncac-review-mechanism", "chapter-ii-prevention"),
+        (6, 36),
+        ("bs", "en"),
+        activities=(("Shadow report on the second review cycle", "2019-03-01", "2020-12-31"),),
+        members=((_AMRA, "representative", True), (_NIKOLA, "member", True)),
+    ),
+    Organisation(
+        "bayanihan-transparency-collective",
+        "Bayanihan Transparency Collective (demo)",
+        "PH",
+        "network",
+        "A collective of community groups and journalists working on access to information "
+        "and budget transparency in the Philippines.",
+        ("access-to-information", "whistleblower-protection"),
+        (10, 13, 33),
+        ("en", "tl"),
+        members=((_MARIA, "representative", True), (_DEWI, "member", False)),
+    ),
+    Organisation(
+        "women-for-integrity-network",
+        "Women for Integrity Network (demo)",
+        "AR",
+        "ngo",
+        "Una red de mujeres que organiza talleres del Día Internacional contra la Corrupción "
+        "con gobierno y sociedad civil.",
+        ("gender-and-corruption", "anti-corruption-day-campaigns"),
+        (13,),
+        ("es", "en"),
+        email="hola@mujeres-integridad.example.org",
+        email_visibility="members",
+        activities=(("Taller del 9 de diciembre", "2023-12-09", "2023-12-09"),),
+        members=((_LUCIA, "representative", True),),
+    ),
+)

@@ -9,7 +9,9 @@ here. One query per kind of subject per batch of events, never one per reader.
 
 A payload names its subject with `thread_id` and, for a post's events, `post_id`:
 `thread.created` delivers `{"thread", "post"}`, `post.*` delivers `{"post"}`, any other
-`thread.*` delivers `{"thread"}`. Events about no thread keep the audience and payload they
+`thread.*` delivers `{"thread"}`. `organisation.*` and `affiliation.changed` deliver what
+`forum.organisations.current` and `forum.affiliations.current` say now (an affiliation
+hidden since reaches only its member). Other events keep the audience and payload they
 were written with.
 """
 
@@ -21,8 +23,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import posts, threads
+from forum import affiliations, organisations, posts, threads
 from forum.events import Event
+
+AFFILIATION_CHANGED = "affiliation.changed"
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,13 @@ async def current(session: AsyncConnection, batch: Sequence[Event]) -> list[Deli
     post_ids = {p for _, p in subjects if p is not None}
     thread_now = await threads.current(session, thread_ids) if thread_ids else {}
     post_now = await posts.current(session, post_ids) if post_ids else {}
+    orgs_now = await _organisations_now(session, batch)
     deliveries = []
     for event, (thread_id, post_id) in zip(batch, subjects, strict=True):
+        if event.cursor in orgs_now:
+            audience, data = orgs_now[event.cursor]
+            deliveries.append(Delivery(event, audience, data))
+            continue
         if thread_id is None and post_id is None:
             deliveries.append(Delivery(event, event.visibility, event.payload))
             continue
@@ -65,3 +74,28 @@ async def current(session: AsyncConnection, batch: Sequence[Event]) -> list[Deli
             audience = None  # deleted for good since: nothing to tell anyone
         deliveries.append(Delivery(event, audience, data))
     return deliveries
+
+
+async def _organisations_now(
+    session: AsyncConnection, batch: Sequence[Event]
+) -> dict[Any, tuple[str | None, dict[str, Any]]]:
+    """Organisation and affiliation events of the batch, by cursor: (audience now, data)."""
+    orgs = {e.payload.get("organisation") for e in batch if e.type.startswith("organisation.")}
+    ties = {
+        (e.payload.get("organisation"), e.payload.get("user_id"))
+        for e in batch
+        if e.type == AFFILIATION_CHANGED
+    }
+    org_now = await organisations.current(session, orgs) if orgs else {}
+    tie_now = await affiliations.current(session, ties) if ties else {}
+    found: dict[Any, tuple[str | None, dict[str, Any]]] = {}
+    for e in batch:
+        if e.type.startswith("organisation."):
+            data, audience = org_now.get(e.payload.get("organisation"), ({}, None))
+        elif e.type == AFFILIATION_CHANGED:
+            key = (e.payload.get("organisation"), e.payload.get("user_id"))
+            data, audience = tie_now.get(key, ({}, None))  # type: ignore[arg-type]
+        else:
+            continue
+        found[e.cursor] = (audience, data)
+    return found

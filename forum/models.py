@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -406,3 +407,110 @@ class MailToken(Base):
     created_at: Mapped[datetime] = _now()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrganisationKind(enum.StrEnum):
+    NGO = "ngo"
+    NETWORK = "network"
+    ACADEMIC = "academic"
+    MEDIA = "media"
+    COMMUNITY = "community"  # a community group
+    OTHER = "other"
+
+
+class FieldVisibility(enum.StrEnum):
+    """Who sees an organisation's email or phone (`permissions.may_see_contact`)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+    PRIVATE = "private"  # the organisation's own members and admins
+
+
+class AffiliationRole(enum.StrEnum):
+    MEMBER = "member"
+    REPRESENTATIVE = "representative"
+
+
+class Organisation(Base):
+    """A CSO profile (`forum.organisations`); its region is its country's."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        Index("ix_organisations_country_name", "country_code", "name", "id"),
+        CheckConstraint(
+            "kind IN ('ngo', 'network', 'academic', 'media', 'community', 'other')", name="kind"
+        ),
+        CheckConstraint(
+            "email_visibility IN ('public', 'members', 'private')", name="email_visibility"
+        ),
+        CheckConstraint(
+            "phone_visibility IN ('public', 'members', 'private')", name="phone_visibility"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    kind: Mapped[str] = mapped_column(String(16))
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_visibility: Mapped[str] = mapped_column(String(8), server_default="members")
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phone_visibility: Mapped[str] = mapped_column(String(8), server_default="private")
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    uncac_chapters: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), server_default=text("'{}'")
+    )
+    uncac_articles: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), server_default=text("'{}'")
+    )
+    verified: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class OrganisationTopic(Base):
+    __tablename__ = "organisation_topics"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+
+
+class OrganisationActivity(Base):
+    """A dated entry of what an organisation did or does (`ended_on` NULL: current)."""
+
+    __tablename__ = "organisation_activities"
+    __table_args__ = (CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Affiliation(Base):
+    """A member's tie to an organisation, shown to others only if they choose (`shown`)."""
+
+    __tablename__ = "affiliations"
+    __table_args__ = (
+        Index("ix_affiliations_organisation", "organisation_id"),
+        CheckConstraint("role IN ('member', 'representative')", name="role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), server_default="member")
+    shown: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = _now()

@@ -19,7 +19,8 @@ MAX_BIGINT = 2**63 - 1
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
-Key = bool | int | datetime
+Key = bool | int | datetime | str
+MAX_TEXT_KEY = 200  # a name a list is sorted by (`organisations.name` holds 200)
 
 
 def invalid_cursor() -> DomainError:
@@ -51,6 +52,9 @@ def _value(value: object, expected: type, max_int: int) -> Key:
             raise invalid_cursor() from None
         if parsed.tzinfo is not None and _EARLIEST <= parsed <= _LATEST:
             return parsed
+    elif expected is str:
+        if isinstance(value, str) and len(value) <= MAX_TEXT_KEY:
+            return value
     elif type(value) is expected and (expected is bool or 0 <= value <= max_int):  # type: ignore[operator]
         return value  # type: ignore[return-value]
     raise invalid_cursor()

@@ -241,3 +241,104 @@ def allows(check: Callable[..., None], *args: object) -> bool:
     except DomainError:
         return False
     return True
+
+
+# Organisations (CSO profiles, `forum.organisations`)
+
+
+@dataclass(frozen=True)
+class Tie:
+    """How an actor stands to one organisation: `affiliated` (any role) and
+    `representative`. A visitor has no tie."""
+
+    affiliated: bool = False
+    representative: bool = False
+
+
+NO_TIE = Tie()
+
+
+def can_read_organisation(actor: Actor, region_visibility: str) -> bool:
+    """A profile is read where its country's region is: an organisation working in a
+    members-only region is not told to visitors."""
+    return can_read_region(actor, region_visibility)
+
+
+def may_see_contact(actor: Actor, visibility: str, tie: Tie) -> bool:
+    """Whether `actor` sees an email or phone the organisation made `visibility`: public
+    to anyone who reads the profile, members-only to members, private to the
+    organisation's own members and admins (so a private number never leaves them)."""
+    if visibility == "public":
+        return True
+    if visibility == "members":
+        return actor.member
+    return (actor.member and tie.affiliated) or (actor.role is Role.ADMIN and not actor.suspended)
+
+
+def may_see_affiliation(actor: Actor, user_id: int, shown: bool, tie: Tie) -> bool:
+    """A member's affiliation shows to whoever reads the profile if the member chose to
+    show it; otherwise only to that member, the organisation's representatives (who name
+    and remove members) and admins."""
+    if shown:
+        return True
+    if _is(actor, user_id):
+        return True
+    return (actor.member and tie.representative) or (
+        actor.role is Role.ADMIN and not actor.suspended
+    )
+
+
+def organisation_audience(region_visibility: str) -> str:
+    """Who may receive an organisation's events (they carry nothing a reader of the
+    profile may not see: no email, no phone)."""
+    return PUBLIC if region_visibility == Visibility.PUBLIC.value else MEMBERS
+
+
+def affiliation_audience(user_id: int, shown: bool, region_visibility: str) -> str:
+    """An affiliation's change reaches the profile's readers only if it is shown; else
+    only the member."""
+    if shown:
+        return organisation_audience(region_visibility)
+    return user_audience(user_id)
+
+
+def check_can_create_organisation(actor: Actor) -> None:
+    check_can_administer(actor)
+
+
+def check_can_edit_organisation(actor: Actor, tie: Tie) -> None:
+    """Admins and the organisation's representatives edit its profile."""
+    check_can_write(actor)
+    if actor.role is not Role.ADMIN and not tie.representative:
+        raise forbidden(
+            "not_representative", "Only the organisation's representatives may do this."
+        )
+
+
+def check_can_verify_organisation(actor: Actor) -> None:
+    """Verification says the forum vouches for the organisation: admins only."""
+    check_can_administer(actor)
+
+
+def check_can_affiliate(actor: Actor, user_id: int, role: str, tie: Tie) -> None:
+    """A member adds themselves as a plain member; admins and representatives add anyone
+    with either role (a representative vouches for their own organisation only)."""
+    check_can_write(actor)
+    if _is(actor, user_id) and role == "member":
+        return
+    check_can_edit_organisation(actor, tie)
+
+
+def check_can_show_affiliation(actor: Actor, user_id: int) -> None:
+    """Whether one's affiliation is shown is the member's own choice."""
+    check_signed_in(actor)
+    if not _is(actor, user_id):
+        raise forbidden("not_yours", "Only the member chooses whether it is shown.")
+
+
+def check_can_end_affiliation(actor: Actor, user_id: int, tie: Tie) -> None:
+    """A member leaves on their own (suspended too: it only removes a tie); admins and
+    representatives remove others."""
+    if _is(actor, user_id):
+        return
+    check_can_edit_organisation(actor, tie)

@@ -1,4 +1,5 @@
-"""The `forum` command: serve, migrate, create-admin, demo, reindex, search, indexer.
+"""The `forum` command: serve, migrate, create-admin, demo, reindex, search, indexer,
+import-organisations.
 
 It lives in `web`, the top of the import graph, because it drives every package.
 """
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from forum import accounts, catalog, demo, embedded, migrate
+from forum import accounts, catalog, demo, embedded, migrate, organisation_import
 from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
@@ -30,6 +31,7 @@ from web.links import post_url
 T = TypeVar("T")
 # Who the commands act as: whoever can run them holds the database itself.
 OPERATOR = Actor(user_id=0, role=Role.ADMIN)
+MAX_CSV_BYTES = 20 * 2**20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     region.add_argument("slug")
     region.add_argument("--visibility", required=True, choices=[v.value for v in Visibility])
 
+    orgs = commands.add_parser(
+        "import-organisations",
+        help="load organisations from a CSV file (idempotent by slug)",
+    )
+    orgs.add_argument("file", help="a UTF-8 CSV file with a header row")
+    orgs.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+
     args = parser.parse_args(argv)
     # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
     # process on the spot, skipping the exit handlers, and one of those stops the embedded
@@ -93,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "region":
             _with_db(settings, _prepared(lambda db: _set_visibility(db, args)))
             print(f"forum: region {args.slug} is {args.visibility} now")
+        elif args.command == "import-organisations":
+            text = _read_csv(args.file)
+            report = _with_db(settings, _prepared(lambda db: _import(db, text, args.dry_run)))
+            return _print_import(report, args.dry_run)
         elif args.command == "indexer":
             if not settings.meili_url:
                 raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
@@ -184,6 +197,39 @@ async def _run_indexer(db: Database, settings: Settings) -> None:
         await search.indexer.run()
     finally:
         await search.stop()
+
+
+def _read_csv(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise ConfigError(f"{path} is over {MAX_CSV_BYTES // 2**20} MiB; split it")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 (byte {exc.start})") from None
+
+
+async def _import(db: Database, text: str, dry_run: bool) -> organisation_import.Report:
+    async with db.transaction() as session:
+        found = await catalog.load(session)
+        return await organisation_import.run(session, OPERATOR, found, text, dry_run=dry_run)
+
+
+def _print_import(report: organisation_import.Report, dry_run: bool) -> int:
+    for error in report.errors:
+        print(f"forum: error: {error}", file=sys.stderr)
+    if report.errors:
+        print("forum: nothing imported", file=sys.stderr)
+        return 1
+    would = "would be " if dry_run else ""
+    note = " (dry run: nothing written)" if dry_run else ""
+    print(f"forum: {len(report.created)} {would}created, {len(report.updated)} {would}updated, "
+          f"{len(report.unchanged)} unchanged{note}")  # fmt: skip
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -31,7 +31,10 @@ _QUERY_DOC = {
 }
 _REF = "#/components/schemas/{model}"
 # Path parameters are integer ids but these.
-_PATH_SCHEMA = {"session_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
+_PATH_SCHEMA = {
+    "session_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+    "slug": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
+}
 
 
 def document() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web import schemas
-from web.api import accounts, catalog, recovery, search, threads
+from web.api import accounts, catalog, organisations, recovery, search, threads
 
 PREFIX = "/api/v1"
 
@@ -105,4 +105,28 @@ OPERATIONS = (
     Operation("POST", "/auth/password/reset", recovery.reset,
               "Set a new password with a reset link's token; ends every session",
               schemas.Accepted, 200, schemas.PasswordReset, errors=(400, 403, 413, 415, 422)),
+    Operation("GET", "/organisations", organisations.list_organisations,
+              "The directory of organisations (CSO profiles), by name", schemas.OrganisationList,
+              query=("region", "country", "cursor", "limit"), errors=(404, 422)),
+    Operation("POST", "/organisations", organisations.create_organisation,
+              "Create an organisation's profile (admins)", schemas.OrganisationOut, 201,
+              schemas.OrganisationCreate, errors=(400, 401, 403, 409, 413, 415, 422)),
+    Operation("GET", "/organisations/{slug}", organisations.get_organisation,
+              "An organisation's profile: the fields and affiliations you may see",
+              schemas.OrganisationOut, errors=(404,)),
+    Operation("PATCH", "/organisations/{slug}", organisations.edit_organisation,
+              "Edit a profile (its representatives and admins; verified: admins)",
+              schemas.OrganisationOut, 200, schemas.OrganisationFields,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("POST", "/organisations/{slug}/affiliations", organisations.affiliate,
+              "Join as a member, or (representatives, admins) add or name someone",
+              schemas.MemberChanged, 200, schemas.AffiliationIn,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("PATCH", "/organisations/{slug}/affiliations/me", organisations.show_affiliation,
+              "Show or hide your own affiliation", schemas.MemberChanged, 200,
+              schemas.AffiliationShow, errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("DELETE", "/organisations/{slug}/affiliations/{user_id}",
+              organisations.end_affiliation,
+              "Leave (your own id), or remove a member (representatives, admins)",
+              schemas.AffiliationEnded, errors=(401, 403, 404)),
 )  # fmt: skip

@@ -4,12 +4,13 @@ for the OpenAPI document and checked against real answers in the tests."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from forum import markup, names
+from forum.organisation_fields import Activity
 from forum.sessions import OpenSession
 
 MAX_TITLE = 200
@@ -372,3 +373,138 @@ class SearchResults(BaseModel):
     per_page: int
     suggestion: str | None = Field(description="A respelling of the query, if it looks wrong")
     corrected: bool = Field(description="True when the hits are the suggestion's")
+
+
+# Organisations (CSO profiles)
+
+OrgKind = Literal["ngo", "network", "academic", "media", "community", "other"]
+ContactVisibility = Literal["public", "members", "private"]
+UncacChapter = Annotated[int, Field(ge=1, le=8)]
+UncacArticle = Annotated[int, Field(ge=1, le=71)]
+_FEW = 20
+
+
+# JSON has no dates: these come as YYYY-MM-DD strings, which strict mode refuses.
+Day = Annotated[date, Field(strict=False)]
+
+
+class ActivityIn(Request):
+    title: Title
+    started_on: Day
+    ended_on: Day | None = Field(default=None, description="Leave out while it goes on")
+    description: Annotated[str, Field(max_length=10_000)] = ""
+
+
+class OrganisationFields(Request):
+    """Leave a field out to keep it as it is (a patch) or take its default (creation)."""
+
+    name: Organisation | None = None
+    country: CountryCode | None = None
+    kind: OrgKind | None = None
+    website: Annotated[str, Field(max_length=300)] | None = None
+    email: Email | None = None
+    email_visibility: ContactVisibility | None = Field(
+        default=None,
+        description="public, members (approved members) or private "
+        "(the organisation's own members and admins); default members",
+    )
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone_visibility: ContactVisibility | None = Field(
+        default=None, description="As email_visibility; default private"
+    )
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    languages: list[Language] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+    uncac_chapters: list[UncacChapter] | None = Field(default=None, max_length=8)
+    uncac_articles: list[UncacArticle] | None = Field(default=None, max_length=71)
+    activities: list[ActivityIn] | None = Field(default=None, max_length=50)
+    verified: bool | None = Field(default=None, description="Admins only")
+
+    def changes(self) -> dict[str, object]:
+        """The profile fields given, as `forum.organisation_fields.Profile` holds them."""
+        given = self.model_dump(exclude_unset=True, exclude={"verified", "slug"})
+        for name in ("languages", "topics", "uncac_chapters", "uncac_articles"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        if "activities" in given:
+            given["activities"] = tuple(
+                Activity(**a) for a in (self.model_dump()["activities"] or [])
+            )
+        return {k: v for k, v in given.items() if v is not None or k in _NULLABLE}
+
+
+_NULLABLE = {"website", "email", "phone"}
+
+
+class OrganisationCreate(OrganisationFields):
+    slug: Slug
+    name: Organisation  # type: ignore[assignment]
+    country: CountryCode  # type: ignore[assignment]
+    kind: OrgKind  # type: ignore[assignment]
+
+
+class AffiliationIn(Request):
+    user_id: PostId | None = Field(default=None, description="Leave out to add yourself")
+    role: Literal["member", "representative"] = "member"
+    shown: bool | None = Field(
+        default=None, description="Yours only: show this affiliation to the profile's readers"
+    )
+
+
+class AffiliationShow(Request):
+    shown: bool
+
+
+class ActivityOut(BaseModel):
+    title: str
+    started_on: date
+    ended_on: date | None
+    description: str
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    name: str
+    role: str
+    shown: bool
+
+
+class OrganisationSummary(BaseModel):
+    slug: str
+    name: str
+    country: str
+    region: str
+    kind: str
+    verified: bool
+
+
+class OrganisationOut(OrganisationSummary):
+    website: str | None
+    email: str | None = Field(description="Null when you may not see it")
+    email_visibility: str
+    phone: str | None = Field(description="Null when you may not see it")
+    phone_visibility: str
+    description: str
+    languages: list[str]
+    topics: list[str]
+    uncac_chapters: list[int]
+    uncac_articles: list[int]
+    activities: list[ActivityOut] = Field(description="Newest first; ended_on null: current")
+    created_at: datetime
+    updated_at: datetime
+    members: list[MemberOut] = Field(description="The affiliations you may see")
+    you: MemberOut | None = Field(description="Your own affiliation")
+    may_edit: bool
+
+
+class OrganisationList(BaseModel):
+    organisations: list[OrganisationSummary]
+    next_cursor: str | None
+
+
+class MemberChanged(BaseModel):
+    member: MemberOut
+
+
+class AffiliationEnded(BaseModel):
+    ended: bool

@@ -159,3 +159,65 @@ def test_read_positions_are_kept_for_members(actor, kept, hidden_threads):
     assert p.keeps_read_positions(actor) is kept
     assert allowed(p.check_can_keep_read_positions, actor) is kept
     assert p.reads_hidden_threads(actor) is hidden_threads
+
+
+# Organisations: `tie` is how the actor stands to the organisation.
+NONE, OF_IT, REPRESENTS = p.NO_TIE, p.Tie(affiliated=True), p.Tie(True, representative=True)
+
+
+@pytest.mark.parametrize(
+    ("actor", "tie", "public", "members", "private"),
+    [
+        (ANON, NONE, True, False, False),
+        (OTHER, NONE, True, True, False),
+        (MODERATOR, NONE, True, True, False),  # moderating threads is not the organisation
+        (MEMBER, OF_IT, True, True, True),
+        (MEMBER, REPRESENTS, True, True, True),
+        (SUSPENDED, OF_IT, True, False, False),
+        (ADMIN, NONE, True, True, True),
+    ],
+)
+def test_who_sees_an_organisations_contact_fields(actor, tie, public, members, private):
+    assert p.may_see_contact(actor, "public", tie) is public
+    assert p.may_see_contact(actor, "members", tie) is members
+    assert p.may_see_contact(actor, "private", tie) is private
+
+
+@pytest.mark.parametrize(
+    ("actor", "tie", "hidden_of_member_1"),
+    [
+        (ANON, NONE, False),
+        (OTHER, OF_IT, False),  # a fellow member does not see who keeps it to themselves
+        (MEMBER, OF_IT, True),  # their own
+        (OTHER, REPRESENTS, True),
+        (ADMIN, NONE, True),
+    ],
+)
+def test_whose_affiliation_shows(actor, tie, hidden_of_member_1):
+    assert p.may_see_affiliation(actor, 1, True, tie)
+    assert p.may_see_affiliation(actor, 1, False, tie) is hidden_of_member_1
+
+
+@pytest.mark.parametrize(
+    ("actor", "tie", "join", "name_self_rep", "add_other", "edit", "verify"),
+    [
+        (ANON, NONE, False, False, False, False, False),
+        (MEMBER, NONE, True, False, False, False, False),
+        (MEMBER, OF_IT, True, False, False, False, False),
+        (MEMBER, REPRESENTS, True, True, True, True, False),
+        (SUSPENDED, REPRESENTS, False, False, False, False, False),
+        (MODERATOR, NONE, True, False, False, False, False),
+        (ADMIN, NONE, True, True, True, True, True),
+    ],
+)
+def test_who_changes_an_organisation(actor, tie, join, name_self_rep, add_other, edit, verify):
+    me = actor.user_id or 0
+    assert allowed(p.check_can_affiliate, actor, me, "member", tie) is join
+    assert allowed(p.check_can_affiliate, actor, me, "representative", tie) is name_self_rep
+    assert allowed(p.check_can_affiliate, actor, 99, "member", tie) is add_other
+    assert allowed(p.check_can_edit_organisation, actor, tie) is edit
+    assert allowed(p.check_can_verify_organisation, actor) is verify
+    assert allowed(p.check_can_create_organisation, actor) is verify
+    # Leaving is always one's own to do; removing someone else takes editing rights.
+    assert allowed(p.check_can_end_affiliation, actor, 99, tie) is edit
+    assert allowed(p.check_can_show_affiliation, actor, 99) is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from forum.models import Role
 from tests import mail
 from web import schemas
 from web.routes import OPERATIONS, PREFIX
@@ -42,9 +43,9 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     by_key = {(op.method, op.path): op for op in OPERATIONS}
     checked = set()
 
-    async def call(method, path, template, **kwargs):
+    async def call(method, path, template, who=None, **kwargs):
         op = by_key[(method, template)]
-        r = await c.request(method, PREFIX + path, **kwargs)
+        r = await (who or c).request(method, PREFIX + path, **kwargs)
         assert r.status_code == op.status, (method, path, r.text)
         if op.response is not None:
             op.response.model_validate_json(r.content)
@@ -71,6 +72,18 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("GET", f"/posts/{post['id']}/revisions", "/posts/{post_id}/revisions")
     await call("DELETE", f"/posts/{post['id']}", "/posts/{post_id}")
     await call("POST", "/preview", "/preview", json={"body": "*hi*"})
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    org = {"slug": "o", "name": "O", "country": "SN", "kind": "ngo"}
+    await call("POST", "/organisations", "/organisations", admin, json=org)
+    await call("GET", "/organisations", "/organisations")
+    await call("GET", "/organisations/o", "/organisations/{slug}")
+    await call("PATCH", "/organisations/o", "/organisations/{slug}", admin, json={"phone": "12345"})
+    affiliations = "/organisations/{slug}/affiliations"
+    await call("POST", "/organisations/o/affiliations", affiliations, json={"shown": True})
+    await call("PATCH", "/organisations/o/affiliations/me", affiliations + "/me",
+               json={"shown": False})  # fmt: skip
+    await call("DELETE", f"/organisations/o/affiliations/{c.user['id']}",
+               affiliations + "/{user_id}")  # fmt: skip
     await call("GET", "/auth/me", "/auth/me")
     await call("PATCH", "/auth/me", "/auth/me", json={"language": "fr"})
     await make.logged_in(c.user)  # another session of the same member, to end

@@ -3,7 +3,7 @@ JavaScript; the one script (`web/static/forum.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import accounts, browse, language, posting, recovery, search
+from web.pages import accounts, browse, language, organisations, posting, recovery, search
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
 ROUTES = [
@@ -13,4 +13,5 @@ ROUTES = [
     *language.ROUTES,
     *accounts.ROUTES,
     *recovery.ROUTES,
+    *organisations.ROUTES,
 ]

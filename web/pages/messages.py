@@ -51,6 +51,13 @@ BY_CODE = {
     "invalid_to": N_("Use a date like 2026-11-28."),
     "invalid_page": N_("Use a whole number for the page, from 1 up."),
     "invalid_org": N_("The organisation name is not valid."),
+    "not_representative": N_("Only the organisation's representatives may do this."),
+    "invalid_phone": N_("Use a phone number with digits, spaces and an optional +."),
+    "invalid_website": N_("Use a web address starting with https:// or http://."),
+    "uncac_articles": N_("Use UNCAC article numbers from 1 to 71, separated by commas."),
+    "unknown_member": N_("No member has this name."),
+    "invalid_role": N_("Choose member or representative."),
+    "affiliation_not_found": N_("You are not a member of this organisation."),
 }
 
 BY_TYPE = {
