@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from forum.leaving import FORMER_MEMBER
 from tests.factories import PASSWORD
+from tests.pages import submit
 
 ME = "/api/v1/auth/me"
 CANARY = "zanzibarquokka"
@@ -139,3 +140,66 @@ async def test_delete_needs_csrf_and_a_session(make, client):
     assert (await c.get(ME)).status_code == 200
     r = await client.request("DELETE", ME, json={"password": PASSWORD, "keep_posts": True})
     assert r.status_code in (401, 403)
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+def _browser(c):
+    """The same session as a browser: no CSRF header, the form's field instead."""
+    del c.headers["X-CSRF-Token"]
+    return c
+
+
+async def test_settings_offers_the_export_and_the_deletion(make):
+    c = _browser(await make.logged_in())
+    page = (await c.get("/settings")).text
+    assert 'href="/api/v1/auth/me/export"' in page and 'href="/settings/delete"' in page
+    form = await c.get("/settings/delete")
+    assert form.status_code == 200
+    assert 'name="password"' in form.text and 'value="keep"' in form.text
+
+
+async def test_page_deletion_keeping_posts(make, client):
+    c, _user, tid, _opening, *_ = await _author_with_posts(make)
+    c = _browser(c)
+    r = await submit(c, "/settings/delete", "/settings/delete",
+                     {"posts": "keep", "password": PASSWORD})  # fmt: skip
+    assert r.status_code == 303, r.text
+    assert (await c.get("/api/v1/auth/me")).status_code == 401
+    html = (await client.get(f"/threads/{tid}")).text
+    assert FORMER_MEMBER in html and "Wanjiru" not in html and CANARY in html
+
+
+async def test_page_deletion_with_posts(make, client):
+    c, _user, tid, *_ = await _author_with_posts(make)
+    c = _browser(c)
+    r = await submit(c, "/settings/delete", "/settings/delete",
+                     {"posts": "delete", "password": PASSWORD})  # fmt: skip
+    assert r.status_code == 303, r.text
+    html = (await client.get(f"/threads/{tid}")).text
+    assert CANARY not in html and "A reply from someone else." in html
+
+
+async def test_page_wrong_password_or_no_choice_changes_nothing(make, client):
+    c, _user, tid, *_ = await _author_with_posts(make)
+    c = _browser(c)
+    r = await submit(c, "/settings/delete", "/settings/delete",
+                     {"posts": "delete", "password": "not my password"})  # fmt: skip
+    assert r.status_code == 422 and 'id="password-error"' in r.text
+    assert 'value="delete" checked' in r.text  # the choice kept
+    r = await submit(c, "/settings/delete", "/settings/delete", {"password": PASSWORD})
+    assert r.status_code == 422 and 'id="posts-error"' in r.text
+    assert (await c.get("/api/v1/auth/me")).json()["user"]["display_name"] == "Wanjiru Kamau"
+    assert CANARY in (await client.get(f"/threads/{tid}")).text
+
+
+async def test_page_deletion_needs_the_csrf_field(make):
+    c = _browser((await _author_with_posts(make))[0])
+    r = await c.post(
+        "/settings/delete",
+        data={"posts": "delete", "password": PASSWORD},
+        headers={"Origin": str(c.base_url).rstrip("/")},
+    )
+    assert r.status_code == 403
+    assert (await c.get("/api/v1/auth/me")).status_code == 200
