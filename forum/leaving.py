@@ -25,18 +25,26 @@ from forum import accounts, documents, events, names, posts, sessions
 from forum.errors import invalid
 from forum.models import (
     Affiliation,
+    Country,
     MailToken,
     Organisation,
     Outbox,
     Post,
     PostRevision,
     ReadPosition,
+    Region,
     Role,
     Session,
     Thread,
     User,
 )
-from forum.permissions import Actor, check_can_delete_account, check_can_export, user_audience
+from forum.permissions import (
+    Actor,
+    affiliation_audience,
+    check_can_delete_account,
+    check_can_export,
+    user_audience,
+)
 
 # What a former member's posts show as their author. Stored as the name, so that every
 # reader of names (pages, API, search, replay) shows it without a rule of its own.
@@ -240,11 +248,22 @@ async def delete_account(
     deleted = 0 if keep_posts else await posts.erase_all_by(session, user_id)
     ties = (
         await session.execute(
-            delete(Affiliation)
+            select(Organisation.slug, Region.slug.label("region"), Region.visibility,
+                   Affiliation.shown)
+            .join(Organisation, Organisation.id == Affiliation.organisation_id)
+            .join(Country, Country.code == Organisation.country_code)
+            .join(Region, Region.id == Country.region_id)
             .where(Affiliation.user_id == user_id)
-            .returning(Affiliation.organisation_id)
         )
-    ).all()
+    ).all()  # fmt: skip
+    await session.execute(delete(Affiliation).where(Affiliation.user_id == user_id))
+    for tie in ties:  # as `affiliations.end` tells it: the member left the organisation
+        await events.append(
+            session, "affiliation.changed",
+            [f"user:{user_id}"] + ([f"region:{tie.region}"] if tie.shown else []),
+            affiliation_audience(user_id, tie.shown, tie.visibility),
+            {"organisation": tie.slug, "user_id": user_id, "role": None, "shown": tie.shown},
+        )  # fmt: skip
     former = f"{FORMER_MEMBER} {user_id}"
     await session.execute(
         update(User)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from forum.leaving import FORMER_MEMBER
+from forum.models import Role
 from tests.factories import PASSWORD
 from tests.pages import submit
 
@@ -71,8 +72,20 @@ async def test_export_needs_a_session(client):
     assert (await client.get(ME + "/export")).status_code == 401
 
 
+async def _affiliated(make, c) -> None:
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    org = {"slug": "haki", "name": "Haki Watch", "country": "SN", "kind": "ngo"}
+    assert (await admin.post("/api/v1/organisations", json=org)).status_code == 201
+    r = await c.post("/api/v1/organisations/haki/affiliations", json={"shown": True})
+    assert r.status_code == 200, r.text
+
+
 async def test_delete_keeping_posts_leaves_a_former_member(make, client, db):
     c, user, tid, opening, mine, *_ = await _author_with_posts(make)
+    await _affiliated(make, c)
+    exported = (await c.get(ME + "/export")).json()
+    assert [(a["organisation"], a["shown"]) for a in exported["affiliations"]] == [("haki", True)]
+    assert "Wanjiru" in (await client.get("/api/v1/organisations/haki")).text
     r = await c.request("DELETE", ME, json={"password": PASSWORD, "keep_posts": True})
     assert r.status_code == 200, r.text
     assert r.json() == {"deleted": True, "posts_deleted": 0}
@@ -87,6 +100,10 @@ async def test_delete_keeping_posts_leaves_a_former_member(make, client, db):
     [row] = await _dump(db, "SELECT email, organisation FROM users WHERE id = :id", id=user["id"])
     assert row.email != user["email"] and row.organisation is None
     assert not await _dump(db, "SELECT 1 FROM sessions WHERE user_id = :id", id=user["id"])
+    assert not await _dump(db, "SELECT 1 FROM affiliations WHERE user_id = :id", id=user["id"])
+    assert "Wanjiru" not in (await client.get("/api/v1/organisations/haki")).text
+    assert await _dump(db, "SELECT 1 FROM events WHERE type = 'affiliation.changed'"
+                           " AND payload->>'role' IS NULL")  # fmt: skip
     assert await _dump(
         db, "SELECT 1 FROM events WHERE type = 'session.ended' AND channels = :c",
         c=[f"user:{user['id']}"],
