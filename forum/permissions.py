@@ -201,6 +201,17 @@ def check_can_manage_sessions(actor: Actor) -> None:
     check_signed_in(actor)
 
 
+def check_can_export(actor: Actor) -> None:
+    """Downloading what the forum holds about oneself: anyone signed in, suspended too."""
+    check_signed_in(actor)
+
+
+def check_can_delete_account(actor: Actor) -> None:
+    """Deleting one's own account (with one's password): anyone signed in, a suspended
+    member too; their posts go, or stay under no name, like anyone's."""
+    check_signed_in(actor)
+
+
 def check_can_reply(actor: Actor, locked: bool) -> None:
     check_can_write(actor)
     if locked and not actor.staff:

@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Row,
+    RowMapping,
+    Select,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import (
+    delete as delete_rows,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import documents, events, languages, markup
@@ -275,17 +288,46 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
     """Soft deletion: the post keeps its place in the thread as a tombstone."""
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
-    await session.execute(update(Post).where(Post.id == post_id).values(deleted_at=func.now()))
-    await documents.refresh(session, [post_id])
-    changed = await fetch(session, post_id)
+    await _delete(session, row)
+    return post_view(await fetch(session, post_id), actor)
+
+
+async def _delete(session: AsyncConnection, row: Row) -> None:
+    """What deleting a post does, whoever asked: the tombstone, its search document
+    gone, and the event readers and the indexer follow (ids only, `forum.feed`)."""
+    await session.execute(update(Post).where(Post.id == row.id).values(deleted_at=func.now()))
+    await documents.refresh(session, [row.id])
     await events.append(
         session,
         "post.deleted",
         events.thread_channels(row.thread_id, row.region, row.topic),
         thread_audience(row.region_visibility, row.thread_hidden),
-        event_payload(changed),
+        {"thread_id": row.thread_id, "post_id": row.id},
     )
-    return post_view(changed, actor)
+
+
+async def erase_all_by(session: AsyncConnection, author_id: int) -> int:
+    """Delete every post of a leaving member (`forum.leaving`) the way a post is deleted,
+    then erase their text and earlier versions from the rows too: nobody, moderators
+    included, reads a former member's deleted words. How many posts were deleted."""
+    # Uses index: ix_posts_author_id
+    rows = (
+        await session.execute(
+            _with_audience().where(Post.author_id == author_id).with_for_update(of=Post)
+        )
+    ).all()
+    deleted = 0
+    for row in rows:
+        if row.deleted_at is None:
+            await _delete(session, row)
+            deleted += 1
+    ids = [row.id for row in rows]
+    if ids:
+        await session.execute(delete_rows(PostRevision).where(PostRevision.post_id.in_(ids)))
+        await session.execute(
+            update(Post).where(Post.id.in_(ids)).values(body_source="", body_html="")
+        )
+    return deleted
 
 
 async def revisions(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:

@@ -238,6 +238,11 @@ _PUBLIC_ID = func.left(func.encode(func.sha256(Session.token_hash), "hex"), 16)
 _PUBLIC_ID_FORMAT = frozenset("0123456789abcdef")
 
 
+def public_id() -> Any:
+    """The expression of a session's public id (`_PUBLIC_ID`), for the member's export."""
+    return _PUBLIC_ID
+
+
 @dataclass(frozen=True)
 class OpenSession:
     """One live session of an account, as its member sees it."""

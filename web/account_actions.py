@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import accounts, limits, resets, sessions, verification
+from forum import accounts, leaving, limits, resets, sessions, verification
 from forum.limits import Rule
 from forum.permissions import check_can_write, check_signed_in
 from forum.sessions import LoggedIn, Login
@@ -62,6 +62,15 @@ async def change_password(
         )
         user = await accounts.get(u.session, u.actor.user_id)
     return login, user
+
+
+async def delete_account(
+    request: Request, password: str, *, keep_posts: bool, form_token: str | None = None
+) -> int:
+    """Delete the signed-in account (`forum.leaving`); how many posts went with it. Counts
+    against the member's password limit before the password is checked."""
+    async with unit(request, Rule.PASSWORD, form_token) as u:
+        return await leaving.delete_account(u.session, u.actor, password, keep_posts=keep_posts)
 
 
 async def log_out(request: Request, form_token: str | None = None) -> None:

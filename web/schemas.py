@@ -152,6 +152,18 @@ class PasswordChange(Request):
     new_password: Password
 
 
+class AccountDelete(Request):
+    password: Password
+    keep_posts: bool = Field(
+        description="True: your posts stay, shown as by a former member; false: deleted too"
+    )
+
+
+class AccountDeleted(BaseModel):
+    deleted: bool
+    posts_deleted: int
+
+
 class TokenRequest(Request):
     token: Annotated[str, Field(min_length=1, max_length=100)]
 

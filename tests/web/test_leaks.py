@@ -487,3 +487,85 @@ async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, c
         assert await topic_count(who, topic) == 0
         found = await who.http.get("/api/v1/search", params={"q": "testimony", "topic": topic})
         assert (found.json()["total"], found.json()["facets"]["region"]) == (0, {})
+
+
+# A member leaving (`forum.leaving`): with their posts, every word of theirs is gone;
+# keeping them, their name is.
+
+LEAVING_PASSWORD = "a leaving member's passphrase"
+
+
+async def leaving_member(world: World, display_name: str) -> Reader:
+    from argon2 import PasswordHasher
+
+    n = next(_numbers)
+    async with world.db.transaction() as s:
+        user_id = await s.scalar(
+            insert(User)
+            .values(
+                email=f"leaving{n}@example.org",
+                display_name=display_name,
+                password_hash=PasswordHasher().hash(LEAVING_PASSWORD),
+            )
+            .returning(User.id)
+        )
+        assert user_id is not None
+        login = await sessions.open(s, world.policy, user_id)
+    return Reader(world, login.token, login.csrf_token, user_id)
+
+
+@pytest.mark.parametrize("keep_posts", [False, True], ids=["posts deleted", "posts kept"])
+async def test_nothing_of_a_member_who_left_reaches_anyone(world: World, keep_posts: bool):
+    canary = word()
+    # Deleting posts: the canary is in every post of theirs. Keeping them: it is their name.
+    name = f"Leaving {canary}" if keep_posts else f"Leaving {word()}"
+    said = "the bribe" if keep_posts else canary
+    region, topic = await new_place(world)
+    case = Case(world, "member left", canary, region, topic)
+    leaving = await leaving_member(world, name)
+    who = await reader(world)
+    other = world.author
+    assert other is not None
+
+    async with who.ws() as socket:
+        live = Live(socket)
+        case.thread_id = await leaving.thread(
+            region, topic, "Testimony about a tender", f"The testimony names {said}."
+        )
+        await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
+        for n in range(3):
+            case.canary_posts.append(
+                await leaving.reply(case.thread_id, f"Witness {n} saw {said} take the bribe.")
+            )
+        answer = await other.reply(case.thread_id, "An answer that stays.")
+        await world.search.keep_up()
+        await frames_until(socket, lambda f: f.get("data", {}).get("post", {}).get("id") == answer)
+        before = await everything(who, case)
+        search = "search of the place" if keep_posts else "search hits"  # author names
+        for channel in ("thread page", "thread API", search, "websocket replay"):
+            assert canary in before[channel], channel
+        if not keep_posts:
+            assert f'"suggestion":"{canary}"' in before["did you mean"]
+
+        r = await leaving.http.request(
+            "DELETE", "/api/v1/auth/me",
+            json={"password": LEAVING_PASSWORD, "keep_posts": keep_posts},
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+        await world.search.keep_up()
+        marker = word()
+        await other.reply(world.sync_thread, f"marker {marker}")
+        await live.drain(lambda frame: marker in orjson.dumps(frame).decode())
+
+    after = await everything(who, case)
+    after["anonymous thread page"] = (await anonymous(world).http.get(
+        f"/threads/{case.thread_id}")).text  # fmt: skip
+    leaks = [channel for channel, seen in after.items() if canary in seen]
+    assert leaks == [], f"the canary reached a reader through {leaks}"
+    assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+    assert "An answer that stays." in after["thread page"]
+    held = await stores(world, canary)
+    assert held == {"event log": 0, "search documents": 0}
+    if keep_posts:  # the posts stay, under no name
+        assert "testimony" in after["search of the place"]
+        assert "A former member" in after["thread page"]

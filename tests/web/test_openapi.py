@@ -85,6 +85,7 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("DELETE", f"/organisations/o/affiliations/{c.user['id']}",
                affiliations + "/{user_id}")  # fmt: skip
     await call("GET", "/auth/me", "/auth/me")
+    await call("GET", "/auth/me/export", "/auth/me/export")
     await call("PATCH", "/auth/me", "/auth/me", json={"language": "fr"})
     await make.logged_in(c.user)  # another session of the same member, to end
     listed = await call("GET", "/auth/sessions", "/auth/sessions")
@@ -119,6 +120,14 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
         "POST", "/auth/password/reset", "/auth/password/reset",
         json={"token": token.rsplit("/", 1)[1], "new_password": "a new long password"},
     )  # fmt: skip
+    c.cookies.clear()
+    logged = await call(
+        "POST", "/auth/login", "/auth/login",
+        json={"email": "new@example.org", "password": "a new long password"},
+    )  # fmt: skip
+    c.headers["X-CSRF-Token"] = logged["csrf_token"]
+    await call("DELETE", "/auth/me", "/auth/me",
+               json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)
 
     error = await c.get(PREFIX + "/threads/12345")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import accounts, sessions
+from forum import accounts, leaving, sessions
 from forum.errors import DomainError, Kind
 from web import account_actions as flows
 from web import auth, schemas
@@ -105,4 +105,27 @@ async def change_password(request: Request) -> JSON:
     login, user = await flows.change_password(request, data.current_password, data.new_password)
     response = _me(user, login.csrf_token)
     auth.set_cookie(request, response, login)
+    return response
+
+
+async def export(request: Request) -> JSON:
+    """One JSON file of everything the forum holds about you (`forum.leaving.export`)."""
+    async with unit(request) as u:
+        _logged_in(u)
+        data = await leaving.export(u.session, u.actor)
+    return JSON(
+        data,
+        headers={
+            "content-disposition": f'attachment; filename="forum-{data.account.id}.json"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+async def delete_me(request: Request) -> JSON:
+    """Delete your account (`forum.leaving.delete_account`); the cookie goes with it."""
+    data, _ = await read_json(request, schemas.AccountDelete)
+    deleted = await flows.delete_account(request, data.password, keep_posts=data.keep_posts)
+    response = JSON({"deleted": True, "posts_deleted": deleted})
+    auth.clear_cookie(response)
     return response

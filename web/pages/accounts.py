@@ -203,6 +203,39 @@ async def change_password(request: Request) -> Response:
     return response
 
 
+# -- leaving ----------------------------------------------------------------------------
+
+LEAVE = SETTINGS + "/delete"
+
+
+async def delete_form(request: Request) -> Response:
+    async with unit(request) as u:
+        reader = viewer(request, u.current)
+        check_signed_in(u.actor)
+    return render(request, reader, "account_delete.html", values={}, errors={})
+
+
+async def delete_account(request: Request) -> Response:
+    """Delete the account (`forum.leaving`), then the home page, logged out."""
+    form, reader = await _read(request)
+    check_signed_in(reader.actor)
+    choice = form.get("posts")
+    values = {"posts": choice or ""}
+    try:
+        if choice not in ("keep", "delete"):
+            message = "Choose what happens to your posts."
+            raise DomainError(Kind.INVALID, "choose_posts", message, fields={"posts": message})
+        await account_actions.delete_account(
+            request, form.get("password") or "", keep_posts=choice == "keep", form_token=form.token
+        )
+    except DomainError as failure:
+        errors = _errors(failure, reader)
+        return render(request, reader, "account_delete.html", 422, values=values, errors=errors)
+    response = forms.redirect("/")
+    auth.clear_cookie(response)
+    return response
+
+
 # -- sessions ---------------------------------------------------------------------------
 
 # What a person recognises in a User-Agent, first match wins (Edge and Opera say
@@ -281,6 +314,8 @@ ROUTES = [
     Route(SETTINGS, settings, methods=["GET"]),
     Route(SETTINGS, change_settings, methods=["POST"]),
     Route(SETTINGS + "/password", change_password, methods=["POST"]),
+    Route(LEAVE, delete_form, methods=["GET"]),
+    Route(LEAVE, delete_account, methods=["POST"]),
     Route(SESSIONS, sessions_page, methods=["GET"]),
     Route(SESSIONS + "/end", end_session, methods=["POST"]),
     Route(SESSIONS + "/end-others", end_other_sessions, methods=["POST"]),

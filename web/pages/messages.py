@@ -29,6 +29,7 @@ BY_CODE = {
     "invisible_character": N_("Remove the invisible formatting character."),
     "unknown_language": N_("Choose one of the languages offered."),
     "wrong_password": N_("The current password is wrong."),
+    "choose_posts": N_("Choose what happens to your posts."),
     "invalid_credentials": N_("The email address or the password is wrong."),
     "unknown_region": N_("Choose one of the regions offered."),
     "unknown_topic": N_("Choose one of the topics offered."),
