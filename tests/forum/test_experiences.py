@@ -143,3 +143,18 @@ async def test_events_carry_the_id_and_are_told_as_the_organisation_is_now(db, m
     assert refused.value.kind is Kind.NOT_FOUND
     assert (await _call(db, experiences.list_experiences, ANONYMOUS))[0] == []
     assert (await _call(db, experiences.get, Actor(writer["id"], Role.MEMBER), made.id)).id
+
+
+async def test_the_demo_tells_six_experiences_in_three_languages(db):
+    from forum import demo, demo_data
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    listed, _ = await _call(db, experiences.list_experiences, ANONYMOUS, limit=100)
+    assert {e.title for e in listed} == {e.title for e in demo_data.EXPERIENCES}
+    assert len(listed) >= 6 and {e.language for e in listed} == {"en", "fr", "es"}
+    moto = next(e for e in listed if "Motorcycle-taxi" in e.title)
+    told = await _call(db, experiences.get, ANONYMOUS, moto.id)
+    assert told.organisation == "observatoire-bonne-gouvernance" and told.author
+    assert [t.title[:26] for t in told.threads] == ["Petites subventions et PME"]
+    assert "<strong>small grant</strong>" in told.html["action"]
