@@ -158,7 +158,13 @@ async def test_a_french_browser_gets_the_french_interface_and_dates(browser, mod
         page = await context.new_page()
         await page.goto(thread)
         assert await page.get_attribute("html", "lang") == "fr"
-        assert await page.locator("header nav a").all_inner_texts() == ["Régions", "Thèmes", "Pays"]
+        assert await page.locator("header nav a").all_inner_texts() == [
+            "Régions",
+            "Thèmes",
+            "Pays",
+            "Organisations",
+            "Expériences",
+        ]
         when = await page.locator("article.post time").first.inner_text()
         # The server writes the date in UTC; the script, in the reader's own time zone.
         suffix = r" UTC" if not javascript else ""
