@@ -12,9 +12,27 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, affiliations, catalog, demo_data, organisations, posts, threads
+from forum import (
+    accounts,
+    affiliations,
+    catalog,
+    demo_data,
+    experiences,
+    organisations,
+    posts,
+    threads,
+)
 from forum.db import Database
-from forum.models import Country, Organisation, Region, Role, Thread, Topic, User
+from forum.models import (
+    Country,
+    Experience,
+    Organisation,
+    Region,
+    Role,
+    Thread,
+    Topic,
+    User,
+)
 from forum.organisation_fields import Activity, Profile
 from forum.permissions import Actor
 
@@ -52,6 +70,7 @@ async def load(db: Database) -> int:
                     body=reply.body,
                 )
             added += 1
+    await _experiences(db, members)
     return added
 
 
@@ -135,3 +154,28 @@ async def _organisations(db: Database, members: dict[str, int]) -> None:
                     await affiliations.affiliate(
                         session, operator, known, o.slug, user_id=user_id, role=role
                     )
+
+
+async def _experiences(db: Database, members: dict[str, int]) -> None:
+    """The demo experiences that are missing (by title), told by their organisation's
+    member and linked to the demo threads they name."""
+    for e in demo_data.EXPERIENCES:
+        async with db.transaction() as session:
+            if await session.scalar(select(Experience.id).where(Experience.title == e.title)):
+                continue
+            known = await catalog.load(session)
+            linked = []
+            for beginning in e.threads:
+                thread_id = await session.scalar(
+                    select(Thread.id).where(Thread.title.startswith(beginning, autoescape=True))
+                )
+                if thread_id is not None:
+                    linked.append(thread_id)
+            story = experiences.Story(
+                title=e.title, countries=e.countries, topics=e.topics,
+                uncac_articles=e.uncac_articles, context=e.context, action=e.action,
+                obstacles=e.obstacles, outcome=e.outcome, lessons=e.lessons, year=e.year,
+                language=e.language, threads=tuple(linked),
+            )  # fmt: skip
+            author = Actor(members[e.author], Role.MEMBER)
+            await experiences.create(session, author, known, e.organisation, story)

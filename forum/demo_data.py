@@ -1373,3 +1373,169 @@ ORGANISATIONS: tuple[Organisation, ...] = (
         members=((_LUCIA, "representative", True),),
     ),
 )
+
+
+@dataclass(frozen=True)
+class Experience:
+    """A fictional case story told by `author` (a Member.email) of `organisation` (a slug),
+    written from situations in the UNODC leaflet; `threads` are title beginnings of demo
+    threads it links to."""
+
+    organisation: str
+    author: str
+    title: str
+    language: str
+    year: int
+    countries: tuple[str, ...]
+    topics: tuple[str, ...]
+    uncac_articles: tuple[int, ...]
+    context: str
+    action: str
+    obstacles: str
+    outcome: str
+    lessons: str
+    threads: tuple[str, ...] = ()
+
+
+EXPERIENCES: tuple[Experience, ...] = (
+    Experience(
+        "observatoire-bonne-gouvernance",
+        _JEANPAUL,
+        "Motorcycle-taxi drivers in Kinshasa learn to say no to roadside bribes",
+        "en",
+        2019,
+        ("CD",),
+        ("private-sector-smes", "cso-experiences"),
+        (12, 15),
+        context="Motorcycle-taxi drivers are small businesses of one. Most of them paid a "
+        "few thousand francs at checkpoints every day, often without knowing which papers "
+        "the law actually asks of them, and had no one to speak for them.",
+        action="With a **small grant** for work with small enterprises we ran workshops "
+        "that put drivers, traffic police and city officials in the same room. Drivers "
+        "learnt which documents are required and what a lawful check looks like; we also "
+        "ran a campaign in two local newspapers and helped drivers set up a union.",
+        obstacles="Some officers saw the workshops as an accusation and stayed away at "
+        "first. Drivers feared reprisals when they refused to pay, and the grant was too "
+        "short to accompany the union through its registration.",
+        outcome="Drivers who attended now carry a one-page card listing their rights, and "
+        "several groups refuse together rather than alone. The union is being formed and "
+        "asks for continued support.",
+        lessons="- Invite the police from the start, as participants, not as defendants.\n"
+        "- A union gives drivers the safety in numbers a single driver does not have.\n"
+        "- Plan the follow-up before the grant ends.",
+        threads=("Petites subventions et PME",),
+    ),
+    Experience(
+        "reseau-citoyen-integrite",
+        _AMINATA,
+        "Drafting a civil-society self-assessment checklist for the second review cycle",
+        "en",
+        2022,
+        ("SN",),
+        ("uncac-review-mechanism", "capacity-building"),
+        (5, 13),
+        context="Our country's second UNCAC review covered prevention and asset recovery. "
+        "The government filled in its self-assessment checklist, but civil society had no "
+        "structured way to give its own view to the reviewers.",
+        action="After a training on the Convention and its review mechanism, our network "
+        "collected the views of member associations, met the review team during the country "
+        "visit, and helped draft a **civil-society self-assessment checklist** that follows "
+        "the official one article by article.",
+        obstacles="Members had very different levels of knowledge of the Convention, and "
+        "the timetable of the review left only a few weeks to consult.",
+        outcome="The reviewers received the concerns and the good practices civil society "
+        "saw, in a format they could compare with the government's answers.",
+        lessons="Start from the official checklist: reviewers read a parallel answer to the "
+        "same questions far more easily than a separate report.",
+        threads=("Retour sur l'atelier multipartite de Saly",),
+    ),
+    Experience(
+        "citizens-integrity-initiative",
+        _AMRA,
+        "Invited to take a full part in our country's review after a regional workshop",
+        "en",
+        2017,
+        ("BA",),
+        ("uncac-review-mechanism", "chapter-ii-prevention"),
+        (6, 36),
+        context="Before 2017 civil society in our country followed the UNCAC review from "
+        "outside: we learnt of the country visit after it had happened.",
+        action="We took part in the first multi-stakeholder workshop on the Convention held "
+        "in our region, with about sixty people from civil society, governments and "
+        "businesses. We used the working groups to explain to officials what we could "
+        "bring to the review and kept in touch with them afterwards.",
+        obstacles="Trust had to be built on both sides: some officials feared a shadow "
+        "report written only to criticise, and some of our partners feared being used.",
+        outcome="The government invited us to take a **full part** in the country review: "
+        "we were consulted on the self-assessment and met the reviewers during the visit.",
+        lessons="A workshop where officials and activists work on the same exercises does "
+        "more for cooperation than any number of open letters.",
+        threads=("From a Sarajevo workshop to a seat in the country review",),
+    ),
+    Experience(
+        "women-for-integrity-network",
+        _LUCIA,
+        "An Anti-Corruption Day workshop that brought officials and CSOs to one table",
+        "en",
+        2023,
+        ("AR",),
+        ("gender-and-corruption", "anti-corruption-day-campaigns"),
+        (13,),
+        context="Women are hit hard by everyday corruption (in health, in schools, in "
+        "justice) but are seldom asked how to fight it.",
+        action="For International Anti-Corruption Day on 9 December we co-organised a "
+        "workshop with more than twenty-five experts from government and civil society, "
+        "as a step towards an international forum of women against corruption.",
+        obstacles="Finding a date when prosecutors, ministries and grassroots groups could "
+        "all come, and keeping the discussion concrete rather than ceremonial.",
+        outcome="Public officials and CSOs opened a dialogue that continued after the day, "
+        "and a prosecutor's unit on gender violence agreed to keep working with us.",
+        lessons="Give every participant a concrete case to discuss: shared cases break the "
+        "ice between sectors faster than speeches.",
+        threads=("Gender and corruption: lessons from an Anti-Corruption Day",),
+    ),
+    Experience(
+        "reseau-citoyen-integrite",
+        _AMINATA,
+        "Ateliers régionaux sur l'article 13 : faire entendre les associations de province",
+        "fr",
+        2024,
+        ("SN",),
+        ("capacity-building", "uncac-review-mechanism"),
+        (13,),
+        context="Les consultations sur la lutte contre la corruption se tenaient presque "
+        "toujours à Dakar. Les associations des régions n'y étaient pas et leurs constats "
+        "ne remontaient pas.",
+        action="Nous avons organisé des **ateliers d'une journée** dans quatre régions : "
+        "présentation de l'article 13 de la Convention, puis travail en petits groupes sur "
+        "les cas de corruption que les participants rencontrent réellement.",
+        obstacles="Le transport coûte cher et certains élus locaux voyaient mal que des "
+        "associations parlent de corruption devant des fonctionnaires.",
+        outcome="Une trentaine d'associations ont rejoint le réseau et leurs constats "
+        "figurent désormais dans nos contributions aux consultations nationales.",
+        lessons="Aller vers les associations coûte moins cher que de les faire venir, et "
+        "elles parlent plus librement chez elles.",
+        threads=("Article 13 de la CNUCC",),
+    ),
+    Experience(
+        "women-for-integrity-network",
+        _LUCIA,
+        "Compras municipales con perspectiva de género: un seguimiento ciudadano",
+        "es",
+        2024,
+        ("AR",),
+        ("public-procurement", "gender-and-corruption"),
+        (9, 13),
+        context="En nuestro municipio, los contratos de comedores escolares se adjudicaban "
+        "siempre a las mismas empresas y las madres que los usaban no tenían cómo opinar.",
+        action="Formamos a un grupo de vecinas para leer los pliegos publicados, pedir "
+        "información pública y anotar en una planilla común las señales de alerta: plazos "
+        "muy cortos, un solo oferente, cambios de precio después de la adjudicación.",
+        obstacles="Los pedidos de información tardaban meses y algunas participantes "
+        "recibieron presiones de funcionarios de su barrio.",
+        outcome="El municipio publica ahora los contratos de comedores en su sitio web y "
+        "una licitación con un solo oferente fue repetida.",
+        lessons="Un método sencillo y compartido convierte la desconfianza en datos que la "
+        "administración no puede ignorar.",
+    ),
+)

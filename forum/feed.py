@@ -11,7 +11,9 @@ A payload names its subject with `thread_id` and, for a post's events, `post_id`
 `thread.created` delivers `{"thread", "post"}`, `post.*` delivers `{"post"}`, any other
 `thread.*` delivers `{"thread"}`. `organisation.*` and `affiliation.changed` deliver what
 `forum.organisations.current` and `forum.affiliations.current` say now (an affiliation
-hidden since reaches only its member). Other events keep the audience and payload they
+hidden since reaches only its member); `experience.*` delivers what
+`forum.experiences.current` says now (its id and organisation, to whoever may read the
+organisation now; a gone one reaches nobody). Other events keep the audience and payload they
 were written with.
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import affiliations, organisations, posts, threads
+from forum import affiliations, experiences, organisations, posts, threads
 from forum.events import Event
 
 AFFILIATION_CHANGED = "affiliation.changed"
@@ -79,15 +81,18 @@ async def current(session: AsyncConnection, batch: Sequence[Event]) -> list[Deli
 async def _organisations_now(
     session: AsyncConnection, batch: Sequence[Event]
 ) -> dict[Any, tuple[str | None, dict[str, Any]]]:
-    """Organisation and affiliation events of the batch, by cursor: (audience now, data)."""
+    """Organisation, affiliation and experience events of the batch, by cursor: (audience
+    now, data)."""
     orgs = {e.payload.get("organisation") for e in batch if e.type.startswith("organisation.")}
     ties = {
         (e.payload.get("organisation"), e.payload.get("user_id"))
         for e in batch
         if e.type == AFFILIATION_CHANGED
     }
+    stories = {e.payload.get("experience_id") for e in batch if e.type.startswith("experience.")}
     org_now = await organisations.current(session, orgs) if orgs else {}
     tie_now = await affiliations.current(session, ties) if ties else {}
+    story_now = await experiences.current(session, stories) if stories else {}
     found: dict[Any, tuple[str | None, dict[str, Any]]] = {}
     for e in batch:
         if e.type.startswith("organisation."):
@@ -95,6 +100,8 @@ async def _organisations_now(
         elif e.type == AFFILIATION_CHANGED:
             key = (e.payload.get("organisation"), e.payload.get("user_id"))
             data, audience = tie_now.get(key, ({}, None))  # type: ignore[arg-type]
+        elif e.type.startswith("experience."):
+            data, audience = story_now.get(e.payload.get("experience_id"), ({}, None))  # type: ignore[arg-type]
         else:
             continue
         found[e.cursor] = (audience, data)

@@ -514,3 +514,65 @@ class Affiliation(Base):
     role: Mapped[str] = mapped_column(String(16), server_default="member")
     shown: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = _now()
+
+
+class Experience(Base):
+    """A CSO's case story (`forum.experiences`); its region is its organisation's."""
+
+    __tablename__ = "experiences"
+    __table_args__ = (
+        Index("ix_experiences_organisation_id", "organisation_id", "id"),
+        CheckConstraint("year IS NULL OR year BETWEEN 1900 AND 2200", name="year"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default=text("'{}'"))
+    topic_ids: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), server_default=text("'{}'"))
+    uncac_articles: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), server_default=text("'{}'")
+    )
+    context_source: Mapped[str] = mapped_column(Text, server_default="")
+    context_html: Mapped[str] = mapped_column(Text, server_default="")
+    action_source: Mapped[str] = mapped_column(Text, server_default="")
+    action_html: Mapped[str] = mapped_column(Text, server_default="")
+    obstacles_source: Mapped[str] = mapped_column(Text, server_default="")
+    obstacles_html: Mapped[str] = mapped_column(Text, server_default="")
+    outcome_source: Mapped[str] = mapped_column(Text, server_default="")
+    outcome_html: Mapped[str] = mapped_column(Text, server_default="")
+    lessons_source: Mapped[str] = mapped_column(Text, server_default="")
+    lessons_html: Mapped[str] = mapped_column(Text, server_default="")
+    year: Mapped[int | None] = mapped_column(SmallInteger)
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = _now()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExperienceRevision(Base):
+    """A superseded version of an experience, whole; the current one lives in
+    `experiences`."""
+
+    __tablename__ = "experience_revisions"
+
+    experience_id: Mapped[int] = mapped_column(
+        ForeignKey("experiences.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[dict] = mapped_column(JSONB)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime] = _now()
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ExperienceThread(Base):
+    __tablename__ = "experience_threads"
+
+    experience_id: Mapped[int] = mapped_column(
+        ForeignKey("experiences.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )

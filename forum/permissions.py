@@ -353,3 +353,38 @@ def check_can_end_affiliation(actor: Actor, user_id: int, tie: Tie) -> None:
     if _is(actor, user_id):
         return
     check_can_edit_organisation(actor, tie)
+
+
+# Experiences (CSO case stories, `forum.experiences`)
+
+
+def can_read_experience(actor: Actor, region_visibility: str) -> bool:
+    """An experience is read where its organisation is: whoever reads the profile (public
+    regions: anyone; a members-only region: members). The countries it names do not
+    widen or narrow that; the threads it links to are each filtered as threads."""
+    return can_read_organisation(actor, region_visibility)
+
+
+def experience_audience(region_visibility: str) -> str:
+    """Who may receive an experience's events (their payload is the id only)."""
+    return organisation_audience(region_visibility)
+
+
+def check_can_write_experience(actor: Actor, tie: Tie) -> None:
+    """The organisation's own members (any role) write and edit its experiences; admins
+    too. Anyone else, moderators included, may not speak for the organisation."""
+    check_can_write(actor)
+    if not tie.affiliated and actor.role is not Role.ADMIN:
+        raise forbidden(
+            "not_affiliated", "Only members of the organisation may write its experiences."
+        )
+
+
+def check_can_read_experience_revisions(actor: Actor, tie: Tie) -> None:
+    """Earlier versions (an edit may remove a name or a place) are for the organisation's
+    members and moderators, as a post's are for its author and moderators."""
+    if not ((actor.member and tie.affiliated) or actor.staff):
+        raise forbidden(
+            "revisions_private",
+            "Only the organisation's members and moderators see earlier versions.",
+        )

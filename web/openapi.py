@@ -28,6 +28,7 @@ _QUERY_DOC = {
     "from": "Written on or after this date (YYYY-MM-DD, UTC)",
     "to": "Written on or before this date (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",
+    "organisation": "Organisation slug",
 }
 _REF = "#/components/schemas/{model}"
 # Path parameters are integer ids but these.

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web import schemas
-from web.api import accounts, catalog, organisations, recovery, search, threads
+from web.api import accounts, catalog, experiences, organisations, recovery, search, threads
 
 PREFIX = "/api/v1"
 
@@ -136,4 +136,21 @@ OPERATIONS = (
               organisations.end_affiliation,
               "Leave (your own id), or remove a member (representatives, admins)",
               schemas.AffiliationEnded, errors=(401, 403, 404)),
+    Operation("GET", "/experiences", experiences.list_experiences,
+              "CSO experiences (case stories) you may read, newest first",
+              schemas.ExperienceList, query=("organisation", "country", "topic", "cursor", "limit"),
+              errors=(404, 422)),
+    Operation("POST", "/experiences", experiences.create_experience,
+              "Tell an experience of your organisation (its members)", schemas.ExperienceOut, 201,
+              schemas.ExperienceCreate, errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("GET", "/experiences/{experience_id}", experiences.get_experience,
+              "An experience, with the linked threads you may read", schemas.ExperienceOut,
+              errors=(404,)),
+    Operation("PATCH", "/experiences/{experience_id}", experiences.edit_experience,
+              "Edit an experience (the organisation's members); the old version is kept",
+              schemas.ExperienceOut, 200, schemas.ExperienceFields,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("GET", "/experiences/{experience_id}/revisions", experiences.revisions,
+              "Every version, oldest first (the organisation's members and moderators)",
+              schemas.ExperienceRevisions, errors=(403, 404)),
 )  # fmt: skip

@@ -520,3 +520,105 @@ class MemberChanged(BaseModel):
 
 class AffiliationEnded(BaseModel):
     ended: bool
+
+
+# Experiences (CSO case stories)
+
+Markdown = Annotated[str, Field(max_length=MAX_BODY_BYTES)]
+
+
+class ExperienceFields(Request):
+    """Leave a field out to keep it as it is (a patch) or take its default (creation).
+    The five texts are Markdown, rendered and sanitised as posts are."""
+
+    title: Title | None = None
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+    uncac_articles: list[UncacArticle] | None = Field(default=None, max_length=71)
+    context: Markdown | None = None
+    action: Markdown | None = Field(default=None, description="What was done")
+    obstacles: Markdown | None = None
+    outcome: Markdown | None = None
+    lessons: Markdown | None = None
+    year: Annotated[int, Field(ge=1900, le=2200)] | None = None
+    language: Language | None = None
+    threads: list[PostId] | None = Field(
+        default=None, max_length=_FEW, description="Ids of forum threads it links to"
+    )
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as `forum.experiences.Story` holds them (year may be null)."""
+        given = self.model_dump(exclude_unset=True, exclude={"organisation"})
+        for name in ("countries", "topics", "uncac_articles", "threads"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return {k: v for k, v in given.items() if v is not None or k == "year"}
+
+
+class ExperienceCreate(ExperienceFields):
+    organisation: Slug = Field(description="The organisation's slug (you must belong to it)")
+    title: Title  # type: ignore[assignment]
+
+
+class ExperienceSummary(BaseModel):
+    id: int
+    title: str
+    organisation: str
+    organisation_name: str
+    countries: list[str]
+    topics: list[str]
+    year: int | None
+    language: str
+    created_at: datetime
+
+
+class LinkedThreadOut(BaseModel):
+    id: int
+    title: str
+
+
+class ExperienceTexts(BaseModel):
+    context: str
+    action: str
+    obstacles: str
+    outcome: str
+    lessons: str
+
+
+class ExperienceOut(BaseModel):
+    id: int
+    title: str
+    organisation: str
+    organisation_name: str
+    region: str
+    countries: list[str]
+    topics: list[str]
+    uncac_articles: list[int]
+    sources: ExperienceTexts = Field(description="The Markdown as written")
+    html: ExperienceTexts = Field(description="Sanitised HTML")
+    year: int | None
+    language: str
+    author: str | None = Field(description="null: a former member")
+    revision: int
+    created_at: datetime
+    edited_at: datetime | None
+    threads: list[LinkedThreadOut] = Field(description="The linked threads you may read")
+    may_edit: bool
+
+
+class ExperienceList(BaseModel):
+    experiences: list[ExperienceSummary]
+    next_cursor: str | None
+
+
+class ExperienceVersion(BaseModel):
+    revision: int
+    title: str
+    written_at: datetime
+    sources: ExperienceTexts
+    html: ExperienceTexts
+
+
+class ExperienceRevisions(BaseModel):
+    experience_id: int
+    revisions: list[ExperienceVersion]

@@ -77,6 +77,14 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("POST", "/organisations", "/organisations", admin, json=org)
     await call("GET", "/organisations", "/organisations")
     await call("GET", "/organisations/o", "/organisations/{slug}")
+    story = {"organisation": "o", "title": "S", "context": "C", "threads": [tid]}
+    eid = (await call("POST", "/experiences", "/experiences", admin, json=story))["id"]
+    await call("GET", "/experiences?organisation=o", "/experiences")
+    await call("GET", f"/experiences/{eid}", "/experiences/{experience_id}")
+    await call("PATCH", f"/experiences/{eid}", "/experiences/{experience_id}", admin,
+               json={"year": 2020})  # fmt: skip
+    await call("GET", f"/experiences/{eid}/revisions", "/experiences/{experience_id}/revisions",
+               admin)  # fmt: skip
     await call("PATCH", "/organisations/o", "/organisations/{slug}", admin, json={"phone": "12345"})
     affiliations = "/organisations/{slug}/affiliations"
     await call("POST", "/organisations/o/affiliations", affiliations, json={"shown": True})

@@ -3,7 +3,16 @@ JavaScript; the one script (`web/static/forum.js`) only enhances them."""
 
 from __future__ import annotations
 
-from web.pages import accounts, browse, language, organisations, posting, recovery, search
+from web.pages import (
+    accounts,
+    browse,
+    experiences,
+    language,
+    organisations,
+    posting,
+    recovery,
+    search,
+)
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
 ROUTES = [
@@ -14,4 +23,5 @@ ROUTES = [
     *accounts.ROUTES,
     *recovery.ROUTES,
     *organisations.ROUTES,
+    *experiences.ROUTES,
 ]

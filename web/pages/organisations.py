@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import affiliations, organisations
+from forum import affiliations, experiences, organisations
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.models import FieldVisibility, OrganisationKind
@@ -32,6 +32,7 @@ from web.pages.view import not_found as not_found_page
 from web.unit import unit
 
 DIRECTORY_PAGE = 100
+EXPERIENCES_LISTED = 20
 KINDS = {
     OrganisationKind.NGO: N_("NGO"),
     OrganisationKind.NETWORK: N_("Network"),
@@ -110,12 +111,15 @@ async def _profile_page(
         try:
             view = await organisations.get(u.session, u.actor, known, slug)
             started = await organisations.shown_members_threads(u.session, u.actor, known, slug)
+            stories, _ = await experiences.list_experiences(
+                u.session, u.actor, known, organisation=slug, limit=EXPERIENCES_LISTED
+            )
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
             raise
     return render(request, reader, "organisation.html", status, org=view, threads=started,
-                  named=known.name, errors=errors or {}, values=values or {},
+                  stories=stories, named=known.name, errors=errors or {}, values=values or {},
                   saved=request.query_params.get("saved"), **_labels(reader))  # fmt: skip
 
 
