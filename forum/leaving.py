@@ -14,18 +14,19 @@ post reads as deleted, like any deleted opening post.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, documents, events, names, posts, sessions
+from forum import accounts, documents, events, experiences, names, posts, sessions
 from forum.errors import invalid
 from forum.models import (
     Affiliation,
     Country,
+    Experience,
     MailToken,
     Organisation,
     Outbox,
@@ -124,6 +125,20 @@ class MailRecord:
 
 
 @dataclass(frozen=True)
+class ExperienceRecord:
+    id: int
+    organisation: str  # slug
+    title: str
+    year: int | None
+    language: str
+    countries: list[str]
+    uncac_articles: list[int]
+    texts: dict[str, str]  # field (`forum.experiences.FIELDS`) to its Markdown
+    created_at: datetime
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Export:
     account: AccountRecord
     affiliations: list[AffiliationRecord]
@@ -131,9 +146,7 @@ class Export:
     sessions: list[SessionRecord]
     read_positions: list[ReadPositionRecord]
     mail: list[MailRecord]
-    # The member's CSO experiences (issue 11) go here once they exist: a list of typed
-    # records filled by `export` from the experiences module, like `posts`.
-    experiences: list[Any] = field(default_factory=list)
+    experiences: list[ExperienceRecord]  # those the member wrote
 
 
 _SECRET = frozenset({"token", "link", "url"})
@@ -212,6 +225,15 @@ async def export(session: AsyncConnection, actor: Actor) -> Export:
         .where(func.lower(Outbox.recipient) == u.email.lower())
         .order_by(Outbox.id)
     )
+    sources = [getattr(Experience, f"{f}_source") for f in experiences.FIELDS]
+    told = await session.execute(
+        select(Experience.id, Organisation.slug, Experience.title, Experience.year,
+               Experience.language, Experience.countries, Experience.uncac_articles,
+               Experience.created_at, Experience.edited_at, *sources)
+        .join(Organisation, Organisation.id == Experience.organisation_id)
+        .where(Experience.author_id == user_id)
+        .order_by(Experience.id)
+    )  # fmt: skip
     return Export(
         account=account,
         affiliations=[AffiliationRecord(*t) for t in ties],
@@ -228,7 +250,16 @@ async def export(session: AsyncConnection, actor: Actor) -> Export:
             )
             for m in mail
         ],
-    )
+        experiences=[
+            ExperienceRecord(
+                *e[:7],
+                texts=dict(zip(experiences.FIELDS, e[9:], strict=True)),
+                created_at=e.created_at,
+                edited_at=e.edited_at,
+            )
+            for e in told
+        ],
+    )  # fmt: skip
 
 
 async def delete_account(

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from forum import affiliations, catalog, experiences, organisations
+from forum.experiences import Story
 from forum.leaving import FORMER_MEMBER
 from forum.models import Role
+from forum.organisation_fields import Profile
 from tests.factories import PASSWORD
 from tests.pages import submit
 
@@ -32,9 +35,26 @@ async def _dump(db, sql: str, **params):
         return (await s.execute(text(sql), params)).all()
 
 
+async def _stories(db, make, writer, other) -> None:
+    """An experience the member told, and one another member of the same organisation told."""
+    admin = await make.user(Role.ADMIN)
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        await organisations.create(
+            s, admin["actor"], known, "haki-watch", Profile(name="Haki Watch", country="KE",
+            kind="ngo"),
+        )  # fmt: skip
+        for who in (writer, other):
+            await affiliations.affiliate(s, admin["actor"], known, "haki-watch", user_id=who["id"])
+        for who, title in ((writer, "Roads we audited"), (other, "Someone else's story")):
+            story = Story(title=title, context=f"Told by {who['display_name']}.", year=2024)
+            await experiences.create(s, who["actor"], known, "haki-watch", story)
+
+
 async def test_export_holds_everything_about_the_member_and_nothing_of_others(make, db):
     c, user, tid, opening, mine, other, _reply = await _author_with_posts(make)
     await c.post(f"/api/v1/threads/{tid}/read", json={"position": 2})
+    await _stories(db, make, user, other)
     async with db.transaction() as s:
         await s.execute(
             text(
@@ -61,7 +81,13 @@ async def test_export_holds_everything_about_the_member_and_nothing_of_others(ma
         {"thread_id": tid, "position": 2, "read_at": data["read_positions"][0]["read_at"]}
     ]
     assert [m["params"] for m in data["mail"]] == [{"name": "W"}]
-    assert data["experiences"] == []
+    [story] = data["experiences"]
+    assert (story["organisation"], story["title"], story["year"]) == (
+        "haki-watch",
+        "Roads we audited",
+        2024,
+    )
+    assert story["texts"]["context"] == "Told by Wanjiru Kamau."
     assert "sekrit-token" not in r.text and "someone@else.org" not in r.text
     assert other["display_name"] not in r.text and "someone else" not in r.text
     assert (await make.logged_in()).cookies  # another member's export is their own
