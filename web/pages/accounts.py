@@ -24,9 +24,6 @@ from web.pages import messages
 from web.pages.view import Viewer, render, viewer
 from web.unit import log_in, unit
 
-# Failures a form answers next to its fields; any other kind (a rate limit, a CSRF
-# failure, a suspension) is the error page's.
-_SHOWN_IN_FORM = (Kind.INVALID, Kind.CONFLICT)
 SETTINGS = "/settings"
 SESSIONS = "/settings/sessions"
 
@@ -41,12 +38,6 @@ async def _read(request: Request) -> tuple[Form, Viewer]:
     async with unit(request, form_token=form.token) as u:
         reader = viewer(request, u.current)
     return form, reader
-
-
-def _errors(failure: DomainError | ValidationError, reader: Viewer) -> dict[str, str]:
-    if isinstance(failure, DomainError) and failure.kind not in _SHOWN_IN_FORM:
-        raise failure
-    return messages.explain(failure, reader.gettext)
 
 
 # -- register ---------------------------------------------------------------------------
@@ -75,7 +66,7 @@ async def register(request: Request) -> Response:
             form_token=form.token,
         )
     except (ValidationError, DomainError) as failure:
-        errors = _errors(failure, reader)
+        errors = messages.for_form(failure, reader.gettext)
         return render(
             request, reader, "register.html", 422, values=values, errors=errors, next=next_path
         )
@@ -172,7 +163,7 @@ async def change_settings(request: Request) -> Response:
                 u.session, u.actor, display_name=data.display_name, language=data.language
             )
         except (ValidationError, DomainError) as failure:
-            errors = _errors(failure, reader)
+            errors = messages.for_form(failure, reader.gettext)
             user = await accounts.get(u.session, u.actor.user_id)
             return await _settings_page(request, reader, user, 422, values, errors)
     # The next page is in the language just chosen: it is read with the session.
@@ -192,7 +183,7 @@ async def change_password(request: Request) -> Response:
             request, data.current_password, data.new_password, form.token
         )
     except (ValidationError, DomainError) as failure:
-        errors = _errors(failure, reader)
+        errors = messages.for_form(failure, reader.gettext)
         async with unit(request, form_token=form.token) as u:
             check_signed_in(u.actor)
             assert u.actor.user_id is not None
@@ -229,7 +220,7 @@ async def delete_account(request: Request) -> Response:
             request, form.get("password") or "", keep_posts=choice == "keep", form_token=form.token
         )
     except DomainError as failure:
-        errors = _errors(failure, reader)
+        errors = messages.for_form(failure, reader.gettext)
         return render(request, reader, "account_delete.html", 422, values=values, errors=errors)
     response = forms.redirect("/")
     auth.clear_cookie(response)

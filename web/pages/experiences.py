@@ -31,22 +31,9 @@ from web.unit import unit
 
 LIST_PAGE = 30
 ON_PROFILE = 20
-_SHOWN_IN_FORM = (Kind.INVALID, Kind.CONFLICT)
 _LIST_SPLIT = re.compile(r"[\s,;]+")
 _ID = re.compile(r"^[0-9]{1,18}$")
 
-# What the story's own checks say, in the reader's language (the rest: `messages`).
-BY_CODE = {
-    "required": N_("This field is required."),
-    "too_long": N_("This is too long."),
-    "too_many": N_("Too many chosen."),
-    "uncac_articles": N_("Use UNCAC article numbers from 1 to 71, separated by commas."),
-    "year": N_("Give a year such as 2019."),
-    "language": N_("Use a two-letter language code, such as fr."),
-    "unknown_thread": N_("Give the numbers of threads of this forum that you can read."),
-    "not_affiliated": N_("Only members of the organisation may write its experiences."),
-    "numbers": N_("Use whole numbers separated by commas."),
-}
 TEXTS = (
     ("context", N_("Context")),
     ("action", N_("What was done")),
@@ -54,13 +41,6 @@ TEXTS = (
     ("outcome", N_("Outcome")),
     ("lessons", N_("Lessons")),
 )
-
-
-def _explain(failure: DomainError | ValidationError, reader: Viewer) -> dict[str, str]:
-    if isinstance(failure, DomainError) and failure.code in BY_CODE:
-        message = reader.gettext(BY_CODE[failure.code])
-        return dict.fromkeys(failure.fields or [messages.FORM], message)
-    return messages.explain(failure, reader.gettext)
 
 
 def _text_labels(reader: Viewer) -> list[tuple[str, str]]:
@@ -219,11 +199,9 @@ async def create(request: Request) -> Response:
         except (ValidationError, DomainError) as failure:
             if isinstance(failure, DomainError) and failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
-            if isinstance(failure, DomainError) and failure.kind not in _SHOWN_IN_FORM:
-                raise
             action = f"/experiences/new?{urlencode({'organisation': slug})}"
             return _form_page(request, reader, known, action, shown,
-                              _explain(failure, reader), 422)  # fmt: skip
+                              messages.for_form(failure, reader.gettext), 422)  # fmt: skip
     return forms.redirect(f"/experiences/{made.id}?saved=1")
 
 
@@ -265,10 +243,8 @@ async def edit(request: Request) -> Response:
         except (ValidationError, DomainError) as failure:
             if isinstance(failure, DomainError) and failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
-            if isinstance(failure, DomainError) and failure.kind not in _SHOWN_IN_FORM:
-                raise
             return _form_page(request, reader, known, f"/experiences/{experience_id}/edit",
-                              shown, _explain(failure, reader), 422)  # fmt: skip
+                              shown, messages.for_form(failure, reader.gettext), 422)  # fmt: skip
     return forms.redirect(f"/experiences/{experience_id}?saved=1")
 
 

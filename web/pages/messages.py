@@ -59,6 +59,14 @@ BY_CODE = {
     "unknown_member": N_("No member has this name."),
     "invalid_role": N_("Choose member or representative."),
     "affiliation_not_found": N_("You are not a member of this organisation."),
+    "required": N_("This field is required."),
+    "too_long": N_("This is too long."),
+    "too_many": N_("Too many chosen."),
+    "year": N_("Give a year such as 2019."),
+    "language": N_("Use a two-letter language code, such as fr."),
+    "unknown_thread": N_("Give the numbers of threads of this forum that you can read."),
+    "not_affiliated": N_("Only members of the organisation may write its experiences."),
+    "numbers": N_("Use whole numbers separated by commas."),
 }
 
 BY_TYPE = {
@@ -77,6 +85,19 @@ BY_KIND = {
     Kind.RATE_LIMITED: N_("You are going too fast: wait a few minutes and try again."),
     Kind.UNAVAILABLE: N_("The forum cannot do this right now: try again in a moment."),
 }
+
+
+# Failures a form answers next to its fields; any other kind (a rate limit, a CSRF
+# failure, a suspension) is the error page's.
+SHOWN_IN_FORM = frozenset({Kind.INVALID, Kind.CONFLICT})
+
+
+def for_form(failure: DomainError | ValidationError, gettext: Gettext) -> dict[str, str]:
+    """`explain` for a failure a form shows next to its fields; any other is raised
+    again, for the error page."""
+    if isinstance(failure, DomainError) and failure.kind not in SHOWN_IN_FORM:
+        raise failure
+    return explain(failure, gettext)
 
 
 def explain(failure: DomainError | ValidationError, gettext: Gettext) -> dict[str, str]:

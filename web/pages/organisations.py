@@ -48,7 +48,6 @@ VISIBILITIES = {
 }
 EDIT_FIELDS = ("name", "country", "kind", "website", "email", "email_visibility", "phone",
                "phone_visibility", "description", "languages", "uncac_articles")  # fmt: skip
-_SHOWN_IN_FORM = (Kind.INVALID, Kind.CONFLICT)
 _LIST_SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -161,7 +160,7 @@ async def affiliation(request: Request) -> Response:
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND and exc.code == "organisation_not_found":
                 return not_found_page(request, reader)
-            if exc.kind not in _SHOWN_IN_FORM and exc.kind is not Kind.NOT_FOUND:
+            if exc.kind not in messages.SHOWN_IN_FORM and exc.kind is not Kind.NOT_FOUND:
                 raise
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
@@ -187,7 +186,7 @@ async def name_member(request: Request) -> Response:
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
-            if exc.kind not in _SHOWN_IN_FORM:
+            if exc.kind not in messages.SHOWN_IN_FORM:
                 raise
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
@@ -301,9 +300,7 @@ async def edit(request: Request) -> Response:
         except (ValidationError, DomainError) as failure:
             if isinstance(failure, DomainError) and failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
-            if isinstance(failure, DomainError) and failure.kind not in _SHOWN_IN_FORM:
-                raise
-            explained = messages.explain(failure, reader.gettext)
+            explained = messages.for_form(failure, reader.gettext)
             return await _edit_page(request, reader, known, slug, shown, explained, 422)
     return forms.redirect(f"/organisations/{slug}?saved=profile")
 
