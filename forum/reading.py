@@ -25,7 +25,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import asyncpg
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.db import Prepared
@@ -154,6 +166,19 @@ async def record(conn: AsyncConnection, actor: Actor, thread_id: int, position: 
     """
     values = _values(actor, thread_id, position)
     return _mark((await conn.execute(_RECORD, values)).mappings().one())
+
+
+def position_of(user_id: BindParameter[Any]) -> ScalarSelect[int]:
+    """The read position of the member `user_id` in the thread of the enclosing query on
+    `Thread`: a column for `forum.threads.get_thread`, so a thread page learns where its
+    reader was with the thread itself (NULL for a thread never opened, and for visitors)."""
+    # Uses index: pk_read_positions
+    return (
+        select(ReadPosition.position)
+        .where(ReadPosition.user_id == user_id, ReadPosition.thread_id == Thread.id)
+        .correlate(Thread)
+        .scalar_subquery()
+    )
 
 
 async def record_direct(

@@ -28,6 +28,7 @@ from forum.permissions import (
     Actor,
     can_read_thread,
     check_can_write,
+    keeps_read_positions,
     readable_visibilities,
     reads_hidden_threads,
     thread_audience,
@@ -210,7 +211,11 @@ async def current(
     }
 
 
-_THREAD_BY_ID = Prepared.of(_thread_query().where(Thread.id == bindparam("thread_id")))
+_THREAD_BY_ID = Prepared.of(
+    _thread_query()
+    .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))
+    .where(Thread.id == bindparam("thread_id"))
+)
 # Uses index: uq_posts_thread_position
 _POSTS_PAGE = Prepared.of(
     post_query()
@@ -231,9 +236,14 @@ async def get_thread(
     """A thread and one page of its posts, in the order they were written.
 
     The most read page of the forum, so it runs on `Database.reader`. Posts are only
-    ever appended, so the two reads need no shared snapshot.
+    ever appended, so the two reads need no shared snapshot. `read_position` is the
+    reader's (`forum.reading`), read with the thread: None for a thread never opened, and
+    for readers whose reading is not kept.
     """
-    row = await reader.fetchrow(_THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id))
+    reader_id = actor.user_id if keeps_read_positions(actor) else None
+    row = await reader.fetchrow(
+        _THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id)
+    )
     if row is None or not can_read_thread(actor, row["region_visibility"], row["hidden"]):
         raise not_found("thread")
     after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
@@ -246,4 +256,5 @@ async def get_thread(
         "thread": thread_view(row),
         "posts": [post_view(p, actor) for p in page],
         "next_cursor": next_cursor,
+        "read_position": row["read_position"],
     }

@@ -287,6 +287,10 @@ class ThreadPage(BaseModel):
     thread: ThreadOut
     posts: list[PostOut]
     next_cursor: str | None
+    read_position: int | None = Field(
+        description="For members: your read position in this thread (see POST "
+        "/threads/{thread_id}/read); null if you never opened it, and for visitors"
+    )
 
 
 class ThreadCreated(BaseModel):

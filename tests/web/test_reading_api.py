@@ -36,6 +36,35 @@ async def test_a_member_reads_and_the_list_follows(make, client):
     assert await _unread(client, tid) is None  # a visitor's list says nothing
 
 
+async def test_the_thread_tells_its_reader_where_they_were(make, client):
+    tid = (await make.thread())["thread"]["id"]
+    await make.reply(tid, body="a reply")
+    member, other = await make.logged_in(), await make.logged_in()
+    assert (await member.get(f"/api/v1/threads/{tid}")).json()["read_position"] is None
+    await member.post(f"/api/v1/threads/{tid}/read", json={"position": 1})
+    assert (await member.get(f"/api/v1/threads/{tid}")).json()["read_position"] == 1
+    # Each reader's own: another member never opened it, a visitor has none.
+    assert (await other.get(f"/api/v1/threads/{tid}")).json()["read_position"] is None
+    assert (await client.get(f"/api/v1/threads/{tid}")).json()["read_position"] is None
+
+
+async def test_a_thread_page_records_only_a_move_forward(make, db):
+    tid = (await make.thread())["thread"]["id"]
+    member = await make.logged_in()
+    assert (await member.get(f"/threads/{tid}")).status_code == 200
+    async with db.transaction() as s:
+        first = (await s.execute(select(ReadPosition.position, ReadPosition.read_at))).one()
+    assert first.position == 1
+    await member.get(f"/threads/{tid}")  # nothing new: nothing written
+    await make.reply(tid, body="news")
+    async with db.transaction() as s:
+        again = (await s.execute(select(ReadPosition.position, ReadPosition.read_at))).one()
+    assert again == first
+    await member.get(f"/threads/{tid}")
+    async with db.transaction() as s:
+        assert await s.scalar(select(ReadPosition.position)) == 2
+
+
 async def test_visitors_get_401_and_nothing_is_written(make, client, db):
     tid = (await make.thread())["thread"]["id"]
     r = await client.post(f"/api/v1/threads/{tid}/read", json={"position": 1})

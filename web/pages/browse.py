@@ -131,28 +131,28 @@ def _render_list(
 
 
 async def thread(request: Request) -> Response:
-    reader = await reader_viewer(request)
-    try:
-        thread_id = path_id(request, "thread_id", "thread")
-        cursor = query_text(request, "cursor")
-        # Taken before the read: live updates resume from here, so none can fall in a gap.
-        since = str(request.app.state.realtime.position)
-        known = await request.app.state.catalog.current()
-        previous = None
-        async with request.app.state.db.reader() as connection:
+    thread_id = path_id(request, "thread_id", "thread")
+    cursor = query_text(request, "cursor")
+    # Taken before the read: live updates resume from here, so none can fall in a gap.
+    since = str(request.app.state.realtime.position)
+    known = await request.app.state.catalog.current()
+    # One pooled connection for the session, the thread and the read position.
+    async with request.app.state.db.reader() as connection:
+        reader = await reader_viewer(request, connection)
+        try:
             page = await threads.get_thread(
                 connection, reader.actor, thread_id, cursor=cursor, limit=THREAD_PAGE
             )
-            if keeps_read_positions(reader.actor) and page["posts"]:
-                # After the read, one autocommitted statement (its own short
-                # transaction) on the same connection; visitors write nothing at all.
-                last = page["posts"][-1]["position"]
-                mark = await reading.record_direct(connection, reader.actor, thread_id, last)
-                previous = mark.previous
-    except DomainError as exc:
-        if exc.kind is Kind.NOT_FOUND:
-            return not_found_page(request, reader)
-        raise
+        except DomainError as exc:
+            if exc.kind is Kind.NOT_FOUND:
+                return not_found_page(request, reader)
+            raise
+        previous = page["read_position"]
+        last = page["posts"][-1]["position"] if page["posts"] else 0
+        if keeps_read_positions(reader.actor) and last > (previous or 0):
+            # One autocommitted statement (its own short transaction); reading again
+            # what one has read costs nothing more, and visitors write nothing at all.
+            await reading.record_direct(connection, reader.actor, thread_id, last)
     new_from = reading.first_new(reader.actor, previous, page["posts"])
     return render(request, reader, "thread.html", page=page, since=since, named=known.name,
                   new_from=new_from)  # fmt: skip

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from babel.support import NullTranslations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -57,13 +58,16 @@ def viewer(request: Request, current: Current | None) -> Viewer:
     return found
 
 
-async def reader_viewer(request: Request) -> Viewer:
+async def reader_viewer(request: Request, reader: asyncpg.Connection | None = None) -> Viewer:
     """The viewer of a page that only reads: no database for a visitor without a session
-    cookie, the session checked on a reader connection otherwise (no transaction)."""
+    cookie, the session checked on a reader connection otherwise (no transaction): on
+    `reader` when the page holds one already (one pool checkout for the whole page)."""
     if not request.cookies.get(auth.COOKIE):
         return viewer(request, None)
-    async with request.app.state.db.reader() as reader:
+    if reader is not None:
         return viewer(request, await auth.current_on_reader(request, reader))
+    async with request.app.state.db.reader() as connection:
+        return viewer(request, await auth.current_on_reader(request, connection))
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
