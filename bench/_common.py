@@ -453,8 +453,14 @@ class Member:
         return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
 
 
-async def register_members(base: str, count: int) -> list[Member]:
-    members = []
+async def register_members(base: str, database_url: str, count: int) -> list[Member]:
+    """`count` new members, registered through the API and admitted as an operator would
+    (`forum approve`: registering makes an applicant)."""
+    import asyncpg
+
+    from forum.db import driver_dsn
+
+    members, ids = [], []
     async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as client:
         for i in range(count):
             client.cookies.clear()
@@ -467,9 +473,15 @@ async def register_members(base: str, count: int) -> list[Member]:
                 },
             )
             expect(r, 201)
+            ids.append(r.json()["user"]["id"])
             members.append(
                 Member(f"forum_session={r.cookies['forum_session']}", r.json()["csrf_token"])
             )
+    operator = await asyncpg.connect(driver_dsn(database_url))
+    try:
+        await operator.execute("UPDATE users SET role = 'member' WHERE id = ANY($1)", ids)
+    finally:
+        await operator.close()
     return members
 
 

@@ -196,7 +196,7 @@ class Bench:
         async with forum_server(self.url, self.secret, workers, workdir) as (base, proc):
             if not self.members:  # their sessions outlive the server: same database, same key
                 say(f"registering {args.users} members through the API")
-                self.members = await register_members(base, args.users)
+                self.members = await register_members(base, self.url, args.users)
             lines = (f"{m.cookie}\t{m.csrf}\n" for m in self.members)
             (workdir / "members.txt").write_text("".join(lines))
             say(f"{workers} worker(s): creating {args.threads} threads through the API")

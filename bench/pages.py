@@ -195,7 +195,7 @@ class Bench:
         args, workdir = self.args, self.workdir
         async with forum_server(self.url, self.secret, workers, workdir) as (base, proc):
             say(f"registering {args.users} members through the API")
-            members = await register_members(base, args.users)
+            members = await register_members(base, self.url, args.users)
             (workdir / "cookies.txt").write_text("".join(f"{m.cookie}\n" for m in members))
             say(f"writing {args.threads} threads of {args.posts} posts through the API")
             ids = await create_threads(base, members, args.threads, args.posts, self.rng)

@@ -583,7 +583,7 @@ class Bench:
         async with forum_server(self.url, self.secret, 2, self.workdir) as (base, proc):
             if not self.members:  # sessions outlive the server: same database, same key
                 say(f"registering {args.posters} members through the API")
-                self.members = await register_members(base, args.posters)
+                self.members = await register_members(base, self.url, args.posters)
             thread = await create_public_thread(base, self.members[0], self.rng, n)
             channel = f"thread:{thread}"
             port = int(base.rsplit(":", 1)[1])

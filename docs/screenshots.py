@@ -37,7 +37,8 @@ NAMES = {"en": "Awa Ndiaye", "fr": "Aminata Koné"}
 class Shot:
     name: str
     path: str  # "{thread}" is the demo thread with the most replies
-    member: bool = False  # taken logged in as a demo member
+    # Who looks: a visitor, a newly registered applicant, or an approved member.
+    who: str = "visitor"
 
 
 SHOTS = [
@@ -47,8 +48,10 @@ SHOTS = [
     Shot("search", "/search?q=procurement"),
     Shot("login", "/login"),
     Shot("register", "/register"),
-    Shot("new-thread", "/threads/new", member=True),
+    Shot("apply", "/apply", who="applicant"),
+    Shot("new-thread", "/threads/new", who="member"),
 ]
+WHO = ("visitor", "applicant", "member")
 
 
 def free_port() -> int:
@@ -57,9 +60,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(data_dir: Path, port: int) -> subprocess.Popen:
+def forum_env(data_dir: Path, secret: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}
-    env.update(FORUM_DATA_DIR=str(data_dir), FORUM_SECRET_KEY=secrets.token_urlsafe(40))
+    env.update(FORUM_DATA_DIR=str(data_dir), FORUM_SECRET_KEY=secret)
+    return env
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "web.cli", "serve", "--demo", "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=HERE.parent)
     deadline = time.monotonic() + 180  # the first start initialises PostgreSQL
@@ -81,34 +88,42 @@ def busiest_thread(base: str) -> int:
     return max(threads, key=lambda t: t["reply_count"])["id"]
 
 
-def member_cookies(base: str, lang: str) -> list[dict[str, str]]:
-    """A demo member whose interface language is `lang` (a member's setting wins over the
-    browser's)."""
+def account_cookies(base: str, env: dict[str, str], lang: str, who: str) -> list[dict[str, str]]:
+    """A new account whose interface language is `lang` (a member's setting wins over the
+    browser's): an applicant, or a member admitted with `forum approve`."""
+    email = f"screenshots-{who}-{lang}@example.org"
     with httpx.Client(base_url=base) as client:
         r = client.post(
             "/api/v1/auth/register",
-            json={"email": f"screenshots-{lang}@example.org", "display_name": NAMES[lang],
+            json={"email": email, "display_name": f"{NAMES[lang]} ({who})",
                   "password": PASSWORD, "language": lang},
         )  # fmt: skip
         r.raise_for_status()
+        if who == "member":
+            command = [sys.executable, "-m", "web.cli", "approve", email]
+            subprocess.run(command, env=env, cwd=HERE.parent, check=True, capture_output=True)
         return [{"name": c.name, "value": c.value or "", "url": base} for c in client.cookies.jar]
 
 
-def take(base: str, out: Path) -> list[Path]:
+def take(base: str, env: dict[str, str], out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     thread = busiest_thread(base)
-    cookies = {lang: member_cookies(base, lang) for lang in LANGUAGES}
+    cookies = {
+        (lang, who): account_cookies(base, env, lang, who) for lang in LANGUAGES for who in WHO[1:]
+    }
     written = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
         for lang, locale in LANGUAGES.items():
             for screen, viewport in SCREENS.items():
-                context = browser.new_context(viewport=viewport, locale=locale)
-                context_member = browser.new_context(viewport=viewport, locale=locale)
-                context_member.add_cookies(cookies[lang])  # type: ignore[arg-type]
+                contexts = {}
+                for who in WHO:
+                    contexts[who] = browser.new_context(viewport=viewport, locale=locale)
+                    if who != "visitor":
+                        contexts[who].add_cookies(cookies[lang, who])  # type: ignore[arg-type]
                 for shot in SHOTS:
-                    page = (context_member if shot.member else context).new_page()
+                    page = contexts[shot.who].new_page()
                     response = page.goto(base + shot.path.format(thread=thread))
                     if response is None or response.status == 404:
                         print(f"skipped {shot.name}: {shot.path} does not exist yet")
@@ -119,8 +134,8 @@ def take(base: str, out: Path) -> list[Path]:
                     page.screenshot(path=str(path))
                     written.append(path)
                     page.close()
-                context.close()
-                context_member.close()
+                for context in contexts.values():
+                    context.close()
         browser.close()
     return written
 
@@ -132,9 +147,10 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="forum-screenshots-") as tmp:
         port = free_port()
-        process = serve(Path(tmp), port)
+        env = forum_env(Path(tmp), secrets.token_urlsafe(40))
+        process = serve(env, port)
         try:
-            written = take(f"http://127.0.0.1:{port}", args.out)
+            written = take(f"http://127.0.0.1:{port}", env, args.out)
         finally:
             process.send_signal(signal.SIGINT)
             try:

@@ -133,10 +133,11 @@ async def register(
     organisation: str | None = None,
     show_organisation: bool = False,
     language: str = "en",
-    role: Role = Role.MEMBER,
+    role: Role = Role.APPLICANT,
 ) -> dict[str, Any]:
-    """A new account. Its organisation is shown to others (and found by search's `org`
-    filter) only if the member says so (`show_organisation`)."""
+    """A new account: an applicant until approved (`forum.applications`). Its
+    organisation is shown to others (and found by search's `org` filter) only if the
+    member says so (`show_organisation`)."""
     email = normalise_email(email)
     display_name = clean_display_name(display_name)
     if organisation is not None:

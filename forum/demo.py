@@ -117,6 +117,7 @@ async def _members(session: AsyncConnection) -> dict[str, int]:
                 password=DEMO_PASSWORD,
                 organisation=m.organisation,
                 language=m.language,
+                role=Role.MEMBER,  # the demo's people were admitted long ago
             )
             existing[m.email.lower()] = user["id"]
     return {m.email: existing[m.email.lower()] for m in demo_data.MEMBERS}

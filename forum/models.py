@@ -53,6 +53,7 @@ class Xid8(UserDefinedType[int]):
 
 
 class Role(enum.StrEnum):
+    APPLICANT = "applicant"  # registered, not yet approved (`forum.applications`)
     MEMBER = "member"
     MODERATOR = "moderator"
     ADMIN = "admin"
@@ -76,7 +77,7 @@ class User(Base):
     __table_args__ = (
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
         Index("uq_users_display_name_key", "display_name_key", unique=True),
-        CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+        CheckConstraint("role IN ('applicant', 'member', 'moderator', 'admin')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -575,4 +576,60 @@ class ExperienceThread(Base):
     )
     thread_id: Mapped[int] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ApplicationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Application(Base):
+    """An applicant's request to become a member, and its decision (`forum.applications`)."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index(
+            "uq_applications_pending", "user_id", unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_applications_queue", "submitted_at", "id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_applications_user", "user_id", "id"),
+        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+        CheckConstraint(
+            "decided_as IN ('admin', 'moderator', 'representative', 'operator')",
+            name="decided_as",
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    motivation: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), server_default=ApplicationStatus.PENDING.value)
+    submitted_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_as: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ModeratedRegion(Base):
+    """A region a moderator moderates."""
+
+    __tablename__ = "moderated_regions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
     )

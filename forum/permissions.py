@@ -15,7 +15,7 @@ the audience that may receive it; a reader belongs to the audiences `audiences` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from forum.errors import DomainError, Kind, forbidden, not_found
@@ -41,8 +41,9 @@ class Actor:
 
     @property
     def member(self) -> bool:
-        """Reads members-only content."""
-        return self.authenticated and not self.suspended
+        """An approved member in good standing: reads members-only content and takes part.
+        An applicant (registered, not yet approved) reads what a visitor reads."""
+        return self.authenticated and self.role is not Role.APPLICANT and not self.suspended
 
     @property
     def staff(self) -> bool:
@@ -174,11 +175,21 @@ def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
     # topic: anyone; what reaches them is still filtered event by event (`audiences`).
 
 
-def check_can_write(actor: Actor) -> None:
+def _check_in_good_standing(actor: Actor) -> None:
     if not actor.authenticated:
         raise DomainError(Kind.UNAUTHENTICATED, "login_required", "Log in to take part.")
     if actor.suspended:
         raise forbidden("account_suspended", "This account is suspended.")
+
+
+def check_can_write(actor: Actor) -> None:
+    """Taking part (posting, and every write but one's own account's): approved members."""
+    _check_in_good_standing(actor)
+    if actor.role is Role.APPLICANT:
+        raise forbidden(
+            "not_approved",
+            "Your membership has not been approved yet: you can read public content.",
+        )
 
 
 def check_signed_in(actor: Actor) -> None:
@@ -188,9 +199,10 @@ def check_signed_in(actor: Actor) -> None:
 
 def check_can_change_settings(actor: Actor, *, renaming: bool) -> None:
     """One's own settings. A display name shows next to what one wrote, so a suspended
-    member keeps theirs; the interface language is one's own affair."""
+    member keeps theirs (an applicant, who wrote nothing yet, chooses theirs); the
+    interface language is one's own affair."""
     if renaming:
-        check_can_write(actor)
+        _check_in_good_standing(actor)
     else:
         check_signed_in(actor)
 
@@ -388,3 +400,58 @@ def check_can_read_experience_revisions(actor: Actor, tie: Tie) -> None:
             "revisions_private",
             "Only the organisation's members and moderators see earlier versions.",
         )
+
+
+# Membership applications (`forum.applications`)
+
+
+def check_can_apply(actor: Actor) -> None:
+    """Applying (and changing a pending application) is for applicants."""
+    check_signed_in(actor)
+    if actor.role is not Role.APPLICANT:
+        raise DomainError(Kind.CONFLICT, "already_member", "This account is a member already.")
+
+
+@dataclass(frozen=True)
+class Approver:
+    """Whose applications an actor decides: everyone's (admins), those from the `regions`
+    they moderate (moderators), those naming one of the verified `organisations` they
+    represent (a representative vouches for their own organisation's staff only)."""
+
+    everyone: bool = False
+    regions: frozenset[int] = frozenset()
+    organisations: frozenset[int] = frozenset()
+
+    @property
+    def anyone(self) -> bool:
+        return self.everyone or bool(self.regions) or bool(self.organisations)
+
+
+NO_APPROVER = Approver()
+
+
+def approver(
+    actor: Actor, moderated: Collection[int], represented_verified: Collection[int]
+) -> Approver:
+    """What `actor` may decide, given the regions they moderate and the verified
+    organisations they represent (`forum.applications` reads both)."""
+    if not actor.member:
+        return NO_APPROVER
+    if actor.role is Role.ADMIN:
+        return Approver(everyone=True)
+    regions = frozenset(moderated) if actor.role is Role.MODERATOR else frozenset()
+    return Approver(regions=regions, organisations=frozenset(represented_verified))
+
+
+def check_can_decide_application(
+    scope: Approver, region_id: int, organisation_id: int | None
+) -> str:
+    """The capacity in which the approver decides this application (recorded with the
+    decision); one who may not decide it gets 404 (it is the applicant's own data)."""
+    if scope.everyone:
+        return "admin"
+    if region_id in scope.regions:
+        return "moderator"
+    if organisation_id is not None and organisation_id in scope.organisations:
+        return "representative"
+    raise not_found("application")

@@ -61,6 +61,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from forum import accounts, events
+from forum.config import Settings
 from forum.db import Database, Prepared
 from forum.errors import DomainError, Kind, not_found
 from forum.limits import Bucket, Limiter, Rule, address_block, per_address
@@ -83,6 +84,10 @@ class Policy:
     secret: bytes
     idle: timedelta
     absolute: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> Policy:
+        return cls(settings.secret_key.encode(), settings.session_idle, settings.session_absolute)
 
     def digest(self, value: str) -> bytes:
         return hmac.new(self.secret, value.encode(), hashlib.sha256).digest()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import asyncpg
 import httpx
 
 FORUM = [sys.executable, "-m", "web.cli"]
@@ -28,6 +29,7 @@ def forum_env(**values: str) -> dict[str, str]:
 
 class Served:
     def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -63,3 +65,17 @@ def run_forum(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Co
     return subprocess.run(
         [*FORUM, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
     )
+
+
+async def admit(served: Served, email: str) -> None:
+    """Make an applicant a member, as the operator's `forum approve` does (that command
+    has its own tests; here it would cost a process per member)."""
+    operator = await asyncpg.connect(served.env["FORUM_DATABASE_URL"])
+    try:
+        await operator.execute(
+            "UPDATE users SET role = 'member' WHERE lower(email) = lower($1) "
+            "AND role = 'applicant'",
+            email,
+        )
+    finally:
+        await operator.close()

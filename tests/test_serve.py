@@ -25,6 +25,7 @@ def test_serve_on_a_server_database_with_two_workers(server_env):
                 json={"email": "w@example.org", "display_name": "W", "password": "long enough pw"},
             )
             assert r.status_code == 201, r.text
+            assert run_forum(server_env, "approve", "w@example.org").returncode == 0
             csrf = {"X-CSRF-Token": r.json()["csrf_token"]}
             r = c.post(
                 "/api/v1/threads",

@@ -61,9 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 raise SchemaOutOfDate("the database schema is out of date: run `forum migrate`")
             app.state.settings = settings
             app.state.db = db
-            app.state.policy = Policy(
-                settings.secret_key.encode(), settings.session_idle, settings.session_absolute
-            )
+            app.state.policy = Policy.of(settings)
             app.state.limiter = Limiter(db, settings.rates, app.state.policy.digest)
             app.state.openapi = document()
             app.state.catalog = catalog = CatalogCache(db)

@@ -1,5 +1,5 @@
-"""The `forum` command: serve, migrate, create-admin, demo, reindex, search, indexer,
-import-organisations.
+"""The `forum` command: serve, migrate, create-admin, approve, moderator, demo, reindex,
+search, indexer, import-organisations.
 
 It lives in `web`, the top of the import graph, because it drives every package.
 """
@@ -17,13 +17,15 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from forum import accounts, catalog, demo, embedded, migrate, organisation_import
+from forum import accounts, applications, catalog, demo, embedded, migrate, organisation_import
 from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from forum.errors import DomainError
+from forum.mail.outbox import Mailer
 from forum.models import Role, Visibility
 from forum.permissions import Actor
+from forum.sessions import Policy
 from search.backend import Filters
 from search.service import Search
 from web.links import post_url
@@ -52,6 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Administrator", help="display name for a new account")
     admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    approve = commands.add_parser(
+        "approve", help="admit an applicant as a member (they are told by email)"
+    )
+    approve.add_argument("email")
+    moderate = commands.add_parser(
+        "moderator", help="make an account a moderator of these regions (replacing its list)"
+    )
+    moderate.add_argument("email")
+    moderate.add_argument(
+        "--region", action="append", default=[], required=True, help="region slug (repeatable)"
     )
 
     commands.add_parser(
@@ -94,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
             password = _read_password(args.password_stdin)
             user = _with_db(settings, _prepared(lambda db: _create_admin(db, args, password)))
             print(f"forum: {user['email']} is an admin")
+        elif args.command == "approve":
+            admitted = _with_db(settings, _prepared(lambda db: _approve(db, settings, args.email)))
+            print(f"forum: {args.email} is a member{'' if admitted else ' already'}")
+        elif args.command == "moderator":
+            _with_db(settings, _prepared(lambda db: _moderator(db, args.email, args.region)))
+            print(f"forum: {args.email} moderates {', '.join(args.region)}")
         elif args.command == "reindex":
             count = _with_db(settings, _prepared(lambda db: _search_of(db, settings).rebuild()))
             print(f"forum: search rebuilt ({count} documents)")
@@ -161,6 +181,19 @@ async def _create_admin(db: Database, args: argparse.Namespace, password: str) -
         return await accounts.create_admin(
             session, email=args.email, display_name=args.name, password=password
         )
+
+
+async def _approve(db: Database, settings: Settings, email: str) -> bool:
+    mailer = Mailer(Policy.of(settings).digest, settings.mail_from)
+    async with db.transaction() as session:
+        return await applications.approve_by_operator(session, mailer, email)
+
+
+async def _moderator(db: Database, email: str, regions: list[str]) -> None:
+    async with db.transaction() as session:
+        known = await catalog.load(session)
+        ids = [known.region(OPERATOR, slug, field="region").id for slug in regions]
+        await applications.make_moderator(session, email, ids)
 
 
 async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from forum import resets, verification
+from forum import applications, resets, verification
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -20,6 +20,8 @@ from web.pages.view import TEMPLATES
 SUBJECTS = {
     verification.KIND: N_("Confirm your email address"),
     resets.KIND: N_("Reset your password"),
+    applications.APPROVED_KIND: N_("Welcome: you are a member of the forum"),
+    applications.REFUSED_KIND: N_("Your application to the forum"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
 
@@ -46,7 +48,7 @@ def renderer(link_base: str) -> Render:
         locale = language if language in i18n.LOCALES else i18n.DEFAULT
         env = _env(locale)
         link = link_base + LINKS[kind] + params["token"] if "token" in params else None
-        context = {"name": params.get("name", ""), "link": link, "site": link_base}
+        context = {**params, "name": params.get("name", ""), "link": link, "site": link_base}
         return Rendered(
             subject=i18n.translations(locale).gettext(SUBJECTS[kind]),
             text=env.get_template(f"mail/{kind}.txt").render(context),

@@ -29,6 +29,7 @@ _QUERY_DOC = {
     "to": "Written on or before this date (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",
     "organisation": "Organisation slug",
+    "status": "pending (the default, oldest first), approved or refused (latest first)",
 }
 _REF = "#/components/schemas/{model}"
 # Path parameters are integer ids but these.

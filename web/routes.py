@@ -10,7 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web import schemas
-from web.api import accounts, catalog, experiences, organisations, recovery, search, threads
+from web.api import (
+    accounts,
+    applications,
+    catalog,
+    experiences,
+    organisations,
+    recovery,
+    search,
+    threads,
+)
 
 PREFIX = "/api/v1"
 
@@ -112,6 +121,24 @@ OPERATIONS = (
     Operation("POST", "/auth/password/reset", recovery.reset,
               "Set a new password with a reset link's token; ends every session",
               schemas.Accepted, 200, schemas.PasswordReset, errors=(400, 403, 413, 415, 422)),
+    Operation("GET", "/auth/me/application", applications.mine,
+              "Your membership application (the latest, pending or decided)",
+              schemas.ApplicationOut, errors=(404,)),
+    Operation("PUT", "/auth/me/application", applications.apply,
+              "Apply to become a member, or change your pending application (applicants)",
+              schemas.ApplicationOut, 200, schemas.ApplicationIn,
+              errors=(400, 401, 403, 409, 413, 415, 422)),
+    Operation("GET", "/applications", applications.queue,
+              "The applications you decide: admins all, moderators their regions', "
+              "representatives their verified organisation's", schemas.ApplicationList,
+              query=("status", "cursor", "limit"), errors=(401, 403, 422)),
+    Operation("POST", "/applications/{application_id}/approve", applications.approve,
+              "Admit the applicant (their address must be confirmed); they are told by email",
+              schemas.ApplicationOut, errors=(401, 403, 404, 409)),
+    Operation("POST", "/applications/{application_id}/refuse", applications.refuse,
+              "Refuse an application with a reason the applicant is sent",
+              schemas.ApplicationOut, 200, schemas.Refusal,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422)),
     Operation("GET", "/organisations", organisations.list_organisations,
               "The directory of organisations (CSO profiles), by name", schemas.OrganisationList,
               query=("region", "country", "cursor", "limit"), errors=(404, 422)),

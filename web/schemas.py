@@ -322,7 +322,9 @@ class UserOut(BaseModel):
     organisation: str | None
     show_organisation: bool
     language: str
-    role: str
+    role: Literal["applicant", "member", "moderator", "admin"] = Field(
+        description="An applicant reads what visitors read until an approver admits them"
+    )
     created_at: datetime
     email_verified: bool = Field(description="The address was confirmed through an emailed link")
 
@@ -330,6 +332,53 @@ class UserOut(BaseModel):
 class Me(BaseModel):
     user: UserOut
     csrf_token: str = Field(description="Send as X-CSRF-Token on every state change")
+
+
+def _paragraphs(value: str) -> str:
+    _no_controls(value, _LINE_CONTROLS)
+    if _blank(value):
+        raise ValueError("must not be blank")
+    return value
+
+
+Motivation = Annotated[str, Field(max_length=2000), AfterValidator(_paragraphs)]
+Reason = Annotated[str, Field(max_length=1000), AfterValidator(_paragraphs)]
+
+
+class ApplicationIn(Request):
+    country: CountryCode = Field(description="Where you work (ISO 3166-1 alpha-2)")
+    motivation: Motivation = Field(description="Why you want to join, for the approvers")
+    organisation: Slug | None = Field(
+        default=None, description="Your organisation's slug in the directory"
+    )
+    organisation_name: Organisation | None = Field(
+        default=None, description="Your organisation's name, if the directory lacks it"
+    )
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    user_id: int
+    name: str = Field(description="The applicant's display name")
+    email_verified: bool = Field(description="Approval waits for a confirmed address")
+    country: str
+    organisation: str | None = Field(description="Slug, when it is in the directory")
+    organisation_name: str | None
+    motivation: str
+    status: Literal["pending", "approved", "refused"]
+    submitted_at: datetime
+    decided_at: datetime | None
+    decided_as: Literal["admin", "moderator", "representative", "operator"] | None
+    reason: str | None = Field(description="A refusal's reason, as the applicant was told")
+
+
+class ApplicationList(BaseModel):
+    applications: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class Refusal(Request):
+    reason: Reason = Field(description="Sent to the applicant")
 
 
 class SessionOut(BaseModel):

@@ -14,6 +14,7 @@ OTHER = p.Actor(2, Role.MEMBER)
 MODERATOR = p.Actor(3, Role.MODERATOR)
 ADMIN = p.Actor(4, Role.ADMIN)
 SUSPENDED = p.Actor(5, Role.MEMBER, suspended=True)
+APPLICANT = p.Actor(7, Role.APPLICANT)
 
 
 def allowed(check, *args) -> bool:
@@ -30,6 +31,7 @@ def allowed(check, *args) -> bool:
         (ANON, True, False, False),
         (MEMBER, True, True, False),
         (SUSPENDED, True, False, False),
+        (APPLICANT, True, False, False),
         (MODERATOR, True, True, True),
         (ADMIN, True, True, True),
     ],
@@ -46,6 +48,7 @@ def test_reading(actor, public, members, hidden):
         (ANON, False, False, False, False, False),
         (MEMBER, True, False, True, False, False),
         (SUSPENDED, False, False, False, False, False),
+        (APPLICANT, False, False, False, False, False),
         (MODERATOR, True, True, True, False, True),
         (ADMIN, True, True, True, False, True),
     ],
@@ -95,6 +98,7 @@ SUSPENDED_MODERATOR = p.Actor(6, Role.MODERATOR, suspended=True)
         (MEMBER, {"public", "members", "user:1"}),
         (SUSPENDED, {"public", "user:5"}),
         (SUSPENDED_MODERATOR, {"public", "user:6"}),
+        (APPLICANT, {"public", "user:7"}),
         (MODERATOR, {"public", "members", "staff", "user:3"}),
     ],
 )
@@ -113,6 +117,7 @@ def _listen(actor, target) -> bool:
         (MEMBER, True, True, False, True, False),
         (SUSPENDED, True, False, False, True, False),
         (SUSPENDED_MODERATOR, True, False, False, True, False),
+        (APPLICANT, True, False, False, True, False),
         (MODERATOR, True, True, True, True, True),
     ],
 )
@@ -221,3 +226,29 @@ def test_who_changes_an_organisation(actor, tie, join, name_self_rep, add_other,
     # Leaving is always one's own to do; removing someone else takes editing rights.
     assert allowed(p.check_can_end_affiliation, actor, 99, tie) is edit
     assert allowed(p.check_can_show_affiliation, actor, 99) is False
+
+
+def test_an_applicant_sees_no_members_only_contact_and_keeps_no_read_positions():
+    assert not p.may_see_contact(APPLICANT, "members", p.NO_TIE)
+    assert p.may_see_contact(APPLICANT, "public", p.NO_TIE)
+    assert not p.keeps_read_positions(APPLICANT)
+    p.check_can_change_settings(APPLICANT, renaming=True)  # an applicant names themselves
+    assert allowed(p.check_can_apply, APPLICANT)
+    assert not allowed(p.check_can_apply, MEMBER)
+    assert not allowed(p.check_can_apply, ANON)
+
+
+def test_who_decides_an_application():
+    africa, asia, verified = 1, 2, 10
+    admin = p.approver(ADMIN, (), ())
+    moderator = p.approver(MODERATOR, [africa], ())
+    representative = p.approver(MEMBER, (), [verified])
+    assert p.check_can_decide_application(admin, asia, None) == "admin"
+    assert p.check_can_decide_application(moderator, africa, None) == "moderator"
+    assert p.check_can_decide_application(representative, asia, verified) == "representative"
+    for scope, region, organisation in ((moderator, asia, None), (representative, asia, 11)):
+        assert not allowed(p.check_can_decide_application, scope, region, organisation)
+    # Regions count for moderators only; nobody decides while suspended or applying.
+    assert not p.approver(MEMBER, [africa], ()).regions
+    assert not p.approver(SUSPENDED, (), [verified]).anyone
+    assert not p.approver(APPLICANT, [africa], [verified]).anyone

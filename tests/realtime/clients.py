@@ -11,7 +11,7 @@ import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.servers import Served
+from tests.servers import Served, admit
 
 PASSWORD = "long enough pw"
 
@@ -50,6 +50,7 @@ async def member(served: Served) -> Member:
                   "password": PASSWORD},
         )  # fmt: skip
         assert r.status_code == 201, r.text
+        await admit(served, f"live{n}@example.org")
         cookie = f"forum_session={r.cookies['forum_session']}"
         found = Member(served, cookie, r.json()["csrf_token"], r.json()["user"]["id"])
     _open.append(found)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from tests import servers
+
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext
 
@@ -78,27 +80,33 @@ class Member:
 
 
 async def register(
-    base_url: str,
+    served: Served,
     *,
     name: str | None = None,
     email: str | None = None,
     password: str = PASSWORD,
     language: str | None = None,
+    approved: bool = True,
 ) -> Member:
-    """A new member, registered (and so logged in) through the API. Close `member.api`."""
+    """A new member, registered (and so logged in) through the API, then admitted as
+    the operator would (`forum approve`); an applicant if not `approved`. Close
+    `member.api`."""
     n = next(_numbers)
     email = email or f"member{n}@example.org"
     name = name or f"Member {n}"
     body: dict[str, Any] = {"email": email, "display_name": name, "password": password}
     if language:
         body["language"] = language
-    api = httpx.AsyncClient(base_url=base_url)
+    api = httpx.AsyncClient(base_url=served.url)
     r = await api.post("/api/v1/auth/register", json=body)
     if r.status_code != 201:
         await api.aclose()
         raise AssertionError(f"registering {email}: {r.status_code} {r.text}")
     api.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return Member(api, email, name, password, int(r.json()["user"]["id"]))
+    user_id = int(r.json()["user"]["id"])
+    if approved:
+        await servers.admit(served, email)
+    return Member(api, email, name, password, user_id)
 
 
 async def new_context(
@@ -132,7 +140,7 @@ async def member_context(
     both closed at the end. `options` are those of `new_context`, plus `name`, `email`,
     `password` and `language` for the member."""
     who = {k: options.pop(k) for k in ("name", "email", "password", "language") if k in options}
-    member = await register(served.url, **who)
+    member = await register(served, **who)
     try:
         context = await new_context(browser, served, member=member, **options)
         try:

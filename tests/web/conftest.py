@@ -10,14 +10,18 @@ module's tests (each makes its own data). Helpers for contexts and members are i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from forum.config import Settings, Smtp
 from forum.db import driver_dsn
+from tests import mail
 from tests.servers import Served, forum_env
 from tests.web import browsers
+from web.app import create_app
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -43,3 +47,36 @@ async def module_served(module_database_url: str) -> AsyncIterator[Served]:
     server = await asyncio.to_thread(Served, env)
     yield server
     await asyncio.to_thread(server.stop)
+
+
+# Mail: a real SMTP server in the test process (`tests.mail`) and the app sending to it.
+
+FROM = "CSO Forum <forum@forum.test>"
+SITE = "https://forum.test"
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def inbox() -> mail.Inbox:
+    return mail.Inbox()
+
+
+@pytest.fixture
+def smtp_port(inbox: mail.Inbox) -> Any:
+    port = mail.free_port()
+    server = mail.smtp_server(inbox, port)
+    yield port
+    server.stop()
+
+
+@pytest.fixture
+async def smtp_app(settings: Settings, smtp_port: int) -> AsyncIterator[Any]:
+    """The app sending through the test SMTP server. Its own sender loop is stopped so
+    that each test says when the outbox is drained (`drain`)."""
+    configured = dataclasses.replace(
+        settings, smtp=Smtp("127.0.0.1", smtp_port), mail_from=FROM, public_url=SITE
+    )
+    app = create_app(configured)
+    async with app.router.lifespan_context(app):
+        await app.state.mail_sender.stop()
+        yield app

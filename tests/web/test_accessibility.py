@@ -105,8 +105,8 @@ PAGES = [
 async def members(module_served: Served) -> AsyncIterator[list[Member]]:
     """Two members who write the thread."""
     made = [
-        await register(module_served.url, name="Amina Diallo"),
-        await register(module_served.url, name="Jean-Baptiste Nkurunziza"),
+        await register(module_served, name="Amina Diallo"),
+        await register(module_served, name="Jean-Baptiste Nkurunziza"),
     ]
     yield made
     for m in made:
@@ -117,7 +117,7 @@ async def members(module_served: Served) -> AsyncIterator[list[Member]]:
 async def readers(module_served: Served) -> AsyncIterator[dict[str, Member]]:
     """A reading member per interface language (a member's setting decides it)."""
     made = {
-        lang: await register(module_served.url, name=f"Lectrice {lang}", language=lang)
+        lang: await register(module_served, name=f"Lectrice {lang}", language=lang)
         for lang in LANGUAGES
     }
     yield made

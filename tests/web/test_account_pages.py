@@ -58,10 +58,10 @@ async def _user(db, email: str) -> dict | None:
 # -- register -------------------------------------------------------------------------
 
 
-async def test_register_logs_in_and_goes_where_asked(client, db):
+async def test_register_logs_in_and_goes_on_to_apply(client, db):
     r = await _register(client, "Aminata", "aminata@example.org", "/regions/africa")
     assert r.status_code == 303, r.text
-    assert r.headers["location"] == "/regions/africa"
+    assert r.headers["location"] == "/apply"  # a new account is an applicant
     assert COOKIE in r.cookies
     home = await client.get("/")
     assert 'href="/settings">Aminata</a>' in home.text
@@ -72,8 +72,9 @@ async def test_register_logs_in_and_goes_where_asked(client, db):
 async def test_register_in_french_keeps_french(client, db):
     client.headers["Accept-Language"] = "fr"
     r = await _register(client, "Awa", "awa@example.org")
-    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert r.status_code == 303 and r.headers["location"] == "/apply"
     assert (await _user(db, "awa@example.org"))["language"] == "fr"
+    assert "<h1>Votre candidature d'adhésion</h1>" in (await client.get("/apply")).text
 
 
 async def test_register_errors_stand_next_to_fields_with_the_input_kept(client, make, db):

@@ -28,7 +28,7 @@ SCREENSHOT = Path("/tmp/thread-live.png")
 @pytest.fixture
 async def member(served: Served) -> AsyncIterator[httpx.AsyncClient]:
     """A logged-in member of the forum talking to the API, sending its CSRF token."""
-    registered = await register(served.url, email="live@example.org", name="<b>bold</b>")
+    registered = await register(served, email="live@example.org", name="<b>bold</b>")
     yield registered.api
     await registered.api.aclose()
 

@@ -59,6 +59,20 @@ async def test_keyboard_only_register_start_a_thread_and_reply(browser, module_s
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
     assert await page.locator('header a[href="/settings"]').inner_text() == "Keyboard Person"
+    # A new account applies (test_browser_membership.py has the whole way in); the
+    # operator admits it.
+    assert page.url.endswith("/apply")
+    await choose_by_keyboard(page, "#country", "SN")
+    await tab_to(page, "#organisation_name")
+    await page.keyboard.type("Keyboard Watch")
+    await tab_to(page, "#motivation")
+    await page.keyboard.type("I monitor procurement in Senegal.")
+    await tab_to(page, 'form[action="/apply"] button')
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert page.url.endswith("/apply?sent=1")
+    await browsers.admit(module_served, "keyboard@example.org")
+    await page.goto(module_served.url + "/")
 
     await tab_to(page, 'a[href="/threads/new"]')
     async with page.expect_navigation():

@@ -569,3 +569,54 @@ async def test_nothing_of_a_member_who_left_reaches_anyone(world: World, keep_po
     if keep_posts:  # the posts stay, under no name
         assert "testimony" in after["search of the place"]
         assert "A former member" in after["thread page"]
+
+
+# Registering makes an applicant (`forum.applications`): nothing members-only reaches
+# them on any channel until an approver admits them; then everything does.
+
+
+async def test_an_applicant_reads_members_only_content_only_once_approved(world: World):
+    canary = word()
+    region, topic = await new_place(world, "members")
+    case = Case(world, "applicant", canary, region, topic)
+    author, admin = world.author, await reader(world, Role.ADMIN)
+    assert author is not None
+    who = await reader(world, Role.APPLICANT)
+    async with who.ws() as socket:
+        live = Live(socket)
+        case.thread_id = await author.thread(
+            region, topic, f"Testimony about {canary}", f"The testimony names {canary}."
+        )
+        await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
+        for n in range(3):
+            case.canary_posts.append(
+                await author.reply(case.thread_id, f"Witness {n} saw {canary} take the bribe.")
+            )
+        await world.search.keep_up()
+        marker = word()
+        await author.reply(world.sync_thread, f"marker {marker}")
+        await live.drain(lambda frame: marker in orjson.dumps(frame).decode())
+    assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+    before = await everything(who, case)
+    leaks = [channel for channel, seen in before.items() if canary in seen]
+    assert leaks == [], f"the canary reached an applicant through {leaks}"
+    refused = await who.http.post(f"/api/v1/threads/{case.thread_id}/posts", json={"body": "x"})
+    assert refused.status_code in (403, 404)
+    refused = await who.http.post(
+        "/api/v1/threads", json={"region": "africa", "topic": "public-procurement",
+                                 "title": "An applicant's thread", "body": "Not yet."},
+    )  # fmt: skip
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "not_approved")
+
+    async with world.db.transaction() as s:
+        await s.execute(text("UPDATE users SET email_verified_at = now() WHERE id = :u"),
+                        {"u": who.user_id})  # fmt: skip
+    applied = await who.http.put("/api/v1/auth/me/application", json={
+        "country": "SN", "organisation_name": "Leak watchers", "motivation": "I monitor tenders.",
+    })  # fmt: skip
+    assert applied.status_code == 200, applied.text
+    r = await admin.http.post(f"/api/v1/applications/{applied.json()['id']}/approve")
+    assert r.status_code == 200, r.text
+    after = await everything(who, case)
+    for channel in ("thread page", "thread API", "search hits", "websocket replay"):
+        assert canary in after[channel], channel

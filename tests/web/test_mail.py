@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,38 +20,9 @@ from forum.mail.sender import Sender
 from forum.models import MailToken, Outbox, User
 from tests import factories, mail
 from tests.pages import field_errors, submit
+from tests.web.conftest import FROM, PASSWORD, SITE
 from web.app import create_app
 from web.i18n import translations
-
-FROM = "CSO Forum <forum@forum.test>"
-SITE = "https://forum.test"
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def inbox() -> mail.Inbox:
-    return mail.Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox: mail.Inbox) -> Any:
-    port = mail.free_port()
-    server = mail.smtp_server(inbox, port)
-    yield port
-    server.stop()
-
-
-@pytest.fixture
-async def smtp_app(settings: Settings, smtp_port: int) -> AsyncIterator[Any]:
-    """The app sending through the test SMTP server. Its own sender loop is stopped so
-    that each test says when the outbox is drained (`drain`)."""
-    configured = dataclasses.replace(
-        settings, smtp=Smtp("127.0.0.1", smtp_port), mail_from=FROM, public_url=SITE
-    )
-    app = create_app(configured)
-    async with app.router.lifespan_context(app):
-        await app.state.mail_sender.stop()
-        yield app
 
 
 async def _register(app: Any, email: str, language: str = "en") -> Any:

@@ -134,6 +134,15 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
         json={"email": "new@example.org", "password": "a new long password"},
     )  # fmt: skip
     c.headers["X-CSRF-Token"] = logged["csrf_token"]
+    mine, decide = "/auth/me/application", "/applications/{application_id}"
+    application = {"country": "SN", "organisation_name": "N", "motivation": "M"}
+    applied = await call("PUT", mine, mine, json=application)
+    await call("GET", mine, mine)
+    await call("GET", "/applications", "/applications", admin)
+    await call("POST", f"/applications/{applied['id']}/refuse", decide + "/refuse", admin,
+               json={"reason": "Which organisation?"})  # fmt: skip
+    again = await call("PUT", mine, mine, json=application)
+    await call("POST", f"/applications/{again['id']}/approve", decide + "/approve", admin)
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

@@ -21,8 +21,8 @@ POSTS = 20
 @pytest.fixture(scope="module")
 async def writers(module_served: Served) -> list[Member]:
     members = [
-        await register(module_served.url, name="Amina Diallo"),
-        await register(module_served.url, name="Jean-Baptiste Nkurunziza"),
+        await register(module_served, name="Amina Diallo"),
+        await register(module_served, name="Jean-Baptiste Nkurunziza"),
     ]
     yield members
     for m in members:
@@ -85,7 +85,7 @@ class Wire:
 async def test_a_thread_page_of_20_posts_is_light_local_and_fits_a_phone(
     module_served: Served, browser, thread_id: int, reader: str
 ) -> None:
-    member = await register(module_served.url) if reader == "member" else None
+    member = await register(module_served) if reader == "member" else None
     context = await new_context(browser, module_served, member=member, viewport=PHONE)
     page = await context.new_page()
     wire = Wire()

@@ -21,6 +21,7 @@ from forum.permissions import check_can_manage_sessions, check_signed_in
 from web import account_actions, auth, forms, i18n, schemas
 from web.forms import Form
 from web.pages import messages
+from web.pages.membership import APPLY
 from web.pages.view import Viewer, render, viewer
 from web.unit import log_in, unit
 
@@ -70,7 +71,8 @@ async def register(request: Request) -> Response:
         return render(
             request, reader, "register.html", 422, values=values, errors=errors, next=next_path
         )
-    response = forms.redirect(next_path)
+    # A new account is an applicant: its next step is the application.
+    response = forms.redirect(APPLY)
     auth.set_cookies(request, response, done)
     return response
 

@@ -67,6 +67,15 @@ BY_CODE = {
     "unknown_thread": N_("Give the numbers of threads of this forum that you can read."),
     "not_affiliated": N_("Only members of the organisation may write its experiences."),
     "numbers": N_("Use whole numbers separated by commas."),
+    "not_approved": N_("Your membership has not been approved yet: you can read public content."),
+    "already_member": N_("This account is a member already."),
+    "email_unverified": N_("The applicant has not confirmed their email address yet."),
+    "already_decided": N_("This application is decided already."),
+    "not_an_approver": N_("Only those who approve members see applications."),
+    "blank_motivation": N_("Write a few words about why you want to join."),
+    "blank_reason": N_("Write the reason the applicant will read."),
+    "blank_organisation": N_("Choose your organisation, or name it."),
+    "unknown_organisation": N_("Choose an organisation from the list."),
 }
 
 BY_TYPE = {
