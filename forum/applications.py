@@ -20,11 +20,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, events, organisations, pagination
+from forum import accounts, audit, events, organisations, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.mail.outbox import Mailer
@@ -208,9 +208,8 @@ async def queue(
     order = Application.submitted_at if pending else Application.decided_at
     if cursor is not None:
         key = pagination.decode(cursor, datetime, int)
-        query = query.where(
-            (order, Application.id) > key if pending else (order, Application.id) < key
-        )
+        position = tuple_(order, Application.id)
+        query = query.where(position > key if pending else position < key)
     query = query.order_by(
         *((order, Application.id) if pending else (order.desc(), Application.id.desc()))
     ).limit(limit + 1)
@@ -269,6 +268,11 @@ async def decide(
         reason = _text(reason or "", "reason", MAX_REASON, "the reason the applicant will read")
     await _record(session, row, approve, actor.user_id, capacity, reason)
     await _admit_or_tell(session, mailer, row, approve, reason)
+    await audit.record(
+        session, actor, "application.approve" if approve else "application.refuse",
+        ("application", row.id), region_id=row.region_id, reason=reason,
+        after={"user_id": row.user_id, "decided_as": capacity},
+    )  # fmt: skip
     return await _one(session, application_id)
 
 
@@ -366,6 +370,8 @@ async def approve_by_operator(session: AsyncConnection, mailer: Mailer, email: s
     )  # fmt: skip
     await _tell(session, "user.approved", user_id)
     await _mail(session, mailer, user_id, APPROVED_KIND, {})
+    await audit.record(session, None, "application.approve", ("user", user_id),
+                       after={"user_id": user_id, "decided_as": "operator"})  # fmt: skip
     return True
 
 
@@ -379,10 +385,13 @@ async def make_moderator(session: AsyncConnection, email: str, region_ids: list[
         .values(role=Role.MODERATOR.value)
     )
     await session.execute(delete(ModeratedRegion).where(ModeratedRegion.user_id == user_id))
-    await session.execute(
-        upsert(ModeratedRegion), [{"user_id": user_id, "region_id": r} for r in region_ids]
-    )
+    if region_ids:
+        await session.execute(
+            upsert(ModeratedRegion), [{"user_id": user_id, "region_id": r} for r in region_ids]
+        )
     await _tell(session, "user.role_changed", user_id)
+    await audit.record(session, None, "moderator.assign", ("user", user_id),
+                       after={"regions": sorted(region_ids)})  # fmt: skip
 
 
 async def _by_email(session: AsyncConnection, email: str) -> int:

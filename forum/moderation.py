@@ -1,9 +1,9 @@
 """Moderators' actions: hide and show a post, move a thread, suspend and reinstate a member.
 
 Each one changes the rows, the thread counts and the search documents in one transaction
-and appends an event; what every reader receives afterwards follows from the rows as they
-are now (`forum.feed`, search, the realtime sweep of sessions), so none of them has to
-chase copies.
+and appends an event and an audit entry (`forum.audit`); what every reader receives
+afterwards follows from the rows as they are now (`forum.feed`, search, the realtime
+sweep of sessions), so none of them has to chase copies.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, posts
+from forum import audit, documents, events, posts
 from forum.catalog import Catalog, count_thread
 from forum.errors import not_found
 from forum.models import Post, Thread, User
@@ -38,6 +38,8 @@ async def set_post_hidden(
     thread = await _thread(session, thread_id)
     await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,
                   {"thread_id": thread_id, "post_id": post_id})  # fmt: skip
+    await audit.record(session, actor, "post.hide" if hidden else "post.show", ("post", post_id),
+                       region_id=thread.region_id, after={"hidden": hidden})  # fmt: skip
     return posts.post_view(await posts.fetch(session, post_id), actor)
 
 
@@ -69,10 +71,19 @@ async def move_thread(
     after = await _thread(session, thread_id)
     await _append(session, catalog, "thread.moved", after, {"thread_id": thread_id},
                   also=before)  # fmt: skip
+    await audit.record(
+        session, actor, "thread.move", ("thread", thread_id), region_id=before.region_id,
+        before=_place(catalog, before), after={"region": region_to.slug, "topic": topic_to.slug},
+    )  # fmt: skip
 
 
 async def set_suspended(
-    session: AsyncConnection, actor: Actor, user_id: int, *, suspended: bool
+    session: AsyncConnection,
+    actor: Actor,
+    user_id: int,
+    *,
+    suspended: bool,
+    reason: str | None = None,
 ) -> None:
     """A suspended member reads like a visitor and writes nothing, on every open session
     and socket at once (they read the account as it is now)."""
@@ -92,6 +103,14 @@ async def set_suspended(
         user_audience(user_id),
         {"user_id": user_id},
     )
+    action = "user.suspend" if suspended else "user.reinstate"
+    await audit.record(session, actor, action, ("user", user_id), reason=reason,
+                       after={"suspended": suspended})  # fmt: skip
+
+
+def _place(catalog: Catalog, thread: Any) -> dict[str, str | None]:
+    region, topic = catalog.region_by_id(thread.region_id), catalog.topic_by_id(thread.topic_id)
+    return {"region": region.slug if region else None, "topic": topic.slug if topic else None}
 
 
 async def _thread(session: AsyncConnection, thread_id: int, *, lock: bool = False) -> Any:

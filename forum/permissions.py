@@ -455,3 +455,16 @@ def check_can_decide_application(
     if organisation_id is not None and organisation_id in scope.organisations:
         return "representative"
     raise not_found("application")
+
+
+# The audit log (`forum.audit`)
+
+
+def audit_regions(actor: Actor, moderated: Collection[int]) -> frozenset[int] | None:
+    """The regions whose audit entries `actor` reads (None: every entry, for admins); a
+    moderator reads those of the regions they moderate, and their own entries. Anyone
+    else reads none (403)."""
+    check_can_moderate(actor)
+    if actor.role is Role.ADMIN:
+        return None
+    return frozenset(moderated)

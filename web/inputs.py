@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 import orjson
@@ -86,3 +87,24 @@ def query_text(request: Request, name: str, max_length: int = 512) -> str | None
     if len(value) > max_length or "\x00" in value:
         raise invalid(name, "The value is not valid.", f"invalid_{name}")
     return value
+
+
+def query_dates(request: Request) -> tuple[date | None, date | None]:
+    """The `from` and `to` days (YYYY-MM-DD, both inclusive) of a query string, each
+    optional, in order, or a clear 422 naming the field."""
+    since, until = _date(request, "from"), _date(request, "to")
+    if since and until and since > until:
+        raise invalid("from", "The start date is after the end date.", "invalid_range")
+    return since, until
+
+
+def _date(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise invalid(name, "Use a date like 2026-11-28.", f"invalid_{name}") from None

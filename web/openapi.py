@@ -25,10 +25,12 @@ _QUERY_DOC = {
         "show their organisation (show_organisation at registration): an organisation "
         "a member keeps to themselves is never searched"
     ),
-    "from": "Written on or after this date (YYYY-MM-DD, UTC)",
-    "to": "Written on or before this date (YYYY-MM-DD, UTC)",
+    "from": "On or after this day (YYYY-MM-DD, UTC)",
+    "to": "On or before this day (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",
     "organisation": "Organisation slug",
+    "moderator": "The acting moderator's or admin's user id",
+    "action": "One action, such as post.hide or application.approve",
     "status": "pending (the default, oldest first), approved or refused (latest first)",
 }
 _REF = "#/components/schemas/{model}"

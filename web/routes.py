@@ -13,6 +13,7 @@ from web import schemas
 from web.api import (
     accounts,
     applications,
+    audit,
     catalog,
     experiences,
     organisations,
@@ -139,6 +140,11 @@ OPERATIONS = (
               "Refuse an application with a reason the applicant is sent",
               schemas.ApplicationOut, 200, schemas.Refusal,
               errors=(400, 401, 403, 404, 409, 413, 415, 422)),
+    Operation("GET", "/audit", audit.entries,
+              "The audit log, newest first: admins everything, moderators their regions' "
+              "entries and their own", schemas.AuditList,
+              query=("moderator", "action", "from", "to", "cursor", "limit"),
+              errors=(401, 403, 422)),
     Operation("GET", "/organisations", organisations.list_organisations,
               "The directory of organisations (CSO profiles), by name", schemas.OrganisationList,
               query=("region", "country", "cursor", "limit"), errors=(404, 422)),

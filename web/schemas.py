@@ -381,6 +381,28 @@ class Refusal(Request):
     reason: Reason = Field(description="Sent to the applicant")
 
 
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: int | None = Field(description="Who acted; null for the operator's command line")
+    actor_name: str | None
+    action: Literal[
+        "post.hide", "post.show", "thread.move", "user.suspend", "user.reinstate",
+        "application.approve", "application.refuse", "moderator.assign",
+    ]  # fmt: skip
+    target_type: str = Field(description="post, thread, user or application")
+    target_id: int
+    region: str | None = Field(description="The region it happened in, if any")
+    reason: str | None
+    before: dict | None = Field(description="The state before, where it applies (never text)")
+    after: dict | None = Field(description="The state after, where it applies (never text)")
+
+
+class AuditList(BaseModel):
+    entries: list[AuditEntryOut]
+    next_cursor: str | None
+
+
 class SessionOut(BaseModel):
     id: str = Field(description="Names the session to end it; not its token")
     created_at: datetime

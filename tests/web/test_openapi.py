@@ -139,6 +139,7 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     applied = await call("PUT", mine, mine, json=application)
     await call("GET", mine, mine)
     await call("GET", "/applications", "/applications", admin)
+    await call("GET", "/audit", "/audit", admin)
     await call("POST", f"/applications/{applied['id']}/refuse", decide + "/refuse", admin,
                json={"reason": "Which organisation?"})  # fmt: skip
     again = await call("PUT", mine, mine, json=application)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from starlette.requests import Request
 
 from forum.errors import invalid
 from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Hit, Kind, Results
-from web.inputs import query_number
+from web.inputs import query_dates, query_number
 from web.links import post_url
 from web.responses import JSON
 from web.schemas import MAX_ID, has_controls
@@ -38,9 +37,7 @@ def read(request: Request) -> tuple[str, Filters, int]:
         raise invalid("q", "The query must not contain control characters.", "invalid_q")
     if not words.strip():
         raise invalid("q", "Type at least one word to search for.", "empty_query")
-    since, until = _date(params.get("from"), "from"), _date(params.get("to"), "to")
-    if since and until and since > until:
-        raise invalid("from", "The start date is after the end date.", "invalid_range")
+    since, until = query_dates(request)
     filters = Filters(
         kinds=tuple(Kind(k) for k in _values(request, "kind", _kind)),
         regions=_values(request, "region", _pattern(_SLUG)),
@@ -102,17 +99,6 @@ def _pattern(pattern: re.Pattern[str]) -> Any:
 
 def _kind(value: str) -> bool:
     return value in Kind.__members__.values()
-
-
-def _date(raw: str | None, name: str) -> date | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        if len(raw) != 10:
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise invalid(name, "Use a date like 2026-11-28.", f"invalid_{name}") from None
 
 
 def _organisation(raw: str | None) -> str | None:
