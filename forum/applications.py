@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -208,9 +208,8 @@ async def queue(
     order = Application.submitted_at if pending else Application.decided_at
     if cursor is not None:
         key = pagination.decode(cursor, datetime, int)
-        query = query.where(
-            (order, Application.id) > key if pending else (order, Application.id) < key
-        )
+        position = tuple_(order, Application.id)
+        query = query.where(position > key if pending else position < key)
     query = query.order_by(
         *((order, Application.id) if pending else (order.desc(), Application.id.desc()))
     ).limit(limit + 1)
@@ -379,9 +378,10 @@ async def make_moderator(session: AsyncConnection, email: str, region_ids: list[
         .values(role=Role.MODERATOR.value)
     )
     await session.execute(delete(ModeratedRegion).where(ModeratedRegion.user_id == user_id))
-    await session.execute(
-        upsert(ModeratedRegion), [{"user_id": user_id, "region_id": r} for r in region_ids]
-    )
+    if region_ids:
+        await session.execute(
+            upsert(ModeratedRegion), [{"user_id": user_id, "region_id": r} for r in region_ids]
+        )
     await _tell(session, "user.role_changed", user_id)
 
 
