@@ -30,7 +30,10 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 LANGUAGES = {"en": "en-GB", "fr": "fr-FR"}
 PASSWORD = "a long demo password"
-NAMES = {"en": "Awa Ndiaye", "fr": "Aminata Koné"}
+NAMES = {  # who looks, in each language
+    ("en", "member"): "Awa Ndiaye", ("fr", "member"): "Aminata Koné",
+    ("en", "applicant"): "Esi Boateng", ("fr", "applicant"): "Mariama Touré",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def account_cookies(base: str, env: dict[str, str], lang: str, who: str) -> list
     with httpx.Client(base_url=base) as client:
         r = client.post(
             "/api/v1/auth/register",
-            json={"email": email, "display_name": f"{NAMES[lang]} ({who})",
+            json={"email": email, "display_name": NAMES[lang, who],
                   "password": PASSWORD, "language": lang},
         )  # fmt: skip
         r.raise_for_status()

@@ -335,3 +335,13 @@ async def test_the_command_line_admits_and_names_moderators(smtp_app, server_env
     assert await _role(c) == "moderator"
     async with smtp_app.state.db.transaction() as s:
         assert await s.scalar(text("SELECT count(*) FROM moderated_regions")) == 1
+
+
+async def test_the_queue_pages_oldest_first(smtp_app, make):
+    ids = [(await _apply(await _applicant(smtp_app, f"queued{n}@example.org")))["id"]
+           for n in range(3)]  # fmt: skip
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    first = (await admin.get("/api/v1/applications", params={"limit": "2"})).json()
+    rest = (await admin.get("/api/v1/applications", params={"cursor": first["next_cursor"]})).json()
+    assert [a["id"] for a in first["applications"] + rest["applications"]] == ids
+    assert rest["next_cursor"] is None
