@@ -40,7 +40,14 @@ from search.backend import (
     nothing_found,
     snippet_html,
 )
-from search.meili_documents import BODY_FIELDS, RETRIEVED, SETTINGS, settings_cover, to_meili
+from search.meili_documents import (
+    BODY_FIELDS,
+    FACET_ATTRIBUTES,
+    RETRIEVED,
+    SETTINGS,
+    settings_cover,
+    to_meili,
+)
 from search.retry import Backoff, retrying
 
 T = TypeVar("T")
@@ -180,7 +187,7 @@ class MeiliBackend:
         federation = FederationMerged(
             limit=PER_PAGE,
             offset=(page - 1) * PER_PAGE,
-            facets_by_index={uid: list(FACETS) for uid in self.uids.values()},
+            facets_by_index={uid: list(FACET_ATTRIBUTES.values()) for uid in self.uids.values()},
             merge_facets=MergeFacets(max_values_per_facet=MAX_FACET_VALUES),
         )
 
@@ -202,7 +209,10 @@ class MeiliBackend:
             total=total,
             # Meilisearch stops counting at the pagination cap (`maxTotalHits`).
             exact=total < SETTINGS["pagination"]["maxTotalHits"],
-            facets={f: dict(distribution.get(f, {})) for f in FACETS},
+            facets={
+                f: {str(v): n for v, n in distribution.get(FACET_ATTRIBUTES[f], {}).items()}
+                for f in FACETS
+            },
             # Meilisearch corrects typos itself while matching, so there is no separate
             # respelling to offer.
             suggestion=None,
@@ -285,7 +295,7 @@ def _hit(raw: dict[str, Any]) -> Hit:
         title=raw["thread_title"],
         snippet=snippet_html(marked),
         region=raw["region"],
-        topic=raw["topic"],
+        topics=tuple(raw["topics"]),
         countries=tuple(raw["countries"]),
         author_id=raw["author_id"],
         author_name=raw["author_name"],

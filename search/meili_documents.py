@@ -33,7 +33,7 @@ RETRIEVED = (
     "position",
     "thread_title",
     "region",
-    "topic",
+    "topics",
     "countries",
     "author_id",
     "author_name",
@@ -47,10 +47,11 @@ SETTINGS: dict[str, Any] = {
     "filterableAttributes": [
         "kind",
         "region",
-        "topic",
+        "topics",
         "countries",
+        "uncac_articles",
         "author_id",
-        "organisation",
+        "organisations",
         "created_at",
     ],
     "sortableAttributes": ["created_at"],
@@ -62,6 +63,16 @@ SETTINGS: dict[str, Any] = {
     "faceting": {"maxValuesPerFacet": 100},
     # Where counting stops: totals at this value are shown as "10,000+".
     "pagination": {"maxTotalHits": 10_000},
+}
+
+# Each facet of `search.backend.FACETS` and the attribute that counts it: lists, so that
+# a document with several topics, countries or articles counts once under each.
+FACET_ATTRIBUTES = {
+    "region": "region",
+    "topic": "topics",
+    "kind": "kind",
+    "country": "countries",
+    "uncac": "uncac_articles",
 }
 
 # Lists Meilisearch may hand back in another order than they were written.
@@ -80,11 +91,11 @@ def to_meili(doc: Document) -> dict[str, Any]:
         f"body{suffix}": doc.body,
         "language": doc.language,
         "region": doc.region,
-        "topic": doc.topic,
+        "topics": [doc.topic],
         "countries": list(doc.countries),
         "author_id": doc.author_id,
         "author_name": doc.author_name,
-        "organisation": doc.organisation,  # only when the author shows it
+        "organisations": list(doc.organisations),  # slugs, only where the author shows it
         # Filters compare numbers; the ISO text keeps the exact time for display.
         "created_at": int(doc.created_at.timestamp()),
         "created_at_iso": doc.created_at.isoformat(),

@@ -310,20 +310,20 @@ async def test_a_cursor_past_a_wiped_log_leads_to_a_rebuild_and_start_does_not(
 
 
 async def test_documents_carry_an_organisation_only_when_its_member_shows_it(
-    db, make, backend, meili
+    db, make, backend, meili, knowledge
 ):
-    shown = await make.user(organisation="Transparency Senegal", organisation_public=True)
-    kept = await make.user(organisation="Transparency Senegal")
+    shown, kept = await make.user(), await make.user()
+    org = await knowledge.organisation("transparency-senegal")
+    await knowledge.join(org, shown, shown=True)
+    await knowledge.join(org, kept, shown=False)
     a = await make.thread(shown, title="Port audit", body="Audit of the port tender.")
     b = await make.thread(kept, title="Road audit", body="Audit of the road tender.")
     await indexer(db, backend).catch_up()
     stored = meili.documents("posts")
-    assert stored[a["post"]["id"]]["organisation"] == "Transparency Senegal"
-    assert stored[b["post"]["id"]]["organisation"] is None
+    assert stored[a["post"]["id"]]["organisations"] == [org]
+    assert stored[b["post"]["id"]]["organisations"] == []
     assert all("visibility" not in d for d in stored.values())
-    found = await backend.search(
-        Query("audit", PUBLIC, Filters(organisation="Transparency Senegal"))
-    )
+    found = await backend.search(Query("audit", PUBLIC, Filters(organisation=org)))
     assert [h.post_id for h in found.hits] == [a["post"]["id"]]
 
 
