@@ -88,7 +88,18 @@ _WRITE = text(
     """
 )
 
-_LOAD = text(_SOURCE + " ORDER BY 1, 2, 3")
+# With the names a reader is shown (Meilisearch stores them; `search_knowledge` ids).
+_LOAD = text(
+    f"""
+    SELECT s.*, r.slug AS region, o.slug AS organisation, o.name AS organisation_name,
+           ARRAY(SELECT t.slug FROM topics t WHERE t.id = ANY(s.topic_ids) ORDER BY 1)
+               AS topics
+    FROM ({_SOURCE}) s
+    JOIN regions r ON r.id = s.region_id
+    JOIN organisations o ON o.id = s.organisation_id
+    ORDER BY s.organisation_id, s.experience_id NULLS FIRST
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +107,10 @@ class KnowledgeDocument:
     kind: str  # ORGANISATION or EXPERIENCE
     organisation_id: int
     experience_id: int | None
-    region_id: int
-    topic_ids: tuple[int, ...]
+    organisation: str  # slug
+    organisation_name: str
+    region: str  # slug
+    topics: tuple[str, ...]  # slugs
     countries: tuple[str, ...]
     uncac_articles: tuple[int, ...]
     title: str
@@ -134,8 +147,10 @@ async def load(
             kind=r.kind,
             organisation_id=r.organisation_id,
             experience_id=r.experience_id,
-            region_id=r.region_id,
-            topic_ids=tuple(r.topic_ids),
+            organisation=r.organisation,
+            organisation_name=r.organisation_name,
+            region=r.region,
+            topics=tuple(r.topics),
             countries=tuple(r.countries),
             uncac_articles=tuple(r.uncac_articles),
             title=r.title,

@@ -11,15 +11,43 @@ import pytest
 from meilisearch_python_sdk.errors import MeilisearchApiError
 
 from forum.documents import Document
+from forum.knowledge_documents import KnowledgeDocument
 from search import meili_filters
 from search.backend import MARK_END, MARK_START, Filters, Kind, Query
 from search.meili import MeiliBackend
-from search.meili_documents import SETTINGS, to_meili
+from search.meili_documents import SETTINGS, knowledge_to_meili, to_meili
 from tests.search import fake_meili_filter
 from tests.search.fake_meili import KEY, QUICK, doc
 from tests.search.readers import EVERYONE, PUBLIC
 
 # -- documents --------------------------------------------------------------------------
+
+
+def test_organisations_and_experiences_carry_their_words_in_their_language_and_no_contact():
+    told = knowledge_to_meili(
+        KnowledgeDocument(
+            kind="experience", organisation_id=3, experience_id=8, organisation="olcac",
+            organisation_name="OLCAC", region="africa", topics=("public-procurement",),
+            countries=("KE", "SN"), uncac_articles=(5, 13), title="Les moto-taxis",
+            body="Les chauffeurs refusent.", language="fr",
+            created_at=datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    assert told["id"] == 8 and told["kind"] == "experience" and told["heading"] == "Les moto-taxis"
+    assert told["title_fra"] == "Les moto-taxis" and told["body_fra"] == "Les chauffeurs refusent."
+    assert told["organisations"] == ["olcac"] and told["uncac_articles"] == [5, 13]
+    assert told["topics"] == ["public-procurement"] and told["created_at"] == 1773480413
+    profile = knowledge_to_meili(
+        KnowledgeDocument(
+            kind="organisation", organisation_id=3, experience_id=None, organisation="olcac",
+            organisation_name="OLCAC", region="africa", topics=(), countries=("SN",),
+            uncac_articles=(), title="OLCAC", body="Watchdog.", language="",
+            created_at=datetime(2026, 3, 14, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    assert profile["id"] == 3 and profile["title"] == "OLCAC" and profile["body"] == "Watchdog."
+    # Nothing but what `forum.knowledge_documents` holds: no email, no phone.
+    assert not {"email", "phone"} & set(profile)
 
 
 def test_documents_carry_the_text_in_the_posts_language_and_filterable_values():
@@ -88,6 +116,7 @@ def test_filter_names_the_readable_regions_first_then_each_filter():
             regions=("africa", "south-east-asia"),
             countries=("SN",),
             topics=("public-procurement",),
+            uncac_articles=(5, 13),
             author=42,
             organisation="transparency-senegal",
             since=date(2026, 1, 1),
@@ -100,6 +129,7 @@ def test_filter_names_the_readable_regions_first_then_each_filter():
         'region IN ["africa", "south-east-asia"]',
         'countries IN ["SN"]',
         'topics IN ["public-procurement"]',
+        "uncac_articles IN [5, 13]",  # integers we formatted; posts have none
         "author_id = 42",
         'organisations = "transparency-senegal"',
         "created_at >= 1767225600",  # 2026-01-01T00:00:00Z
