@@ -3,8 +3,9 @@
 A backend answers a `Query` (validated words, filters and the regions the reader may
 read now) with `Results`: every hit, snippet, facet, total and suggestion comes from
 documents of those regions only, whatever the documents were written with. Both backends
-must give the same observable answers; one test suite (`tests/search/test_backends.py`)
-runs against each backend that can run.
+must give the same observable answers; one test suite (`tests/search/test_backends.py`,
+`tests/search/test_kinds.py`) runs against each backend that can run. Posts, organisations
+and experiences are searched together: one query, one ranking, one total.
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ class Kind(enum.StrEnum):
     POST = "post"  # a reply
     ORGANISATION = "organisation"  # a CSO profile (`forum.knowledge_documents`)
     EXPERIENCE = "experience"  # a CSO's case story
-
-
-POST_KINDS = (Kind.THREAD, Kind.POST)
 
 
 @dataclass(frozen=True)
