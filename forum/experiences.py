@@ -8,7 +8,8 @@ works in a members-only region. Its members (and admins) write and edit it
 shown only to the organisation's members and moderators. The five Markdown fields are
 rendered and sanitised by `forum.markup`, as posts are. Every change appends
 `experience.created|updated` (the organisation's region channel, payload the id only);
-`forum.feed` rebuilds what it tells from `current`.
+`forum.feed` rebuilds what it tells from `current`. Its search document is rewritten
+in the same transaction (`forum.knowledge_documents`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, markup, pagination
+from forum import events, knowledge_documents, markup, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, invalid, not_found
 from forum.models import (
@@ -238,6 +239,7 @@ async def create(
     )
     assert experience_id is not None
     await _write_threads(session, experience_id, story.threads)
+    await knowledge_documents.refresh(session, experiences=[experience_id])
     await _announce(session, "experience.created", experience_id, found)
     return await get(session, actor, catalog, experience_id)
 
@@ -355,6 +357,7 @@ async def update_story(
         .values(**_row_values(after, catalog), revision=Experience.revision + 1,
                 edited_at=func.now())
     )  # fmt: skip
+    await knowledge_documents.refresh(session, experiences=[experience_id])
     await _announce(session, "experience.updated", experience_id, found)
     return await get(session, actor, catalog, experience_id), True
 

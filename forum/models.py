@@ -330,7 +330,6 @@ class SearchDocument(Base):
     topic_id: Mapped[int] = mapped_column(SmallInteger)
     countries: Mapped[list[str]] = mapped_column(ARRAY(Text))
     author_id: Mapped[int] = mapped_column(BigInteger)
-    organisation: Mapped[str | None] = mapped_column(Text)  # only when the author shows it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tsv: Mapped[str] = mapped_column(TSVECTOR)
 
