@@ -614,6 +614,10 @@ class ExperienceOut(BaseModel):
     edited_at: datetime | None
     threads: list[LinkedThreadOut] = Field(description="The linked threads you may read")
     may_edit: bool
+    may_read_revisions: bool = Field(
+        description="Whether you may read its earlier versions (the organisation's members "
+        "and moderators)"
+    )
 
 
 class ExperienceList(BaseModel):
