@@ -104,8 +104,11 @@ async def _profile_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    form_token: str | None = None,
 ) -> Response:
-    async with unit(request) as u:
+    """The profile; after a refused form (`form_token`: the one it sent, checked again as
+    the posted request's own), with the error by its field."""
+    async with unit(request, form_token=form_token) as u:
         reader = viewer(request, u.current)
         known = await u.catalog()
         try:
@@ -166,7 +169,9 @@ async def affiliation(request: Request) -> Response:
                 raise
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
-        return await _profile_page(request, slug, 422, {"affiliation": message})
+        return await _profile_page(
+            request, slug, 422, {"affiliation": message}, form_token=form.token
+        )
     return forms.redirect(f"/organisations/{slug}?saved=affiliation#affiliation")
 
 
@@ -193,7 +198,8 @@ async def name_member(request: Request) -> Response:
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
         return await _profile_page(request, slug, 422, {"display_name": message},
-                                   {"display_name": form.get("display_name")})  # fmt: skip
+                                   {"display_name": form.get("display_name")},
+                                   form_token=form.token)  # fmt: skip
     return forms.redirect(f"/organisations/{slug}?saved=members#members-heading")
 
 
