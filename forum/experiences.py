@@ -117,6 +117,7 @@ class View:
     edited_at: datetime | None
     threads: list[LinkedThread]  # only those the reader may read
     may_edit: bool
+    may_read_revisions: bool
 
 
 def _text_field(value: str, field: str) -> str:
@@ -382,6 +383,7 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, experien
             await _thread_ids(session, experience_id),
         ).order_by(Thread.id)
     )
+    reader_tie = await tie(session, actor, found.id)
     return View(
         id=e.id,
         title=e.title,
@@ -400,7 +402,8 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, experien
         created_at=e.created_at,
         edited_at=e.edited_at,
         threads=[LinkedThread(t.id, t.title) for t in linked],
-        may_edit=allows(check_can_write_experience, actor, await tie(session, actor, found.id)),
+        may_edit=allows(check_can_write_experience, actor, reader_tie),
+        may_read_revisions=allows(check_can_read_experience_revisions, actor, reader_tie),
     )
 
 

@@ -197,7 +197,10 @@ class SettingsChange(Request):
 
 class Author(BaseModel):
     id: int
-    name: str
+    name: str = Field(
+        description='The display name; exactly "A former member" (in every language: pages '
+        "translate it) once the account was deleted and its posts kept"
+    )
 
 
 class RegionOut(BaseModel):
@@ -672,12 +675,19 @@ class ExperienceOut(BaseModel):
     html: ExperienceTexts = Field(description="Sanitised HTML")
     year: int | None
     language: str
-    author: str | None = Field(description="null: a former member")
+    author: str | None = Field(
+        description='The teller\'s display name; "A former member" once their account was '
+        "deleted (as Author.name), null if it is no longer known"
+    )
     revision: int
     created_at: datetime
     edited_at: datetime | None
     threads: list[LinkedThreadOut] = Field(description="The linked threads you may read")
     may_edit: bool
+    may_read_revisions: bool = Field(
+        description="Whether you may read its earlier versions (the organisation's members "
+        "and moderators)"
+    )
 
 
 class ExperienceList(BaseModel):
