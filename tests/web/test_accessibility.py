@@ -37,7 +37,7 @@ axe_playwright = pytest.importorskip("axe_playwright_python.async_playwright")
 from playwright.async_api import Page, expect  # noqa: E402
 
 FAILING = ("serious", "critical")  # axe's impacts; "minor" and "moderate" are reported only
-VISITOR, MEMBER = "visitor", "member"
+VISITOR, MEMBER, APPLICANT = "visitor", "member", "applicant"
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "fr")
 
@@ -53,9 +53,10 @@ class Site:
     experience_id: int = 0  # told and edited once by the readers' organisation
     verify_links: list[str] = field(default_factory=list)  # each opens once
     reset_link: str = ""  # usable until a password is saved through it
+    application_id: int = 0  # an applicant's, naming the readers' organisation
 
 
-ORGANISATION = "ligue-transparence"  # the reading members are its representatives
+ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
 OTHER_ORGANISATION = "haki-watch"  # nobody's: a member sees the form to join it
 SECRET = "k" * 40  # `module_served`'s
 
@@ -187,6 +188,22 @@ PAGES = [
     ),
     PageType("password-reset-unusable", lambda s: "/password/reset/spent", (VISITOR,), status=400),
     PageType("password-changed", lambda s: "/password/changed", readers=(VISITOR,)),
+    PageType("apply", lambda s: "/apply", readers=(APPLICANT,)),
+    PageType(
+        "apply-refused",
+        lambda s: "/apply",
+        readers=(APPLICANT,),
+        then=_form_error("form[action='/apply']", {"motivation": " "}),
+    ),
+    PageType("applications", lambda s: "/applications", readers=(MEMBER,)),
+    PageType("applications-decided", lambda s: "/applications?status=approved", (MEMBER,)),
+    PageType("application-refuse", lambda s: f"/applications/{s.application_id}/refuse", (MEMBER,)),
+    PageType(
+        "application-refuse-refused",
+        lambda s: f"/applications/{s.application_id}/refuse",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"reason": " "}),
+    ),
 ]
 
 
@@ -199,6 +216,18 @@ async def members(module_served: Served) -> AsyncIterator[list[Member]]:
     ]
     yield made
     for m in made:
+        await m.api.aclose()
+
+
+@pytest.fixture(scope="module")
+async def applicants(module_served: Served) -> AsyncIterator[dict[str, Member]]:
+    """A registered applicant per interface language, not yet approved."""
+    made = {
+        lang: await register(module_served, name=f"Candidate {lang}", language=lang, approved=False)
+        for lang in LANGUAGES
+    }
+    yield made
+    for m in made.values():
         await m.api.aclose()
 
 
@@ -236,7 +265,7 @@ async def _organisations_and_links(
                 uncac_articles=(9, 13),
                 activities=(Activity("Observatoire des marchés", date(2021, 3, 1)),),
             )  # fmt: skip
-            await organisations.create(s, admin, known, ORGANISATION, profile)
+            await organisations.create(s, admin, known, ORGANISATION, profile, verified=True)
             other = Profile("Haki Watch", "KE", "network")
             await organisations.create(s, admin, known, OTHER_ORGANISATION, other)
             for reader in readers.values():
@@ -264,7 +293,12 @@ async def _organisations_and_links(
 
 
 @pytest.fixture(scope="module")
-async def site(members: list[Member], readers: dict[str, Member], module_database_url: str) -> Site:
+async def site(
+    members: list[Member],
+    readers: dict[str, Member],
+    applicants: dict[str, Member],
+    module_database_url: str,
+) -> Site:
     """A thread with every state a post can be shown in: Markdown, edited, a reply to an
     earlier post, deleted, and Arabic (right to left)."""
     author, other = members
@@ -293,8 +327,13 @@ async def site(members: list[Member], readers: dict[str, Member], module_databas
     experience_id, verify, reset = await _organisations_and_links(
         module_database_url, readers, members
     )
+    application = {"country": "SN", "organisation": ORGANISATION,
+                   "motivation": "Je suis les *marchés publics* à Thiès."}  # fmt: skip
+    for applicant in applicants.values():
+        r = await applicant.api.put("/api/v1/auth/me/application", json=application)
+        assert r.status_code == 200, r.text
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
-                reset_link=reset)  # fmt: skip
+                reset_link=reset, application_id=r.json()["id"])  # fmt: skip
 
 
 def _cases() -> list[object]:
@@ -334,13 +373,14 @@ async def test_no_serious_accessibility_violation(
     module_served: Served,
     browser,
     readers: dict[str, Member],
+    applicants: dict[str, Member],
     site: Site,
     page_type: PageType,
     reader: str,
     lang: str,
     screen: str,
 ) -> None:
-    member = readers[lang] if reader == MEMBER else None
+    member = {MEMBER: readers, APPLICANT: applicants}.get(reader, {}).get(lang)
     context = await new_context(
         browser, module_served, member=member, viewport=SCREENS[screen], locale=lang
     )
