@@ -49,7 +49,7 @@ from forum.permissions import (
 
 # What a former member's posts show as their author. Stored as the name, so that every
 # reader of names (pages, API, search, replay) shows it without a rule of its own.
-FORMER_MEMBER = "A former member"
+FORMER_MEMBER = accounts.FORMER_MEMBER
 # No password hash has this form: `accounts.verify_password` refuses it.
 _NO_PASSWORD = "!deleted"
 
