@@ -73,6 +73,10 @@ def normalise_email(email: str) -> str:
     return email
 
 
+# The name a deleted account's posts stay under (`forum.leaving`); no member may take it.
+FORMER_MEMBER = "A former member"
+
+
 def clean_display_name(value: str) -> str:
     """A display name as it is stored: one line, trimmed, not blank, at most 80
     characters, no character that prints nothing (`check_name`)."""
@@ -85,6 +89,11 @@ def clean_display_name(value: str) -> str:
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
         raise invalid("display_name", "Use a name on one line.", "control_character")
     check_name(value, "display_name")
+    if names.key(value) == names.key(FORMER_MEMBER):
+        message = "This name is kept for the posts of deleted accounts."
+        raise DomainError(
+            Kind.CONFLICT, "display_name_taken", message, fields={"display_name": message}
+        )
     return value
 
 

@@ -4,9 +4,12 @@ A thread's opening post is a `thread` document (its title and body); every reply
 `post` document. A post that is deleted or hidden, or whose thread is hidden, has none.
 A document names its region, never who may read it: search asks that of the policy at
 each query, so a region's visibility applies the moment it changes. It carries the
-author's organisation only when the member shows it (`permissions.affiliation_shown`).
+author's organisations only where the member shows the affiliation
+(`permissions.affiliation_shown`).
 The PostgreSQL backend matches `search_documents` rows, which `refresh` writes in the
-post's own transaction; the Meilisearch indexer sends what `load` builds.
+post's own transaction; the Meilisearch indexer sends what `load` builds. (The
+PostgreSQL backend asks `affiliations` at query time instead: a member's choice applies
+at once, without rewriting their posts.)
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ _SOURCE = """
            ARRAY(SELECT c.country_code FROM thread_countries c
                  WHERE c.thread_id = t.id ORDER BY 1) AS countries,
            p.author_id, u.display_name AS author_name,
-           -- Only an affiliation the member shows (`permissions.affiliation_shown`).
-           CASE WHEN u.organisation_public = ANY(:shown) THEN u.organisation END
-               AS organisation,
+           -- Only affiliations the member shows (`permissions.affiliation_shown`).
+           ARRAY(SELECT o.slug FROM affiliations a
+                 JOIN organisations o ON o.id = a.organisation_id
+                 WHERE a.user_id = p.author_id AND a.shown = ANY(:shown)
+                 ORDER BY 1) AS organisations,
            p.created_at, p.language,
            forum_html_text(p.body_html) AS body
     FROM posts p
@@ -46,22 +51,34 @@ _SOURCE = """
 NEWEST = "window newest"
 WINDOW_CURSOR = "window"
 
+
+def words_vector(title: str, body: str, language: str) -> str:
+    """SQL: the tsvector of a document's words, from these SQL expressions: stems in its
+    language (title weight A, body D) and the words as written. Every kind of document
+    is indexed so (`forum.knowledge_documents` too), so one query reads them alike."""
+    config = f"forum_ts_config({language})"
+    return f"""
+    CASE WHEN {config} = 'forum_simple'::regconfig THEN ''::tsvector
+         ELSE setweight(to_tsvector({config}, {title}), 'A') || to_tsvector({config}, {body})
+    END
+    || setweight(to_tsvector('forum_simple', {title}), 'A')
+    || to_tsvector('forum_simple', {body})"""
+
+
 # The post's language stemmer (weights: title A, body D) and, for any language, the
 # words as written (unaccented, lower case, no stop words): a query finds a post by stem
 # in its own language and by exact word from any other. Then the scope lexemes (kind,
 # region, topic, countries; migration 0003) and, for a post inside the window, NEWEST:
 # filters and the window are searched in the same index as the words.
-_TSV = """
-    CASE WHEN forum_ts_config(s.language) = 'forum_simple'::regconfig THEN ''::tsvector
-         ELSE setweight(to_tsvector(forum_ts_config(s.language), s.headline), 'A')
-              || to_tsvector(forum_ts_config(s.language), s.body) END
-    || setweight(to_tsvector('forum_simple', s.headline), 'A')
-    || to_tsvector('forum_simple', s.body)
+_TSV = (
+    words_vector("s.headline", "s.body", "s.language")
+    + """
     || forum_search_scope(s.kind, s.region_id, s.topic_id, s.countries)
     || CASE WHEN s.created_at >= (SELECT CAST(position AS timestamptz) FROM search_cursors
                                   WHERE name = :window)
             THEN array_to_tsvector(ARRAY[CAST(:newest AS text)]) ELSE ''::tsvector END
 """
+)
 
 _SHOWN = shown_affiliations()
 
@@ -77,15 +94,14 @@ _REFRESH = text(
         WHERE d.post_id = ANY(:ids) AND NOT EXISTS (SELECT FROM s WHERE s.post_id = d.post_id)
     )
     INSERT INTO search_documents AS d (post_id, thread_id, kind, region_id, topic_id,
-        countries, author_id, organisation, created_at, tsv)
+        countries, author_id, created_at, tsv)
     SELECT s.post_id, s.thread_id, s.kind, s.region_id, s.topic_id, s.countries,
-           s.author_id, s.organisation, s.created_at, {_TSV}
+           s.author_id, s.created_at, {_TSV}
     FROM s
     ON CONFLICT (post_id) DO UPDATE SET
         thread_id = excluded.thread_id, kind = excluded.kind, region_id = excluded.region_id,
         topic_id = excluded.topic_id, countries = excluded.countries,
-        author_id = excluded.author_id, organisation = excluded.organisation,
-        created_at = excluded.created_at, tsv = excluded.tsv
+        author_id = excluded.author_id, created_at = excluded.created_at, tsv = excluded.tsv
     """
 )
 
@@ -141,7 +157,7 @@ class Document:
     countries: tuple[str, ...]
     author_id: int
     author_name: str
-    organisation: str | None  # only when the author shows it
+    organisations: tuple[str, ...]  # slugs of the affiliations the author shows
     created_at: datetime
 
 
@@ -185,7 +201,7 @@ async def load(session: AsyncConnection, post_ids: Sequence[int]) -> list[Docume
             countries=tuple(r.countries),
             author_id=r.author_id,
             author_name=r.author_name,
-            organisation=r.organisation,
+            organisations=tuple(r.organisations),
             created_at=r.created_at,
         )
         for r in rows

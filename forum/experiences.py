@@ -8,7 +8,8 @@ works in a members-only region. Its members (and admins) write and edit it
 shown only to the organisation's members and moderators. The five Markdown fields are
 rendered and sanitised by `forum.markup`, as posts are. Every change appends
 `experience.created|updated` (the organisation's region channel, payload the id only);
-`forum.feed` rebuilds what it tells from `current`.
+`forum.feed` rebuilds what it tells from `current`. Its search document is rewritten
+in the same transaction (`forum.knowledge_documents`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, markup, pagination
+from forum import events, knowledge_documents, markup, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, invalid, not_found
 from forum.models import (
@@ -116,6 +117,7 @@ class View:
     edited_at: datetime | None
     threads: list[LinkedThread]  # only those the reader may read
     may_edit: bool
+    may_read_revisions: bool
 
 
 def _text_field(value: str, field: str) -> str:
@@ -238,6 +240,7 @@ async def create(
     )
     assert experience_id is not None
     await _write_threads(session, experience_id, story.threads)
+    await knowledge_documents.refresh(session, experiences=[experience_id])
     await _announce(session, "experience.created", experience_id, found)
     return await get(session, actor, catalog, experience_id)
 
@@ -355,6 +358,7 @@ async def update_story(
         .values(**_row_values(after, catalog), revision=Experience.revision + 1,
                 edited_at=func.now())
     )  # fmt: skip
+    await knowledge_documents.refresh(session, experiences=[experience_id])
     await _announce(session, "experience.updated", experience_id, found)
     return await get(session, actor, catalog, experience_id), True
 
@@ -379,6 +383,7 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, experien
             await _thread_ids(session, experience_id),
         ).order_by(Thread.id)
     )
+    reader_tie = await tie(session, actor, found.id)
     return View(
         id=e.id,
         title=e.title,
@@ -397,7 +402,8 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, experien
         created_at=e.created_at,
         edited_at=e.edited_at,
         threads=[LinkedThread(t.id, t.title) for t in linked],
-        may_edit=allows(check_can_write_experience, actor, await tie(session, actor, found.id)),
+        may_edit=allows(check_can_write_experience, actor, reader_tie),
+        may_read_revisions=allows(check_can_read_experience_revisions, actor, reader_tie),
     )
 
 

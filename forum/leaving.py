@@ -49,7 +49,7 @@ from forum.permissions import (
 
 # What a former member's posts show as their author. Stored as the name, so that every
 # reader of names (pages, API, search, replay) shows it without a rule of its own.
-FORMER_MEMBER = "A former member"
+FORMER_MEMBER = accounts.FORMER_MEMBER
 # No password hash has this form: `accounts.verify_password` refuses it.
 _NO_PASSWORD = "!deleted"
 
@@ -121,6 +121,7 @@ class MailRecord:
     language: str
     created_at: datetime
     sent_at: datetime | None
+    failed_at: datetime | None  # the mail server refused it for good
     params: dict[str, Any]  # without any link's token
 
 
@@ -221,7 +222,14 @@ async def export(session: AsyncConnection, actor: Actor) -> Export:
         .order_by(ReadPosition.thread_id)
     )
     mail = await session.execute(
-        select(Outbox.kind, Outbox.language, Outbox.created_at, Outbox.sent_at, Outbox.params)
+        select(
+            Outbox.kind,
+            Outbox.language,
+            Outbox.created_at,
+            Outbox.sent_at,
+            Outbox.failed_at,
+            Outbox.params,
+        )
         .where(func.lower(Outbox.recipient) == u.email.lower())
         .order_by(Outbox.id)
     )
@@ -246,6 +254,7 @@ async def export(session: AsyncConnection, actor: Actor) -> Export:
                 m.language,
                 m.created_at,
                 m.sent_at,
+                m.failed_at,
                 {k: v for k, v in (m.params or {}).items() if k not in _SECRET},
             )
             for m in mail

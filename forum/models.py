@@ -330,7 +330,6 @@ class SearchDocument(Base):
     topic_id: Mapped[int] = mapped_column(SmallInteger)
     countries: Mapped[list[str]] = mapped_column(ARRAY(Text))
     author_id: Mapped[int] = mapped_column(BigInteger)
-    organisation: Mapped[str | None] = mapped_column(Text)  # only when the author shows it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tsv: Mapped[str] = mapped_column(TSVECTOR)
 
@@ -379,7 +378,11 @@ class Outbox(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("sent_at IS NULL")),
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -393,6 +396,8 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = _now()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the mail server refused the message for good (a 5xx); `last_error` says why.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
 
 

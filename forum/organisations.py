@@ -5,7 +5,8 @@ Tables `organisations`, `organisation_topics`, `organisation_activities` and
 affiliation shows: `forum.permissions` (its `Tie` is how the reader stands to the
 organisation, read here). Every change appends an event in the writer's transaction:
 `organisation.created|updated` (region channel, payload the slug only), never a contact
-field. Affiliations are written by `forum.affiliations`.
+field. Its search document is rewritten in the same transaction
+(`forum.knowledge_documents`). Affiliations are written by `forum.affiliations`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, pagination
+from forum import events, knowledge_documents, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import (
@@ -360,6 +361,7 @@ async def create(
             fields={"slug": "An organisation has this slug already."},
         )  # fmt: skip
     await _write_profile(session, catalog, organisation_id, profile)
+    await knowledge_documents.refresh(session, organisations=[organisation_id])
     await _announce(session, "organisation.created", await find(session, actor, catalog, slug))
     return await get(session, actor, catalog, slug)
 
@@ -431,6 +433,7 @@ async def update_profile(
         )
         changed = changed or flipped is not None
     if changed:
+        await knowledge_documents.refresh(session, organisations=[found.id])
         # The country may have moved it to another region: announce where it is now.
         await _announce(session, "organisation.updated", await find(session, actor, catalog, slug))
     return await get(session, actor, catalog, slug), changed

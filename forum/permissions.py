@@ -125,16 +125,16 @@ def check_can_keep_read_positions(actor: Actor) -> None:
 
 
 def affiliation_shown(shown: bool) -> bool:
-    """Whether a member's organisation may be shown to others, given the member's choice
-    (`users.organisation_public`). Search documents carry it only then, so the `org`
-    filter of search can never tell who belongs to an organisation that is not shown.
-    The answer is the same for every reader: a document is built once for all."""
+    """Whether a member's affiliation may be shown to others, given the member's choice
+    (`affiliations.shown`). Search's `org` filter matches an author's posts only then,
+    asked at each query, so it can never tell who belongs to an organisation that is
+    not shown. The answer is the same for every reader."""
     return shown
 
 
 def shown_affiliations() -> list[bool]:
-    """The values of `users.organisation_public` whose organisation is shown; queries
-    filter with `= ANY(...)`."""
+    """The values of `affiliations.shown` whose affiliation is shown; queries filter with
+    `= ANY(...)`."""
     return [flag for flag in (False, True) if affiliation_shown(flag)]
 
 

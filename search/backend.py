@@ -3,8 +3,9 @@
 A backend answers a `Query` (validated words, filters and the regions the reader may
 read now) with `Results`: every hit, snippet, facet, total and suggestion comes from
 documents of those regions only, whatever the documents were written with. Both backends
-must give the same observable answers; one test suite (`tests/search/test_backends.py`)
-runs against each backend that can run.
+must give the same observable answers; one test suite (`tests/search/test_backends.py`,
+`tests/search/test_kinds.py`) runs against each backend that can run. Posts, organisations
+and experiences are searched together: one query, one ranking, one total.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from forum.documents import Document
 PER_PAGE = 20
 MAX_PAGE = 50  # deeper than 1,000 results nobody reads; refine the query instead
 MAX_QUERY = 500  # characters
-FACETS = ("region", "topic", "kind")
+# Posts have no UNCAC article: only organisations and experiences count in that facet.
+FACETS = ("region", "topic", "kind", "country", "uncac")
 
 # Highlighted words in a snippet come back from a backend between these markers (control
 # characters, which post text cannot contain: `web.inputs` refuses them), so the text
@@ -34,6 +36,8 @@ MARK_END = "\x03"
 class Kind(enum.StrEnum):
     THREAD = "thread"  # a thread's opening post, with its title
     POST = "post"  # a reply
+    ORGANISATION = "organisation"  # a CSO profile (`forum.knowledge_documents`)
+    EXPERIENCE = "experience"  # a CSO's case story
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,10 @@ class Filters:
     regions: tuple[str, ...] = ()  # slugs
     countries: tuple[str, ...] = ()  # ISO 3166 alpha-2
     topics: tuple[str, ...] = ()  # slugs
-    author: int | None = None
-    # The author's organisation, matched only where the member shows it (documents carry
-    # no other): an affiliation kept private is never searched.
+    uncac_articles: tuple[int, ...] = ()  # posts have none: only other kinds match
+    author: int | None = None  # posts only
+    # An organisation's slug: the organisation itself, its experiences, and posts whose
+    # author shows an affiliation with it (a hidden one is never searched).
     organisation: str | None = None
     since: date | None = None  # inclusive, UTC
     until: date | None = None  # inclusive, UTC
@@ -66,18 +71,24 @@ class Query:
 @dataclass(frozen=True)
 class Hit:
     kind: Kind
-    post_id: int
-    thread_id: int
-    position: int
-    title: str  # the thread's title
+    title: str  # a post's thread's title, an organisation's name, an experience's title
     snippet: str  # safe HTML: escaped text, matched words in <mark>
     region: str
-    topic: str
+    topics: tuple[str, ...]  # a post's: its thread's one topic
     countries: tuple[str, ...]
-    author_id: int
-    author_name: str
     created_at: datetime
-    language: str
+    language: str  # "" when unknown (an organisation that names no language)
+    uncac_articles: tuple[int, ...] = ()
+    # Posts (THREAD, POST)
+    post_id: int | None = None
+    thread_id: int | None = None
+    position: int | None = None
+    author_id: int | None = None
+    author_name: str | None = None
+    # Organisations and experiences: the organisation's slug and name
+    organisation: str | None = None
+    organisation_name: str | None = None
+    experience_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 """The Meilisearch indexer: drains the event log into the backend with a stored cursor.
 
+Posts follow `post.*` and `thread.*` events (and renames, and `affiliation.changed`: a
+post carries the organisations its author shows); organisations follow
+`organisation.created|updated` (with their experiences, which are in their region) and
+experiences `experience.created|updated`.
+
 At least once: a batch's documents are sent, the backend acknowledges, and only then does
 the cursor move (in `search_cursors`), so a crash or an outage replays a batch instead of
 losing it; replays are harmless because upserts and removals are idempotent. A cursor
@@ -18,12 +23,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events
+from forum import documents, events, knowledge_documents
 from forum.db import Database
 from forum.documents import Document
 from forum.events import Cursor, Event
+from forum.knowledge_documents import KnowledgeDocument
 from forum.locks import Lock
-from forum.models import Post, SearchCursor
+from forum.models import Organisation, Post, SearchCursor
 from search.backend import Backend
 from search.retry import Backoff
 
@@ -38,8 +44,18 @@ _UNLOCK = text("SELECT pg_advisory_unlock(:key, hashtext(:name))")
 
 
 class Rebuildable(Backend, Protocol):
-    async def rebuild(self, batches: AsyncIterable[Sequence[Document]]) -> None:
-        """Replace the whole index with these documents, answering searches meanwhile."""
+    async def rebuild(
+        self,
+        batches: AsyncIterable[Sequence[Document]],
+        knowledge: Sequence[KnowledgeDocument] = (),
+    ) -> None:
+        """Replace the whole indexes with these documents, answering searches meanwhile."""
+
+    async def index_knowledge(self, documents: Sequence[KnowledgeDocument]) -> None: ...
+
+    async def remove_knowledge(
+        self, organisation_ids: Sequence[int], experience_ids: Sequence[int]
+    ) -> None: ...
 
 
 def post_id(event: Event) -> int | None:
@@ -57,10 +73,27 @@ def thread_id(event: Event) -> int | None:
 
 
 def renamed_author(event: Event) -> int | None:
-    """An account whose display name changed: every document of theirs carries it."""
+    """An account whose display name changed, or who joined, left, showed or hid an
+    affiliation: every document of theirs carries their name and shown organisations."""
+    if event.type == "affiliation.changed":
+        return _id(event.payload.get("user_id"))
     if event.type != "user.updated" or "display_name" not in event.payload.get("fields", ()):
         return None
     return _id(event.payload.get("user_id"))
+
+
+def organisation_slug(event: Event) -> str | None:
+    """An organisation whose profile changed (its experiences are in its region)."""
+    if event.type not in ("organisation.created", "organisation.updated"):
+        return None
+    slug = event.payload.get("organisation")
+    return slug if isinstance(slug, str) else None
+
+
+def experience_id(event: Event) -> int | None:
+    if event.type not in ("experience.created", "experience.updated"):
+        return None
+    return _id(event.payload.get("experience_id"))
 
 
 def _id(value: object) -> int | None:
@@ -98,12 +131,13 @@ class Indexer:
         return Cursor.parse(raw) if raw is not None else None
 
     async def catch_up(self) -> int:
-        """Send every change up to the head of the log; the number of posts sent."""
+        """Send every change up to the head of the log; the number of documents sent."""
         async with self._exclusive() as mine:
             return await self._drain() if mine else 0
 
     async def rebuild(self) -> int:
-        """Reindex every post into a fresh index and swap it in; the number indexed."""
+        """Reindex every post, organisation and experience into fresh indexes and swap them
+        in; the number of posts indexed."""
         async with self._exclusive(wait=True):
             return await self._rebuild()
 
@@ -146,10 +180,12 @@ class Indexer:
             async with self.db.transaction() as conn:
                 batch = await events.read(conn, cursor, self.batch)
                 ids = await self._changed(conn, batch)
+                organisations, stories = await self._knowledge_changed(conn, batch)
             if not batch:
                 return sent
             await self._send(ids)
-            sent += len(ids)
+            await self._send_knowledge(organisations, stories)
+            sent += len(ids) + len(organisations) + len(stories)
             cursor = batch[-1].cursor
             await self._save(cursor)
             if len(batch) < self.batch:
@@ -176,6 +212,35 @@ class Indexer:
             )
             ids.update(dict.fromkeys(rows))
         return list(ids)
+
+    async def _knowledge_changed(
+        self, conn: AsyncConnection, batch: Sequence[Event]
+    ) -> tuple[list[int], list[int]]:
+        """The organisations (by id) and experiences these events changed."""
+        slugs = {s for e in batch if (s := organisation_slug(e)) is not None}
+        organisations: list[int] = []
+        if slugs:
+            organisations = list(
+                await conn.scalars(select(Organisation.id).where(Organisation.slug.in_(slugs)))
+            )
+        stories = list(dict.fromkeys(i for e in batch if (i := experience_id(e)) is not None))
+        return organisations, stories
+
+    async def _send_knowledge(self, organisations: list[int], stories: list[int]) -> None:
+        if not (organisations or stories):
+            return
+        async with self.db.transaction() as conn:
+            found = await knowledge_documents.load(
+                conn, organisations=organisations, experiences=stories
+            )
+        if found:
+            await self.backend.index_knowledge(found)
+        # Gone since (a row deleted by an operator): nothing left to find.
+        present = {(d.organisation_id, d.experience_id) for d in found}
+        await self.backend.remove_knowledge(
+            [o for o in organisations if (o, None) not in present],
+            [s for s in stories if s not in {e for _, e in present}],
+        )
 
     async def _send(self, ids: Sequence[int]) -> None:
         for chunk in _chunks(ids, self.batch):
@@ -216,9 +281,13 @@ class Indexer:
                 count += len(found)
                 yield found
 
-        await self.backend.rebuild(batches())
+        async with self.db.transaction() as conn:
+            every = list(await conn.scalars(select(Organisation.id)))
+            # A few thousand profiles and stories: one read.
+            knowledge = await knowledge_documents.load(conn, organisations=every)
+        await self.backend.rebuild(batches(), knowledge)
         await self._save(head)
-        log.info("search index rebuilt: %d posts", count)
+        log.info("search index rebuilt: %d posts, %d others", count, len(knowledge))
         return count
 
     async def _save(self, cursor: Cursor) -> None:

@@ -1,5 +1,6 @@
 """The Meilisearch backend: indexes `posts`, `experiences` and `organisations` (under an
-optional prefix), settings written at start, one federated multi-search per query.
+optional prefix), settings written at start, one federated multi-search per query across
+the three (hits ranked together, facets merged, one total).
 
 Writes return only once Meilisearch has finished the task, so the indexer moves its
 cursor only past what is really searchable. Transient failures (connection refused or
@@ -26,6 +27,7 @@ from meilisearch_python_sdk.models.settings import MeilisearchSettings
 from meilisearch_python_sdk.models.task import TaskInfo
 
 from forum.documents import Document
+from forum.knowledge_documents import EXPERIENCE, KnowledgeDocument
 from search import meili_filters
 from search.backend import (
     FACETS,
@@ -40,7 +42,15 @@ from search.backend import (
     nothing_found,
     snippet_html,
 )
-from search.meili_documents import BODY_FIELDS, RETRIEVED, SETTINGS, settings_cover, to_meili
+from search.meili_documents import (
+    BODY_FIELDS,
+    FACET_ATTRIBUTES,
+    RETRIEVED,
+    SETTINGS,
+    knowledge_to_meili,
+    settings_cover,
+    to_meili,
+)
 from search.retry import Backoff, retrying
 
 T = TypeVar("T")
@@ -105,6 +115,7 @@ class MeiliBackend:
         self.url = url
         self.uids = {name: f"{prefix}{name}" for name in INDEXES}
         self.posts = self.uids["posts"]
+        self.kinds = {uid: name for name, uid in self.uids.items()}
         self._key = key
         self._timeout = timeout
         self._attempts = attempts
@@ -132,28 +143,48 @@ class MeiliBackend:
 
     async def drop(self) -> None:
         """Delete this backend's indexes (tests, and operators retiring a prefix)."""
-        for uid in (*self.uids.values(), f"{self.posts}_rebuild"):
+        for uid in self.uids.values():
             await self._drop(uid)
+            await self._drop(f"{uid}_rebuild")
 
     async def index(self, documents: Sequence[Document]) -> None:
-        await self._add(self.posts, documents)
+        await self._add(self.posts, [to_meili(d) for d in documents])
 
     async def remove(self, post_ids: Sequence[int]) -> None:
-        if post_ids:
-            ids = [str(i) for i in post_ids]
-            await self._task(lambda: self.client.index(self.posts).delete_documents(ids))
+        await self._remove(self.posts, post_ids)
 
-    async def rebuild(self, batches: AsyncIterable[Sequence[Document]]) -> None:
-        """Fill a fresh posts index from `batches`, then swap it in for the live one:
-        searches go on answering from the old index until the new one is complete."""
-        fresh = f"{self.posts}_rebuild"
-        await self._drop(fresh)  # what a rebuild that died half-way left behind
-        await self._prepare(fresh)
+    async def index_knowledge(self, documents: Sequence[KnowledgeDocument]) -> None:
+        """Add or replace these organisations' and experiences' documents."""
+        for name, found in _by_index(documents).items():
+            await self._add(self.uids[name], found)
+
+    async def remove_knowledge(
+        self, organisation_ids: Sequence[int], experience_ids: Sequence[int]
+    ) -> None:
+        await self._remove(self.uids["organisations"], organisation_ids)
+        await self._remove(self.uids["experiences"], experience_ids)
+
+    async def rebuild(
+        self,
+        batches: AsyncIterable[Sequence[Document]],
+        knowledge: Sequence[KnowledgeDocument] = (),
+    ) -> None:
+        """Fill fresh indexes from `batches` (posts) and `knowledge` (organisations and
+        experiences), then swap them in for the live ones at once: searches go on
+        answering from the old indexes until the new ones are complete."""
+        fresh = {uid: f"{uid}_rebuild" for uid in self.uids.values()}
+        for new in fresh.values():
+            await self._drop(new)  # what a rebuild that died half-way left behind
+            await self._prepare(new)
         async for documents in batches:
-            await self._add(fresh, documents)
-        await self._prepare(self.posts)  # swapping needs both indexes to exist
-        await self._task(lambda: self.client.swap_indexes([(self.posts, fresh)]))
-        await self._drop(fresh)  # now the old documents
+            await self._add(fresh[self.posts], [to_meili(d) for d in documents])
+        for name, found in _by_index(knowledge).items():
+            await self._add(fresh[self.uids[name]], found)
+        for uid in self.uids.values():
+            await self._prepare(uid)  # swapping needs both indexes to exist
+        await self._task(lambda: self.client.swap_indexes(list(fresh.items())))
+        for new in fresh.values():
+            await self._drop(new)  # now the old documents
 
     async def search(self, query: Query) -> Results:
         if not query.readable:  # a reader who may read no region finds nothing
@@ -180,7 +211,7 @@ class MeiliBackend:
         federation = FederationMerged(
             limit=PER_PAGE,
             offset=(page - 1) * PER_PAGE,
-            facets_by_index={uid: list(FACETS) for uid in self.uids.values()},
+            facets_by_index={uid: list(FACET_ATTRIBUTES.values()) for uid in self.uids.values()},
             merge_facets=MergeFacets(max_values_per_facet=MAX_FACET_VALUES),
         )
 
@@ -196,24 +227,34 @@ class MeiliBackend:
         total = result.estimated_total_hits or 0
         distribution = result.facet_distribution or {}
         return Results(
-            # Only posts are hits for now; experiences and organisations join the page
-            # (and `Hit` grows their kinds) when those domains index documents.
-            hits=[_hit(raw) for raw in result.hits if _index_of(raw) == self.posts],
+            hits=[self._hit(raw) for raw in result.hits],
             total=total,
             # Meilisearch stops counting at the pagination cap (`maxTotalHits`).
             exact=total < SETTINGS["pagination"]["maxTotalHits"],
-            facets={f: dict(distribution.get(f, {})) for f in FACETS},
+            facets={
+                f: {str(v): n for v, n in distribution.get(FACET_ATTRIBUTES[f], {}).items()}
+                for f in FACETS
+            },
             # Meilisearch corrects typos itself while matching, so there is no separate
             # respelling to offer.
             suggestion=None,
         )
 
-    async def _add(self, uid: str, documents: Sequence[Document]) -> None:
-        if documents:
-            body = [to_meili(d) for d in documents]
+    async def _add(self, uid: str, body: Sequence[dict[str, Any]]) -> None:
+        if body:
             index = self.client.index(uid)
             # Named on every write: Meilisearch would not guess among `*id` attributes.
-            await self._task(lambda: index.add_documents(body, primary_key="id"))
+            await self._task(lambda: index.add_documents(list(body), primary_key="id"))
+
+    async def _remove(self, uid: str, ids: Sequence[int]) -> None:
+        if ids:
+            keys = [str(i) for i in ids]
+            await self._task(lambda: self.client.index(uid).delete_documents(keys))
+
+    def _hit(self, raw: dict[str, Any]) -> Hit:
+        if self.kinds.get(_index_of(raw) or "") == "posts":
+            return _post_hit(raw)
+        return _knowledge_hit(raw)
 
     async def _prepare(self, uid: str) -> None:
         """Write the index's settings if they differ (which also creates a missing index),
@@ -274,18 +315,49 @@ def _index_of(raw: dict[str, Any]) -> str | None:
     return federation.get("indexUid") if isinstance(federation, dict) else None
 
 
-def _hit(raw: dict[str, Any]) -> Hit:
+def _by_index(documents: Sequence[KnowledgeDocument]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {"organisations": [], "experiences": []}
+    for doc in documents:
+        found["experiences" if doc.kind == EXPERIENCE else "organisations"].append(
+            knowledge_to_meili(doc)
+        )
+    return found
+
+
+def _snippet(raw: dict[str, Any]) -> str:
     formatted = raw.get("_formatted") or {}
     marked = next((formatted[f] for f in BODY_FIELDS if isinstance(formatted.get(f), str)), "")
+    return snippet_html(marked)
+
+
+def _knowledge_hit(raw: dict[str, Any]) -> Hit:
+    kind = Kind(raw["kind"])
+    return Hit(
+        kind=kind,
+        title=raw["heading"],
+        snippet=_snippet(raw),
+        region=raw["region"],
+        topics=tuple(raw["topics"]),
+        countries=tuple(raw["countries"]),
+        uncac_articles=tuple(raw["uncac_articles"]),
+        created_at=datetime.fromisoformat(raw["created_at_iso"]),
+        language=raw["language"],
+        organisation=raw["organisations"][0],
+        organisation_name=raw["organisation_name"],
+        experience_id=int(raw["id"]) if kind is Kind.EXPERIENCE else None,
+    )
+
+
+def _post_hit(raw: dict[str, Any]) -> Hit:
     return Hit(
         kind=Kind(raw["kind"]),
         post_id=int(raw["id"]),
         thread_id=raw["thread_id"],
         position=raw["position"],
         title=raw["thread_title"],
-        snippet=snippet_html(marked),
+        snippet=_snippet(raw),
         region=raw["region"],
-        topic=raw["topic"],
+        topics=tuple(raw["topics"]),
         countries=tuple(raw["countries"]),
         author_id=raw["author_id"],
         author_name=raw["author_name"],

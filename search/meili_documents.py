@@ -1,4 +1,5 @@
-"""What Meilisearch stores of a post, and the index settings that make it searchable.
+"""What Meilisearch stores of a post, an organisation and an experience, and the index
+settings (the same for the three indexes) that make them searchable.
 
 Meilisearch picks a tokenizer per attribute, not per document (`localizedAttributes`), so a
 post's title and body go into attributes named for its language (`body_fra`); languages
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from forum.documents import Document
+from forum.knowledge_documents import KnowledgeDocument
 
 # ISO 639-1, as posts carry it, to the ISO 639-3 locales Meilisearch takes.
 LOCALES = {
@@ -33,12 +35,16 @@ RETRIEVED = (
     "position",
     "thread_title",
     "region",
-    "topic",
+    "topics",
     "countries",
     "author_id",
     "author_name",
     "created_at_iso",
     "language",
+    "heading",
+    "uncac_articles",
+    "organisations",
+    "organisation_name",
 )
 
 SETTINGS: dict[str, Any] = {
@@ -47,10 +53,11 @@ SETTINGS: dict[str, Any] = {
     "filterableAttributes": [
         "kind",
         "region",
-        "topic",
+        "topics",
         "countries",
+        "uncac_articles",
         "author_id",
-        "organisation",
+        "organisations",
         "created_at",
     ],
     "sortableAttributes": ["created_at"],
@@ -62,6 +69,16 @@ SETTINGS: dict[str, Any] = {
     "faceting": {"maxValuesPerFacet": 100},
     # Where counting stops: totals at this value are shown as "10,000+".
     "pagination": {"maxTotalHits": 10_000},
+}
+
+# Each facet of `search.backend.FACETS` and the attribute that counts it: lists, so that
+# a document with several topics, countries or articles counts once under each.
+FACET_ATTRIBUTES = {
+    "region": "region",
+    "topic": "topics",
+    "kind": "kind",
+    "country": "countries",
+    "uncac": "uncac_articles",
 }
 
 # Lists Meilisearch may hand back in another order than they were written.
@@ -80,11 +97,11 @@ def to_meili(doc: Document) -> dict[str, Any]:
         f"body{suffix}": doc.body,
         "language": doc.language,
         "region": doc.region,
-        "topic": doc.topic,
+        "topics": [doc.topic],
         "countries": list(doc.countries),
         "author_id": doc.author_id,
         "author_name": doc.author_name,
-        "organisation": doc.organisation,  # only when the author shows it
+        "organisations": list(doc.organisations),  # slugs, only where the author shows it
         # Filters compare numbers; the ISO text keeps the exact time for display.
         "created_at": int(doc.created_at.timestamp()),
         "created_at_iso": doc.created_at.isoformat(),
@@ -93,6 +110,30 @@ def to_meili(doc: Document) -> dict[str, Any]:
         # A reply is not found by its thread's title, as with the PostgreSQL backend.
         fields[f"title{suffix}"] = doc.title
     return fields
+
+
+def knowledge_to_meili(doc: KnowledgeDocument) -> dict[str, Any]:
+    """An organisation (in `organisations`, by its id) or an experience (in `experiences`):
+    only what `forum.knowledge_documents` holds, so never an email or a phone."""
+    locale = LOCALES.get(doc.language)
+    suffix = f"_{locale}" if locale else ""
+    return {
+        "id": doc.experience_id if doc.experience_id is not None else doc.organisation_id,
+        "kind": doc.kind,
+        "heading": doc.title,
+        f"title{suffix}": doc.title,
+        f"body{suffix}": doc.body,
+        "language": doc.language,
+        "region": doc.region,
+        "topics": list(doc.topics),
+        "countries": list(doc.countries),
+        "uncac_articles": list(doc.uncac_articles),
+        # The `org` filter matches the organisation itself and its experiences.
+        "organisations": [doc.organisation],
+        "organisation_name": doc.organisation_name,
+        "created_at": int(doc.created_at.timestamp()),
+        "created_at_iso": doc.created_at.isoformat(),
+    }
 
 
 def settings_cover(current: Any, wanted: Any, key: str = "") -> bool:

@@ -48,11 +48,13 @@ def expression(query: Query) -> list[str]:
     if f.countries:
         parts.append(one_of("countries", f.countries))  # any of the thread's countries
     if f.topics:
-        parts.append(one_of("topic", f.topics))
+        parts.append(one_of("topics", f.topics))
+    if f.uncac_articles:  # posts have none
+        parts.append(f"uncac_articles IN [{', '.join(str(int(a)) for a in f.uncac_articles)}]")
     if f.author is not None:
         parts.append(f"author_id = {int(f.author)}")
     if f.organisation is not None:
-        parts.append(f"organisation = {quote(f.organisation)}")
+        parts.append(f"organisations = {quote(f.organisation)}")  # one of the author's
     if f.since is not None:
         parts.append(f"created_at >= {day_start(f.since)}")
     if f.until is not None:  # inclusive: everything before the next day begins

@@ -44,6 +44,7 @@ from forum.db import Database, Prepared, driver_dsn
 from forum.documents import Document
 from forum.languages import STEMMED
 from forum.locks import Lock
+from forum.permissions import shown_affiliations
 from search import snippets, vocabulary, words
 from search.backend import (
     FACETS,
@@ -99,12 +100,24 @@ _WORDS = f"""
          ({_alternatives("excluded")}) AS u(unwanted)
 """
 
-# Filters other than the scope lexemes'.
+# Filters other than the scope lexemes', on posts' documents (`d`) and on organisations'
+# and experiences' (`k`). The organisation's posts are those of members who show their
+# affiliation now (`permissions.affiliation_shown`): asked at each query, so hiding it
+# applies at once; organisations and experiences have no author.
 _FILTERS = {
     "author": "d.author_id = :author",
-    "organisation": "lower(d.organisation) = lower(:organisation)",
+    "organisation": """d.author_id IN (
+        SELECT a.user_id FROM affiliations a JOIN organisations o ON o.id = a.organisation_id
+        WHERE o.slug = :organisation AND a.shown = ANY(:shown))""",
     "since": "d.created_at >= :since",
     "until": "d.created_at < :until",
+}
+_KNOWLEDGE_FILTERS = {
+    "author": "false",
+    "organisation": """k.organisation_id = (
+        SELECT o.id FROM organisations o WHERE o.slug = :organisation)""",
+    "since": "k.created_at >= :since",
+    "until": "k.created_at < :until",
 }
 
 # The newest CAP documents matching the words (and the scope's lexemes; `{within}`). Each
@@ -116,7 +129,7 @@ _FILTERS = {
 # reading every document.
 _MATCHES = """
     SELECT * FROM (
-        SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.created_at
+        SELECT d.post_id, d.kind, d.region_id, d.topic_id, d.countries, d.created_at
         FROM search_documents d
         -- Uses index: ix_search_documents_tsv
         WHERE d.tsv @@ (SELECT CAST(words AS tsquery) FROM q){within}
@@ -126,7 +139,23 @@ _MATCHES = """
     LIMIT {cap}
 """
 
+# Organisations and experiences matching the words and the scope: a few thousand
+# documents in all, so every match is ranked.
+_KNOWLEDGE = """
+    SELECT k.id, k.kind, k.region_id, k.topic_ids, k.countries, k.uncac_articles,
+           ts_rank(k.tsv, (SELECT CAST(words AS tsquery) FROM q))
+           / (1 + extract(epoch FROM now() - k.created_at) / (2 * 365 * 86400)) AS score
+    FROM search_knowledge k
+    -- Uses index: ix_search_knowledge_tsv
+    WHERE k.tsv @@ (SELECT CAST(words AS tsquery) FROM q){scope}
+      AND k.region_id = ANY(:regions){filters}
+    ORDER BY k.created_at DESC, k.id DESC
+    LIMIT {cap}
+"""
+
 # `:recent` is the window's lexeme (NULL: no window), `:scope` the filters' lexemes.
+# Posts and the other kinds are ranked together (relevance times recency, the same
+# score) and counted together.
 _SEARCH = """
     WITH q AS MATERIALIZED ({words}),
     recent AS MATERIALIZED ({recent}),
@@ -137,44 +166,77 @@ _SEARCH = """
         -- Not run at all when the window had a page of matches.
         SELECT * FROM ({everywhere}) e WHERE NOT (SELECT enough FROM windowed)
     ),
+    knowledge AS MATERIALIZED ({knowledge}),
+    scoped AS MATERIALIZED (
+        SELECT region_id, ARRAY[topic_id] AS topic_ids, kind, countries,
+               CAST('{{}}' AS smallint[]) AS uncac_articles
+        FROM matched
+        UNION ALL
+        SELECT region_id, topic_ids, kind, countries, uncac_articles FROM knowledge
+    ),
     top AS (
-        SELECT c.post_id, d.region_id,
-               ts_rank(d.tsv, (SELECT CAST(words AS tsquery) FROM q))
-               / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400)) AS score
-        FROM (SELECT post_id, created_at FROM matched
-              ORDER BY created_at DESC, post_id DESC LIMIT :ranked) c
-        JOIN search_documents d ON d.post_id = c.post_id
-        ORDER BY score DESC, c.post_id DESC
+        SELECT * FROM (
+            SELECT c.post_id, NULL::bigint AS knowledge_id,
+                   ts_rank(d.tsv, (SELECT CAST(words AS tsquery) FROM q))
+                   / (1 + extract(epoch FROM now() - c.created_at) / (2 * 365 * 86400))
+                   AS score
+            FROM (SELECT post_id, created_at FROM matched
+                  ORDER BY created_at DESC, post_id DESC LIMIT :ranked) c
+            JOIN search_documents d ON d.post_id = c.post_id
+            UNION ALL
+            SELECT NULL, k.id, k.score FROM knowledge k) ranked
+        ORDER BY score DESC, post_id DESC NULLS LAST, knowledge_id DESC
         LIMIT :limit OFFSET :offset
     )
     SELECT
         (SELECT words FROM q) AS words,
         (SELECT enough FROM windowed) AS windowed,
-        (SELECT count(*) FROM matched) AS total,
-        -- (region id, topic id, kind, count): one of the three is set per row.
-        (SELECT array_agg(ROW(region_id, topic_id, kind, n)) FROM (
-            SELECT region_id, topic_id, kind, count(*) AS n FROM matched
-            GROUP BY GROUPING SETS ((region_id), (topic_id), (kind))) g) AS facets,
+        (SELECT count(*) FROM matched) + (SELECT count(*) FROM knowledge) AS total,
+        -- (facet, value, count); ids and codes as text.
+        (SELECT array_agg(ROW(facet, value, n)) FROM (
+            SELECT 'region' AS facet, CAST(region_id AS text) AS value, count(*) AS n
+            FROM scoped GROUP BY region_id
+            UNION ALL
+            SELECT 'kind', kind, count(*) FROM scoped GROUP BY kind
+            UNION ALL
+            SELECT 'topic', CAST(t AS text), count(*) FROM scoped, unnest(topic_ids) t
+            GROUP BY t
+            UNION ALL
+            SELECT 'country', c, count(*) FROM scoped, unnest(countries) c GROUP BY c
+            UNION ALL
+            SELECT 'uncac', CAST(a AS text), count(*) FROM scoped, unnest(uncac_articles) a
+            GROUP BY a) f) AS facets,
         -- Records, not JSON: the driver decodes them without any text to parse.
         (SELECT array_agg(ROW(h.post_id, h.thread_id, h.position, h.title, h.body,
                               h.region_id, h.topic_id, h.countries, h.author_id,
-                              h.author_name, h.created_at, h.language)
+                              h.author_name, h.created_at, h.language, h.score)
                           ORDER BY h.score DESC, h.post_id DESC)
          FROM (
             SELECT top.post_id, top.score, p.thread_id, p.position, p.created_at, p.language,
                    p.author_id, u.display_name AS author_name, t.title,
                    -- The document's region: the one the reader's regions were checked on.
-                   top.region_id, t.topic_id,
+                   d.region_id, t.topic_id,
                    -- Codes separated by spaces: the driver decodes no array in a record.
                    (SELECT string_agg(c.country_code, ' ' ORDER BY c.country_code)
                     FROM thread_countries c WHERE c.thread_id = t.id) AS countries,
                    -- A snippet needs the start of a long post, not all of it.
                    left(p.body_html, 2000) AS body
             FROM top
+            JOIN search_documents d ON d.post_id = top.post_id
             JOIN posts p ON p.id = top.post_id
             JOIN threads t ON t.id = p.thread_id
             JOIN users u ON u.id = p.author_id
-         ) h) AS hits
+         ) h) AS hits,
+        (SELECT array_agg(ROW(k.kind, k.experience_id, o.slug, o.name, k.title,
+                              left(k.body, 2000), k.region_id,
+                              array_to_string(k.topic_ids, ' '),
+                              array_to_string(k.countries, ' '),
+                              array_to_string(k.uncac_articles, ' '),
+                              k.created_at, k.language, top.score)
+                          ORDER BY top.score DESC, top.knowledge_id DESC)
+         FROM top
+         JOIN search_knowledge k ON k.id = top.knowledge_id
+         JOIN organisations o ON o.id = k.organisation_id) AS found
 """
 
 _HAS_WINDOW = "SELECT EXISTS (SELECT FROM search_cursors WHERE name = $1)"
@@ -288,20 +350,24 @@ class PostgresBackend:
         row = await conn.fetchrow(statement.sql, *statement.args(**params))
         if row["words"] is None:  # only stop words, or nothing a word could be made of
             return nothing_found()
-        hits, facets = row["hits"] or [], row["facets"] or []
+        facets = row["facets"] or []
         # Statements carry ids, named here by the catalog the query came with: every
         # match is in one of the regions the reader may read (the statement's condition).
         names = _Names({r.id: r.slug for r in query.readable}, {t.id: t.slug for t in query.topics})
         wanted = snippets.lexemes(row["words"])
+        scored = [(h[-1], self._hit(h, names, wanted)) for h in row["hits"] or []]
+        scored += [(k[-1], self._found(k, names, wanted)) for k in row["found"] or []]
         return Results(
-            hits=[self._hit(h, names, wanted) for h in hits],
+            # In the statement's order: by score, posts first among equals (a stable sort).
+            hits=[hit for _, hit in sorted(scored, key=lambda pair: pair[0], reverse=True)],
             total=row["total"],
             exact=row["total"] < CAP and not row["windowed"],
             facets=self._facets(facets, names),
         )
 
     async def _scope(self, conn: asyncpg.Connection, query: Query) -> str | None:
-        """The filters on kind, region, topic and country as the text of a tsquery of
+        """The filters on kind, region, topic, country and UNCAC article as the text of a
+        tsquery of
         scope lexemes ("" when there are none), or None when one of them names only
         regions the reader may not read (or that do not exist) or topics that do not
         exist (the service refuses those first)."""
@@ -313,6 +379,7 @@ class PostgresBackend:
             [f"region {readable[r]}" for r in f.regions if r in readable],
             [f"topic {topics[t]}" for t in f.topics if t in topics],
             [f"country {c}" for c in f.countries],
+            [f"uncac {a}" for a in f.uncac_articles],
         ]
         if (f.regions and not groups[1]) or (f.topics and not groups[2]):
             return None
@@ -339,18 +406,17 @@ class PostgresBackend:
 
     def _facets(self, rows: Sequence[tuple[Any, ...]], names: _Names) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        for region_id, topic_id, kind, count in rows:
-            if region_id is not None:
-                facets["region"][names.regions[region_id]] = count
-            elif topic_id is not None:
-                facets["topic"][names.topic(topic_id)] = count
-            elif kind is not None:
-                facets["kind"][kind] = count
+        for facet, value, count in rows:
+            if facet == "region":
+                value = names.regions[int(value)]
+            elif facet == "topic":
+                value = names.topic(int(value))
+            facets[facet][value] = count
         return facets
 
     def _hit(self, record: tuple[Any, ...], names: _Names, wanted: frozenset[str]) -> Hit:
         post_id, thread_id, position, title, body, region_id, topic_id, *rest = record
-        countries, author_id, author_name, created_at, language = rest
+        countries, author_id, author_name, created_at, language, _ = rest
         return Hit(
             kind=Kind.THREAD if position == 1 else Kind.POST,
             post_id=post_id,
@@ -359,12 +425,31 @@ class PostgresBackend:
             title=title,
             snippet=snippets.highlight(snippets.text_of(body), wanted),
             region=names.regions[region_id],
-            topic=names.topic(topic_id),
+            topics=(names.topic(topic_id),),
             countries=tuple(countries.split()) if countries else (),
             author_id=author_id,
             author_name=author_name,
             created_at=created_at,
             language=language,
+        )
+
+    def _found(self, record: tuple[Any, ...], names: _Names, wanted: frozenset[str]) -> Hit:
+        """An organisation's or an experience's hit (`forum.knowledge_documents`)."""
+        kind, experience_id, slug, name, title, body, region_id, *rest = record
+        topic_ids, countries, articles, created_at, language, _ = rest
+        return Hit(
+            kind=Kind(kind),
+            title=title,
+            snippet=snippets.highlight(body, wanted),
+            region=names.regions[region_id],
+            topics=tuple(names.topic(int(t)) for t in topic_ids.split()),
+            countries=tuple(countries.split()),
+            uncac_articles=tuple(int(a) for a in articles.split()),
+            created_at=created_at,
+            language=language,
+            organisation=slug,
+            organisation_name=name,
+            experience_id=experience_id,
         )
 
 
@@ -374,10 +459,11 @@ def _with(results: Results, **changes: Any) -> Results:
 
 def _filters(f: Filters) -> dict[str, Any]:
     """The values of the filters on author, organisation and dates this query uses, by
-    name (`_FILTERS`)."""
+    name (`_FILTERS`, `_KNOWLEDGE_FILTERS`)."""
     values: dict[str, Any] = {
         "author": f.author,
         "organisation": f.organisation,
+        "shown": shown_affiliations() if f.organisation is not None else None,
         "since": _midnight(f.since) if f.since else None,
         "until": _midnight(f.until + timedelta(days=1)) if f.until else None,
     }
@@ -394,16 +480,22 @@ def _lexeme(value: str) -> str:
 def _statement(names: tuple[str, ...], cap: int) -> Prepared:
     """The search statement for these parameters (filters among them), compiled once."""
     filters = "".join(f" AND {_FILTERS[n]}" for n in names if n in _FILTERS)
-
-    scope = " AND d.tsv @@ CAST(:scope AS tsquery)" if "scope" in names else ""
+    knowledge_filters = "".join(
+        f" AND {_KNOWLEDGE_FILTERS[n]}" for n in names if n in _KNOWLEDGE_FILTERS
+    )
+    scope = " AND {table}.tsv @@ CAST(:scope AS tsquery)" if "scope" in names else ""
 
     def matches(within: str) -> str:
         return _MATCHES.format(within=within, filters=filters, cap=cap)
 
+    posts_scope = scope.format(table="d")
     sql = _SEARCH.format(
         words=_WORDS,
-        recent=matches(scope + " AND d.tsv @@ CAST(:recent AS tsquery)"),
-        everywhere=matches(scope),
+        recent=matches(posts_scope + " AND d.tsv @@ CAST(:recent AS tsquery)"),
+        everywhere=matches(posts_scope),
+        knowledge=_KNOWLEDGE.format(
+            scope=scope.format(table="k"), filters=knowledge_filters, cap=cap
+        ),
     )
     return Prepared.of(text(sql))
 

@@ -13,13 +13,13 @@ import logging
 
 from sqlalchemy import func, select, text
 
-from forum import background, documents, locks
+from forum import background, documents, knowledge_documents, locks, organisations
 from forum.catalog import Catalog, CatalogCache
 from forum.config import Settings
 from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
 from forum.locks import Lock
-from forum.models import Post
+from forum.models import Organisation, Post
 from forum.permissions import Actor
 from search import vocabulary
 from search.backend import Backend, Filters, Query, Results, nothing_found
@@ -63,6 +63,7 @@ class Search:
         regions the policy lets them read in the current catalog."""
         catalog = await self.catalog.current()
         self._check(catalog, actor, filters)
+        await self._check_organisation(catalog, actor, filters.organisation)
         readable = tuple(catalog.readable_regions(actor))
         if not readable:
             return nothing_found()
@@ -93,8 +94,20 @@ class Search:
                 code = f"unknown_{field}"
                 raise invalid(field, f"Unknown {field}: {', '.join(sorted(values))}.", code)
 
+    async def _check_organisation(self, catalog: Catalog, actor: Actor, slug: str | None) -> None:
+        """An organisation the reader may not read is as unknown as one that does not
+        exist: filtering by it would tell who shows an affiliation with it."""
+        if slug is None:
+            return
+        async with self.db.transaction() as session:
+            try:
+                await organisations.find(session, actor, catalog, slug)
+            except DomainError:
+                raise invalid("org", f"Unknown organisation: {slug}.", "unknown_org") from None
+
     async def rebuild(self) -> int:
-        """Rebuild every document from the posts, and the vocabulary; search stays up.
+        """Rebuild every document from the posts, organisations and experiences, and the
+        vocabulary; search stays up.
 
         PostgreSQL documents are rewritten in place, batch by batch (each batch is
         right as soon as it commits); Meilisearch gets fresh indexes swapped in.
@@ -104,6 +117,10 @@ class Search:
         for start in range(0, last, REBUILD_BATCH):
             async with self.db.transaction() as session:
                 await documents.refresh(session, range(start + 1, start + REBUILD_BATCH + 1))
+        async with self.db.transaction() as session:
+            # A few thousand profiles with their experiences: one transaction.
+            every = list(await session.scalars(select(Organisation.id)))
+            await knowledge_documents.refresh(session, organisations=every)
         async with self.db.transaction() as session:
             await session.execute(text("TRUNCATE search_terms, search_terms_fading"))
             await session.execute(

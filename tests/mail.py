@@ -7,6 +7,7 @@ import asyncio
 import mailbox
 import re
 import socket
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,6 +34,24 @@ class Inbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+
+class Refusing(Inbox):
+    """An Inbox whose server answers `RCPT TO:<address>` with the replies `refusals`
+    holds for that address, one per attempt, and accepts it once they run out."""
+
+    def __init__(self, refusals: dict[str, Iterator[str]]) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        refusal = next(self.refusals.get(address, iter(())), None)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
 
 def free_port() -> int:
@@ -72,12 +91,14 @@ def path_of(link: str) -> str:
 async def waiting(app: Any) -> int:
     async with app.state.db.transaction() as s:
         return await s.scalar(
-            select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
         )
 
 
 async def settle(app: Any) -> None:
-    """Drain the outbox until nothing waits (the app's own sender may be sending too)."""
+    """Drain the outbox until nothing waits to be sent (the app's own sender may be sending too)."""
     for _ in range(400):
         await app.state.mail_sender.drain()
         if not await waiting(app):

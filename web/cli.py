@@ -28,7 +28,7 @@ from forum.permissions import Actor
 from forum.sessions import Policy
 from search.backend import Filters
 from search.service import Search
-from web.links import post_url
+from web.links import hit_url
 
 T = TypeVar("T")
 # Who the commands act as: whoever can run them holds the database itself.
@@ -210,9 +210,9 @@ async def _search(db: Database, settings: Settings, args: argparse.Namespace) ->
               f"{results.suggestion}")  # fmt: skip
     for hit in results.hits:
         snippet = " ".join(re.sub(r"</?mark>", "*", html.unescape(hit.snippet)).split())
-        link = post_url(hit.thread_id, hit.position, hit.post_id)
-        where = f"{hit.kind} {hit.post_id}, {hit.region}, {hit.topic}, {hit.created_at:%Y-%m-%d}"
-        print(f"\n{hit.title} [{where}]\n  {link}\n  {snippet}")
+        topics = " ".join(hit.topics)
+        where = f"{hit.kind}, {hit.region}, {topics}, {hit.created_at:%Y-%m-%d}"
+        print(f"\n{hit.title} [{where}]\n  {hit_url(hit)}\n  {snippet}")
 
 
 async def _set_visibility(db: Database, args: argparse.Namespace) -> None:

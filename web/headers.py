@@ -77,7 +77,7 @@ class SecurityHeaders:
                 if personal or any(name == b"set-cookie" for name, _ in headers):
                     headers = [h for h in headers if h[0] != b"cache-control"]
                     headers.append(_NO_STORE)
-                # A page may be stricter (a link's token in its address: `no-referrer`).
+                # A header the page set itself is kept.
                 own = {name for name, _ in headers}
                 headers += [h for h in _ALWAYS if h[0] not in own]
                 if https:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forum import pagination
+from search.backend import Hit
 
 THREAD_PAGE = 50  # posts per thread page
 
@@ -12,3 +13,23 @@ def post_url(thread_id: int, position: int, post_id: int) -> str:
     before = (position - 1) // THREAD_PAGE * THREAD_PAGE
     page = f"?cursor={pagination.encode(before)}" if before else ""
     return f"/threads/{thread_id}{page}#post-{post_id}"
+
+
+def organisation_url(slug: str) -> str:
+    """An organisation's profile."""
+    return f"/organisations/{slug}"
+
+
+def experience_url(experience_id: int) -> str:
+    return f"/experiences/{experience_id}"
+
+
+def hit_url(hit: Hit) -> str:
+    """The page a search hit names: the thread at the post, the profile, the story."""
+    if hit.post_id is not None:
+        assert hit.thread_id is not None and hit.position is not None
+        return post_url(hit.thread_id, hit.position, hit.post_id)
+    if hit.experience_id is not None:
+        return experience_url(hit.experience_id)
+    assert hit.organisation is not None
+    return organisation_url(hit.organisation)

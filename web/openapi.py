@@ -18,13 +18,14 @@ _QUERY_DOC = {
     "cursor": "Opaque cursor from the previous page's next_cursor",
     "limit": "Page size, 1 to 100 (default 20)",
     "q": 'Words to find, at most 500 characters: "a phrase", -excluded, a OR b',
-    "kind": "thread or post (repeatable)",
-    "author": "Author's user id",
+    "kind": "thread, post, organisation or experience (repeatable; default: every kind)",
+    "author": "Author's user id (posts only)",
     "org": (
-        "Author's organisation, exact name (any case). Matches only members who chose to "
-        "show their organisation (show_organisation at registration): an organisation "
-        "a member keeps to themselves is never searched"
+        "Organisation slug: the organisation, its experiences, and posts by members who "
+        "show their affiliation with it (an affiliation a member keeps to themselves is "
+        "never searched)"
     ),
+    "uncac": "UNCAC article, 1 to 71 (repeatable; posts have none)",
     "from": "On or after this day (YYYY-MM-DD, UTC)",
     "to": "On or before this day (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",

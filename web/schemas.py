@@ -197,7 +197,10 @@ class SettingsChange(Request):
 
 class Author(BaseModel):
     id: int
-    name: str
+    name: str = Field(
+        description='The display name; exactly "A former member" (in every language: pages '
+        "translate it) once the account was deleted and its posts kept"
+    )
 
 
 class RegionOut(BaseModel):
@@ -435,25 +438,46 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
+class SearchOrganisation(BaseModel):
+    slug: str
+    name: str
+
+
 class SearchHit(BaseModel):
-    kind: str = Field(description="thread (an opening post) or post (a reply)")
-    post_id: int
-    thread_id: int
-    position: int
-    title: str = Field(description="The thread's title")
+    kind: Literal["thread", "post", "organisation", "experience"] = Field(
+        description="thread (an opening post), post (a reply), organisation (a CSO profile) "
+        "or experience (a CSO's case story)"
+    )
+    title: str = Field(
+        description="A post's thread's title, an organisation's name, an experience's title"
+    )
     snippet: str = Field(description="Safe HTML: escaped text, matched words in <mark>")
     region: str
-    topic: str
+    topic: str | None = Field(description="The first of topics (a post's thread's topic)")
+    topics: list[str]
     countries: list[str]
-    author: Author
+    uncac_articles: list[int] = Field(description="UNCAC articles (posts have none)")
     created_at: datetime
-    language: str
-    url: str = Field(description="The thread page holding the post, scrolled to it")
+    language: str = Field(description="ISO 639-1 code; empty when unknown")
+    post_id: int | None = Field(description="Posts only")
+    thread_id: int | None = Field(description="Posts only")
+    position: int | None = Field(description="Posts only")
+    author: Author | None = Field(description="Posts only")
+    organisation: SearchOrganisation | None = Field(
+        description="Organisations and experiences: the organisation"
+    )
+    experience_id: int | None = Field(description="Experiences only")
+    url: str = Field(
+        description="The page of the hit: the thread scrolled to the post, the "
+        "organisation's profile or the experience"
+    )
 
 
 class SearchResults(BaseModel):
     hits: list[SearchHit]
-    facets: dict[str, dict[str, int]] = Field(description="Counts per region, topic and kind")
+    facets: dict[str, dict[str, int]] = Field(
+        description="Counts per region, topic, kind, country and uncac (UNCAC article)"
+    )
     total: int
     exact: bool = Field(description="False when counting stopped at a cap: total is a floor")
     page: int
@@ -673,12 +697,19 @@ class ExperienceOut(BaseModel):
     html: ExperienceTexts = Field(description="Sanitised HTML")
     year: int | None
     language: str
-    author: str | None = Field(description="null: a former member")
+    author: str | None = Field(
+        description='The teller\'s display name; "A former member" once their account was '
+        "deleted (as Author.name), null if it is no longer known"
+    )
     revision: int
     created_at: datetime
     edited_at: datetime | None
     threads: list[LinkedThreadOut] = Field(description="The linked threads you may read")
     may_edit: bool
+    may_read_revisions: bool = Field(
+        description="Whether you may read its earlier versions (the organisation's members "
+        "and moderators)"
+    )
 
 
 class ExperienceList(BaseModel):

@@ -4,9 +4,11 @@
 change that causes it commits. The sender `claim`s due rows with `FOR UPDATE SKIP
 LOCKED` (two workers never take the same row), pushing their next attempt a lease ahead
 and committing before it sends, so no transaction stays open across the SMTP
-conversation. Then `sent` or `failed` settles each row. A worker that dies between
-sending and `sent` leaves the row to come due again when the lease ends: it is sent
-again, with the same `Message-ID` (at least once).
+conversation. Then `sent`, `retry` (the server is away or answered "try later") or
+`refused` (it refused this message for good: the row keeps the reason and `failed_at`
+and is never tried again, so it cannot clog the outbox) settles each row. A worker that
+dies between sending and `sent` leaves the row to come due again when the lease ends: it
+is sent again, with the same `Message-ID` (at least once).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.models import Outbox
@@ -27,8 +29,13 @@ LEASE = timedelta(minutes=5)  # longer than one SMTP conversation can last (its 
 FIRST_RETRY = 30.0  # seconds; doubled each attempt
 LAST_RETRY = 3600.0
 _SECRET_PARAMS = ("token",)
-# Sent messages are kept a while (what was sent to whom, when) and then deleted.
+# Settled messages (sent or refused) are kept a while (what was sent to whom, when, or
+# why not) and then deleted.
 KEEP_SENT = timedelta(days=30)
+
+
+# The predicate of the partial index `ix_outbox_due`: a message still to send.
+_unsettled = and_(Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ async def claim(session: AsyncConnection, limit: int, lease: timedelta = LEASE) 
     # Uses index: ix_outbox_due
     due = (
         select(Outbox.id)
-        .where(Outbox.sent_at.is_(None), Outbox.next_attempt_at <= func.now())
+        .where(_unsettled, Outbox.next_attempt_at <= func.now())
         .order_by(Outbox.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -95,15 +102,28 @@ async def claim(session: AsyncConnection, limit: int, lease: timedelta = LEASE) 
     return sorted((Queued(*row) for row in rows), key=lambda q: q.id)
 
 
-async def sent(session: AsyncConnection, outbox_id: int) -> None:
-    """Mark a message sent; the link's token, no longer needed, leaves the table."""
+def _without_secrets() -> Any:
+    """The params with the link's token removed: once a message is settled nobody needs it."""
     params = Outbox.params
     for name in _SECRET_PARAMS:
         params = params.op("-")(literal_column(f"'{name}'"))
+    return params
+
+
+async def sent(session: AsyncConnection, outbox_id: int) -> None:
     await session.execute(
         update(Outbox)
         .where(Outbox.id == outbox_id)
-        .values(sent_at=func.now(), last_error=None, params=params)
+        .values(sent_at=func.now(), last_error=None, params=_without_secrets())
+    )
+
+
+async def refused(session: AsyncConnection, outbox_id: int, error: str) -> None:
+    """The server refused this message for good: kept with the reason, never tried again."""
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id)
+        .values(failed_at=func.now(), last_error=error[:500], params=_without_secrets())
     )
 
 
@@ -111,7 +131,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY))
 
 
-async def failed(session: AsyncConnection, outbox_id: int, attempts: int, error: str) -> None:
+async def retry(session: AsyncConnection, outbox_id: int, attempts: int, error: str) -> None:
     await session.execute(
         update(Outbox)
         .where(Outbox.id == outbox_id)
@@ -120,16 +140,15 @@ async def failed(session: AsyncConnection, outbox_id: int, attempts: int, error:
 
 
 async def prune(session: AsyncConnection, keep: timedelta = KEEP_SENT) -> int:
-    """Delete messages sent longer ago than `keep`; how many."""
-    done = await session.execute(
-        delete(Outbox).where(Outbox.sent_at.is_not(None), Outbox.sent_at < func.now() - keep)
-    )
+    """Delete messages settled (sent or refused) longer ago than `keep`; how many."""
+    settled_at = func.coalesce(Outbox.sent_at, Outbox.failed_at)
+    done = await session.execute(delete(Outbox).where(settled_at < func.now() - keep))
     return done.rowcount
 
 
 async def any_due(session: AsyncConnection) -> bool:
     # Uses index: ix_outbox_due
-    due = select(Outbox.id).where(Outbox.sent_at.is_(None), Outbox.next_attempt_at <= func.now())
+    due = select(Outbox.id).where(_unsettled, Outbox.next_attempt_at <= func.now())
     return (await session.execute(due.limit(1))).first() is not None
 
 

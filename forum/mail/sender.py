@@ -6,8 +6,11 @@ LISTENing: a notification would need one more long-lived connection per worker f
 gain of under a second on mail that nobody reads within a second. `drain` claims a batch
 (`outbox.claim`, SKIP LOCKED: several workers share the work, never the same row),
 commits, then sends each message outside any transaction and settles it. A message that
-fails is retried with exponential backoff (`outbox.backoff`, capped at an hour); none is
-dropped, so a mail server that is down only delays mail.
+fails for a while (the server is down, slow, or answers 4xx "try later") is retried with
+exponential backoff (`outbox.backoff`, capped at an hour); none is dropped, so a mail
+server that is down only delays mail. A message the server refuses for good (a 5xx for
+its recipient or its content, see `permanent`) is marked failed, logged and kept with the
+reason: retrying would get the same answer forever and hold up nothing but itself.
 
 Without `FORUM_SMTP_URL` the messages go to the Maildir `data_dir/mail` (any mail
 client reads it) and each link is logged, so the embedded setup lets a newcomer verify.
@@ -82,6 +85,17 @@ class MaildirTransport:
         mailbox.Maildir(self.path, create=True).add(message)
 
 
+def permanent(exc: Exception) -> bool:
+    """Whether the server refused this message for good: a 5xx reply to its recipient
+    (550 no such mailbox, 553 bad address) or to its content (552 too big, 554 refused).
+    A 4xx, a lost connection or a timeout may pass; a refused login or sender address is
+    the forum's setup, wrong for every message until it is fixed: all are retried."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(permanent(refusal) for refusal in exc.recipients)
+    refusals = (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError)
+    return isinstance(exc, refusals) and 500 <= exc.code < 600
+
+
 def transport_for(settings: Settings) -> Transport:
     if settings.smtp is not None:
         return SmtpTransport(settings.smtp)
@@ -121,16 +135,26 @@ class Sender:
                         compose(queued, rendered, self.mail_from), rendered.link
                     )
                 except Exception as exc:  # the server is away, refused, timed out...
-                    log.warning(
-                        "mail %s to %s not sent (attempt %d): %r",
-                        queued.message_id, queued.recipient, queued.attempts, exc,
-                    )  # fmt: skip
-                    async with self.db.transaction() as session:
-                        await outbox.failed(session, queued.id, queued.attempts, repr(exc))
+                    await self._settle_failure(queued, exc)
                     continue
                 async with self.db.transaction() as session:
                     await outbox.sent(session, queued.id)
                 done += 1
+
+    async def _settle_failure(self, queued: outbox.Queued, exc: Exception) -> None:
+        async with self.db.transaction() as session:
+            if permanent(exc):
+                log.error(
+                    "mail %s to %s refused for good, not retried: %r",
+                    queued.message_id, queued.recipient, exc,
+                )  # fmt: skip
+                await outbox.refused(session, queued.id, repr(exc))
+            else:
+                log.warning(
+                    "mail %s to %s not sent (attempt %d): %r",
+                    queued.message_id, queued.recipient, queued.attempts, exc,
+                )  # fmt: skip
+                await outbox.retry(session, queued.id, queued.attempts, repr(exc))
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run())]

@@ -23,3 +23,7 @@ async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
     await b.start()
     yield b
     await b.close()
+
+
+# The shared suites' fixtures: every backend that can run, and knowledge objects.
+from tests.search.engines import engine, knowledge  # noqa: E402, F401

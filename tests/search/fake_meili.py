@@ -356,7 +356,7 @@ def doc(post_id: int, body: str = "open contracting data", **values: object) -> 
         "countries": ("SN",),
         "author_id": 7,
         "author_name": "Awa",
-        "organisation": None,
+        "organisations": (),
         "created_at": datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
         **values,
     }

@@ -10,21 +10,23 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from forum import accounts, events, posts
 from forum.catalog import CatalogCache
 from forum.db import Database
 from forum.documents import Document
-from forum.models import Role
+from forum.knowledge_documents import KnowledgeDocument
+from forum.models import Country, Role
 from forum.permissions import ANONYMOUS, Actor
-from search.backend import Filters, Query, Results
+from search.backend import Filters, Kind, Query, Results
 from search.indexer import Indexer
 from search.meili import MeiliBackend, SearchUnavailable
 from search.meili_documents import SETTINGS
 from search.retry import Backoff
 from search.service import Search
 from tests.factories import Factory
+from tests.search.engines import key
 from tests.search.fake_meili import FakeMeili
 from tests.search.readers import EVERYONE, PUBLIC
 
@@ -242,13 +244,17 @@ class PausingBackend(MeiliBackend):
     async def meanwhile(self) -> None:
         pass
 
-    async def rebuild(self, batches: AsyncIterator[Sequence[Document]]) -> None:
+    async def rebuild(
+        self,
+        batches: AsyncIterator[Sequence[Document]],
+        knowledge: Sequence[KnowledgeDocument] = (),
+    ) -> None:
         async def then_write() -> AsyncIterator[Sequence[Document]]:
             async for batch in batches:
                 yield batch
             await self.meanwhile()
 
-        await super().rebuild(then_write())
+        await super().rebuild(then_write(), knowledge)
 
 
 async def test_rebuild_swaps_indexes_and_replays_what_was_written_meanwhile(db, make, meili):
@@ -310,20 +316,20 @@ async def test_a_cursor_past_a_wiped_log_leads_to_a_rebuild_and_start_does_not(
 
 
 async def test_documents_carry_an_organisation_only_when_its_member_shows_it(
-    db, make, backend, meili
+    db, make, backend, meili, knowledge
 ):
-    shown = await make.user(organisation="Transparency Senegal", organisation_public=True)
-    kept = await make.user(organisation="Transparency Senegal")
+    shown, kept = await make.user(), await make.user()
+    org = await knowledge.organisation("transparency-senegal")
+    await knowledge.join(org, shown, shown=True)
+    await knowledge.join(org, kept, shown=False)
     a = await make.thread(shown, title="Port audit", body="Audit of the port tender.")
     b = await make.thread(kept, title="Road audit", body="Audit of the road tender.")
     await indexer(db, backend).catch_up()
     stored = meili.documents("posts")
-    assert stored[a["post"]["id"]]["organisation"] == "Transparency Senegal"
-    assert stored[b["post"]["id"]]["organisation"] is None
+    assert stored[a["post"]["id"]]["organisations"] == [org]
+    assert stored[b["post"]["id"]]["organisations"] == []
     assert all("visibility" not in d for d in stored.values())
-    found = await backend.search(
-        Query("audit", PUBLIC, Filters(organisation="Transparency Senegal"))
-    )
+    found = await backend.search(Query("audit", PUBLIC, Filters(organisation=org)))
     assert [h.post_id for h in found.hits] == [a["post"]["id"]]
 
 
@@ -372,3 +378,104 @@ async def test_search_asks_for_the_regions_the_reader_may_read_now(db, make, mei
     )
     assert [h.post_id for h in results.hits] == [asia["post"]["id"]]
     await search.stop()
+
+
+# Organisations and experiences: the `organisations` and `experiences` indexes follow the
+# event log, posts carry the organisations their authors show, one federated search finds
+# every kind, and no document holds an email or a phone.
+
+PHONE = "+221 77 123 9911"
+EMAIL = "kwyjibo-desk@example.org"
+
+
+async def test_documents_follow_organisations_experiences_and_shown_affiliations(
+    db, make, backend, meili, knowledge
+):
+    org = await knowledge.organisation(
+        "kind-watch", description="Ferry tenders.", phone=PHONE, phone_visibility="private",
+        email=EMAIL, email_visibility="members", uncac_articles=(9,),
+    )  # fmt: skip
+    story = await knowledge.experience(org, title="Ferries", context="Ferry tenders.")
+    author = await make.user()
+    await knowledge.join(org, author, shown=False)
+    post = (await make.thread(author, title="Ferry", body="Ferry tenders."))["post"]["id"]
+    idx = indexer(db, backend)
+    await idx.catch_up()
+
+    [profile] = meili.documents("organisations").values()
+    assert profile["kind"] == "organisation" and profile["organisations"] == [org]
+    assert profile["heading"] == "Kind-Watch" and profile["uncac_articles"] == [9]
+    assert (
+        PHONE not in str(profile) and "9911" not in str(profile) and "kwyjibo" not in str(profile)
+    )
+    told = meili.documents("experiences")[story]
+    assert told["organisations"] == [org] and told["region"] == "africa"
+    assert meili.documents("posts")[post]["organisations"] == []  # hidden affiliation
+
+    await knowledge.show(org, author, True)
+    await knowledge.edit(story, context="Barge tenders.")
+    await knowledge.update(org, description="Barge office.")
+    await idx.catch_up()
+    assert meili.documents("posts")[post]["organisations"] == [org]
+    assert "Barge" in str(meili.documents("experiences")[story])
+    assert "Barge office" in str(meili.documents("organisations"))
+
+    # An organisation moving to a members-only region takes its experiences along.
+    async with db.transaction() as s:
+        await s.execute(insert(Country).values(code="QM", name="Quietland", region_id=3))
+    await knowledge.update(org, country="QM")
+    await idx.catch_up()
+    assert meili.documents("experiences")[story]["region"] == "staff-room"
+    assert {d["region"] for d in meili.documents("organisations").values()} == {"staff-room"}
+
+
+async def test_one_federated_search_finds_every_kind_within_the_readable_regions(
+    db, make, backend, meili, knowledge
+):
+    org = await knowledge.organisation("fed-watch", description="Lighthouse audits.")
+    story = await knowledge.experience(
+        org, title="Lighthouse", context="Lighthouse audits.", uncac_articles=(12,)
+    )
+    post = (await make.thread(title="Lighthouse", body="Lighthouse audits."))["post"]["id"]
+    await indexer(db, backend).catch_up()
+    meili.seen.clear()
+
+    results = await backend.search(Query("lighthouse", PUBLIC))
+    assert {key(h) for h in results.hits} == {
+        ("thread", post),
+        ("organisation", org),
+        ("experience", story),
+    }
+    (request,) = meili.requests("POST", "/multi-search")
+    assert {q["indexUid"] for q in request.body["queries"]} == {
+        "posts",
+        "organisations",
+        "experiences",
+    }
+    assert results.total == 3 and results.facets["uncac"] == {"12": 1}
+    assert results.facets["kind"] == {"thread": 1, "organisation": 1, "experience": 1}
+    told = next(h for h in results.hits if h.kind is Kind.EXPERIENCE)
+    assert told.organisation == org and told.uncac_articles == (12,) and told.title == "Lighthouse"
+
+    only = await backend.search(Query("lighthouse", PUBLIC, Filters(uncac_articles=(12,))))
+    assert [key(h) for h in only.hits] == [("experience", story)]
+    by_org = await backend.search(Query("lighthouse", PUBLIC, Filters(organisation=org)))
+    assert {key(h) for h in by_org.hits} == {("organisation", org), ("experience", story)}
+    # The regions the reader may read come first in every query's filter.
+    staff_only = await backend.search(Query("lighthouse", EVERYONE[2:]))
+    assert staff_only.hits == [] and staff_only.total == 0
+
+
+async def test_a_rebuild_swaps_in_the_three_indexes_at_once(db, make, backend, meili, knowledge):
+    org = await knowledge.organisation("swap-watch", description="Harbour.")
+    story = await knowledge.experience(org, title="Harbour", context="Harbour.")
+    post = (await make.thread(title="Harbour", body="Harbour."))["post"]["id"]
+    await indexer(db, backend).rebuild()
+    (swap,) = meili.requests("POST", "/swap-indexes")
+    assert sorted(tuple(p["indexes"]) for p in swap.body) == [
+        ("experiences", "experiences_rebuild"),
+        ("organisations", "organisations_rebuild"),
+        ("posts", "posts_rebuild"),
+    ]
+    assert list(meili.documents("experiences")) == [story]
+    assert post in meili.documents("posts") and len(meili.documents("organisations")) == 1

@@ -11,10 +11,11 @@ import pytest
 from meilisearch_python_sdk.errors import MeilisearchApiError
 
 from forum.documents import Document
+from forum.knowledge_documents import KnowledgeDocument
 from search import meili_filters
-from search.backend import FACETS, MARK_END, MARK_START, Filters, Kind, Query
+from search.backend import MARK_END, MARK_START, Filters, Kind, Query
 from search.meili import MeiliBackend
-from search.meili_documents import SETTINGS, to_meili
+from search.meili_documents import SETTINGS, knowledge_to_meili, to_meili
 from tests.search import fake_meili_filter
 from tests.search.fake_meili import KEY, QUICK, doc
 from tests.search.readers import EVERYONE, PUBLIC
@@ -22,12 +23,41 @@ from tests.search.readers import EVERYONE, PUBLIC
 # -- documents --------------------------------------------------------------------------
 
 
+def test_organisations_and_experiences_carry_their_words_in_their_language_and_no_contact():
+    told = knowledge_to_meili(
+        KnowledgeDocument(
+            kind="experience", organisation_id=3, experience_id=8, organisation="olcac",
+            organisation_name="OLCAC", region="africa", topics=("public-procurement",),
+            countries=("KE", "SN"), uncac_articles=(5, 13), title="Les moto-taxis",
+            body="Les chauffeurs refusent.", language="fr",
+            created_at=datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    assert told["id"] == 8 and told["kind"] == "experience" and told["heading"] == "Les moto-taxis"
+    assert told["title_fra"] == "Les moto-taxis" and told["body_fra"] == "Les chauffeurs refusent."
+    assert told["organisations"] == ["olcac"] and told["uncac_articles"] == [5, 13]
+    assert told["topics"] == ["public-procurement"] and told["created_at"] == 1773480413
+    profile = knowledge_to_meili(
+        KnowledgeDocument(
+            kind="organisation", organisation_id=3, experience_id=None, organisation="olcac",
+            organisation_name="OLCAC", region="africa", topics=(), countries=("SN",),
+            uncac_articles=(), title="OLCAC", body="Watchdog.", language="",
+            created_at=datetime(2026, 3, 14, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    assert profile["id"] == 3 and profile["title"] == "OLCAC" and profile["body"] == "Watchdog."
+    # Nothing but what `forum.knowledge_documents` holds: no email, no phone.
+    assert not {"email", "phone"} & set(profile)
+
+
 def test_documents_carry_the_text_in_the_posts_language_and_filterable_values():
-    thread = to_meili(doc(1, language="fr", countries=("SN", "KE"), organisation="Transparence"))
+    thread = to_meili(
+        doc(1, language="fr", countries=("SN", "KE"), organisations=("transparence",))
+    )
     assert thread["title_fra"] == "Thread 1" and thread["body_fra"] == "open contracting data"
     assert "title" not in thread and "body" not in thread
     assert thread["thread_title"] == "Thread 1"
-    assert thread["countries"] == ["SN", "KE"] and thread["organisation"] == "Transparence"
+    assert thread["countries"] == ["SN", "KE"] and thread["organisations"] == ["transparence"]
     assert thread["created_at"] == 1773480413  # whole seconds, for range filters
     assert thread["created_at_iso"] == "2026-03-14T09:26:53.589793+00:00"
 
@@ -86,8 +116,9 @@ def test_filter_names_the_readable_regions_first_then_each_filter():
             regions=("africa", "south-east-asia"),
             countries=("SN",),
             topics=("public-procurement",),
+            uncac_articles=(5, 13),
             author=42,
-            organisation="Transparency Senegal",
+            organisation="transparency-senegal",
             since=date(2026, 1, 1),
             until=date(2026, 1, 31),
         ),
@@ -97,9 +128,10 @@ def test_filter_names_the_readable_regions_first_then_each_filter():
         'kind IN ["thread"]',
         'region IN ["africa", "south-east-asia"]',
         'countries IN ["SN"]',
-        'topic IN ["public-procurement"]',
+        'topics IN ["public-procurement"]',
+        "uncac_articles IN [5, 13]",  # integers we formatted; posts have none
         "author_id = 42",
-        'organisation = "Transparency Senegal"',
+        'organisations = "transparency-senegal"',
         "created_at >= 1767225600",  # 2026-01-01T00:00:00Z
         "created_at < 1769904000",  # 2026-02-01T00:00:00Z: the whole last day is in
     ]
@@ -121,13 +153,13 @@ def test_hostile_values_stay_one_quoted_value(value):
     assert meili_filters.expression(query) == [
         'region IN ["africa", "south-east-asia"]',
         f'region IN ["{escaped}"]',
-        f'organisation = "{escaped}"',
+        f'organisations = "{escaped}"',
     ]
 
 
 async def test_hostile_filters_cannot_widen_what_a_reader_sees(backend, meili):
-    members_only = [doc(i, region="staff-room", organisation=v) for i, v in enumerate(HOSTILE)]
-    public = [doc(100 + i, organisation=v) for i, v in enumerate(HOSTILE)]
+    members_only = [doc(i, region="staff-room", organisations=(v,)) for i, v in enumerate(HOSTILE)]
+    public = [doc(100 + i, organisations=(v,)) for i, v in enumerate(HOSTILE)]
     await backend.index(members_only + public)
     for n, value in enumerate(HOSTILE):
         meili.seen.clear()
@@ -151,7 +183,8 @@ async def test_one_federated_request_across_the_three_indexes(backend, meili):
     federation = request.body["federation"]
     uids = ["t_posts", "t_experiences", "t_organisations"]
     assert federation["limit"] == 20 and federation["offset"] == 40
-    assert federation["facetsByIndex"] == {uid: list(FACETS) for uid in uids}
+    facets = ["region", "topics", "kind", "countries", "uncac_articles"]
+    assert federation["facetsByIndex"] == {uid: facets for uid in uids}
     assert federation["mergeFacets"] == {"maxValuesPerFacet": 100}
     assert [q["indexUid"] for q in request.body["queries"]] == uids
     for query in request.body["queries"]:
@@ -178,6 +211,8 @@ async def test_results_carry_hits_totals_facets_and_pages(backend):
         "region": {"africa": 17, "south-east-asia": 8},
         "topic": {"public-procurement": 25},
         "kind": {"thread": 25},
+        "country": {"SN": 25},
+        "uncac": {},
     }
     assert first.suggestion is None
     second = await backend.search(Query("contracting", PUBLIC, page=2))

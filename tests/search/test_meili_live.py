@@ -17,6 +17,7 @@ from search.backend import Filters, Kind, Query
 from search.indexer import Indexer
 from search.meili import MeiliBackend
 from tests.factories import Factory
+from tests.search.engines import Knowledge, key
 from tests.search.readers import EVERYONE, PUBLIC
 
 pytestmark = pytest.mark.skipif(
@@ -104,3 +105,33 @@ async def test_rebuild_swaps_in_a_fresh_index(db, make, backend):
     reply = await make.reply(thread["thread"]["id"], body="More declarations published")
     await indexer.catch_up()
     assert await ids(backend, "declarations") == {thread["post"]["id"], reply["id"]}
+
+
+async def test_organisations_and_experiences_in_one_federated_search(db, make, backend):
+    """The `organisations` and `experiences` indexes on a real server: one federated
+    query across kinds, their facets merged, the `org` and UNCAC filters, and a French
+    query reaching a Spanish story (Meilisearch's typo tolerance and normalisation)."""
+    knowledge = Knowledge(db, make)
+    org = await knowledge.organisation(
+        "live-watch", description="Harbour registry audits.", phone="+221 77 000 4242"
+    )
+    story = await knowledge.experience(
+        org, title="Reformas electorales", context="Harbour registry.", language="es",
+        uncac_articles=(7,),
+    )  # fmt: skip
+    thread = await make.thread(title="Harbour registry", body="The harbour registry.")
+    await Indexer(db, backend).catch_up()
+
+    results = await backend.search(Query("harbour registry", PUBLIC))
+    assert {key(h) for h in results.hits} == {
+        ("thread", thread["post"]["id"]),
+        ("organisation", org),
+        ("experience", story),
+    }
+    assert results.facets["kind"] == {"thread": 1, "organisation": 1, "experience": 1}
+    assert results.facets["uncac"] == {"7": 1}
+    by_org = await backend.search(Query("harbour", PUBLIC, Filters(organisation=org)))
+    assert {key(h) for h in by_org.hits} == {("organisation", org), ("experience", story)}
+    assert (await backend.search(Query("4242", PUBLIC))).total == 0
+    french = await backend.search(Query("réformes électorales", PUBLIC))
+    assert ("experience", story) in {key(h) for h in french.hits}

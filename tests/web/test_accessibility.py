@@ -8,10 +8,18 @@ Every page type is one line of PAGES: a new page is covered by adding its line t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 import pytest
 
+from forum import affiliations, catalog, experiences, organisations, sessions
+from forum.db import Database
+from forum.experiences import Story
+from forum.mail import tokens
+from forum.models import Role
+from forum.organisation_fields import Activity, Profile
+from forum.permissions import Actor
 from tests.servers import Served
 from tests.web.browsers import (
     DESKTOP,
@@ -29,7 +37,7 @@ axe_playwright = pytest.importorskip("axe_playwright_python.async_playwright")
 from playwright.async_api import Page, expect  # noqa: E402
 
 FAILING = ("serious", "critical")  # axe's impacts; "minor" and "moderate" are reported only
-VISITOR, MEMBER = "visitor", "member"
+VISITOR, MEMBER, APPLICANT = "visitor", "member", "applicant"
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "fr")
 
@@ -42,6 +50,15 @@ class Site:
     post_id: int  # an edited reply that quotes the first post
     own_posts: dict[str, int]  # per language: a post by that reading member, edited once
     own_post_id: int = 0  # the current reader's (set per test)
+    experience_id: int = 0  # told and edited once by the readers' organisation
+    verify_links: list[str] = field(default_factory=list)  # each opens once
+    reset_link: str = ""  # usable until a password is saved through it
+    application_id: int = 0  # an applicant's, naming the readers' organisation
+
+
+ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
+OTHER_ORGANISATION = "haki-watch"  # nobody's: a member sees the form to join it
+SECRET = "k" * 40  # `module_served`'s
 
 
 async def _wrong_login(page: Page) -> None:
@@ -59,6 +76,21 @@ async def _preview(page: Page) -> None:
     await page.fill("#body", "**Bold** claim, *emphasis*, and a [link](https://example.org).")
     await page.click("button[name=preview]")
     await expect(page.locator("section.preview strong")).to_have_text("Bold")
+
+
+def _form_error(form: str, fields: dict[str, str]) -> Callable[[Page], Awaitable[None]]:
+    """`form` sent with `fields` as a browser that checks nothing itself would (the
+    server's answer is what is tested): the page again, the error by its field."""
+
+    async def send(page: Page) -> None:
+        await page.eval_on_selector(form, "f => { f.noValidate = true; }")
+        for name, value in fields.items():
+            await page.fill(f"{form} [name={name}]", value)
+        async with page.expect_navigation():
+            await page.click(f"{form} button")
+        await expect(page.locator("main [aria-invalid=true], main .error").first).to_be_visible()
+
+    return send
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,80 @@ PAGES = [
     PageType("countries", lambda s: "/countries"),
     PageType("country", lambda s: "/countries/KE"),
     PageType("region-filtered", lambda s: "/regions/africa?topic=public-procurement"),
+    PageType("organisations", lambda s: "/organisations"),
+    PageType("organisations-filtered", lambda s: "/organisations?country=SN"),
+    PageType("organisation", lambda s: f"/organisations/{ORGANISATION}"),
+    PageType("organisation-to-join", lambda s: f"/organisations/{OTHER_ORGANISATION}"),
+    PageType(
+        "organisation-unknown-colleague",
+        lambda s: f"/organisations/{ORGANISATION}",
+        readers=(MEMBER,),
+        then=_form_error("form[action$='/members']", {"display_name": "Nobody by that name"}),
+    ),
+    PageType("organisation-edit", lambda s: f"/organisations/{ORGANISATION}/edit", (MEMBER,)),
+    PageType(
+        "organisation-edit-refused",
+        lambda s: f"/organisations/{ORGANISATION}/edit",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"languages": "French and Wolof"}),
+    ),
+    PageType("experiences", lambda s: "/experiences"),
+    PageType("experiences-filtered", lambda s: "/experiences?country=SN"),
+    PageType("experience", lambda s: f"/experiences/{s.experience_id}"),
+    PageType(
+        "experience-new", lambda s: f"/experiences/new?organisation={ORGANISATION}", (MEMBER,)
+    ),
+    PageType(
+        "experience-new-refused",
+        lambda s: f"/experiences/new?organisation={ORGANISATION}",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"title": "A story", "uncac_articles": "99"}),
+    ),
+    PageType("experience-edit", lambda s: f"/experiences/{s.experience_id}/edit", (MEMBER,)),
+    PageType(
+        "experience-edit-refused",
+        lambda s: f"/experiences/{s.experience_id}/edit",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"year": "soon"}),
+    ),
+    PageType(
+        "experience-revisions", lambda s: f"/experiences/{s.experience_id}/revisions", (MEMBER,)
+    ),
+    PageType("verified", lambda s: s.verify_links.pop(), readers=(VISITOR,)),
+    PageType("verify-unusable", lambda s: "/verify/spent", readers=(VISITOR,), status=400),
+    PageType("password-forgot", lambda s: "/password/forgot", readers=(VISITOR,)),
+    PageType("password-forgot-sent", lambda s: "/password/forgot?sent=1", readers=(VISITOR,)),
+    PageType(
+        "password-forgot-refused",
+        lambda s: "/password/forgot",
+        readers=(VISITOR,),
+        then=_form_error("main form", {"email": "not an address"}),
+    ),
+    PageType("password-reset", lambda s: s.reset_link, readers=(VISITOR,)),
+    PageType(
+        "password-reset-refused",
+        lambda s: s.reset_link,
+        readers=(VISITOR,),
+        then=_form_error("main form", {"new_password": "short"}),
+    ),
+    PageType("password-reset-unusable", lambda s: "/password/reset/spent", (VISITOR,), status=400),
+    PageType("password-changed", lambda s: "/password/changed", readers=(VISITOR,)),
+    PageType("apply", lambda s: "/apply", readers=(APPLICANT,)),
+    PageType(
+        "apply-refused",
+        lambda s: "/apply",
+        readers=(APPLICANT,),
+        then=_form_error("form[action='/apply']", {"motivation": " "}),
+    ),
+    PageType("applications", lambda s: "/applications", readers=(MEMBER,)),
+    PageType("applications-decided", lambda s: "/applications?status=approved", (MEMBER,)),
+    PageType("application-refuse", lambda s: f"/applications/{s.application_id}/refuse", (MEMBER,)),
+    PageType(
+        "application-refuse-refused",
+        lambda s: f"/applications/{s.application_id}/refuse",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"reason": " "}),
+    ),
 ]
 
 
@@ -114,6 +220,18 @@ async def members(module_served: Served) -> AsyncIterator[list[Member]]:
 
 
 @pytest.fixture(scope="module")
+async def applicants(module_served: Served) -> AsyncIterator[dict[str, Member]]:
+    """A registered applicant per interface language, not yet approved."""
+    made = {
+        lang: await register(module_served, name=f"Candidate {lang}", language=lang, approved=False)
+        for lang in LANGUAGES
+    }
+    yield made
+    for m in made.values():
+        await m.api.aclose()
+
+
+@pytest.fixture(scope="module")
 async def readers(module_served: Served) -> AsyncIterator[dict[str, Member]]:
     """A reading member per interface language (a member's setting decides it)."""
     made = {
@@ -125,8 +243,62 @@ async def readers(module_served: Served) -> AsyncIterator[dict[str, Member]]:
         await m.api.aclose()
 
 
+async def _organisations_and_links(
+    database_url: str, readers: dict[str, Member], members: list[Member]
+) -> tuple[int, list[str], str]:
+    """Two organisations (the readers represent the first, which tells an experience and
+    edits it once) and the links a message would carry: an experience id, verification
+    links (one per page shown, each for its own account: confirming an address spends
+    the account's other links) and a reset link."""
+    admin = Actor(10**6, Role.ADMIN)
+    writer = Actor(readers["en"].user_id, Role.MEMBER)
+    db = Database(database_url, pool_size=1)
+    digest = sessions.Policy(SECRET.encode(), timedelta(days=1), timedelta(days=2)).digest
+    try:
+        async with db.transaction() as s:
+            known = await catalog.load(s)
+            profile = Profile(
+                "Ligue pour la transparence", "SN", "ngo", website="https://ligue.example.org",
+                email="contact@ligue.example.org", email_visibility="public",
+                phone="+221 33 800 0000", description="Suivi des marchés publics à Dakar.",
+                languages=("fr", "wo"), topics=("public-procurement",), uncac_chapters=(2,),
+                uncac_articles=(9, 13),
+                activities=(Activity("Observatoire des marchés", date(2021, 3, 1)),),
+            )  # fmt: skip
+            await organisations.create(s, admin, known, ORGANISATION, profile, verified=True)
+            other = Profile("Haki Watch", "KE", "network")
+            await organisations.create(s, admin, known, OTHER_ORGANISATION, other)
+            for reader in readers.values():
+                await affiliations.affiliate(s, admin, known, ORGANISATION, user_id=reader.user_id,
+                                             role="representative", shown=True)  # fmt: skip
+            story = Story(
+                "Moto-taxi drivers refuse to pay", countries=("SN",), uncac_articles=(13, 15),
+                context="Drivers paid at *every* checkpoint.", action="A hotline.", year=2019,
+            )  # fmt: skip
+            told = await experiences.create(s, writer, known, ORGANISATION, story)
+            await experiences.update_story(s, writer, known, told.id, {"outcome": "Fewer bribes."})
+            accounts = [m.user_id for m in [*members, *readers.values()]]
+            assert len(accounts) >= len(LANGUAGES) * len(SCREENS)
+            verify = [
+                "/verify/" + await tokens.issue(s, digest, account, tokens.Purpose.VERIFY,
+                                                timedelta(hours=1))
+                for account in accounts[: len(LANGUAGES) * len(SCREENS)]
+            ]  # fmt: skip
+            reset = await tokens.issue(
+                s, digest, members[0].user_id, tokens.Purpose.RESET, timedelta(hours=1)
+            )
+    finally:
+        await db.dispose()
+    return told.id, verify, "/password/reset/" + reset
+
+
 @pytest.fixture(scope="module")
-async def site(members: list[Member], readers: dict[str, Member]) -> Site:
+async def site(
+    members: list[Member],
+    readers: dict[str, Member],
+    applicants: dict[str, Member],
+    module_database_url: str,
+) -> Site:
     """A thread with every state a post can be shown in: Markdown, edited, a reply to an
     earlier post, deleted, and Arabic (right to left)."""
     author, other = members
@@ -152,7 +324,16 @@ async def site(members: list[Member], readers: dict[str, Member]) -> Site:
         own[lang] = r.json()["id"]
         r = await reader.api.patch(f"/api/v1/posts/{own[lang]}", json={"body": "My *own* reply."})
         assert r.status_code == 200, r.text
-    return Site(thread_id=thread_id, post_id=quoting, own_posts=own)
+    experience_id, verify, reset = await _organisations_and_links(
+        module_database_url, readers, members
+    )
+    application = {"country": "SN", "organisation": ORGANISATION,
+                   "motivation": "Je suis les *marchés publics* à Thiès."}  # fmt: skip
+    for applicant in applicants.values():
+        r = await applicant.api.put("/api/v1/auth/me/application", json=application)
+        assert r.status_code == 200, r.text
+    return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
+                reset_link=reset, application_id=r.json()["id"])  # fmt: skip
 
 
 def _cases() -> list[object]:
@@ -192,13 +373,14 @@ async def test_no_serious_accessibility_violation(
     module_served: Served,
     browser,
     readers: dict[str, Member],
+    applicants: dict[str, Member],
     site: Site,
     page_type: PageType,
     reader: str,
     lang: str,
     screen: str,
 ) -> None:
-    member = readers[lang] if reader == MEMBER else None
+    member = {MEMBER: readers, APPLICANT: applicants}.get(reader, {}).get(lang)
     context = await new_context(
         browser, module_served, member=member, viewport=SCREENS[screen], locale=lang
     )

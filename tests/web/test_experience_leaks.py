@@ -87,6 +87,7 @@ async def _channels(who, experience_id: int, slug: str, channel: str) -> dict[st
     return {
         "list page": (await get("/experiences")).text,
         "experience page": (await get(f"/experiences/{experience_id}")).text,
+        "revisions page": (await get(f"/experiences/{experience_id}/revisions")).text,
         "profile page": (await get(f"/organisations/{slug}")).text,
         "list API": (await get(API)).text,
         "experience API": (await get(f"{API}/{experience_id}")).text,
@@ -156,7 +157,10 @@ async def test_a_phrase_edited_away_reaches_only_the_organisations_members(world
     for who in (anonymous(world), outsider):
         assert _holding(await _channels(who, story, slug, channel), canary) == set()
     # The organisation's own members keep the earlier version (so the check can fail).
-    assert _holding(await _channels(writer, story, slug, channel), canary) == {"revisions API"}
+    assert _holding(await _channels(writer, story, slug, channel), canary) == {
+        "revisions API",
+        "revisions page",
+    }
     # Nothing written for readers holds it: events carry the id only.
     async with world.db.transaction() as s:
         held = await s.scalar(text("SELECT count(*) FROM events WHERE payload::text ILIKE :c"),

@@ -84,3 +84,33 @@ async def test_outsiders_get_no_form_and_their_posts_change_nothing(db, make, cl
     assert (await client.get("/experiences/999")).status_code == 404
     assert (await client.get("/experiences/abc")).status_code == 404
     assert (await client.get("/experiences?country=ZZ")).status_code == 404
+
+
+async def test_earlier_versions_are_shown_to_the_organisations_members_and_moderators(
+    db, make, client
+):
+    writer = await _setup(db, make)
+    r = await submit(writer, NEW, NEW, {**FIELDS, "outcome": "Officer Mbeki was paid."})
+    where = r.headers["location"].split("?")[0]
+    history = f"{where}/revisions"
+    # One version only: nothing earlier to offer.
+    assert history not in (await writer.get(where)).text
+    edited = {**FIELDS, "title": "Drivers unite", "outcome": "An officer was paid."}
+    r = await submit(writer, f"{where}/edit", f"{where}/edit", edited)
+    assert r.status_code == 303
+    moderator = await make.logged_in(await make.user(Role.MODERATOR))
+    for who in (writer, moderator):
+        assert f'href="{history}"' in (await who.get(where)).text
+        page = await who.get(history)
+        assert page.status_code == 200
+        assert "Version 2 (current)" in page.text and "Version 1" in page.text
+        assert "Officer Mbeki was paid." in page.text and "An officer was paid." in page.text
+        assert "Moto-taxi drivers organise" in page.text and "Drivers unite" in page.text
+    outsider = await make.logged_in()
+    for who in (client, outsider):
+        page = (await who.get(where)).text
+        assert "An officer was paid." in page and "/revisions" not in page
+        answer = await who.get(history)
+        assert answer.status_code == 404 and "Mbeki" not in answer.text
+    assert (await client.get("/experiences/999/revisions")).status_code == 404
+    assert (await client.get("/experiences/abc/revisions")).status_code == 404

@@ -214,6 +214,37 @@ async def test_page_deletion_keeping_posts(make, client):
     assert FORMER_MEMBER in html and "Wanjiru" not in html and CANARY in html
 
 
+async def test_pages_name_a_former_member_in_the_readers_language(make, client, db):
+    c, user, tid, *_ = await _author_with_posts(make)
+    await _stories(db, make, user, await make.user())
+    [story] = await _dump(db, "SELECT id FROM experiences WHERE title = 'Roads we audited'")
+    r = await c.request("DELETE", ME, json={"password": PASSWORD, "keep_posts": True})
+    assert r.status_code == 200, r.text
+    # The API keeps one stable value, whatever the reader's language.
+    api = (await client.get(f"/api/v1/threads/{tid}", headers={"Accept-Language": "fr"})).json()
+    assert api["thread"]["author"]["name"] == FORMER_MEMBER
+    told = await client.get(f"/api/v1/experiences/{story.id}", headers={"Accept-Language": "es"})
+    assert told.json()["author"] == FORMER_MEMBER
+    region = api["thread"]["region"]
+    pages = (f"/threads/{tid}", f"/regions/{region}", f"/search?q={CANARY}",
+             f"/experiences/{story.id}")  # fmt: skip
+    for language, shown in (("fr", "Un ancien membre"), ("es", "Un antiguo miembro")):
+        for path in pages:
+            html = (await client.get(path, headers={"Accept-Language": language})).text
+            assert FORMER_MEMBER not in html, (language, path)
+        thread = (await client.get(f"/threads/{tid}", headers={"Accept-Language": language})).text
+        assert thread.count(f'<bdi class="author">{shown}</bdi>') == 2
+        assert f'data-former="{shown}"' in thread  # what the script shows on a live update
+        row = (await client.get(f"/regions/{region}", headers={"Accept-Language": language})).text
+        assert f'<div class="meta">{shown} ·' in row
+        hits = (await client.get(pages[2], headers={"Accept-Language": language})).text
+        assert f" · {shown} · " in hits
+        told = (await client.get(pages[3], headers={"Accept-Language": language})).text
+        assert f"{shown.lower()}" in told.lower()
+    english = (await client.get(f"/experiences/{story.id}")).text
+    assert "told by a former member" in english
+
+
 async def test_page_deletion_with_posts(make, client):
     c, _user, tid, *_ = await _author_with_posts(make)
     c = _browser(c)

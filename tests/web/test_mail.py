@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 from typing import Any
 
@@ -121,7 +122,9 @@ async def test_password_reset_end_to_end(smtp_app, inbox):
     path = mail.path_of(mail.link_in(message))
     form = await visitor.get(path)
     assert form.status_code == 200 and 'name="new_password"' in form.text
-    assert form.headers["referrer-policy"] == "no-referrer"
+    # Its address leaves the site in no Referer; the form is posted with its Origin.
+    assert form.headers["referrer-policy"] == "same-origin"
+    assert form.headers["cache-control"] == "no-store"
     short = await submit(visitor, path, path, {"new_password": "short"})
     assert short.status_code == 422 and "new_password" in field_errors(short.text)
     done = await submit(visitor, path, path, {"new_password": "the brand new password"})
@@ -199,6 +202,63 @@ async def test_a_mail_server_that_is_down_delays_mail_and_loses_none(settings, i
             server.stop()
         assert sorted(m["To"] for m in inbox.messages) == [f"wait{n}@example.org" for n in range(3)]
         assert await mail.waiting(app) == 0
+
+
+async def test_a_permanent_refusal_fails_the_message_and_a_temporary_one_is_retried(
+    settings, caplog
+):
+    refusing = mail.Refusing(
+        {
+            "gone@example.org": itertools.repeat("550 5.1.1 Mailbox unavailable"),
+            "bad@example.org": itertools.repeat("553 5.1.3 Bad destination address"),
+            "busy@example.org": iter(["451 4.3.0 Try again later"]),
+        }
+    )
+    port = mail.free_port()
+    server = mail.smtp_server(refusing, port)
+    configured = dataclasses.replace(
+        settings, smtp=Smtp("127.0.0.1", port), mail_from=FROM, public_url=SITE
+    )
+    caplog.set_level(logging.WARNING, logger="forum.mail")
+    try:
+        app = create_app(configured)
+        async with app.router.lifespan_context(app):
+            await app.state.mail_sender.stop()
+            for name in ("gone", "bad", "busy", "fine"):
+                await _register(app, f"{name}@example.org")
+            sender = app.state.mail_sender
+            assert await sender.drain() == 1  # only fine@ gets through at first
+            async with app.state.db.transaction() as s:
+                later = Outbox.next_attempt_at > text("now()")
+                rows = await s.execute(
+                    select(Outbox.recipient, Outbox.failed_at, Outbox.last_error, Outbox.params,
+                           later)
+                )  # fmt: skip
+                found = {row.recipient: row for row in rows}
+            for refused, code in (("gone@example.org", "550"), ("bad@example.org", "553")):
+                row = found[refused]
+                assert row.failed_at is not None and code in row.last_error
+                assert "token" not in row.params  # nobody will follow this link
+                assert any(
+                    r.levelno == logging.ERROR and refused in r.getMessage() for r in caplog.records
+                )
+            busy = found["busy@example.org"]
+            assert busy.failed_at is None and "451" in busy.last_error and busy[-1]
+            # The backoff passes: the busy mailbox takes its mail, the refused ones are
+            # not tried again and hold up nothing.
+            async with app.state.db.transaction() as s:
+                await s.execute(update(Outbox).values(next_attempt_at=text("now()")))
+            assert await sender.drain() == 1
+            assert await mail.waiting(app) == 0
+            async with app.state.db.transaction() as s:
+                attempts = dict((await s.execute(select(Outbox.recipient, Outbox.attempts))).all())
+            assert attempts == {
+                "gone@example.org": 1, "bad@example.org": 1,
+                "busy@example.org": 2, "fine@example.org": 1,
+            }  # fmt: skip
+    finally:
+        server.stop()
+    assert sorted(m["To"] for m in refusing.messages) == ["busy@example.org", "fine@example.org"]
 
 
 async def test_a_crash_between_sending_and_marking_sent_repeats_the_message_id(smtp_app, inbox):
@@ -307,6 +367,7 @@ async def test_senders_draining_together_send_each_message_once(smtp_app, inbox)
 async def test_old_sent_mail_and_expired_tokens_are_pruned(smtp_app, inbox):
     await _register(smtp_app, "old@example.org")
     await _register(smtp_app, "recent@example.org")
+    await _register(smtp_app, "refused@example.org")
     sender = smtp_app.state.mail_sender
     await sender.drain()
     async with smtp_app.state.db.transaction() as s:
@@ -314,6 +375,11 @@ async def test_old_sent_mail_and_expired_tokens_are_pruned(smtp_app, inbox):
             update(Outbox)
             .where(Outbox.recipient == "old@example.org")
             .values(sent_at=text("now() - interval '31 days'"))
+        )
+        await s.execute(
+            update(Outbox)
+            .where(Outbox.recipient == "refused@example.org")
+            .values(sent_at=None, failed_at=text("now() - interval '31 days'"))
         )
         old_user = select(User.id).where(User.email == "old@example.org").scalar_subquery()
         await s.execute(
@@ -324,4 +390,4 @@ async def test_old_sent_mail_and_expired_tokens_are_pruned(smtp_app, inbox):
     await sender.prune()
     async with smtp_app.state.db.transaction() as s:
         assert (await s.scalars(select(Outbox.recipient))).all() == ["recent@example.org"]
-        assert len((await s.scalars(select(MailToken.user_id))).all()) == 1
+        assert len((await s.scalars(select(MailToken.user_id))).all()) == 2

@@ -73,6 +73,14 @@ async def test_a_name_that_reads_like_a_members_is_taken(client, lookalike):
     assert r.status_code == 201
 
 
+@pytest.mark.parametrize("name", ["A former member", "a  former MEMBER", "A förmer member"])
+async def test_nobody_takes_the_name_of_deleted_accounts(client, make, name):
+    r = await client.post(f"{API}/auth/register", json={**ACCOUNT, "display_name": name})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "display_name_taken"), r.text
+    r = await (await make.logged_in()).patch(f"{API}/auth/me", json={"display_name": name})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "display_name_taken"), r.text
+
+
 async def test_the_core_refuses_them_too(db):
     # The command line creates admins through the core, not through the API's schemas.
     async with db.transaction() as session:

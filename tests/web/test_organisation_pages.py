@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from forum import affiliations, catalog, organisations
 from forum.models import Affiliation, Role
-from forum.organisation_fields import Profile
+from forum.organisation_fields import UNCAC_ARTICLES, UNCAC_CHAPTERS, Profile
 from forum.permissions import Actor
 from tests.pages import field_errors, submit
+from web import uncac
 
 PHONE = "+221 33 811 4455"
 EMAIL = "members-desk@forum-civil.example.org"
@@ -75,7 +76,7 @@ async def test_a_profile_shows_each_reader_what_they_may_see(db, make, client):
     assert (await client.get("/organisations/Bad_Slug")).status_code == 404
 
 
-async def test_representatives_edit_through_the_form(db, make):
+async def test_representatives_edit_through_the_form(db, make, client):
     await _org(db)
     rep, plain = await make.user(), await make.user()
     await _tie(db, rep)
@@ -86,20 +87,44 @@ async def test_representatives_edit_through_the_form(db, make):
     fields = {"name": "Forum Civil Sénégal", "country": "SN", "kind": "network",
               "website": "https://forumcivil.example.org", "email": EMAIL,
               "email_visibility": "public", "phone": "", "phone_visibility": "private",
-              "description": "Watchdog", "languages": "fr, wo", "topics": "public-procurement",
-              "uncac_articles": "9, 13"}  # fmt: skip
-    bad = await submit(c, form, form, {**fields, "uncac_articles": "nine", "website": "ftp:x"})
+              "description": "Watchdog", "languages": "fr, wo",
+              "topics": "public-procurement"}  # fmt: skip
+    uncac = [("uncac_chapters", "2"), ("uncac_articles", "9"), ("uncac_articles", "13")]
+    bad = await submit(c, form, form, [*{**fields, "website": "ftp:x"}.items(), *uncac,
+                                       ("uncac_articles", "nine")])  # fmt: skip
     assert bad.status_code == 422
     errors = field_errors(bad.text)
     assert "uncac_articles" in errors
     assert 'value="Forum Civil Sénégal"' in bad.text  # the input kept
+    assert 'name="uncac_articles" value="13" checked' in bad.text
+    # The API's rules: chapters 1 to 8, articles 1 to 71.
+    for wrong in (("uncac_chapters", "9"), ("uncac_articles", "72")):
+        bad = await submit(c, form, form, [*fields.items(), wrong])
+        assert bad.status_code == 422 and wrong[0] in field_errors(bad.text), wrong
     bad = await submit(c, form, form, {**fields, "country": "ZZ"})
     assert bad.status_code == 422 and "country" in field_errors(bad.text)
-    done = await submit(c, form, form, fields)
+    done = await submit(c, form, form, [*fields.items(), *uncac])
     assert done.status_code == 303
     assert done.headers["location"] == "/organisations/forum-civil?saved=profile"
     now = (await c.get("/organisations/forum-civil")).text
     assert "Forum Civil Sénégal" in now and "Watchdog" in now and PHONE not in now
+    assert "Chapter II: Preventive measures" in now
+    assert "Article 9: Public procurement and management of public finances" in now
+    assert "Article 13: Participation of society" in now
+    api = (await c.get("/api/v1/organisations/forum-civil")).json()
+    assert (api["uncac_chapters"], api["uncac_articles"]) == ([2], [9, 13])
+    again = (await c.get(form)).text
+    assert 'name="uncac_chapters" value="2" checked' in again
+    assert 'name="uncac_articles" value="9" checked' in again
+    assert 'name="uncac_articles" value="10" checked' not in again
+    french = await client.get("/organisations/forum-civil", headers={"Accept-Language": "fr"})
+    french = html.unescape(french.text)
+    assert "Chapitre II : Mesures préventives" in french
+    assert "Article 13 : Participation de la société" in french
+    # Unticking everything clears the specialisation.
+    assert (await submit(c, form, form, fields)).status_code == 303
+    api = (await c.get("/api/v1/organisations/forum-civil")).json()
+    assert (api["uncac_chapters"], api["uncac_articles"]) == ([], [])
     other = await make.logged_in(plain)
     assert (await other.get(form)).status_code == 404
     refused = await submit(other, "/organisations/forum-civil", form, fields)
@@ -110,6 +135,7 @@ async def test_a_member_joins_shows_hides_and_leaves(db, make, client):
     await _org(db)
     user = await make.user()
     c = await make.logged_in(user)
+    del c.headers["X-CSRF-Token"]  # as a browser: the form's field only
     profile = "/organisations/forum-civil"
     action = profile + "/affiliation"
     r = await submit(c, profile, action, {"action": "join", "shown": "yes"})
@@ -133,6 +159,7 @@ async def test_a_representative_names_a_colleague_by_name(db, make):
     await _tie(db, rep)
     await _tie(db, plain, role="member")
     c = await make.logged_in(rep)
+    del c.headers["X-CSRF-Token"]  # as a browser: the form's field only
     profile = "/organisations/forum-civil"
     action = profile + "/members"
     unknown = await submit(c, profile, action, {"display_name": "Nobody Here", "role": "member"})
@@ -183,3 +210,10 @@ async def test_activities_are_added_changed_and_removed_in_the_form(db, make):
     assert (await submit(c, form, form, fields)).status_code == 303
     page = (await c.get("/organisations/forum-civil")).text
     assert "Procurement audit" not in page and "Budget clinic" in page
+
+
+def test_every_uncac_chapter_and_article_the_core_accepts_has_its_name():
+    chapters = uncac.chapters("es")
+    assert [c.number for c in chapters] == list(UNCAC_CHAPTERS)
+    assert [a.number for c in chapters for a in c.articles] == list(UNCAC_ARTICLES)
+    assert chapters[4].articles[0].name == "Disposición general"  # article 51, translated

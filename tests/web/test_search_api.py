@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import insert, text
 
 from forum import documents, moderation
-from forum.models import Region, Role
-from forum.permissions import Actor
+from forum.models import Country, Region, Role
 from search import postgres
-from tests import factories
+from tests.search.engines import Knowledge
 from tests.servers import run_forum
 from web import schemas
 
@@ -142,7 +141,11 @@ async def test_members_see_members_only_regions_anonymous_readers_do_not(make, c
         ({"q": "a", "from": "2026-13-01"}, "from", "invalid_from"),
         ({"q": "a", "to": "yesterday"}, "to", "invalid_to"),
         ({"q": "a", "from": "2026-02-01", "to": "2026-01-01"}, "from", "invalid_range"),
-        ({"q": "a", "org": "x" * 201}, "org", "invalid_org"),
+        ({"q": "a", "org": "x" * 201}, "org", "unknown_org"),
+        ({"q": "a", "org": "Transparency Senegal"}, "org", "unknown_org"),
+        ({"q": "a", "uncac": "72"}, "uncac", "unknown_uncac"),
+        ({"q": "a", "uncac": "x"}, "uncac", "unknown_uncac"),
+        ({"q": "a", "kind": "organization"}, "kind", "unknown_kind"),
     ],
 )
 async def test_bad_search_requests_get_a_clear_422(client, params, field, code):
@@ -248,7 +251,7 @@ async def test_a_region_an_operator_makes_members_only_leaves_search_at_once(mak
 
     after = await found(client, "kiprotich")
     assert after["hits"] == [] and after["total"] == 0 and after["exact"] is True
-    assert after["facets"] == {"region": {}, "topic": {}, "kind": {}}
+    assert after["facets"] == {"region": {}, "topic": {}, "kind": {}, "country": {}, "uncac": {}}
     ledger = await found(client, "ledger")
     assert ledger["total"] == 1
     assert ledger["facets"]["region"] == {"africa": 1}
@@ -316,34 +319,43 @@ async def test_words_deleted_or_edited_away_are_never_suggested_again(make, app,
     assert (await found(reader, "kamara"))["suggestion"] is None
 
 
-async def test_org_finds_only_members_who_show_their_organisation(app, client, make):
+async def test_org_finds_only_members_who_show_their_affiliation(client, make, db):
+    knowledge = Knowledge(db, make)
+    org = await knowledge.organisation("transparency-senegal", description="Audit watchers.")
     threads = {}
-    for n, show in enumerate((True, False, None), start=2):
-        account = {
-            "email": f"org{n}@example.org",
-            "display_name": f"Org member {n}",
-            "password": "a long passphrase",
-            "organisation": "Transparency Senegal",
-        }
+    for show in (True, False, None):
+        author = await make.user()
         if show is not None:
-            account["show_organisation"] = show
-        async with factories.client(app, address=f"10.0.0.{n}") as c:
-            r = await c.post("/api/v1/auth/register", json=account)
-        assert r.status_code == 201, r.text
-        user = r.json()["user"]
-        assert user["organisation"] == "Transparency Senegal"
-        assert user["show_organisation"] is bool(show)  # kept private unless chosen
-        author = {"actor": Actor(user["id"], Role.MEMBER)}
+            await knowledge.join(org, author, shown=show)
         thread = await make.thread(author, title="Port audit", body="Audit of the port tender.")
         threads[show] = thread["post"]["id"]
 
     member = await make.logged_in()
     for reader in (client, member):
-        shown = await found(reader, "audit", org="transparency senegal")
-        assert {h["post_id"] for h in shown["hits"]} == {threads[True]}
-        assert shown["total"] == 1 and shown["facets"]["region"] == {"africa": 1}
+        shown = await found(reader, "audit", org=org)
+        posts = {h["post_id"] for h in shown["hits"] if h["post_id"]}
+        assert posts == {threads[True]}
+        # The organisation's own profile is found by its filter too.
+        assert {h["kind"] for h in shown["hits"]} == {"thread", "organisation"}
+        assert shown["total"] == 2 and shown["facets"]["region"] == {"africa": 2}
         # Their posts are found as ever; only the affiliation stays theirs.
-        assert (await found(reader, "audit"))["total"] == 3
+        assert len([h for h in (await found(reader, "audit"))["hits"] if h["post_id"]]) == 3
+
+
+async def test_org_of_a_members_only_region_is_unknown_to_visitors(client, make, db):
+    async with db.transaction() as s:
+        await s.execute(insert(Country).values(code="QM", name="Quietland", region_id=3))
+    knowledge = Knowledge(db, make)
+    org = await knowledge.organisation("quiet-watch", country="QM")
+    author = await make.user()
+    await knowledge.join(org, author, shown=True)
+    await make.thread(author, title="Port audit", body="Audit of the port tender.")
+    # A visitor may not learn who shows an affiliation with it, nor that it exists.
+    r = await client.get(API, params={"q": "audit", "org": org})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_org"
+    assert (await client.get(API, params={"q": "audit", "org": "no-such-org"})).status_code == 422
+    member = await make.logged_in()
+    assert (await found(member, "audit", org=org))["total"] == 1
 
 
 async def test_a_suspended_member_searches_like_a_visitor(make, app, db):

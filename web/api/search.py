@@ -1,4 +1,5 @@
-"""GET /search: posts and threads across regions, with facets and suggestions."""
+"""GET /search: posts, threads, organisations and experiences across regions, with facets
+and suggestions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from starlette.requests import Request
 
 from forum.errors import invalid
+from forum.organisation_fields import UNCAC_ARTICLES
 from search.backend import MAX_PAGE, MAX_QUERY, PER_PAGE, Filters, Hit, Kind, Results
 from web.inputs import query_dates, query_number
-from web.links import post_url
+from web.links import hit_url
 from web.responses import JSON
 from web.schemas import MAX_ID, has_controls
 from web.unit import reader_actor
@@ -43,6 +45,7 @@ def read(request: Request) -> tuple[str, Filters, int]:
         regions=_values(request, "region", _pattern(_SLUG)),
         countries=tuple(c.upper() for c in _values(request, "country", _pattern(_COUNTRY))),
         topics=_values(request, "topic", _pattern(_SLUG)),
+        uncac_articles=tuple(int(a) for a in _values(request, "uncac", _article)),
         author=query_number(request, "author", MAX_ID),
         organisation=_organisation(params.get("org")),
         since=since,
@@ -66,21 +69,30 @@ def view(results: Results, page: int) -> dict[str, Any]:
 
 
 def _hit(hit: Hit) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "kind": hit.kind,
-        "post_id": hit.post_id,
-        "thread_id": hit.thread_id,
-        "position": hit.position,
         "title": hit.title,
         "snippet": hit.snippet,
         "region": hit.region,
-        "topic": hit.topic,
+        "topic": hit.topics[0] if hit.topics else None,
+        "topics": hit.topics,
         "countries": hit.countries,
-        "author": {"id": hit.author_id, "name": hit.author_name},
+        "uncac_articles": hit.uncac_articles,
         "created_at": hit.created_at,
         "language": hit.language,
-        "url": post_url(hit.thread_id, hit.position, hit.post_id),
+        "post_id": hit.post_id,
+        "thread_id": hit.thread_id,
+        "position": hit.position,
+        "author": None,
+        "organisation": None,
+        "experience_id": hit.experience_id,
+        "url": hit_url(hit),
     }
+    if hit.post_id is not None:
+        found["author"] = {"id": hit.author_id, "name": hit.author_name}
+    else:
+        found["organisation"] = {"slug": hit.organisation, "name": hit.organisation_name}
+    return found
 
 
 def _values(request: Request, name: str, check: Any) -> tuple[str, ...]:
@@ -101,9 +113,14 @@ def _kind(value: str) -> bool:
     return value in Kind.__members__.values()
 
 
+def _article(value: str) -> bool:
+    return value.isdigit() and len(value) <= 2 and int(value) in UNCAC_ARTICLES
+
+
 def _organisation(raw: str | None) -> str | None:
+    """An organisation's slug (the service refuses one the reader may not read)."""
     if raw is None or not raw.strip():
         return None
-    if len(raw) > 200 or has_controls(raw):
-        raise invalid("org", "The organisation name is not valid.", "invalid_org")
+    if not _SLUG.fullmatch(raw.strip()):
+        raise invalid("org", f"Unknown organisation: {raw[:64]!r}.", "unknown_org")
     return raw.strip()

@@ -1,5 +1,7 @@
 """Experiences (CSO case stories) in the browser: the list with its filters, one
-experience, and the forms to tell one and to edit it (the organisation's members).
+experience, its earlier versions (the organisation's members and moderators; anyone
+else gets 404, as if there were none), and the forms to tell one and to edit it (the
+organisation's members).
 
 Every form is a real form with its CSRF field: errors come back next to their field
 with the input kept (422), success is Post/Redirect/Get. The actions are the API's
@@ -76,7 +78,7 @@ def _experience_id(request: Request) -> int | None:
     return int(raw) if _ID.match(raw) else None
 
 
-async def show(request: Request) -> Response:
+async def _experience_page(request: Request, template: str, *, history: bool) -> Response:
     async with unit(request) as u:
         reader = viewer(request, u.current)
         experience_id = _experience_id(request)
@@ -85,13 +87,27 @@ async def show(request: Request) -> Response:
             if experience_id is None:
                 raise DomainError(Kind.NOT_FOUND, "experience_not_found", "")
             view = await experiences.get(u.session, u.actor, known, experience_id)
+            versions = (
+                await experiences.revisions(u.session, u.actor, known, experience_id)
+                if history
+                else None
+            )
         except DomainError as exc:
-            if exc.kind is Kind.NOT_FOUND:
+            # Forbidden too: a reader who may not see earlier versions never learns of them.
+            if exc.kind in (Kind.NOT_FOUND, Kind.FORBIDDEN):
                 return not_found_page(request, reader)
             raise
-    return render(request, reader, "experience.html", e=view, named=known.name,
+    return render(request, reader, template, e=view, history=versions, named=known.name,
                   texts=_text_labels(reader),
                   saved=request.query_params.get("saved"))  # fmt: skip
+
+
+async def show(request: Request) -> Response:
+    return await _experience_page(request, "experience.html", history=False)
+
+
+async def revisions(request: Request) -> Response:
+    return await _experience_page(request, "experience_revisions.html", history=True)
 
 
 def _form_page(
@@ -253,6 +269,7 @@ ROUTES = [
     Route("/experiences/new", new_form, methods=["GET"]),
     Route("/experiences/new", create, methods=["POST"]),
     Route("/experiences/{experience_id}", show, methods=["GET"]),
+    Route("/experiences/{experience_id}/revisions", revisions, methods=["GET"]),
     Route("/experiences/{experience_id}/edit", edit_form, methods=["GET"]),
     Route("/experiences/{experience_id}/edit", edit, methods=["POST"]),
 ]

@@ -56,6 +56,7 @@ BY_CODE = {
     "invalid_phone": N_("Use a phone number with digits, spaces and an optional +."),
     "invalid_website": N_("Use a web address starting with https:// or http://."),
     "uncac_articles": N_("Use UNCAC article numbers from 1 to 71, separated by commas."),
+    "uncac_chapters": N_("Use UNCAC chapter numbers from 1 to 8."),
     "unknown_member": N_("No member has this name."),
     "invalid_role": N_("Choose member or representative."),
     "affiliation_not_found": N_("You are not a member of this organisation."),

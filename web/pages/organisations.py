@@ -22,7 +22,7 @@ from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.models import FieldVisibility, OrganisationKind
 from forum.organisation_fields import SLUG
-from web import forms, schemas
+from web import forms, schemas, uncac
 from web.forms import Form
 from web.i18n import N_
 from web.inputs import query_text
@@ -47,7 +47,8 @@ VISIBILITIES = {
     FieldVisibility.PRIVATE: N_("Private: the organisation's members and admins"),
 }
 EDIT_FIELDS = ("name", "country", "kind", "website", "email", "email_visibility", "phone",
-               "phone_visibility", "description", "languages", "uncac_articles")  # fmt: skip
+               "phone_visibility", "description", "languages")  # fmt: skip
+UNCAC_FIELDS = ("uncac_chapters", "uncac_articles")
 _LIST_SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -103,8 +104,11 @@ async def _profile_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    form_token: str | None = None,
 ) -> Response:
-    async with unit(request) as u:
+    """The profile; after a refused form (`form_token`: the one it sent, checked again as
+    the posted request's own), with the error by its field."""
+    async with unit(request, form_token=form_token) as u:
         reader = viewer(request, u.current)
         known = await u.catalog()
         try:
@@ -119,6 +123,7 @@ async def _profile_page(
             raise
     return render(request, reader, "organisation.html", status, org=view, threads=started,
                   stories=stories, named=known.name, errors=errors or {}, values=values or {},
+                  uncac=uncac.names(reader.locale),
                   saved=request.query_params.get("saved"), **_labels(reader))  # fmt: skip
 
 
@@ -164,7 +169,9 @@ async def affiliation(request: Request) -> Response:
                 raise
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
-        return await _profile_page(request, slug, 422, {"affiliation": message})
+        return await _profile_page(
+            request, slug, 422, {"affiliation": message}, form_token=form.token
+        )
     return forms.redirect(f"/organisations/{slug}?saved=affiliation#affiliation")
 
 
@@ -191,7 +198,8 @@ async def name_member(request: Request) -> Response:
             message = next(iter(messages.explain(exc, reader.gettext).values()))
     if message is not None:
         return await _profile_page(request, slug, 422, {"display_name": message},
-                                   {"display_name": form.get("display_name")})  # fmt: skip
+                                   {"display_name": form.get("display_name")},
+                                   form_token=form.token)  # fmt: skip
     return forms.redirect(f"/organisations/{slug}?saved=members#members-heading")
 
 
@@ -208,6 +216,7 @@ async def _edit_page(
                   errors=errors or {},
                   countries=[(c.code, c.name) for c in known.readable_countries(reader.actor)],
                   topics=[(t.slug, t.name) for t in known.topics],
+                  uncac=uncac.chapters(reader.locale),
                   kind_options=[(k.value, reader.gettext(v)) for k, v in KINDS.items()],
                   visibility_options=[(k.value, reader.gettext(v))
                                       for k, v in VISIBILITIES.items()])  # fmt: skip
@@ -226,7 +235,8 @@ def _form_values(profile: organisations.Profile) -> dict[str, object]:
         "description": profile.description,
         "languages": ", ".join(profile.languages),
         "topics": list(profile.topics),
-        "uncac_articles": ", ".join(str(a) for a in profile.uncac_articles),
+        "uncac_chapters": [str(c) for c in profile.uncac_chapters],
+        "uncac_articles": [str(a) for a in profile.uncac_articles],
         "activities": [
             {"title": a.title, "started_on": a.started_on.isoformat(),
              "ended_on": a.ended_on.isoformat() if a.ended_on else "",
@@ -263,12 +273,14 @@ def _parse(form: Form) -> tuple[dict[str, object], dict[str, object], dict[str, 
     for name in ("website", "email", "phone"):
         checked[name] = form.get(name).strip() or None
     checked["languages"] = [x.lower() for x in _LIST_SPLIT.split(form.get("languages")) if x]
-    articles = [x for x in _LIST_SPLIT.split(form.get("uncac_articles")) if x]
     errors = {}
-    if not all(a.isascii() and a.isdigit() and len(a) < 4 for a in articles):
-        errors["uncac_articles"] = "uncac_articles"
-        articles = []
-    checked["uncac_articles"] = [int(a) for a in articles]
+    for name in UNCAC_FIELDS:  # checkboxes: the schema and the core check the numbers
+        chosen = form.getlist(name)
+        shown[name] = chosen
+        if all(c.isascii() and c.isdigit() and len(c) < 4 for c in chosen):
+            checked[name] = [int(c) for c in chosen]
+        else:
+            errors[name] = name
     # One row per activity; a row whose title is emptied is removed.
     rows = [
         {"title": t, "started_on": s, "ended_on": e, "description": d}
@@ -294,7 +306,7 @@ async def edit(request: Request) -> Response:
             return not_found_page(request, reader)
         try:
             if errors:
-                raise DomainError(Kind.INVALID, "uncac_articles", "", fields=errors)
+                raise DomainError(Kind.INVALID, next(iter(errors.values())), "", fields=errors)
             data = forms.check(schemas.OrganisationFields, checked)
             await organisations.update_profile(u.session, u.actor, known, slug, data.changes())
         except (ValidationError, DomainError) as failure:

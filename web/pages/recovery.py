@@ -2,7 +2,10 @@
 password; and the settings page's "send the link again".
 
 A link's token appears in its own address and nowhere else: no page, form or redirect
-writes it back (the reset form posts to the address it was read from)."""
+writes it back (the reset form posts to the address it was read from), and the site's
+`Referrer-Policy: same-origin` (`web.headers`) keeps that address from every other site.
+Not `no-referrer`: the browser would then send `Origin: null` with the reset form (and
+the header's logout form), and the Origin check would refuse them."""
 
 from __future__ import annotations
 
@@ -33,8 +36,7 @@ def _notice(request: Request, reader: Viewer, title: str, text: str, status: int
 
 
 def _private(response: Response) -> Response:
-    """For a page whose address holds a token: no Referer carries it, no cache keeps it."""
-    response.headers["referrer-policy"] = "no-referrer"
+    """For a page whose address holds a token: no cache keeps it."""
     response.headers["cache-control"] = "no-store"
     return response
 

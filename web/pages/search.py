@@ -9,14 +9,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from forum.errors import DomainError, Kind
+from forum.organisation_fields import UNCAC_ARTICLES
 from search.backend import MAX_PAGE, PER_PAGE
 from web.api import search as search_api
 from web.pages import messages
 from web.pages.view import reader_viewer, render
 
 # Filters the page's form offers; others (author, organisation) come from links and are
-# kept as they are.
-_CONTROLS = ("kind", "region", "topic", "country", "from", "to")
+# kept as they are. Each kind (posts, organisations, experiences) is searched unless the
+# form names one.
+_CONTROLS = ("kind", "region", "topic", "country", "uncac", "from", "to")
 
 
 async def search(request: Request) -> Response:
@@ -36,6 +38,7 @@ async def search(request: Request) -> Response:
         "region": [(r.slug, r.name) for r in known.readable_regions(reader.actor)],
         "topic": [(t.slug, t.name) for t in known.topics],
         "country": [(c.code, c.name) for c in known.readable_countries(reader.actor)],
+        "uncac": [(str(a), str(a)) for a in UNCAC_ARTICLES],
     }
     context: dict[str, object] = {
         "words": request.query_params.get("q", ""),

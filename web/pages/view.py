@@ -20,9 +20,11 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from forum.leaving import FORMER_MEMBER
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import assets, auth, i18n
+from web.i18n import N_
 from web.pages import offer
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -113,6 +115,22 @@ def _gettext(translations: NullTranslations) -> Callable[..., Markup]:
     return gettext
 
 
+# For the catalogs: the API's fixed name of a deleted account (`FORMER_MEMBER`).
+N_("A former member")
+
+
+def _author(translations: NullTranslations) -> Callable[[str | None], str]:
+    """`author(name)`: an author's name as a page shows it. A deleted account's name is a
+    constant in the API (`forum.leaving.FORMER_MEMBER`, and None in an experience whose
+    teller is gone); pages say it in the reader's language."""
+    former = translations.gettext(FORMER_MEMBER)
+
+    def author(name: str | None) -> str:
+        return former if name is None or name == FORMER_MEMBER else name
+
+    return author
+
+
 @cache
 def _env(locale: str) -> Environment:
     env = _Environment(
@@ -130,6 +148,7 @@ def _env(locale: str) -> Environment:
     formats = i18n.Formats(locale)
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
     env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
+    env.globals.update(author=_author(i18n.translations(locale)), former_member=FORMER_MEMBER)
     return env
 
 

@@ -15,6 +15,9 @@
   var posts = document.getElementById("posts");
   var me = posts ? +posts.dataset.me || null : null;
   var rtl = posts ? (posts.dataset.rtl || "").split(" ") : [];
+  // A deleted account's name, fixed in the API (forum.leaving.FORMER_MEMBER), in the
+  // page's language.
+  var FORMER = "A former member";
 
   function $(root, sel) { return root.querySelector(sel); }
   function drop(n) { if (n) n.remove(); }
@@ -31,7 +34,8 @@
       a.dir = rtl.indexOf(p.language) < 0 ? "ltr" : "rtl";
     }
     $(a, ".position").textContent = "#" + p.position;
-    $(a, ".author").textContent = p.author.name;
+    $(a, ".author").textContent =
+      p.author.name === FORMER ? posts.dataset.former : p.author.name;
     t.dateTime = t.textContent = p.created_at;
     localTime(t);
     if (!p.edited_at) drop($(a, ".edited"));

@@ -6,8 +6,8 @@ moderators), why (`reason`) and the state before and after (flags, places, roles
 a post's text, so that text purged elsewhere is not kept here). A trigger refuses every
 UPDATE and DELETE: the app cannot edit or remove an entry.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
