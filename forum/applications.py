@@ -24,7 +24,7 @@ from sqlalchemy import and_, delete, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, audit, events, organisations, pagination
+from forum import accounts, audit, events, moderators, organisations, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.mail.outbox import Mailer
@@ -158,9 +158,7 @@ async def scope(session: AsyncConnection, actor: Actor) -> Approver:
     """Whose applications `actor` decides (`permissions.approver`)."""
     if actor.user_id is None:
         return approver(actor, (), ())
-    moderated = await session.scalars(
-        select(ModeratedRegion.region_id).where(ModeratedRegion.user_id == actor.user_id)
-    )
+    moderated = await moderators.regions_of(session, actor)
     represented = await session.scalars(
         select(Affiliation.organisation_id)
         .join(Organisation, Organisation.id == Affiliation.organisation_id)
@@ -170,7 +168,7 @@ async def scope(session: AsyncConnection, actor: Actor) -> Approver:
             Organisation.verified,
         )
     )
-    return approver(actor, list(moderated), list(represented))
+    return approver(actor, moderated, list(represented))
 
 
 def _within(found: Approver) -> Any:

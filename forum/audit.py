@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import pagination
+from forum import moderators, pagination
 from forum.errors import invalid
-from forum.models import AuditEntry, ModeratedRegion, Region, User
+from forum.models import AuditEntry, Region, User
 from forum.permissions import Actor, audit_regions
 
 ACTIONS = (
@@ -67,10 +67,7 @@ async def entries(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, in keyset pages, filtered by who acted, the action and the days
     (UTC, both inclusive); 403 for anyone but moderators and admins."""
-    moderated = await session.scalars(
-        select(ModeratedRegion.region_id).where(ModeratedRegion.user_id == actor.user_id)
-    )
-    regions = audit_regions(actor, list(moderated))
+    regions = audit_regions(actor, await moderators.regions_of(session, actor))
     if action is not None and action not in ACTIONS:
         raise invalid("action", f"Choose one of: {', '.join(ACTIONS)}.", "unknown_action")
     if since is not None and until is not None and since > until:

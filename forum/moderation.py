@@ -1,4 +1,6 @@
 """Moderators' actions: hide and show a post, move a thread, suspend and reinstate a member.
+Moderators act on posts and threads of the regions they moderate (`forum.moderators`),
+admins everywhere; a suspension covers the whole forum.
 
 Each one changes the rows, the thread counts and the search documents in one transaction
 and appends an event and an audit entry (`forum.audit`); what every reader receives
@@ -13,13 +15,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, posts
+from forum import audit, documents, events, moderators, posts
 from forum.catalog import Catalog, count_thread
 from forum.errors import not_found
 from forum.models import Post, Thread, User
 from forum.permissions import (
     Actor,
     check_can_moderate,
+    check_can_moderate_in,
     thread_audience,
     user_audience,
 )
@@ -29,13 +32,13 @@ async def set_post_hidden(
     session: AsyncConnection, actor: Actor, catalog: Catalog, post_id: int, *, hidden: bool
 ) -> dict[str, Any]:
     check_can_moderate(actor)
-    thread_id = await session.scalar(
-        update(Post).where(Post.id == post_id).values(hidden=hidden).returning(Post.thread_id)
-    )
+    thread_id = await session.scalar(select(Post.thread_id).where(Post.id == post_id))
     if thread_id is None:
         raise not_found("post")
-    await documents.refresh(session, [post_id])
     thread = await _thread(session, thread_id)
+    check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    await session.execute(update(Post).where(Post.id == post_id).values(hidden=hidden))
+    await documents.refresh(session, [post_id])
     await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,
                   {"thread_id": thread_id, "post_id": post_id})  # fmt: skip
     await audit.record(session, actor, "post.hide" if hidden else "post.show", ("post", post_id),
@@ -52,11 +55,15 @@ async def move_thread(
     region: str,
     topic: str,
 ) -> None:
-    """File a thread under another region and topic; its events go to both places."""
+    """File a thread under another region and topic; its events go to both places. A
+    moderator moves threads between regions they moderate."""
     check_can_moderate(actor)
     before = await _thread(session, thread_id, lock=True)
     region_to = catalog.region(actor, region, field="region")
     topic_to = catalog.topic(topic, field="topic")
+    moderated = await moderators.regions_of(session, actor)
+    for region_id in (before.region_id, region_to.id):
+        check_can_moderate_in(actor, region_id, moderated)
     await session.execute(
         update(Thread)
         .where(Thread.id == thread_id)

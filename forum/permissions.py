@@ -251,6 +251,13 @@ def check_can_moderate(actor: Actor) -> None:
         raise forbidden("moderators_only", "Only moderators may do this.")
 
 
+def check_can_moderate_in(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Moderators act in the regions they moderate (`moderated`), admins everywhere."""
+    check_can_moderate(actor)
+    if actor.role is not Role.ADMIN and region_id not in moderated:
+        raise forbidden("not_your_region", "You do not moderate this region.")
+
+
 def check_can_administer(actor: Actor) -> None:
     check_can_write(actor)
     if actor.role is not Role.ADMIN:

@@ -252,3 +252,12 @@ def test_who_decides_an_application():
     assert not p.approver(MEMBER, [africa], ()).regions
     assert not p.approver(SUSPENDED, (), [verified]).anyone
     assert not p.approver(APPLICANT, [africa], [verified]).anyone
+
+
+def test_moderators_act_in_their_regions_admins_everywhere():
+    africa, asia = 1, 2
+    assert allowed(p.check_can_moderate_in, MODERATOR, africa, [africa])
+    assert not allowed(p.check_can_moderate_in, MODERATOR, asia, [africa])
+    assert allowed(p.check_can_moderate_in, ADMIN, asia, [])
+    assert not allowed(p.check_can_moderate_in, MEMBER, africa, [africa])
+    assert not allowed(p.check_can_moderate_in, SUSPENDED_MODERATOR, africa, [africa])

@@ -14,6 +14,7 @@ from forum.models import ReadPosition, Role
 from forum.permissions import ANONYMOUS, Actor
 
 MODERATOR = Actor(0, Role.MODERATOR)
+ADMIN = Actor(0, Role.ADMIN)  # hides posts in every region
 
 
 async def _thread_with_replies(make, replies: int, **kwargs):
@@ -116,7 +117,7 @@ async def test_hidden_posts_count_only_for_who_may_see_them_and_deleted_never(db
         await _record(db, who, tid, 1)
     async with db.transaction() as s:
         known = await catalog.load(s)
-        await moderation.set_post_hidden(s, MODERATOR, known, ids[2], hidden=True)
+        await moderation.set_post_hidden(s, ADMIN, known, ids[2], hidden=True)
     async with db.transaction() as s:
         author = Actor(await s.scalar(text("SELECT author_id FROM posts WHERE id = :i"),
                                       {"i": ids[3]}), Role.MEMBER)  # fmt: skip
@@ -220,7 +221,7 @@ async def test_the_new_divider_follows_the_same_rules(db, make):
     await make.reply(tid, me)
     async with db.transaction() as s:
         known = await catalog.load(s)
-        await moderation.set_post_hidden(s, MODERATOR, known, ids[2], hidden=True)
+        await moderation.set_post_hidden(s, ADMIN, known, ids[2], hidden=True)
     async with db.reader() as r:
         page = await threads.get_thread(r, me["actor"], tid)
     shown = page["posts"]  # 1..4 by the author (3 hidden), 5 mine

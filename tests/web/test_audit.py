@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from forum import catalog, moderation
+from forum.errors import DomainError
 from forum.models import Role
 
 
@@ -173,3 +174,37 @@ async def test_decisions_on_applications_and_the_operators_are_recorded(smtp_app
         {"regions": []},
     )
     assert "Private words" not in str(entries)
+
+
+async def test_moderators_act_only_in_the_regions_they_moderate(make, db):
+    moderator = await _moderator(make, db, "africa")
+    africa = await make.thread()
+    asia = await make.thread(region="south-east-asia")
+
+    async def attempt(action) -> str | None:  # type: ignore[no-untyped-def]
+        try:
+            async with db.transaction() as s:
+                await action(s, await catalog.load(s))
+        except DomainError as exc:
+            return exc.code
+        return None
+
+    def hide(thread: dict):  # type: ignore[no-untyped-def]
+        return lambda s, known: moderation.set_post_hidden(
+            s, moderator["actor"], known, thread["post"]["id"], hidden=True
+        )
+
+    def move(thread: dict, region: str):  # type: ignore[no-untyped-def]
+        return lambda s, known: moderation.move_thread(
+            s, moderator["actor"], known, thread["thread"]["id"], region=region,
+            topic="public-procurement")  # fmt: skip
+
+    assert await attempt(hide(asia)) == "not_your_region"
+    assert await attempt(move(africa, "south-east-asia")) == "not_your_region"
+    assert await attempt(move(asia, "africa")) == "not_your_region"
+    assert await attempt(hide(africa)) is None
+    async with db.transaction() as s:
+        hidden = dict((await s.execute(text("SELECT id, hidden FROM posts"))).all())
+        logged = (await s.execute(text("SELECT action, target_id FROM audit_log"))).all()
+    assert hidden == {africa["post"]["id"]: True, asia["post"]["id"]: False}
+    assert [tuple(r) for r in logged] == [("post.hide", africa["post"]["id"])]
