@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests import servers
 from tests.web import browsers
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ async def test_keyboard_only_register_start_a_thread_and_reply(browser, module_s
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
     assert page.url.endswith("/apply?sent=1")
-    await browsers.admit(module_served, "keyboard@example.org")
+    await servers.admit(module_served, "keyboard@example.org")
     await page.goto(module_served.url + "/")
 
     await tab_to(page, 'a[href="/threads/new"]')
