@@ -1,7 +1,7 @@
 """Search documents of organisations (CSO profiles) and experiences (case stories), built
 by the core that owns them, as `forum.documents` builds posts'.
 
-Table `search_knowledge` (migration 0011), through the SQL here only. `refresh` runs in
+Table `search_knowledge` (migration 0012), through the SQL here only. `refresh` runs in
 the transaction of every change to a profile or a story (`forum.organisations`,
 `forum.experiences`), so a document is never behind what it was built from. A document
 holds only what every reader of the organisation's region may see
