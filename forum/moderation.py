@@ -1,4 +1,5 @@
-"""Moderators' actions: hide and show a post, move a thread, suspend and reinstate a member.
+"""Moderators' actions: lock, unlock, pin and unpin a thread, hide and show a post, move a
+thread, suspend and reinstate a member.
 Moderators act on posts and threads of the regions they moderate (`forum.moderators`),
 admins everywhere; a suspension covers the whole forum.
 
@@ -10,12 +11,12 @@ sweep of sessions), so none of them has to chase copies.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, moderators, posts
+from forum import audit, documents, events, moderators, posts, threads
 from forum.catalog import Catalog, count_thread
 from forum.errors import not_found
 from forum.models import Post, Thread, User
@@ -26,6 +27,41 @@ from forum.permissions import (
     thread_audience,
     user_audience,
 )
+
+# A thread's flag -> (event when set, when cleared, audit action when set, when cleared).
+THREAD_FLAGS = {
+    "locked": ("thread.locked", "thread.unlocked", "thread.lock", "thread.unlock"),
+    "pinned": ("thread.pinned", "thread.unpinned", "thread.pin", "thread.unpin"),
+}
+
+
+async def set_thread_flag(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    thread_id: int,
+    flag: Literal["locked", "pinned"],
+    value: bool,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Lock or unlock, pin or unpin a thread (`flag` names which); the thread as it is now.
+    Asking for the state it is already in changes nothing and records nothing."""
+    check_can_moderate(actor)
+    thread = await _thread(session, thread_id, lock=True)
+    check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    was = getattr(thread, flag)
+    if was != value:
+        await session.execute(update(Thread).where(Thread.id == thread_id).values({flag: value}))
+        set_event, cleared_event, set_action, cleared_action = THREAD_FLAGS[flag]
+        await _append(session, catalog, set_event if value else cleared_event, thread,
+                      {"thread_id": thread_id})  # fmt: skip
+        await audit.record(
+            session, actor, set_action if value else cleared_action, ("thread", thread_id),
+            region_id=thread.region_id, reason=reason, before={flag: was}, after={flag: value},
+        )  # fmt: skip
+    found = await threads.current(session, [thread_id])
+    return found[thread_id][0]
 
 
 async def set_post_hidden(
@@ -121,9 +157,9 @@ def _place(catalog: Catalog, thread: Any) -> dict[str, str | None]:
 
 
 async def _thread(session: AsyncConnection, thread_id: int, *, lock: bool = False) -> Any:
-    query = select(Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden).where(
-        Thread.id == thread_id
-    )
+    query = select(
+        Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden, Thread.locked, Thread.pinned
+    ).where(Thread.id == thread_id)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise not_found("thread")

@@ -40,6 +40,8 @@ BY_CODE = {
     "account_suspended": N_("This account is suspended."),
     "thread_locked": N_("This thread is locked and takes no replies."),
     "not_author": N_("Only the author may change this post."),
+    "moderators_only": N_("Only moderators may do this."),
+    "not_your_region": N_("You do not moderate this region."),
     "post_deleted": N_("This post has been deleted."),
     "revisions_private": N_("Only the author and moderators see earlier versions."),
     "csrf_failed": N_("This form has expired or was not sent from this forum: try again."),

@@ -1,5 +1,6 @@
-"""Moderators' pages: the audit log of their regions (`forum.audit`), filtered by who
-acted, the action and the days."""
+"""Moderators' pages: their controls on a thread (`forum.moderation`; the thread page
+shows them to those who may use them) and the audit log of their regions
+(`forum.audit`), filtered by who acted, the action and the days."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import audit
-from forum.errors import DomainError
+from forum import audit, moderation
+from forum.errors import DomainError, invalid
 from web import forms
-from web.inputs import query_dates, query_number, query_text
+from web.inputs import path_id, query_dates, query_number, query_text
 from web.pages import messages
 from web.pages.view import render, viewer
 from web.schemas import MAX_ID
@@ -50,4 +51,30 @@ async def audit_log(request: Request) -> Response:
                   chosen=chosen, actions=actions, errors=errors)  # fmt: skip
 
 
-ROUTES = [Route(AUDIT, audit_log, methods=["GET"])]
+# The thread page's buttons: what each one sets.
+THREAD_ACTIONS = {
+    "lock": ("locked", True),
+    "unlock": ("locked", False),
+    "pin": ("pinned", True),
+    "unpin": ("pinned", False),
+}
+
+
+async def moderate_thread(request: Request) -> Response:
+    """Lock, unlock, pin or unpin, then back to the thread; a refusal is its own page."""
+    thread_id = path_id(request, "thread_id", "thread")
+    form = await forms.read_form(request)
+    chosen = THREAD_ACTIONS.get(form.get("do"))
+    async with unit(request, form_token=form.token) as u:
+        if chosen is None:
+            raise invalid("do", "Choose lock, unlock, pin or unpin.", "unknown_action")
+        flag, value = chosen
+        await moderation.set_thread_flag(u.session, u.actor, await u.catalog(), thread_id,
+                                         flag, value)  # fmt: skip
+    return forms.redirect(f"/threads/{thread_id}")
+
+
+ROUTES = [
+    Route(AUDIT, audit_log, methods=["GET"]),
+    Route("/threads/{thread_id}/moderate", moderate_thread, methods=["POST"]),
+]
