@@ -60,17 +60,29 @@ async def set_thread_flag(
             session, actor, set_action if value else cleared_action, ("thread", thread_id),
             region_id=thread.region_id, reason=reason, before={flag: was}, after={flag: value},
         )  # fmt: skip
-    found = await threads.current(session, [thread_id])
-    return found[thread_id][0]
+    return await _thread_now(session, thread_id)
+
+
+async def _thread_now(session: AsyncConnection, thread_id: int) -> dict[str, Any]:
+    return (await threads.current(session, [thread_id]))[thread_id][0]
 
 
 async def set_post_hidden(
-    session: AsyncConnection, actor: Actor, catalog: Catalog, post_id: int, *, hidden: bool
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    *,
+    hidden: bool,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     check_can_moderate(actor)
-    thread_id = await session.scalar(select(Post.thread_id).where(Post.id == post_id))
-    if thread_id is None:
+    found = (
+        await session.execute(select(Post.thread_id, Post.hidden).where(Post.id == post_id))
+    ).first()
+    if found is None:
         raise not_found("post")
+    thread_id = found.thread_id
     thread = await _thread(session, thread_id)
     check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
     await session.execute(update(Post).where(Post.id == post_id).values(hidden=hidden))
@@ -78,7 +90,8 @@ async def set_post_hidden(
     await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,
                   {"thread_id": thread_id, "post_id": post_id})  # fmt: skip
     await audit.record(session, actor, "post.hide" if hidden else "post.show", ("post", post_id),
-                       region_id=thread.region_id, after={"hidden": hidden})  # fmt: skip
+                       region_id=thread.region_id, reason=reason,
+                       before={"hidden": found.hidden}, after={"hidden": hidden})  # fmt: skip
     return posts.post_view(await posts.fetch(session, post_id), actor)
 
 
@@ -90,9 +103,10 @@ async def move_thread(
     *,
     region: str,
     topic: str,
-) -> None:
+    reason: str | None = None,
+) -> dict[str, Any]:
     """File a thread under another region and topic; its events go to both places. A
-    moderator moves threads between regions they moderate."""
+    moderator moves threads between regions they moderate. The thread as it is now."""
     check_can_moderate(actor)
     before = await _thread(session, thread_id, lock=True)
     region_to = catalog.region(actor, region, field="region")
@@ -116,8 +130,10 @@ async def move_thread(
                   also=before)  # fmt: skip
     await audit.record(
         session, actor, "thread.move", ("thread", thread_id), region_id=before.region_id,
-        before=_place(catalog, before), after={"region": region_to.slug, "topic": topic_to.slug},
+        reason=reason, before=_place(catalog, before),
+        after={"region": region_to.slug, "topic": topic_to.slug},
     )  # fmt: skip
+    return await _thread_now(session, thread_id)
 
 
 async def set_suspended(

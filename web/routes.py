@@ -73,6 +73,19 @@ OPERATIONS = (
           ("pin", moderation.pin_thread, "Pin a thread at the top of its lists"),
           ("unpin", moderation.unpin_thread, "Unpin a thread"),
       )),
+    Operation("POST", "/threads/{thread_id}/move", moderation.move_thread,
+              "Move a thread to another region and topic (moderators of both regions, "
+              "admins; an optional reason)", schemas.ThreadOut, 200, schemas.ThreadMove,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    *(Operation("POST", f"/posts/{{post_id}}/{verb}", handler,
+                f"{summary} (moderators of its region, admins; an optional reason)",
+                schemas.PostOut, 200, schemas.ModerationNote,
+                errors=(400, 401, 403, 404, 413, 415, 422), body_optional=True)
+      for verb, handler, summary in (
+          ("hide", moderation.hide_post, "Hide a post from readers (moderators and its "
+           "author still see it)"),
+          ("show", moderation.show_post, "Show a hidden post to readers again"),
+      )),
     Operation("PATCH", "/posts/{post_id}", threads.edit_post,
               "Edit your post (the old version is kept)", schemas.PostOut, 200,
               schemas.PostEdit, errors=(400, 401, 403, 404, 409, 413, 415, 422, 429)),

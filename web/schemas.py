@@ -388,6 +388,11 @@ class ModerationNote(Request):
     reason: Reason | None = Field(default=None, description="Why, for the audit log")
 
 
+class ThreadMove(ModerationNote):
+    region: Slug
+    topic: Slug
+
+
 class AuditEntryOut(BaseModel):
     id: int
     at: datetime

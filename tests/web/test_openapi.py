@@ -89,6 +89,11 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     for verb in ("lock", "unlock", "pin", "unpin"):
         await call("POST", f"/threads/{tid}/{verb}", "/threads/{thread_id}/" + verb, admin,
                    json={"reason": "R"} if verb == "lock" else None)  # fmt: skip
+    for verb in ("hide", "show"):
+        await call("POST", f"/posts/{started['post']['id']}/{verb}", "/posts/{post_id}/" + verb,
+                   admin)  # fmt: skip
+    await call("POST", f"/threads/{tid}/move", "/threads/{thread_id}/move", admin,
+               json={"region": "africa", "topic": "whistleblower-protection"})  # fmt: skip
     affiliations = "/organisations/{slug}/affiliations"
     await call("POST", "/organisations/o/affiliations", affiliations, json={"shown": True})
     await call("PATCH", "/organisations/o/affiliations/me", affiliations + "/me",

@@ -36,3 +36,34 @@ async def pin_thread(request: Request) -> JSON:
 
 async def unpin_thread(request: Request) -> JSON:
     return await _set_flag(request, "pinned", False)
+
+
+async def move_thread(request: Request) -> JSON:
+    thread_id = path_id(request, "thread_id", "thread")
+    data, _ = await read_json(request, schemas.ThreadMove)
+    async with unit(request) as u:
+        return JSON(
+            await moderation.move_thread(
+                u.session, u.actor, await u.catalog(), thread_id,
+                region=data.region, topic=data.topic, reason=data.reason,
+            )
+        )  # fmt: skip
+
+
+async def _set_hidden(request: Request, hidden: bool) -> JSON:
+    post_id = path_id(request, "post_id", "post")
+    note, _ = await read_json(request, schemas.ModerationNote, optional=True)
+    async with unit(request) as u:
+        return JSON(
+            await moderation.set_post_hidden(
+                u.session, u.actor, await u.catalog(), post_id, hidden=hidden, reason=note.reason
+            )
+        )
+
+
+async def hide_post(request: Request) -> JSON:
+    return await _set_hidden(request, True)
+
+
+async def show_post(request: Request) -> JSON:
+    return await _set_hidden(request, False)

@@ -1,6 +1,7 @@
-"""Moderators lock, unlock, pin and unpin threads of the regions they moderate (admins
-everywhere), through the API and the thread page: the change, its event on the thread's
-channels, its audit entry with before and after, and every refusal changing nothing."""
+"""Moderators lock, unlock, pin, unpin and move threads and hide and show posts of the
+regions they moderate (admins everywhere), through the API and the thread page: the
+change, its event on the thread's channels, its audit entry with before and after, and
+every refusal changing nothing."""
 
 from __future__ import annotations
 
@@ -95,12 +96,36 @@ async def test_a_pinned_thread_comes_first_in_its_lists(make, db):
     assert [t["title"] for t in listed["threads"]][:2] == ["Older", "Newer"]
 
 
-@pytest.mark.parametrize("verb", [a[0] for a in ACTIONS])
-async def test_refusals_change_nothing(make, db, client, verb):
-    tid = (await make.thread())["thread"]["id"]
+STATE = text(
+    "SELECT t.locked, t.pinned, t.region_id, t.topic_id, p.hidden "
+    "FROM threads t JOIN posts p ON p.thread_id = t.id WHERE p.id = :p"
+)
+
+
+async def _state(db, post_id: int) -> tuple:
+    async with db.transaction() as s:
+        return tuple((await s.execute(STATE, {"p": post_id})).one())
+
+
+REFUSED = [  # what, the verb, its body
+    *(("thread", a[0], {"reason": "No"}) for a in ACTIONS),
+    ("thread", "move", {"region": "africa", "topic": "whistleblower-protection"}),
+    ("post", "hide", {"reason": "No"}),
+    ("post", "show", {"reason": "No"}),
+]
+
+
+@pytest.mark.parametrize(("what", "verb", "body"), REFUSED)
+async def test_refusals_change_nothing(make, db, client, what, verb, body):
+    made = await make.thread()
+    tid, pid = made["thread"]["id"], made["post"]["id"]
     await _set(db, tid, "locked", verb == "unlock")
     await _set(db, tid, "pinned", verb == "unpin")
-    before = await _flags(db, tid)
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE posts SET hidden = :h WHERE id = :p"),
+                        {"h": verb == "show", "p": pid})  # fmt: skip
+    before = await _state(db, pid)
+    target = tid if what == "thread" else pid
     elsewhere = await _moderator(make, db, "south-east-asia")
     suspended = await _moderator(make, db, "africa")
     async with db.transaction() as s:
@@ -112,18 +137,72 @@ async def test_refusals_change_nothing(make, db, client, verb):
         (await make.logged_in(suspended), 403, "account_suspended"),
     ]
     for c, status, code in cases:
-        r = await c.post(f"/api/v1/threads/{tid}/{verb}", json={"reason": "No"})
+        r = await c.post(f"/api/v1/{what}s/{target}/{verb}", json=body)
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
     admin = await make.logged_in(await make.user(Role.ADMIN))
-    r = await admin.post(f"/api/v1/threads/{tid + 1000}/{verb}")
+    r = await admin.post(f"/api/v1/{what}s/{target + 1000}/{verb}", json=body)
     assert r.status_code == 404
-    r = await admin.post(f"/api/v1/threads/{tid}/{verb}", json={"reason": "  "})
+    r = await admin.post(f"/api/v1/{what}s/{target}/{verb}", json={**body, "reason": "  "})
     assert r.status_code == 422
-    r = await admin.post(f"/api/v1/threads/{tid}/{verb}", json={"why": "x"})
+    r = await admin.post(f"/api/v1/{what}s/{target}/{verb}", json={**body, "why": "x"})
     assert r.status_code == 422
-    assert await _flags(db, tid) == before
+    assert await _state(db, pid) == before
     assert len(await _events(db, tid)) == 1
     assert (await admin.get("/api/v1/audit")).json()["entries"] == []
+
+
+@pytest.mark.parametrize("hidden", [True, False])
+async def test_a_moderator_hides_and_shows_a_post_still_seen_by_moderators(make, db, hidden):
+    moderator = await _moderator(make, db, "africa")
+    made = await make.thread(body="A canary word: flamingo.")
+    tid, pid = made["thread"]["id"], made["post"]["id"]
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE posts SET hidden = :h WHERE id = :p"),
+                        {"h": not hidden, "p": pid})  # fmt: skip
+    c = await make.logged_in(moderator)
+    verb = "hide" if hidden else "show"
+    r = await c.post(f"/api/v1/posts/{pid}/{verb}", json={"reason": "Exposes a witness"})
+    assert r.status_code == 200, r.text
+    assert r.json()["hidden"] is hidden and "flamingo" in r.json()["body_html"]
+    async with db.transaction() as s:
+        last = text("SELECT type, channels, payload FROM events ORDER BY id DESC LIMIT 1")
+        event = (await s.execute(last)).one()
+    assert event.type == ("post.hidden" if hidden else "post.shown")
+    assert f"thread:{tid}" in event.channels and event.payload["post_id"] == pid
+    entry = (await c.get("/api/v1/audit")).json()["entries"][0]
+    assert (entry["action"], entry["target_id"], entry["reason"]) == (
+        f"post.{verb}",
+        pid,
+        "Exposes a witness",
+    )
+    assert (entry["before"], entry["after"]) == ({"hidden": not hidden}, {"hidden": hidden})
+    # Readers see it hidden (or shown); the moderator sees its text, marked if hidden.
+    member = (await (await make.logged_in()).get(f"/threads/{tid}")).text
+    assert ("flamingo" in member) is not hidden
+    mine = (await c.get(f"/threads/{tid}")).text
+    assert "flamingo" in mine and ("Hidden from readers" in mine) is hidden
+
+
+async def test_a_moderator_moves_a_thread_between_regions_they_moderate(make, db):
+    moderator = await _moderator(make, db, "africa", "south-east-asia")
+    tid = (await make.thread())["thread"]["id"]
+    c = await make.logged_in(moderator)
+    body = {"region": "south-east-asia", "topic": "whistleblower-protection", "reason": "Asia"}
+    r = await c.post(f"/api/v1/threads/{tid}/move", json=body)
+    assert r.status_code == 200, r.text
+    assert (r.json()["region"], r.json()["topic"]) == (
+        "south-east-asia",
+        "whistleblower-protection",
+    )
+    moved = (await _events(db, tid))[-1]
+    assert moved[0] == "thread.moved" and "region:africa" in moved[1]
+    assert "region:south-east-asia" in moved[1]
+    entry = (await c.get("/api/v1/audit")).json()["entries"][0]
+    assert (entry["action"], entry["reason"]) == ("thread.move", "Asia")
+    assert entry["before"] == {"region": "africa", "topic": "public-procurement"}
+    assert entry["after"] == {"region": "south-east-asia", "topic": "whistleblower-protection"}
+    r = await c.post(f"/api/v1/threads/{tid}/move", json={"region": "nowhere", "topic": "x"})
+    assert r.status_code == 422
 
 
 def _controls(page: str) -> list[str]:
@@ -137,10 +216,12 @@ async def test_the_thread_page_offers_the_controls_only_to_who_may_use_them(make
     elsewhere = await make.logged_in(await _moderator(make, db, "south-east-asia"))
     suspended = await make.logged_in(await make.user(Role.MODERATOR, suspended_at=func.now()))
     for c in (admin, here):
-        assert _controls((await c.get(f"/threads/{tid}")).text) == ["lock", "pin"]
+        page = (await c.get(f"/threads/{tid}")).text
+        assert _controls(page) == ["lock", "pin", "move", "hide"]
+        assert re.search(r'<option value="africa" selected>', page)
     for c in (client, await make.logged_in(), elsewhere, suspended):
         page = (await c.get(f"/threads/{tid}")).text
-        assert _controls(page) == [] and "/moderate" not in page
+        assert _controls(page) == [] and "/moderate" not in page and 'id="topic"' not in page
 
 
 async def test_the_page_controls_lock_and_pin_then_come_back_to_the_thread(make, db):
@@ -153,7 +234,7 @@ async def test_the_page_controls_lock_and_pin_then_come_back_to_the_thread(make,
         assert (r.status_code, r.headers["location"]) == (303, f"/threads/{tid}")
     assert await _flags(db, tid) == (True, True)
     page = (await c.get(f"/threads/{tid}")).text
-    assert _controls(page) == ["unlock", "unpin"]
+    assert _controls(page) == ["unlock", "unpin", "move", "hide"]
     member = await make.logged_in()
     shown = (await member.get(f"/threads/{tid}")).text
     assert 'id="reply"' not in shown and "This thread is locked" in shown
@@ -164,3 +245,32 @@ async def test_the_page_controls_lock_and_pin_then_come_back_to_the_thread(make,
     r = await member.post(f"/threads/{tid}/moderate", data={"csrf": token, "do": "unlock"})
     assert r.status_code == 403
     assert await _flags(db, tid) == (True, True)
+
+
+async def test_the_page_hides_and_shows_a_post_and_moves_the_thread(make, db):
+    made = await make.thread(body="A canary word: flamingo.")
+    tid, pid = made["thread"]["id"], made["post"]["id"]
+    c = await make.logged_in(await _moderator(make, db, "africa", "south-east-asia"))
+    page = (await c.get(f"/threads/{tid}")).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "hide"})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/threads/{tid}")
+    page = (await c.get(f"/threads/{tid}")).text
+    assert "Hidden from readers" in page and _controls(page)[-1] == "show"
+    assert "flamingo" not in (await (await make.logged_in()).get(f"/threads/{tid}")).text
+    r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "show"})
+    assert r.status_code == 303
+    assert "flamingo" in (await (await make.logged_in()).get(f"/threads/{tid}")).text
+    r = await c.post(f"/threads/{tid}/moderate", data={
+        "csrf": token, "do": "move", "region": "south-east-asia",
+        "topic": "whistleblower-protection"})  # fmt: skip
+    assert (r.status_code, r.headers["location"]) == (303, f"/threads/{tid}")
+    page = (await c.get(f"/threads/{tid}")).text
+    assert 'href="/regions/south-east-asia"' in page
+    member = await make.logged_in()
+    r = await member.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "hide"})
+    assert r.status_code == 403
+    r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "purge"})
+    assert r.status_code == 422
+    async with db.transaction() as s:
+        assert await s.scalar(text("SELECT hidden FROM posts WHERE id = :p"), {"p": pid}) is False
