@@ -1,5 +1,5 @@
-"""Moderators' actions: lock, unlock, pin and unpin a thread, hide and show a post, move a
-thread, suspend and reinstate a member.
+"""Moderators' actions: lock, unlock, pin and unpin a thread, hide and show, delete and
+restore a post, move a thread, suspend and reinstate a member.
 Moderators act on posts and threads of the regions they moderate (`forum.moderators`),
 admins everywhere; a suspension covers the whole forum.
 
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import audit, documents, events, moderators, posts, threads
 from forum.catalog import Catalog, count_thread
-from forum.errors import not_found
+from forum.errors import DomainError, Kind, not_found
 from forum.models import Post, Thread, User
 from forum.permissions import (
     Actor,
@@ -93,6 +93,57 @@ async def set_post_hidden(
                        region_id=thread.region_id, reason=reason,
                        before={"hidden": found.hidden}, after={"hidden": hidden})  # fmt: skip
     return posts.post_view(await posts.fetch(session, post_id), actor)
+
+
+async def set_post_deleted(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    *,
+    deleted: bool,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Delete a post as its author would (a tombstone, its text gone from every reader's
+    channel), or restore it; a post whose text was erased (its author left the forum)
+    cannot be restored (409 text_erased). The post as the moderator sees it now."""
+    check_can_moderate(actor)
+    row = await posts.for_moderation(session, actor, post_id)
+    thread = await _thread(session, row.thread_id)
+    check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    was = row.deleted_at is not None
+    if not deleted and was and not row.body_source:
+        raise DomainError(Kind.CONFLICT, "text_erased",
+                          "This post's text was erased: it cannot be restored.")  # fmt: skip
+    if was != deleted:
+        await posts.mark_deleted(session, row, deleted=deleted)
+        await audit.record(
+            session, actor, "post.delete" if deleted else "post.restore", ("post", post_id),
+            region_id=thread.region_id, reason=reason,
+            before={"deleted": was}, after={"deleted": deleted},
+        )  # fmt: skip
+    return posts.post_view(await posts.fetch(session, post_id), actor)
+
+
+POST_ACTIONS = ("hide", "show", "delete", "restore")
+
+
+async def on_post(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    verb: str,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One of `POST_ACTIONS` on a post, by its name (the API's and the page's buttons)."""
+    if verb in ("hide", "show"):
+        return await set_post_hidden(session, actor, catalog, post_id, hidden=verb == "hide",
+                                     reason=reason)  # fmt: skip
+    assert verb in ("delete", "restore"), verb
+    return await set_post_deleted(session, actor, catalog, post_id, deleted=verb == "delete",
+                                  reason=reason)  # fmt: skip
 
 
 async def move_thread(

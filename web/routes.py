@@ -80,11 +80,15 @@ OPERATIONS = (
     *(Operation("POST", f"/posts/{{post_id}}/{verb}", handler,
                 f"{summary} (moderators of its region, admins; an optional reason)",
                 schemas.PostOut, 200, schemas.ModerationNote,
-                errors=(400, 401, 403, 404, 413, 415, 422), body_optional=True)
+                errors=(400, 401, 403, 404, 409, 413, 415, 422), body_optional=True)
       for verb, handler, summary in (
           ("hide", moderation.hide_post, "Hide a post from readers (moderators and its "
            "author still see it)"),
           ("show", moderation.show_post, "Show a hidden post to readers again"),
+          ("delete", moderation.delete_post, "Delete a post as its author would (a "
+           "tombstone, its text gone from every reader)"),
+          ("restore", moderation.restore_post, "Restore a deleted post (409 text_erased "
+           "if its text was erased)"),
       )),
     Operation("PATCH", "/posts/{post_id}", threads.edit_post,
               "Edit your post (the old version is kept)", schemas.PostOut, 200,

@@ -399,7 +399,8 @@ class AuditEntryOut(BaseModel):
     actor_id: int | None = Field(description="Who acted; null for the operator's command line")
     actor_name: str | None
     action: Literal[
-        "post.hide", "post.show", "thread.lock", "thread.unlock", "thread.pin", "thread.unpin",
+        "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
+        "thread.unlock", "thread.pin", "thread.unpin",
         "thread.move", "user.suspend", "user.reinstate", "application.approve",
         "application.refuse", "moderator.assign",
     ]  # fmt: skip

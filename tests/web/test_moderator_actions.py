@@ -97,7 +97,7 @@ async def test_a_pinned_thread_comes_first_in_its_lists(make, db):
 
 
 STATE = text(
-    "SELECT t.locked, t.pinned, t.region_id, t.topic_id, p.hidden "
+    "SELECT t.locked, t.pinned, t.region_id, t.topic_id, p.hidden, p.deleted_at "
     "FROM threads t JOIN posts p ON p.thread_id = t.id WHERE p.id = :p"
 )
 
@@ -112,6 +112,8 @@ REFUSED = [  # what, the verb, its body
     ("thread", "move", {"region": "africa", "topic": "whistleblower-protection"}),
     ("post", "hide", {"reason": "No"}),
     ("post", "show", {"reason": "No"}),
+    ("post", "delete", {"reason": "No"}),
+    ("post", "restore", {"reason": "No"}),
 ]
 
 
@@ -122,8 +124,9 @@ async def test_refusals_change_nothing(make, db, client, what, verb, body):
     await _set(db, tid, "locked", verb == "unlock")
     await _set(db, tid, "pinned", verb == "unpin")
     async with db.transaction() as s:
-        await s.execute(text("UPDATE posts SET hidden = :h WHERE id = :p"),
-                        {"h": verb == "show", "p": pid})  # fmt: skip
+        await s.execute(text("UPDATE posts SET hidden = :h, deleted_at = "
+                             "CASE WHEN :d THEN now() END WHERE id = :p"),
+                        {"h": verb == "show", "d": verb == "restore", "p": pid})  # fmt: skip
     before = await _state(db, pid)
     target = tid if what == "thread" else pid
     elsewhere = await _moderator(make, db, "south-east-asia")
@@ -217,7 +220,7 @@ async def test_the_thread_page_offers_the_controls_only_to_who_may_use_them(make
     suspended = await make.logged_in(await make.user(Role.MODERATOR, suspended_at=func.now()))
     for c in (admin, here):
         page = (await c.get(f"/threads/{tid}")).text
-        assert _controls(page) == ["lock", "pin", "move", "hide"]
+        assert _controls(page) == ["lock", "pin", "move", "hide", "delete"]
         assert re.search(r'<option value="africa" selected>', page)
     for c in (client, await make.logged_in(), elsewhere, suspended):
         page = (await c.get(f"/threads/{tid}")).text
@@ -234,7 +237,7 @@ async def test_the_page_controls_lock_and_pin_then_come_back_to_the_thread(make,
         assert (r.status_code, r.headers["location"]) == (303, f"/threads/{tid}")
     assert await _flags(db, tid) == (True, True)
     page = (await c.get(f"/threads/{tid}")).text
-    assert _controls(page) == ["unlock", "unpin", "move", "hide"]
+    assert _controls(page) == ["unlock", "unpin", "move", "hide", "delete"]
     member = await make.logged_in()
     shown = (await member.get(f"/threads/{tid}")).text
     assert 'id="reply"' not in shown and "This thread is locked" in shown
@@ -256,7 +259,7 @@ async def test_the_page_hides_and_shows_a_post_and_moves_the_thread(make, db):
     r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "hide"})
     assert r.status_code == 303 and r.headers["location"].startswith(f"/threads/{tid}")
     page = (await c.get(f"/threads/{tid}")).text
-    assert "Hidden from readers" in page and _controls(page)[-1] == "show"
+    assert "Hidden from readers" in page and _controls(page)[-2:] == ["show", "delete"]
     assert "flamingo" not in (await (await make.logged_in()).get(f"/threads/{tid}")).text
     r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "show"})
     assert r.status_code == 303
@@ -274,3 +277,60 @@ async def test_the_page_hides_and_shows_a_post_and_moves_the_thread(make, db):
     assert r.status_code == 422
     async with db.transaction() as s:
         assert await s.scalar(text("SELECT hidden FROM posts WHERE id = :p"), {"p": pid}) is False
+
+
+async def _found(c, word: str) -> int:
+    r = await c.get("/api/v1/search", params={"q": word})
+    assert r.status_code == 200, r.text
+    return r.json()["total"]
+
+
+async def test_a_moderator_deletes_a_post_as_its_author_would_and_restores_it(make, db, client):
+    made = await make.thread(body="A canary word: flamingo.")
+    tid, pid = made["thread"]["id"], made["post"]["id"]
+    c = await make.logged_in(await _moderator(make, db, "africa"))
+    assert await _found(client, "flamingo") == 1
+    r = await c.post(f"/api/v1/posts/{pid}/delete", json={"reason": "Names a witness"})
+    assert r.status_code == 200, r.text
+    assert r.json()["deleted"] is True and r.json()["body_html"] is None
+    async with db.transaction() as s:
+        last = text("SELECT type, payload FROM events ORDER BY id DESC LIMIT 1")
+        event = (await s.execute(last)).one()
+    assert (event.type, event.payload["post_id"]) == ("post.deleted", pid)
+    # Gone from every reader's channel: the pages, the API, search.
+    for reader in (client, await make.logged_in()):
+        assert "flamingo" not in (await reader.get(f"/threads/{tid}")).text
+        assert "flamingo" not in (await reader.get(f"/api/v1/threads/{tid}")).text
+        assert await _found(reader, "flamingo") == 0
+    entry = (await c.get("/api/v1/audit")).json()["entries"][0]
+    assert (entry["action"], entry["target_id"], entry["reason"]) == (
+        "post.delete",
+        pid,
+        "Names a witness",
+    )
+    assert (entry["before"], entry["after"]) == ({"deleted": False}, {"deleted": True})
+    page = (await c.get(f"/threads/{tid}")).text
+    assert _controls(page)[-1] == "restore"
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "restore"})
+    assert r.status_code == 303, r.text
+    assert "flamingo" in (await client.get(f"/threads/{tid}")).text
+    assert await _found(client, "flamingo") == 1
+    entry = (await c.get("/api/v1/audit")).json()["entries"][0]
+    assert (entry["action"], entry["before"], entry["after"]) == (
+        "post.restore",
+        {"deleted": True},
+        {"deleted": False},
+    )
+
+
+async def test_a_post_whose_text_was_erased_cannot_be_restored(make, db):
+    made = await make.thread(body="A canary word: flamingo.")
+    pid = made["post"]["id"]
+    async with db.transaction() as s:  # as a leaving member's posts are (forum.leaving)
+        await s.execute(text("UPDATE posts SET deleted_at = now(), body_source = '', "
+                             "body_html = '' WHERE id = :p"), {"p": pid})  # fmt: skip
+    c = await make.logged_in(await make.user(Role.ADMIN))
+    r = await c.post(f"/api/v1/posts/{pid}/restore")
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "text_erased")
+    assert (await c.get("/api/v1/audit")).json()["entries"] == []

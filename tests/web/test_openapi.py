@@ -89,7 +89,7 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     for verb in ("lock", "unlock", "pin", "unpin"):
         await call("POST", f"/threads/{tid}/{verb}", "/threads/{thread_id}/" + verb, admin,
                    json={"reason": "R"} if verb == "lock" else None)  # fmt: skip
-    for verb in ("hide", "show"):
+    for verb in ("hide", "show", "delete", "restore"):
         await call("POST", f"/posts/{started['post']['id']}/{verb}", "/posts/{post_id}/" + verb,
                    admin)  # fmt: skip
     await call("POST", f"/threads/{tid}/move", "/threads/{thread_id}/move", admin,

@@ -50,20 +50,28 @@ async def move_thread(request: Request) -> JSON:
         )  # fmt: skip
 
 
-async def _set_hidden(request: Request, hidden: bool) -> JSON:
+async def _on_post(request: Request, verb: str) -> JSON:
     post_id = path_id(request, "post_id", "post")
     note, _ = await read_json(request, schemas.ModerationNote, optional=True)
     async with unit(request) as u:
         return JSON(
-            await moderation.set_post_hidden(
-                u.session, u.actor, await u.catalog(), post_id, hidden=hidden, reason=note.reason
+            await moderation.on_post(
+                u.session, u.actor, await u.catalog(), post_id, verb, reason=note.reason
             )
         )
 
 
 async def hide_post(request: Request) -> JSON:
-    return await _set_hidden(request, True)
+    return await _on_post(request, "hide")
 
 
 async def show_post(request: Request) -> JSON:
-    return await _set_hidden(request, False)
+    return await _on_post(request, "show")
+
+
+async def delete_post(request: Request) -> JSON:
+    return await _on_post(request, "delete")
+
+
+async def restore_post(request: Request) -> JSON:
+    return await _on_post(request, "restore")

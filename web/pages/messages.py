@@ -42,6 +42,7 @@ BY_CODE = {
     "not_author": N_("Only the author may change this post."),
     "moderators_only": N_("Only moderators may do this."),
     "not_your_region": N_("You do not moderate this region."),
+    "text_erased": N_("This post's text was erased: it cannot be restored."),
     "post_deleted": N_("This post has been deleted."),
     "revisions_private": N_("Only the author and moderators see earlier versions."),
     "csrf_failed": N_("This form has expired or was not sent from this forum: try again."),

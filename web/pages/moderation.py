@@ -86,15 +86,14 @@ async def moderate_thread(request: Request) -> Response:
 
 
 async def moderate_post(request: Request) -> Response:
-    """Hide or show a post, then back to it in its thread."""
+    """Hide, show, delete or restore a post, then back to it in its thread."""
     post_id = path_id(request, "post_id", "post")
     form = await forms.read_form(request)
     do = form.get("do")
     async with unit(request, form_token=form.token) as u:
-        if do not in ("hide", "show"):
-            raise _unknown("hide or show")
-        post = await moderation.set_post_hidden(u.session, u.actor, await u.catalog(), post_id,
-                                                hidden=do == "hide")  # fmt: skip
+        if do not in moderation.POST_ACTIONS:
+            raise _unknown("hide, show, delete or restore")
+        post = await moderation.on_post(u.session, u.actor, await u.catalog(), post_id, do)
     return forms.redirect(post_url(post["thread_id"], post["position"], post["id"]))
 
 
