@@ -22,7 +22,9 @@ from forum.models import AuditEntry, Region, User
 from forum.permissions import Actor, audit_regions
 
 ACTIONS = (
-    "post.hide", "post.show", "thread.move", "user.suspend", "user.reinstate",
+    "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
+    "thread.unlock", "thread.pin", "thread.unpin",
+    "thread.move", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
 )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Moderators' actions: hide and show a post, move a thread, suspend and reinstate a member.
+"""Moderators' actions: lock, unlock, pin and unpin a thread, hide and show, delete and
+restore a post, move a thread, suspend and reinstate a member.
 Moderators act on posts and threads of the regions they moderate (`forum.moderators`),
 admins everywhere; a suspension covers the whole forum.
 
@@ -10,14 +11,14 @@ sweep of sessions), so none of them has to chase copies.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, moderators, posts
+from forum import audit, documents, events, moderators, posts, threads
 from forum.catalog import Catalog, count_thread
-from forum.errors import not_found
+from forum.errors import DomainError, Kind, not_found
 from forum.models import Post, Thread, User
 from forum.permissions import (
     Actor,
@@ -27,14 +28,61 @@ from forum.permissions import (
     user_audience,
 )
 
+# A thread's flag -> (event when set, when cleared, audit action when set, when cleared).
+THREAD_FLAGS = {
+    "locked": ("thread.locked", "thread.unlocked", "thread.lock", "thread.unlock"),
+    "pinned": ("thread.pinned", "thread.unpinned", "thread.pin", "thread.unpin"),
+}
+
+
+async def set_thread_flag(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    thread_id: int,
+    flag: Literal["locked", "pinned"],
+    value: bool,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Lock or unlock, pin or unpin a thread (`flag` names which); the thread as it is now.
+    Asking for the state it is already in changes nothing and records nothing."""
+    check_can_moderate(actor)
+    thread = await _thread(session, thread_id, lock=True)
+    check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    was = getattr(thread, flag)
+    if was != value:
+        await session.execute(update(Thread).where(Thread.id == thread_id).values({flag: value}))
+        set_event, cleared_event, set_action, cleared_action = THREAD_FLAGS[flag]
+        await _append(session, catalog, set_event if value else cleared_event, thread,
+                      {"thread_id": thread_id})  # fmt: skip
+        await audit.record(
+            session, actor, set_action if value else cleared_action, ("thread", thread_id),
+            region_id=thread.region_id, reason=reason, before={flag: was}, after={flag: value},
+        )  # fmt: skip
+    return await _thread_now(session, thread_id)
+
+
+async def _thread_now(session: AsyncConnection, thread_id: int) -> dict[str, Any]:
+    return (await threads.current(session, [thread_id]))[thread_id][0]
+
 
 async def set_post_hidden(
-    session: AsyncConnection, actor: Actor, catalog: Catalog, post_id: int, *, hidden: bool
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    *,
+    hidden: bool,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     check_can_moderate(actor)
-    thread_id = await session.scalar(select(Post.thread_id).where(Post.id == post_id))
-    if thread_id is None:
+    found = (
+        await session.execute(select(Post.thread_id, Post.hidden).where(Post.id == post_id))
+    ).first()
+    if found is None:
         raise not_found("post")
+    thread_id = found.thread_id
     thread = await _thread(session, thread_id)
     check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
     await session.execute(update(Post).where(Post.id == post_id).values(hidden=hidden))
@@ -42,8 +90,60 @@ async def set_post_hidden(
     await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,
                   {"thread_id": thread_id, "post_id": post_id})  # fmt: skip
     await audit.record(session, actor, "post.hide" if hidden else "post.show", ("post", post_id),
-                       region_id=thread.region_id, after={"hidden": hidden})  # fmt: skip
+                       region_id=thread.region_id, reason=reason,
+                       before={"hidden": found.hidden}, after={"hidden": hidden})  # fmt: skip
     return posts.post_view(await posts.fetch(session, post_id), actor)
+
+
+async def set_post_deleted(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    *,
+    deleted: bool,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Delete a post as its author would (a tombstone, its text gone from every reader's
+    channel), or restore it; a post whose text was erased (its author left the forum)
+    cannot be restored (409 text_erased). The post as the moderator sees it now."""
+    check_can_moderate(actor)
+    row = await posts.for_moderation(session, actor, post_id)
+    thread = await _thread(session, row.thread_id)
+    check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    was = row.deleted_at is not None
+    if not deleted and was and not row.body_source:
+        raise DomainError(Kind.CONFLICT, "text_erased",
+                          "This post's text was erased: it cannot be restored.")  # fmt: skip
+    if was != deleted:
+        await posts.mark_deleted(session, row, deleted=deleted)
+        await audit.record(
+            session, actor, "post.delete" if deleted else "post.restore", ("post", post_id),
+            region_id=thread.region_id, reason=reason,
+            before={"deleted": was}, after={"deleted": deleted},
+        )  # fmt: skip
+    return posts.post_view(await posts.fetch(session, post_id), actor)
+
+
+POST_ACTIONS = ("hide", "show", "delete", "restore")
+
+
+async def on_post(
+    session: AsyncConnection,
+    actor: Actor,
+    catalog: Catalog,
+    post_id: int,
+    verb: str,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One of `POST_ACTIONS` on a post, by its name (the API's and the page's buttons)."""
+    if verb in ("hide", "show"):
+        return await set_post_hidden(session, actor, catalog, post_id, hidden=verb == "hide",
+                                     reason=reason)  # fmt: skip
+    assert verb in ("delete", "restore"), verb
+    return await set_post_deleted(session, actor, catalog, post_id, deleted=verb == "delete",
+                                  reason=reason)  # fmt: skip
 
 
 async def move_thread(
@@ -54,9 +154,10 @@ async def move_thread(
     *,
     region: str,
     topic: str,
-) -> None:
+    reason: str | None = None,
+) -> dict[str, Any]:
     """File a thread under another region and topic; its events go to both places. A
-    moderator moves threads between regions they moderate."""
+    moderator moves threads between regions they moderate. The thread as it is now."""
     check_can_moderate(actor)
     before = await _thread(session, thread_id, lock=True)
     region_to = catalog.region(actor, region, field="region")
@@ -80,8 +181,10 @@ async def move_thread(
                   also=before)  # fmt: skip
     await audit.record(
         session, actor, "thread.move", ("thread", thread_id), region_id=before.region_id,
-        before=_place(catalog, before), after={"region": region_to.slug, "topic": topic_to.slug},
+        reason=reason, before=_place(catalog, before),
+        after={"region": region_to.slug, "topic": topic_to.slug},
     )  # fmt: skip
+    return await _thread_now(session, thread_id)
 
 
 async def set_suspended(
@@ -121,9 +224,9 @@ def _place(catalog: Catalog, thread: Any) -> dict[str, str | None]:
 
 
 async def _thread(session: AsyncConnection, thread_id: int, *, lock: bool = False) -> Any:
-    query = select(Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden).where(
-        Thread.id == thread_id
-    )
+    query = select(
+        Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden, Thread.locked, Thread.pinned
+    ).where(Thread.id == thread_id)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise not_found("thread")

@@ -288,18 +288,27 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
     """Soft deletion: the post keeps its place in the thread as a tombstone."""
     row = await _post_in_thread(session, actor, post_id)
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
-    await _delete(session, row)
+    await mark_deleted(session, row)
     return post_view(await fetch(session, post_id), actor)
 
 
-async def _delete(session: AsyncConnection, row: Row) -> None:
+async def for_moderation(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
+    """The post with its thread's place and audience, locked for a moderator's change;
+    404 if the actor can't see it (`forum.moderation`)."""
+    return await _post_in_thread(session, actor, post_id)
+
+
+async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = True) -> None:
     """What deleting a post does, whoever asked: the tombstone, its search document
-    gone, and the event readers and the indexer follow (ids only, `forum.feed`)."""
-    await session.execute(update(Post).where(Post.id == row.id).values(deleted_at=func.now()))
+    gone, and the event readers and the indexer follow (ids only, `forum.feed`); or, not
+    `deleted`, a moderator's restoring of it, all of it back."""
+    await session.execute(
+        update(Post).where(Post.id == row.id).values(deleted_at=func.now() if deleted else None)
+    )
     await documents.refresh(session, [row.id])
     await events.append(
         session,
-        "post.deleted",
+        "post.deleted" if deleted else "post.restored",
         events.thread_channels(row.thread_id, row.region, row.topic),
         thread_audience(row.region_visibility, row.thread_hidden),
         {"thread_id": row.thread_id, "post_id": row.id},
@@ -319,7 +328,7 @@ async def erase_all_by(session: AsyncConnection, author_id: int) -> int:
     deleted = 0
     for row in rows:
         if row.deleted_at is None:
-            await _delete(session, row)
+            await mark_deleted(session, row)
             deleted += 1
     ids = [row.id for row in rows]
     if ids:

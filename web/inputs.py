@@ -30,9 +30,12 @@ async def body_bytes(request: Request) -> bytes:
     return bytes(chunks)
 
 
-async def read_json(request: Request, model: type[M]) -> tuple[M, bytes]:
-    """The validated body and its raw bytes (for idempotency fingerprints)."""
+async def read_json(request: Request, model: type[M], *, optional: bool = False) -> tuple[M, bytes]:
+    """The validated body and its raw bytes (for idempotency fingerprints); `optional`:
+    no body at all is the model's defaults."""
     raw = await body_bytes(request)
+    if optional and not raw:
+        return model(), raw
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise BadRequest(415, "unsupported_media_type", "Send the body as application/json.")

@@ -119,7 +119,7 @@ def _operation(op: Any) -> dict[str, Any]:
     }
     if op.body is not None:
         result["requestBody"] = {
-            "required": True,
+            "required": not op.body_optional,
             "content": {
                 "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
             },

@@ -16,6 +16,7 @@ from web.api import (
     audit,
     catalog,
     experiences,
+    moderation,
     organisations,
     recovery,
     search,
@@ -37,6 +38,7 @@ class Operation:
     query: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=())
     idempotent: bool = False
+    body_optional: bool = False
 
 
 OPERATIONS = (
@@ -61,6 +63,33 @@ OPERATIONS = (
     Operation("POST", "/threads/{thread_id}/posts", threads.create_post, "Reply to a thread",
               schemas.PostOut, 201, schemas.PostCreate,
               errors=(400, 401, 403, 404, 409, 413, 415, 422, 429), idempotent=True),
+    *(Operation("POST", f"/threads/{{thread_id}}/{verb}", handler,
+                f"{summary} (moderators of its region, admins; an optional reason)",
+                schemas.ThreadOut, 200, schemas.ModerationNote,
+                errors=(400, 401, 403, 404, 413, 415, 422), body_optional=True)
+      for verb, handler, summary in (
+          ("lock", moderation.lock_thread, "Lock a thread: only moderators may reply"),
+          ("unlock", moderation.unlock_thread, "Unlock a thread"),
+          ("pin", moderation.pin_thread, "Pin a thread at the top of its lists"),
+          ("unpin", moderation.unpin_thread, "Unpin a thread"),
+      )),
+    Operation("POST", "/threads/{thread_id}/move", moderation.move_thread,
+              "Move a thread to another region and topic (moderators of both regions, "
+              "admins; an optional reason)", schemas.ThreadOut, 200, schemas.ThreadMove,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    *(Operation("POST", f"/posts/{{post_id}}/{verb}", handler,
+                f"{summary} (moderators of its region, admins; an optional reason)",
+                schemas.PostOut, 200, schemas.ModerationNote,
+                errors=(400, 401, 403, 404, 409, 413, 415, 422), body_optional=True)
+      for verb, handler, summary in (
+          ("hide", moderation.hide_post, "Hide a post from readers (moderators and its "
+           "author still see it)"),
+          ("show", moderation.show_post, "Show a hidden post to readers again"),
+          ("delete", moderation.delete_post, "Delete a post as its author would (a "
+           "tombstone, its text gone from every reader)"),
+          ("restore", moderation.restore_post, "Restore a deleted post (409 text_erased "
+           "if its text was erased)"),
+      )),
     Operation("PATCH", "/posts/{post_id}", threads.edit_post,
               "Edit your post (the old version is kept)", schemas.PostOut, 200,
               schemas.PostEdit, errors=(400, 401, 403, 404, 409, 413, 415, 422, 429)),

@@ -384,14 +384,25 @@ class Refusal(Request):
     reason: Reason = Field(description="Sent to the applicant")
 
 
+class ModerationNote(Request):
+    reason: Reason | None = Field(default=None, description="Why, for the audit log")
+
+
+class ThreadMove(ModerationNote):
+    region: Slug
+    topic: Slug
+
+
 class AuditEntryOut(BaseModel):
     id: int
     at: datetime
     actor_id: int | None = Field(description="Who acted; null for the operator's command line")
     actor_name: str | None
     action: Literal[
-        "post.hide", "post.show", "thread.move", "user.suspend", "user.reinstate",
-        "application.approve", "application.refuse", "moderator.assign",
+        "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
+        "thread.unlock", "thread.pin", "thread.unpin",
+        "thread.move", "user.suspend", "user.reinstate", "application.approve",
+        "application.refuse", "moderator.assign",
     ]  # fmt: skip
     target_type: str = Field(description="post, thread, user or application")
     target_id: int

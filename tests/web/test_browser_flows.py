@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import asyncpg
 import pytest
 
 from tests import servers
@@ -236,3 +237,45 @@ async def test_unread_markers_appear_and_clear(browser, module_served):
         assert (await read.value).ok
         await page.goto(region)
         assert await row.locator(".tag.new").count() == 0
+
+
+async def _make_moderator(served, member: browsers.Member, region: str = "africa") -> None:
+    """As an admin's assignment would: the moderator role and one region."""
+    operator = await asyncpg.connect(served.env["FORUM_DATABASE_URL"])
+    try:
+        await operator.execute("UPDATE users SET role = 'moderator' WHERE id = $1",
+                               member.user_id)  # fmt: skip
+        await operator.execute(
+            "INSERT INTO moderated_regions SELECT $1, id FROM regions WHERE slug = $2",
+            member.user_id, region,
+        )  # fmt: skip
+    finally:
+        await operator.close()
+
+
+async def test_a_moderator_locks_a_thread_and_the_reply_form_leaves_an_open_page(
+    browser, module_served
+):
+    async with (
+        browsers.member_context(browser, module_served) as (moderating, moderator),
+        browsers.member_context(browser, module_served) as (reading, reader),
+    ):
+        await _make_moderator(module_served, moderator)
+        thread = f"{module_served.url}/threads/{await _thread_by(reader)}"
+        theirs, mine = await reading.new_page(), await moderating.new_page()
+        await theirs.goto(thread)
+        await theirs.evaluate("window.notReloaded = true")
+        assert await theirs.locator("#reply").count() == 1
+        assert await theirs.locator("form.moderation").count() == 0
+        await mine.goto(thread)
+        async with mine.expect_navigation():
+            await mine.click('form.moderation button[value="lock"]')
+        assert mine.url == thread
+        assert await mine.locator('form.moderation button[value="unlock"]').count() == 1
+        await theirs.locator("#reply").wait_for(state="detached", timeout=LIVE)
+        await theirs.locator("#locked").wait_for(state="visible", timeout=LIVE)
+        assert await theirs.evaluate("window.notReloaded") is True
+        # Unlocked: the reader is told to reload for the form.
+        async with mine.expect_navigation():
+            await mine.click('form.moderation button[value="unlock"]')
+        await theirs.locator("#locked", has_text="reload").wait_for(timeout=LIVE)

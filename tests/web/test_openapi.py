@@ -86,6 +86,14 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("GET", f"/experiences/{eid}/revisions", "/experiences/{experience_id}/revisions",
                admin)  # fmt: skip
     await call("PATCH", "/organisations/o", "/organisations/{slug}", admin, json={"phone": "12345"})
+    for verb in ("lock", "unlock", "pin", "unpin"):
+        await call("POST", f"/threads/{tid}/{verb}", "/threads/{thread_id}/" + verb, admin,
+                   json={"reason": "R"} if verb == "lock" else None)  # fmt: skip
+    for verb in ("hide", "show", "delete", "restore"):
+        await call("POST", f"/posts/{started['post']['id']}/{verb}", "/posts/{post_id}/" + verb,
+                   admin)  # fmt: skip
+    await call("POST", f"/threads/{tid}/move", "/threads/{thread_id}/move", admin,
+               json={"region": "africa", "topic": "whistleblower-protection"})  # fmt: skip
     affiliations = "/organisations/{slug}/affiliations"
     await call("POST", "/organisations/o/affiliations", affiliations, json={"shown": True})
     await call("PATCH", "/organisations/o/affiliations/me", affiliations + "/me",

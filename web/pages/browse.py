@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import catalog, reading, threads
+from forum import catalog, moderators, reading, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
 from web import forms
 from web.inputs import path_id, query_text
 from web.links import THREAD_PAGE, post_url
+from web.pages import offer
 from web.pages.view import Viewer, reader_viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import Unit, unit
@@ -154,8 +155,19 @@ async def thread(request: Request) -> Response:
             # what one has read costs nothing more, and visitors write nothing at all.
             await reading.record_direct(connection, reader.actor, thread_id, last)
     new_from = reading.first_new(reader.actor, previous, page["posts"])
+    moderate, moves = False, None
+    if reader.actor.staff:  # only they may moderate: no query for anyone else
+        async with request.app.state.db.connection() as connection:
+            moderated = await moderators.regions_of(connection, reader.actor)
+        region_id = known.region(reader.actor, page["thread"]["region"]).id
+        moderate = offer.moderate(reader.actor, region_id, moderated)
+        moves = {  # where they may move it: the regions they moderate, any topic
+            "region": [(r.slug, r.name) for r in known.readable_regions(reader.actor)
+                       if offer.moderate(reader.actor, r.id, moderated)],
+            "topic": [(t.slug, t.name) for t in known.topics],
+        }  # fmt: skip
     return render(request, reader, "thread.html", page=page, since=since, named=known.name,
-                  new_from=new_from)  # fmt: skip
+                  new_from=new_from, moderate=moderate, moves=moves)  # fmt: skip
 
 
 async def unread(request: Request) -> Response:

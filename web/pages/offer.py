@@ -6,6 +6,7 @@ once), and the languages a post may be tagged with. Templates reach this module 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from functools import cache
 
 from babel import Locale
@@ -15,6 +16,7 @@ from forum.permissions import (
     Actor,
     allows,
     check_can_change_post,
+    check_can_moderate_in,
     check_can_read_revisions,
     check_can_reply,
     check_can_write,
@@ -25,6 +27,7 @@ __all__ = [
     "direction",
     "form_key",
     "languages",
+    "moderate",
     "reply",
     "revisions",
     "right_to_left",
@@ -33,6 +36,11 @@ __all__ = [
 
 # For the script, so a post added live gets the `dir` a reloaded one has.
 right_to_left = " ".join(sorted(RIGHT_TO_LEFT))
+
+
+def moderate(actor: Actor, region_id: int, moderated: Collection[int]) -> bool:
+    """Act on a thread and its posts in this region (`moderated`: the actor's regions)."""
+    return allows(check_can_moderate_in, actor, region_id, moderated)
 
 
 def write(actor: Actor) -> bool:

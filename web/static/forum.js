@@ -100,8 +100,9 @@
       var msg = JSON.parse(e.data);
       if (msg.op === "event") {
         since = msg.id;
-        var p = msg.data && msg.data.post;
+        var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
         if (msg.channel === channel && p) show(p, msg.type === "post.created");
+        if (msg.channel === channel && t && !p) lockedNow(t.locked);
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
         presence.textContent = presence.dataset.words + " " + msg.count;
         presence.hidden = false;
@@ -115,6 +116,18 @@
         // Too many requests for missed events: nothing was joined; ask again later.
         var s = ws;
         setTimeout(function () { if (ws === s) subscribe(s); }, msg.retry_after * 1000);
+      }
+    }
+
+    // Locked: the reply form goes for those the lock shuts out. Unlocked: the reader is
+    // told to reload for the form (it is the page's to render, with its fresh form key).
+    function lockedNow(locked) {
+      var area = document.getElementById("reply-area"), note = document.getElementById("locked");
+      if (!note) return;
+      if (locked) {
+        if (area && area.hasAttribute("data-locks")) { drop(area); note.hidden = false; }
+      } else if (!note.hidden && !area) {
+        note.textContent = note.dataset.unlocked;
       }
     }
 
