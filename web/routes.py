@@ -19,6 +19,7 @@ from web.api import (
     organisations,
     recovery,
     search,
+    suspensions,
     threads,
 )
 
@@ -146,6 +147,14 @@ OPERATIONS = (
               "entries and their own", schemas.AuditList,
               query=("moderator", "action", "from", "to", "cursor", "limit"),
               errors=(401, 403, 422)),
+    Operation("POST", "/users/{user_id}/suspend", suspensions.suspend,
+              "Suspend a member for a period or until lifted, with the reason they are "
+              "emailed (moderators: members; admins: anyone; nobody themselves)",
+              schemas.StandingOut, 200, schemas.Suspension,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("POST", "/users/{user_id}/reinstate", suspensions.reinstate,
+              "Lift a member's suspension", schemas.StandingOut, 200, schemas.Reinstatement,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422)),
     Operation("GET", "/organisations", organisations.list_organisations,
               "The directory of organisations (CSO profiles), by name", schemas.OrganisationList,
               query=("region", "country", "cursor", "limit"), errors=(404, 422)),

@@ -14,6 +14,7 @@ from web.pages import (
     posting,
     recovery,
     search,
+    suspensions,
 )
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
@@ -25,6 +26,7 @@ ROUTES = [
     *accounts.ROUTES,
     *membership.ROUTES,
     *moderation.ROUTES,
+    *suspensions.ROUTES,
     *recovery.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
