@@ -414,6 +414,23 @@ class StandingOut(BaseModel):
     reason: str | None
 
 
+class ModeratedRegions(Request):
+    regions: list[Slug] = Field(
+        max_length=100, description="Region slugs; an empty list makes a moderator a member"
+    )
+
+
+class ModeratorOut(BaseModel):
+    user_id: int
+    name: str
+    role: Literal["member", "moderator", "admin"]
+    regions: list[str] = Field(description="The slugs of the regions moderated")
+
+
+class ModeratorList(BaseModel):
+    moderators: list[ModeratorOut] = Field(description="By name")
+
+
 class AuditEntryOut(BaseModel):
     id: int
     at: datetime

@@ -157,10 +157,11 @@ async def test_decisions_on_applications_and_the_operators_are_recorded(smtp_app
     c = await make.logged_in(admin)
     r = await c.post(f"/api/v1/applications/{mine['id']}/refuse", json={"reason": "Who?"})
     assert r.status_code == 200, r.text
+    named = await make.user()
     async with db.transaction() as s:
         from forum import applications
 
-        await applications.make_moderator(s, "audited@example.org", [])
+        await applications.make_moderator(s, await catalog.load(s), named["email"], ["africa"])
     entries = (await c.get("/api/v1/audit")).json()["entries"]
     assigned, refused = entries
     assert (refused["action"], refused["target_id"], refused["region"], refused["reason"]) == (
@@ -173,7 +174,7 @@ async def test_decisions_on_applications_and_the_operators_are_recorded(smtp_app
     assert (assigned["action"], assigned["actor_id"], assigned["after"]) == (
         "moderator.assign",
         None,
-        {"regions": []},
+        {"role": "moderator", "regions": ["africa"]},
     )
     assert "Private words" not in str(entries)
 

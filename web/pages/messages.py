@@ -82,6 +82,7 @@ BY_CODE = {
     "not_suspended": N_("This account is not suspended."),
     "not_yourself": N_("You cannot suspend or reinstate yourself."),
     "staff_account": N_("Only administrators suspend moderators and administrators."),
+    "not_approved_yet": N_("An applicant must be approved as a member first."),
 }
 
 BY_TYPE = {
