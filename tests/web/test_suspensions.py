@@ -160,3 +160,26 @@ async def test_the_page_suspends_and_lifts_from_the_audit_log(smtp_app, db, inbo
     plain = await make.logged_in()
     assert (await plain.get(page)).status_code == 403
     assert (await moderator.get("/users/999999/suspend")).status_code == 404
+
+
+async def test_the_reason_reaches_moderators_and_the_member_only(make, client):
+    """Canary: a suspension's reason is read by moderators and admins (the page, the audit
+    log) and sent to the member; nobody else reads it anywhere."""
+    canary = "Canary-reason-7f3"
+    moderator = await make.logged_in(await make.user(Role.MODERATOR))
+    member = await make.user()
+    them = await make.logged_in(member)
+    r = await moderator.post(f"/api/v1/users/{member['id']}/suspend", json={"reason": canary})
+    assert r.status_code == 200
+    paths = (f"/users/{member['id']}/suspend", "/api/v1/audit", "/audit", "/api/v1/moderators",
+             "/admin/moderators", "/api/v1/auth/me", "/api/v1/auth/me/export", "/")  # fmt: skip
+    for reader in (client, await make.logged_in(), them):
+        for path in paths:
+            r = await reader.get(path)
+            # The member's own export holds the email they were sent, reason included.
+            mine = reader is them and path.endswith("/export")
+            assert (canary in r.text) is mine, (path, r.status_code)
+    for path in (f"/users/{member['id']}/suspend", "/api/v1/audit"):
+        assert canary in (await moderator.get(path)).text
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    assert canary in (await admin.get("/audit")).text
