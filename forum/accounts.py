@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, names
+from forum import events, names, suspensions
 from forum.errors import DomainError, Kind, invalid
 from forum.models import Role, User
 from forum.permissions import Actor, check_can_change_settings, check_can_write, user_audience
@@ -194,12 +194,12 @@ async def credentials(session: AsyncConnection, email: str) -> tuple[int, str, b
     # Uses index: uq_users_email_lower
     row = (
         await session.execute(
-            select(User.id, User.password_hash, User.suspended_at).where(
+            select(User.id, User.password_hash, suspensions.active().label("suspended")).where(
                 func.lower(User.email) == email.strip().lower()
             )
         )
     ).first()
-    return (row.id, row.password_hash, row.suspended_at is not None) if row else None
+    return (row.id, row.password_hash, row.suspended) if row else None
 
 
 async def get(session: AsyncConnection, user_id: int) -> dict[str, Any]:

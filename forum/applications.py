@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, tuple_, update
+from sqlalchemy import and_, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,7 +34,6 @@ from forum.models import (
     Application,
     ApplicationStatus,
     Country,
-    ModeratedRegion,
     Organisation,
     Role,
     User,
@@ -373,23 +372,11 @@ async def approve_by_operator(session: AsyncConnection, mailer: Mailer, email: s
     return True
 
 
-async def make_moderator(session: AsyncConnection, email: str, region_ids: list[int]) -> None:
-    """`forum moderator`: the account moderates these regions (and nothing else; an admin
-    stays an admin)."""
-    user_id = await _by_email(session, email)
-    await session.execute(
-        update(User)
-        .where(User.id == user_id, User.role != Role.ADMIN.value)
-        .values(role=Role.MODERATOR.value)
-    )
-    await session.execute(delete(ModeratedRegion).where(ModeratedRegion.user_id == user_id))
-    if region_ids:
-        await session.execute(
-            upsert(ModeratedRegion), [{"user_id": user_id, "region_id": r} for r in region_ids]
-        )
-    await _tell(session, "user.role_changed", user_id)
-    await audit.record(session, None, "moderator.assign", ("user", user_id),
-                       after={"regions": sorted(region_ids)})  # fmt: skip
+async def make_moderator(
+    session: AsyncConnection, catalog: Catalog, email: str, regions: list[str]
+) -> None:
+    """`forum moderator`: the account moderates these regions (`moderators.assign`)."""
+    await moderators.assign(session, None, catalog, await _by_email(session, email), regions)
 
 
 async def _by_email(session: AsyncConnection, email: str) -> int:

@@ -320,7 +320,9 @@ async def delete_account(
             organisation_public=False,
             language="en",
             email_verified_at=None,
+            # Suspended for good: a period that would lift by itself ends.
             suspended_at=func.coalesce(User.suspended_at, func.now()),
+            suspended_until=None,
         )
     )
     await session.execute(delete(ReadPosition).where(ReadPosition.user_id == user_id))

@@ -96,6 +96,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), server_default="en")
     created_at: Mapped[datetime] = _now()
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a suspension lifts by itself (None: when lifted); `forum.suspensions.active`.
+    suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
     # When the member followed a verification link sent to `email` (`forum.verification`).
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

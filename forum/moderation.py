@@ -11,19 +11,22 @@ sweep of sessions), so none of them has to chase copies.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, moderators, posts, threads
+from forum import audit, documents, events, moderators, posts, suspensions, threads
 from forum.catalog import Catalog, count_thread
 from forum.errors import DomainError, Kind, not_found
-from forum.models import Post, Thread, User
+from forum.mail.outbox import Mailer
+from forum.models import Post, Role, Thread, User
 from forum.permissions import (
     Actor,
     check_can_moderate,
     check_can_moderate_in,
+    check_can_suspend,
     thread_audience,
     user_audience,
 )
@@ -190,22 +193,30 @@ async def move_thread(
 async def set_suspended(
     session: AsyncConnection,
     actor: Actor,
+    mailer: Mailer,
     user_id: int,
     *,
     suspended: bool,
     reason: str | None = None,
-) -> None:
-    """A suspended member reads like a visitor and writes nothing, on every open session
-    and socket at once (they read the account as it is now)."""
+    until: date | None = None,
+) -> suspensions.Standing:
+    """Suspend a member until the day `until` (None: until lifted), with a reason they
+    are sent by email, or lift their suspension. A suspended member reads like a visitor
+    and writes nothing, on every open session and socket at once (they read the account
+    as it is now). 409 for lifting a suspension that does not hold."""
     check_can_moderate(actor)
-    found = await session.scalar(
+    found = await suspensions.row(session, user_id, lock=True)
+    check_can_suspend(actor, user_id, Role(found.role))
+    reason = suspensions.checked_reason(reason, required=suspended)
+    ends = suspensions.ends_at(until) if suspended else None
+    if not suspended and not found.suspended:
+        raise DomainError(Kind.CONFLICT, "not_suspended", "This account is not suspended.")
+    await session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(suspended_at=func.now() if suspended else None)
-        .returning(User.id)
-    )
-    if found is None:
-        raise not_found("user")
+        .values(suspended_at=func.now() if suspended else None, suspended_until=ends,
+                suspension_reason=reason if suspended else None)
+    )  # fmt: skip
     await events.append(
         session,
         "user.suspended" if suspended else "user.reinstated",
@@ -213,9 +224,20 @@ async def set_suspended(
         user_audience(user_id),
         {"user_id": user_id},
     )
+    before = suspensions.standing(found)
     action = "user.suspend" if suspended else "user.reinstate"
     await audit.record(session, actor, action, ("user", user_id), reason=reason,
-                       after={"suspended": suspended})  # fmt: skip
+                       before=_standing(before.suspended, before.until),
+                       after=_standing(suspended, ends))  # fmt: skip
+    if suspended:
+        await mailer.enqueue(session, suspensions.KIND, found.email, found.language,
+                             {"name": found.display_name, "reason": reason,
+                              "until": until.isoformat() if until else None})  # fmt: skip
+    return suspensions.Standing(user_id, found.display_name, suspended, ends, reason)
+
+
+def _standing(suspended: bool, until: datetime | None) -> dict[str, Any]:
+    return {"suspended": suspended, "until": until.isoformat() if until else None}
 
 
 def _place(catalog: Catalog, thread: Any) -> dict[str, str | None]:

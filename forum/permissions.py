@@ -258,6 +258,19 @@ def check_can_moderate_in(actor: Actor, region_id: int, moderated: Collection[in
         raise forbidden("not_your_region", "You do not moderate this region.")
 
 
+def check_can_suspend(actor: Actor, user_id: int, role: Role) -> None:
+    """Suspending or reinstating the account `user_id` (whose role is `role`), all over
+    the forum: moderators do it to members and applicants, admins to anyone; nobody to
+    themselves."""
+    check_can_moderate(actor)
+    if _is(actor, user_id):
+        raise forbidden("not_yourself", "You cannot suspend or reinstate yourself.")
+    if actor.role is not Role.ADMIN and role in STAFF_ROLES:
+        raise forbidden(
+            "staff_account", "Only administrators suspend moderators and administrators."
+        )
+
+
 def check_can_administer(actor: Actor) -> None:
     check_can_write(actor)
     if actor.role is not Role.ADMIN:

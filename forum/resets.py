@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, sessions
+from forum import accounts, sessions, suspensions
 from forum.mail import tokens
 from forum.mail.outbox import Mailer
 from forum.mail.tokens import Purpose
@@ -28,7 +28,7 @@ async def request(session: AsyncConnection, mailer: Mailer, email: str) -> None:
     user = (
         await session.execute(
             select(User.id, User.email, User.display_name, User.language).where(
-                func.lower(User.email) == email.strip().lower(), User.suspended_at.is_(None)
+                func.lower(User.email) == email.strip().lower(), ~suspensions.active()
             )
         )
     ).first()

@@ -60,7 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from forum import accounts, events
+from forum import accounts, events, suspensions
 from forum.config import Settings
 from forum.db import Database, Prepared
 from forum.errors import DomainError, Kind, not_found
@@ -136,6 +136,9 @@ def _live() -> list[ColumnElement[bool]]:
     return [Session.expires_at > func.now(), Session.last_seen_at > func.now() - idle]
 
 
+# Whether the account's suspension holds now: asked at each request, so one that has
+# run its course lifts itself (`forum.suspensions`).
+_SUSPENDED = suspensions.active().label("suspended")
 # Built once: every request with a cookie asks it (constructing it cost more than a tenth
 # of a millisecond a request).
 _CURRENT = (
@@ -144,7 +147,7 @@ _CURRENT = (
         Session.last_seen_at,
         User.id,
         User.role,
-        User.suspended_at,
+        _SUSPENDED,
         User.display_name,
         User.language,
         func.now().label("now"),
@@ -154,7 +157,7 @@ _CURRENT = (
 )
 # Uses index: pk_sessions (one probe per key)
 _ACTORS = (
-    select(Session.token_hash, User.id, User.role, User.suspended_at)
+    select(Session.token_hash, User.id, User.role, _SUSPENDED)
     .join(User, User.id == Session.user_id)
     .where(Session.token_hash == any_(bindparam("keys", type_=_KEYS)), *_live())
 )
@@ -168,9 +171,7 @@ _TOUCH_READER = Prepared.of(_TOUCH)
 
 
 def _actor(row: Mapping[str, Any]) -> Actor:
-    return Actor(
-        user_id=row["id"], role=Role(row["role"]), suspended=row["suspended_at"] is not None
-    )
+    return Actor(user_id=row["id"], role=Role(row["role"]), suspended=row["suspended"])
 
 
 def _current(row: Mapping[str, Any], token_hash: bytes) -> Current:

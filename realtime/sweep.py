@@ -12,7 +12,8 @@ each session runs as now with the one its sockets run as. It also checks at once
 delivering anything later in the log, when the listener reads an event that ends a
 session or changes an account (`session.*`, `user.*`): so a post written after a logout
 or a suspension has committed never reaches that login's sockets, on any worker. Expiry
-writes nothing; it is noticed within `SWEEP_EVERY`.
+and the end of a suspension's period write nothing; they are noticed within `SWEEP_EVERY`
+(the actor a session runs as is read as of now: `forum.suspensions.active`).
 """
 
 from __future__ import annotations

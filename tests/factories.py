@@ -19,6 +19,7 @@ from forum import posts, sessions, threads
 from forum.catalog import load as load_catalog
 from forum.config import Rate, Rates, Settings
 from forum.db import Database
+from forum.mail.outbox import Mailer
 from forum.models import Country, Region, Role, Topic, User
 from forum.permissions import Actor
 from web import auth
@@ -27,6 +28,8 @@ from web.app import create_app
 PASSWORD = "correct horse battery"
 BASE_URL = "http://forum.test"
 _ids = itertools.count(1)
+# For domain actions that queue mail, called outside the app (the outbox is not sent).
+MAILER = Mailer(lambda value: value.encode(), "forum@forum.test")
 
 
 @cache

@@ -191,9 +191,7 @@ async def _approve(db: Database, settings: Settings, email: str) -> bool:
 
 async def _moderator(db: Database, email: str, regions: list[str]) -> None:
     async with db.transaction() as session:
-        known = await catalog.load(session)
-        ids = [known.region(OPERATOR, slug, field="region").id for slug in regions]
-        await applications.make_moderator(session, email, ids)
+        await applications.make_moderator(session, await catalog.load(session), email, regions)
 
 
 async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:

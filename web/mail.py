@@ -6,12 +6,14 @@ this turns them into a subject and text + HTML bodies with the templates in
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from forum import applications, resets, verification
+from forum import applications, resets, suspensions, verification
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -22,6 +24,7 @@ SUBJECTS = {
     resets.KIND: N_("Reset your password"),
     applications.APPROVED_KIND: N_("Welcome: you are a member of the forum"),
     applications.REFUSED_KIND: N_("Your application to the forum"),
+    suspensions.KIND: N_("Your account on the forum is suspended"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
 
@@ -38,6 +41,8 @@ def _env(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    # A day sent as YYYY-MM-DD, written the recipient's way ("5 décembre 2026").
+    env.filters["day"] = lambda iso: format_date(date.fromisoformat(iso), "long", locale=locale)
     return env
 
 

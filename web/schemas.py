@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from forum import markup, names
 from forum.organisation_fields import Activity
@@ -391,6 +391,53 @@ class ModerationNote(Request):
 class ThreadMove(ModerationNote):
     region: Slug
     topic: Slug
+
+
+def _iso_day(value: object) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("must be a date like 2026-11-28")
+    return date.fromisoformat(value)
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+class Suspension(Request):
+    reason: Reason = Field(description="Sent to the member by email, and kept in the audit log")
+    until: Day | None = Field(
+        default=None,
+        description="The day it lifts by itself (at 00:00 UTC; after today); "
+        "left out, it lasts until lifted",
+    )
+
+
+class Reinstatement(Request):
+    reason: Reason | None = Field(default=None, description="Kept in the audit log")
+
+
+class StandingOut(BaseModel):
+    user_id: int
+    name: str
+    suspended: bool
+    until: datetime | None = Field(description="When the suspension lifts by itself, if it does")
+    reason: str | None
+
+
+class ModeratedRegions(Request):
+    regions: list[Slug] = Field(
+        max_length=100, description="Region slugs; an empty list makes a moderator a member"
+    )
+
+
+class ModeratorOut(BaseModel):
+    user_id: int
+    name: str
+    role: Literal["member", "moderator", "admin"]
+    regions: list[str] = Field(description="The slugs of the regions moderated")
+
+
+class ModeratorList(BaseModel):
+    moderators: list[ModeratorOut] = Field(description="By name")
 
 
 class AuditEntryOut(BaseModel):

@@ -15,6 +15,7 @@ from forum.db import Database, driver_dsn
 from forum.models import Role
 from forum.permissions import Actor
 from realtime.protocol import Close
+from tests.factories import MAILER
 from tests.realtime.clients import (
     PASSWORD,
     Member,
@@ -141,7 +142,9 @@ async def test_a_suspension_closes_the_members_sockets(servers, module_database_
         try:
             async with db.transaction() as session:
                 moderator = Actor(user_id=writer.user_id, role=Role.MODERATOR)
-                await moderation.set_suspended(session, moderator, me.user_id, suspended=True)
+                await moderation.set_suspended(
+                    session, moderator, MAILER, me.user_id, suspended=True, reason="Spam"
+                )
         finally:
             await db.dispose()
         after = await writer.reply(tid, "Written after the suspension")
@@ -172,3 +175,30 @@ async def test_an_expired_session_closes_its_sockets_within_seconds(servers, mod
             _, code = await until_closed(mine)
             assert code == Close.SESSION_CHANGED
     await refused_now(a, me.cookie, tid, seen)
+
+
+async def test_a_suspension_that_runs_its_course_frees_the_members_sockets(
+    servers, module_database_url
+):
+    a, _ = servers
+    me, writer = await member(a), await member(a)
+    tid = await writer.thread(region="staff-room")
+    conn = await asyncpg.connect(driver_dsn(module_database_url))
+    try:
+        await conn.execute(
+            "UPDATE users SET suspended_at = now(), suspended_until = now() + interval '4 seconds'"
+            " WHERE id = $1",
+            me.user_id,
+        )
+        # Suspended: the members-only thread is refused; the socket runs as the suspended
+        # account until the period ends, which writes nothing: the sweep notices it.
+        async with as_member(a, me) as mine:
+            await send(mine, op="subscribe", channels=[f"thread:{tid}"])
+            frames = await until(mine, lambda f: f["op"] == "subscribed")
+            assert frames[0].get("code") == "channel_not_found"
+            _, code = await until_closed(mine)
+        assert code == Close.SESSION_CHANGED
+        async with as_member(a, me) as again:  # a member in good standing again
+            assert (await subscribe(again, f"thread:{tid}"))["channels"] == [f"thread:{tid}"]
+    finally:
+        await conn.close()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from forum import catalog, moderation
 from forum.errors import DomainError
 from forum.models import Role
+from tests.factories import MAILER
 
 
 async def _region_id(db, slug: str) -> int:
@@ -47,7 +48,7 @@ async def test_each_action_is_recorded_with_who_what_where_and_the_change(make, 
     post_id, thread_id = await _hide_and_move(make, db, admin)
     member = await make.user()
     async with db.transaction() as s:
-        await moderation.set_suspended(s, admin["actor"], member["id"], suspended=True,
+        await moderation.set_suspended(s, admin["actor"], MAILER, member["id"], suspended=True,
                                        reason="Spam links in every post")  # fmt: skip
     c = await make.logged_in(admin)
     r = await c.get("/api/v1/audit")
@@ -84,7 +85,8 @@ async def test_moderators_read_their_regions_and_their_own_entries_only(make, db
     await _hide_and_move(make, db, await make.user(Role.ADMIN))
     member = await make.user()
     async with db.transaction() as s:  # an account-wide action: no region
-        await moderation.set_suspended(s, asia_moderator["actor"], member["id"], suspended=True)
+        await moderation.set_suspended(s, asia_moderator["actor"], MAILER, member["id"],
+                                       suspended=True, reason="Spam")  # fmt: skip
 
     async def actions(user: dict) -> list[str]:
         r = await (await make.logged_in(user)).get("/api/v1/audit")
@@ -155,10 +157,11 @@ async def test_decisions_on_applications_and_the_operators_are_recorded(smtp_app
     c = await make.logged_in(admin)
     r = await c.post(f"/api/v1/applications/{mine['id']}/refuse", json={"reason": "Who?"})
     assert r.status_code == 200, r.text
+    named = await make.user()
     async with db.transaction() as s:
         from forum import applications
 
-        await applications.make_moderator(s, "audited@example.org", [])
+        await applications.make_moderator(s, await catalog.load(s), named["email"], ["africa"])
     entries = (await c.get("/api/v1/audit")).json()["entries"]
     assigned, refused = entries
     assert (refused["action"], refused["target_id"], refused["region"], refused["reason"]) == (
@@ -171,7 +174,7 @@ async def test_decisions_on_applications_and_the_operators_are_recorded(smtp_app
     assert (assigned["action"], assigned["actor_id"], assigned["after"]) == (
         "moderator.assign",
         None,
-        {"regions": []},
+        {"role": "moderator", "regions": ["africa"]},
     )
     assert "Private words" not in str(entries)
 

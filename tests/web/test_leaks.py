@@ -41,6 +41,7 @@ from forum.db import Database, driver_dsn
 from forum.models import Region, Role, Topic, User
 from forum.permissions import Actor
 from search.service import Search
+from tests.factories import MAILER
 from tests.servers import Served, forum_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -390,7 +391,9 @@ async def ended_elsewhere(case: Case, who: Reader) -> None:
 
 async def suspend(case: Case, who: Reader) -> None:
     async with case.world.db.transaction() as s:
-        await moderation.set_suspended(s, Actor(0, Role.MODERATOR), who.user_id, suspended=True)
+        await moderation.set_suspended(
+            s, Actor(0, Role.MODERATOR), MAILER, who.user_id, suspended=True, reason="Spam"
+        )
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,14 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
                json={"reason": "Which organisation?"})  # fmt: skip
     again = await call("PUT", mine, mine, json=application)
     await call("POST", f"/applications/{again['id']}/approve", decide + "/approve", admin)
+    suspended = await make.user()
+    who = f"/users/{suspended['id']}"
+    await call("POST", who + "/suspend", "/users/{user_id}/suspend", admin,
+               json={"reason": "Spam", "until": "2999-01-01"})  # fmt: skip
+    await call("POST", who + "/reinstate", "/users/{user_id}/reinstate", admin, json={})
+    await call("PUT", who + "/moderated-regions", "/users/{user_id}/moderated-regions", admin,
+               json={"regions": ["africa"]})  # fmt: skip
+    await call("GET", "/moderators", "/moderators", admin)
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

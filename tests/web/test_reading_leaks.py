@@ -23,6 +23,7 @@ from sqlalchemy import text
 from forum import catalog, moderation
 from forum.models import Role
 from forum.permissions import Actor
+from tests.factories import MAILER
 
 MODERATOR = Actor(0, Role.ADMIN)  # acts in every region
 UNKNOWN = 10**12
@@ -97,7 +98,9 @@ async def hide_thread(case: Case) -> None:
 async def suspend(case: Case) -> None:
     reader_id = case.reader.user["id"]  # type: ignore[attr-defined]
     async with case.db.transaction() as s:
-        await moderation.set_suspended(s, MODERATOR, reader_id, suspended=True)
+        await moderation.set_suspended(
+            s, MODERATOR, MAILER, reader_id, suspended=True, reason="Spam"
+        )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import insert, text
 from forum import documents, moderation
 from forum.models import Country, Region, Role
 from search import postgres
+from tests.factories import MAILER
 from tests.search.engines import Knowledge
 from tests.servers import run_forum
 from web import schemas
@@ -372,7 +373,9 @@ async def test_a_suspended_member_searches_like_a_visitor(make, app, db):
 
     moderator = await make.user(Role.MODERATOR)
     async with db.transaction() as session:
-        await moderation.set_suspended(session, moderator["actor"], member["id"], suspended=True)
+        await moderation.set_suspended(
+            session, moderator["actor"], MAILER, member["id"], suspended=True, reason="Spam"
+        )
 
     answer = await found(reader, "barasa")
     assert answer["total"] == 0 and answer["hits"] == [] and answer["facets"]["region"] == {}

@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import insert
 
 from forum.models import Country, Role
+from tests.factories import MAILER
 from tests.search.engines import Knowledge
 from web import schemas
 
@@ -126,7 +127,9 @@ async def test_members_only_organisations_and_contact_fields_reach_nobody_else(c
         from forum import moderation
 
         moderator = await make.user(Role.MODERATOR)
-        await moderation.set_suspended(s, moderator["actor"], suspended["id"], suspended=True)
+        await moderation.set_suspended(
+            s, moderator["actor"], MAILER, suspended["id"], suspended=True, reason="Spam"
+        )
     outsider = await make.logged_in(suspended)  # reads like a visitor
     applicant = await make.logged_in(await make.user(Role.APPLICANT))  # so does an applicant
 

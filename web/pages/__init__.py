@@ -10,10 +10,12 @@ from web.pages import (
     language,
     membership,
     moderation,
+    moderators,
     organisations,
     posting,
     recovery,
     search,
+    suspensions,
 )
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
@@ -25,6 +27,8 @@ ROUTES = [
     *accounts.ROUTES,
     *membership.ROUTES,
     *moderation.ROUTES,
+    *moderators.ROUTES,
+    *suspensions.ROUTES,
     *recovery.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,

@@ -80,6 +80,12 @@ BY_CODE = {
     "blank_reason": N_("Write the reason the applicant will read."),
     "blank_organisation": N_("Choose your organisation, or name it."),
     "unknown_organisation": N_("Choose an organisation from the list."),
+    "reason_required": N_("Write the reason the member will read."),
+    "until_not_future": N_("Choose a day after today."),
+    "not_suspended": N_("This account is not suspended."),
+    "not_yourself": N_("You cannot suspend or reinstate yourself."),
+    "staff_account": N_("Only administrators suspend moderators and administrators."),
+    "not_approved_yet": N_("An applicant must be approved as a member first."),
 }
 
 BY_TYPE = {
