@@ -308,12 +308,15 @@ async def _admit_or_tell(
                 {"reason": reason} if reason else {})  # fmt: skip
 
 
-async def _admit(session: AsyncConnection, user_id: int) -> None:
-    await session.execute(
+async def _admit(session: AsyncConnection, user_id: int) -> bool:
+    """Make an applicant a member; False when the account was not an applicant."""
+    admitted = await session.scalar(
         update(User)
         .where(User.id == user_id, User.role == Role.APPLICANT.value)
         .values(role=Role.MEMBER.value)
+        .returning(User.id)
     )
+    return admitted is not None
 
 
 async def _mail(
@@ -346,13 +349,7 @@ async def approve_by_operator(session: AsyncConnection, mailer: Mailer, email: s
     application, if any, is recorded as decided by the operator). False if the account
     was a member already; 404 for an unknown address."""
     user_id = await _by_email(session, email)
-    admitted = await session.scalar(
-        update(User)
-        .where(User.id == user_id, User.role == Role.APPLICANT.value)
-        .values(role=Role.MEMBER.value)
-        .returning(User.id)
-    )
-    if admitted is None:
+    if not await _admit(session, user_id):
         return False
     await session.execute(
         update(Application)

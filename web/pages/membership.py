@@ -18,8 +18,8 @@ from starlette.routing import Route
 from forum import accounts, applications, organisations
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
-from forum.models import ApplicationStatus, Role
-from forum.permissions import Actor
+from forum.models import ApplicationStatus
+from forum.permissions import Actor, allows, check_can_apply
 from web import forms, schemas
 from web.inputs import path_id, query_text
 from web.pages import messages
@@ -63,7 +63,7 @@ def _applicant_only(actor: Actor) -> Response | None:
     """Where anyone but an applicant goes instead of /apply."""
     if not actor.authenticated:
         return forms.redirect(f"/login?next={APPLY}")
-    if actor.role is not Role.APPLICANT:
+    if not allows(check_can_apply, actor):  # a member has nothing to apply for
         return forms.redirect("/")
     return None
 
