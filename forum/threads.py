@@ -8,23 +8,27 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     and_,
     bindparam,
     exists,
     func,
     insert,
+    or_,
     select,
     text,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, pagination, reading
+from forum import documents, events, pagination, posts, reading, trust
 from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
 from forum.permissions import (
+    STAFF,
     Actor,
     can_read_thread,
     check_can_write,
@@ -32,10 +36,12 @@ from forum.permissions import (
     readable_visibilities,
     reads_hidden_threads,
     thread_audience,
+    visible_posts,
 )
 from forum.posts import event_payload, insert_post, post_query, post_view
 
 MAX_POSITION = 2**31 - 1  # posts.position is int4
+MAX_HELD_SHOWN = 20  # replies awaiting approval shown under a thread
 
 _countries = (
     select(func.coalesce(func.array_agg(ThreadCountry.country_code), text("'{}'")))
@@ -52,6 +58,7 @@ _THREAD_COLUMNS = (
     Thread.pinned,
     Thread.locked,
     Thread.hidden,
+    Thread.pending,
     Region.slug.label("region"),
     Region.visibility.label("region_visibility"),
     Topic.slug.label("topic"),
@@ -85,6 +92,7 @@ def thread_view(row: Mapping[str, Any]) -> dict[str, Any]:
         "pinned": row["pinned"],
         "locked": row["locked"],
         "hidden": row["hidden"],
+        "pending": row["pending"],
     }
 
 
@@ -100,12 +108,15 @@ async def create_thread(
     countries: list[str],
     language: str | None = None,
 ) -> dict[str, Any]:
-    """Start a thread; `body` is its first post in Markdown (rendered and sanitised here)."""
+    """Start a thread; `body` is its first post in Markdown (rendered and sanitised here).
+    A new member's thread in a region that approves them is held, hidden with its first
+    post, until a moderator approves it (`forum.approvals`)."""
     check_can_write(actor)
     assert actor.user_id is not None
     region_ref = catalog.region(actor, region, field="region")
     topic_ref = catalog.topic(topic, field="topic")
     codes = catalog.country_codes(countries, field="countries")
+    held = await trust.holds(session, actor, region_ref.approve_new_members)
 
     thread_id = await session.scalar(
         insert(Thread)
@@ -115,6 +126,8 @@ async def create_thread(
             author_id=actor.user_id,
             title=title,
             post_count=1,
+            hidden=held,
+            pending=held,
         )
         .returning(Thread.id)
     )
@@ -123,16 +136,16 @@ async def create_thread(
         await session.execute(
             insert(ThreadCountry), [{"thread_id": thread_id, "country_code": c} for c in codes]
         )
-    # The counter's row lock serialises thread creation per region and topic, which is
-    # rare next to replies.
-    await count_thread(session, region_ref.id, topic_ref.id, +1)
-    first = await insert_post(
-        session, actor, thread_id=thread_id, position=1, body=body, language=language
-    )
-    await documents.refresh(session, [first["id"]])
+    first = await insert_post(session, actor, thread_id=thread_id, position=1, body=body,
+                              language=language, pending=held)  # fmt: skip
     thread = thread_view(
         (await session.execute(_thread_query().where(Thread.id == thread_id))).mappings().one()
     )
+    if held:
+        await events.append(session, posts.HELD, [posts.moderation_channel(region_ref.slug)],
+                            STAFF, event_payload(first))  # fmt: skip
+        return {"thread": thread, "post": post_view(first, actor)}
+    await published(session, region_ref.id, topic_ref.id, first["id"])
     await events.append(
         session,
         "thread.created",
@@ -141,6 +154,14 @@ async def create_thread(
         event_payload(first),
     )
     return {"thread": thread, "post": post_view(first, actor)}
+
+
+async def published(session: AsyncConnection, region_id: int, topic_id: int, post_id: int) -> None:
+    """A thread readers see appeared, with its first post: counted and findable."""
+    # The counter's row lock serialises thread creation per region and topic, which is
+    # rare next to replies.
+    await count_thread(session, region_id, topic_id, +1)
+    await documents.refresh(session, [post_id])
 
 
 async def list_threads(
@@ -224,6 +245,21 @@ _POSTS_PAGE = Prepared.of(
     .limit(bindparam("limit"))
 )
 
+# Replies awaiting approval (no place yet), under every page, for those who see them:
+# their author and moderators (`permissions.visible_posts`, as for hidden posts).
+_HELD = Prepared.of(
+    post_query()
+    .where(
+        Post.thread_id == bindparam("thread_id"),
+        Post.position.is_(None),
+        Post.pending,
+        Post.deleted_at.is_(None),
+        or_(bindparam("all", type_=Boolean), Post.author_id == bindparam("of", type_=BigInteger)),
+    )
+    .order_by(Post.created_at, Post.id)
+    .limit(bindparam("limit"))
+)
+
 
 async def get_thread(
     reader: asyncpg.Connection,
@@ -244,17 +280,32 @@ async def get_thread(
     row = await reader.fetchrow(
         _THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id)
     )
-    if row is None or not can_read_thread(actor, row["region_visibility"], row["hidden"]):
+    if row is None or not can_read_thread(
+        actor,
+        row["region_visibility"],
+        row["hidden"],
+        pending=row["pending"],
+        author_id=row["author_id"],
+    ):
         raise not_found("thread")
     after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
-    posts = await reader.fetch(
+    found = await reader.fetch(
         _POSTS_PAGE.sql, *_POSTS_PAGE.args(thread_id=thread_id, after=after, limit=limit + 1)
     )
-    page = posts[:limit]
-    next_cursor = pagination.encode(page[-1]["position"]) if len(posts) > limit else None
+    page = found[:limit]
+    next_cursor = pagination.encode(page[-1]["position"]) if len(found) > limit else None
+    held = []
+    scope = visible_posts(actor)
+    if scope.all_hidden or scope.hidden_of is not None:
+        held = await reader.fetch(
+            _HELD.sql,
+            *_HELD.args(thread_id=thread_id, all=scope.all_hidden, of=scope.hidden_of,
+                        limit=MAX_HELD_SHOWN),
+        )  # fmt: skip
     return {
         "thread": thread_view(row),
         "posts": [post_view(p, actor) for p in page],
         "next_cursor": next_cursor,
         "read_position": row["read_position"],
+        "pending": [post_view(p, actor) for p in held],
     }
