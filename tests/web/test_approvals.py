@@ -6,10 +6,29 @@ every refusal changing nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import orjson
+from sqlalchemy import insert, text
 
-from forum.models import Role
+from forum.models import Region, Role, Topic
 from tests.web.test_audit import _moderator
+from tests.web.test_leaks import (
+    Case,
+    Live,
+    Reader,
+    World,
+    _numbers,
+    anonymous,
+    everything,
+    reader,
+    regions_known,
+    replay,
+    stores,
+    subscribe,
+    topic_count,
+    wait_for,
+    word,
+    world,  # noqa: F401 (the served forum the canary test runs against)
+)
 
 API = "/api/v1"
 
@@ -275,3 +294,110 @@ async def test_who_is_held(make, db):
         "pending"] is False  # fmt: skip
     r = await newbie.post(f"{API}/threads/{tid}/posts", json={"body": "Now"})
     assert r.json()["pending"] is False
+
+
+# The canary: a held post's words reach its author and the region's moderators only, on
+# every channel, until it is approved; rejected, nobody.
+
+
+async def _held_place(served: World) -> tuple[str, str]:
+    """A public region of the test's own that holds new members' posts, and a topic."""
+    n = next(_numbers)
+    region, topic = f"held-region-{n}", f"held-topic-{n}"
+    async with served.db.transaction() as s:
+        await s.execute(insert(Region).values(slug=region, name=f"Held region {n}",
+                                              approve_new_members=True))  # fmt: skip
+        await s.execute(insert(Topic).values(slug=topic, name=f"Held topic {n}"))
+    await wait_for(lambda: regions_known(served, region))
+    return region, topic
+
+
+async def _moderates(served: World, who: Reader, region: str) -> None:
+    async with served.db.transaction() as s:
+        await s.execute(
+            text("INSERT INTO moderated_regions SELECT :u, id FROM regions WHERE slug = :r"),
+            {"u": who.user_id, "r": region},
+        )
+
+
+async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world: World):  # noqa: F811
+    canary = word()
+    region, topic = await _held_place(world)
+    author = world.author
+    assert author is not None
+    case = Case(world, "held", canary, region, topic)
+    case.thread_id = await author.thread(region, topic, "A public thread", "The testimony.")
+    newbie, member, visitor = await reader(world), await reader(world), anonymous(world)
+    moderator = await reader(world, Role.MODERATOR)
+    await _moderates(world, moderator, region)
+    r = await member.http.post(f"/api/v1/threads/{case.thread_id}/read", json={"position": 1})
+    assert r.status_code == 200, r.text
+    others = (member, visitor)
+
+    async with member.ws() as member_ws, visitor.ws() as visitor_ws:
+        lives = [Live(member_ws), Live(visitor_ws)]
+        for live in lives:
+            await subscribe(live.ws, case.channels)
+        # Three held replies ("did you mean" proposes words three posts hold) and a held
+        # thread with the canary in its title.
+        for n in range(3):
+            said = {"body": f"Witness {n} saw {canary} take the bribe."}
+            r = await newbie.http.post(f"/api/v1/threads/{case.thread_id}/posts", json=said)
+            assert r.status_code == 201 and r.json()["pending"] is True, r.text
+            case.canary_posts.append(r.json()["id"])
+        r = await newbie.http.post("/api/v1/threads", json={
+            "region": region, "topic": topic, "title": f"Testimony about {canary}",
+            "body": f"The testimony names {canary}."})  # fmt: skip
+        assert r.status_code == 201 and r.json()["thread"]["pending"] is True, r.text
+        held_thread, opening = r.json()["thread"]["id"], r.json()["post"]["id"]
+        case.canary_posts.append(opening)
+        await world.search.keep_up()
+        marker = await author.reply(case.thread_id, "A published reply")
+        for live in lives:
+            await live.drain(lambda f: f.get("data", {}).get("post", {}).get("id") == marker)
+
+        # The author and the region's moderators see it (so the checks below can fail).
+        mine = (await newbie.http.get(f"/api/v1/threads/{case.thread_id}")).text
+        assert mine.count(canary) == 6  # three replies, their source and their HTML
+        assert canary in (await newbie.http.get(f"/threads/{held_thread}")).text
+        queue = (await moderator.http.get(f"/api/v1/regions/{region}/approvals")).text
+        assert queue.count(canary) == 9  # three replies and the thread's body (twice), its title
+        assert canary in (await moderator.http.get(f"/threads/{case.thread_id}")).text
+
+        for who in others:
+            seen = await everything(who, case)
+            seen["held thread page"] = (await who.http.get(f"/threads/{held_thread}")).text
+            seen["held thread API"] = (await who.http.get(f"/api/v1/threads/{held_thread}")).text
+            seen["held thread replay"] = await replay(who, [f"thread:{held_thread}"])
+            leaks = [channel for channel, text_ in seen.items() if canary in text_]
+            assert leaks == [], f"the held canary reached a reader through {leaks}"
+            assert await topic_count(who, topic) == 1
+            page = (await who.http.get(f"/api/v1/threads/{case.thread_id}")).json()
+            assert page["thread"]["post_count"] == 2 and page["pending"] == []
+        listed = (await member.http.get("/api/v1/threads", params={"region": region})).json()
+        # The member has read the thread's page: the held replies are not "new" to them.
+        assert [(t["id"], t["unread"]) for t in listed["threads"]] == [(case.thread_id, 0)]
+        for live in lives:
+            assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+            assert all(f["channel"] != f"mod:{region}" for f in live.after_change)
+        assert await stores(world, canary) == {"event log": 0, "search documents": 0}
+
+        # Rejected: gone for everyone, its author and the moderators too.
+        for post_id in case.canary_posts:
+            r = await moderator.http.post(f"/api/v1/posts/{post_id}/reject",
+                                          json={"reason": "It names a witness."})  # fmt: skip
+            assert r.status_code == 200, r.text
+        await world.search.keep_up()
+        marker = await author.reply(case.thread_id, "Another published reply")
+        for live in lives:
+            await live.drain(lambda f: f.get("data", {}).get("post", {}).get("id") == marker)
+            assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+
+    for who in (*others, newbie, moderator):
+        seen = await everything(who, case)
+        seen["held thread page"] = (await who.http.get(f"/threads/{held_thread}")).text
+        seen["held thread API"] = (await who.http.get(f"/api/v1/threads/{held_thread}")).text
+        seen["queue"] = (await who.http.get(f"/api/v1/regions/{region}/approvals")).text
+        leaks = [channel for channel, text_ in seen.items() if canary in text_]
+        assert leaks == [], f"the rejected canary reached a reader through {leaks}"
+    assert await stores(world, canary) == {"event log": 0, "search documents": 0}
