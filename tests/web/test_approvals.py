@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import insert, text
 
 from forum.models import Region, Role, Topic
+from tests.pages import field_errors, submit
 from tests.web.test_audit import _moderator
 from tests.web.test_leaks import (
     Case,
@@ -294,6 +295,81 @@ async def test_who_is_held(make, db):
         "pending"] is False  # fmt: skip
     r = await newbie.post(f"{API}/threads/{tid}/posts", json={"body": "Now"})
     assert r.json()["pending"] is False
+
+
+# The pages: the queue for the region's moderators, the admins' regions page, the
+# "Moderation" entry, and the author's page after posting without JavaScript.
+
+
+async def test_the_queue_page_approves_an_edited_post_and_rejects_with_a_reason(make, db):
+    tid, pid, newbie = await _held_reply(make, db, body="Held *words*")
+    moderator = await make.logged_in(await _moderator(make, db, "africa"))
+    queue = "/regions/africa/approvals"
+    page = (await moderator.get(queue)).text
+    assert "Held *words*" in page and f'action="{queue}/{pid}/approve"' in page
+    # A rejection without a reason: the error next to the field, nothing changed.
+    before = await _state(db)
+    r = await submit(moderator, queue, f"{queue}/{pid}/reject", {"reason": ""})
+    assert r.status_code == 422
+    assert f"reason-{pid}" in field_errors(r.text)
+    assert await _state(db) == before
+    r = await submit(moderator, queue, f"{queue}/{pid}/approve", {"body": "Held words, edited"})
+    assert (r.status_code, r.headers["location"]) == (303, f"{queue}?done=approved")
+    page = (await (await make.logged_in()).get(f"/threads/{tid}")).text
+    assert "Held words, edited" in page and "Held *words*" not in page
+    # Another held post, rejected from the page.
+    r = await newbie.post(f"{API}/threads/{tid}/posts", json={"body": "Second try"})
+    assert r.json()["pending"] is False  # trusted since the approval
+    other = await make.logged_in()
+    second = (await other.post(f"{API}/threads/{tid}/posts", json={"body": "Spam"})).json()["id"]
+    r = await submit(moderator, queue, f"{queue}/{second}/reject", {"reason": "Advertising"})
+    assert (r.status_code, r.headers["location"]) == (303, f"{queue}?done=rejected")
+    assert (await _post(db, second)).deleted_at is not None
+
+
+async def test_the_queue_page_is_for_the_regions_moderators(make, db, client):
+    await _held_reply(make, db)
+    r = await client.get("/regions/africa/approvals")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    member = await make.logged_in()
+    other_mod = await make.logged_in(await _moderator(make, db, "south-east-asia"))
+    for who in (member, other_mod):
+        r = await who.get("/regions/africa/approvals")
+        assert r.status_code == 403 and "Held words" not in r.text
+    assert (await other_mod.get("/regions/atlantis/approvals")).status_code == 404
+    # The "Moderation" entry: on the region page of the region's moderators only.
+    moderator = await make.logged_in(await _moderator(make, db, "africa"))
+    assert "/regions/africa/approvals" in (await moderator.get("/regions/africa")).text
+    for who in (member, other_mod, client):
+        assert "/regions/africa/approvals" not in (await who.get("/regions/africa")).text
+
+
+async def test_the_authors_page_after_posting_says_it_awaits_approval(make, db):
+    tid = (await make.thread())["thread"]["id"]
+    await _queue_on(db)
+    newbie = await make.logged_in()
+    r = await submit(newbie, f"/threads/{tid}", f"/threads/{tid}/reply",
+                     {"body": "My first words", "once": "k1", "reply_to": ""})  # fmt: skip
+    assert r.status_code == 303, r.text
+    page = (await newbie.get(r.headers["location"])).text
+    assert "My first words" in page and "Awaiting a moderator" in page
+
+
+async def test_admins_change_settings_on_their_page(make, db):
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    page = (await admin.get("/admin/regions")).text
+    assert 'action="/admin/regions/africa"' in page
+    r = await submit(admin, "/admin/regions", "/admin/regions/africa",
+                     {"description": "x" * 2001, "approve_new_members": "on"})  # fmt: skip
+    assert r.status_code == 422 and "description-africa" in field_errors(r.text)
+    r = await submit(admin, "/admin/regions", "/admin/regions/africa",
+                     {"description": "West Africa", "approve_new_members": "on"})  # fmt: skip
+    assert (r.status_code, r.headers["location"]) == (303, "/admin/regions?done=africa")
+    (row,) = await _rows(db, "SELECT description, approve_new_members FROM regions "
+                         "WHERE slug = 'africa'")  # fmt: skip
+    assert tuple(row) == ("West Africa", True)
+    member = await make.logged_in()
+    assert (await member.get("/admin/regions")).status_code == 403
 
 
 # The canary: a held post's words reach its author and the region's moderators only, on

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.pages import (
     accounts,
+    approvals,
     browse,
     experiences,
     language,
@@ -14,6 +15,7 @@ from web.pages import (
     organisations,
     posting,
     recovery,
+    regions_admin,
     search,
     suspensions,
 )
@@ -32,4 +34,6 @@ ROUTES = [
     *recovery.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
+    *approvals.ROUTES,
+    *regions_admin.ROUTES,
 ]
