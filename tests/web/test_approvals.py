@@ -30,6 +30,7 @@ from tests.web.test_leaks import (
     word,
     world,  # noqa: F401 (the served forum the canary test runs against)
 )
+from web.mail import renderer
 
 API = "/api/v1"
 
@@ -226,6 +227,9 @@ async def test_rejecting_deletes_erases_and_tells_the_author(make, db):
                           "WHERE kind = 'post_rejected'")  # fmt: skip
     assert (mail.recipient, mail.language) == (newbie.user["email"], "fr")
     assert mail.params["reason"] == "Names a witness"
+    written = renderer("https://forum.example.org")(mail.kind, mail.language, mail.params)
+    assert written.subject == "Votre message n'a pas été approuvé"
+    assert "Names a witness" in written.text and "n'a pas approuvé" in written.html
     (event,) = await _rows(db, "SELECT channels, visibility, payload FROM events "
                            "WHERE type = 'approval.rejected'")  # fmt: skip
     assert event.channels == [f"user:{newbie.user['id']}"]
