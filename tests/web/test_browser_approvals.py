@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import text
 
 from tests.servers import Served
 from tests.web.browsers import new_context, register, skip_without_chromium
 
 skip_without_chromium()
+pytest.importorskip("axe_playwright_python.async_playwright")
 
 from playwright.async_api import Browser, expect  # noqa: E402
+
+from tests.web.test_accessibility import serious_violations  # noqa: E402
 
 LIVE = 5_000  # ms
 
@@ -52,9 +56,18 @@ async def test_the_moderators_edit_reaches_an_open_page_live_never_the_original(
         assert r.status_code == 201 and r.json()["pending"] is True, r.text
         post_id = r.json()["id"]
 
+        # The author's page marks it; axe finds nothing serious there.
+        writing = await new_context(browser, served, member=newbie)
+        mine = await writing.new_page()
+        await mine.goto(f"{served.url}/threads/{thread_id}")
+        await expect(mine.locator(f"#post-{post_id} .pending-mark")).to_be_visible()
+        assert await serious_violations(mine) == [], "the author's page"
+        await writing.close()
+
         deciding = await new_context(browser, served, member=moderator)
         queue = await deciding.new_page()
         await queue.goto(f"{served.url}/regions/africa/approvals")
+        assert await serious_violations(queue) == [], "the queue page"
         held = queue.locator(f"#held-{post_id}")
         text_box = held.get_by_label("Text (edit it before approving if need be)")
         await expect(text_box).to_have_value("The mayor's cousin zorvoriginal won it.")
@@ -72,6 +85,16 @@ async def test_the_moderators_edit_reaches_an_open_page_live_never_the_original(
         assert not any("zorvoriginal" in f for f in frames), "the original reached the socket"
         await reading.close()
         await deciding.close()
+        # The admins' regions page.
+        async with db.transaction() as s:
+            await s.execute(text("UPDATE users SET role = 'admin' WHERE id = :u"),
+                            {"u": moderator.user_id})  # fmt: skip
+        administering = await new_context(browser, served, member=moderator)
+        admin_page = await administering.new_page()
+        await admin_page.goto(f"{served.url}/admin/regions")
+        await expect(admin_page.get_by_role("heading", name="Regions' settings")).to_be_visible()
+        assert await serious_violations(admin_page) == [], "the regions page"
+        await administering.close()
     finally:
         for member in (reader, newbie, moderator):
             await member.api.aclose()
