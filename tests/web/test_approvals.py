@@ -462,7 +462,10 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
             assert all(f["channel"] != f"mod:{region}" for f in live.after_change)
         assert await stores(world, canary) == {"event log": 0, "search documents": 0}
 
-        # Rejected: gone for everyone, its author and the moderators too.
+        # Rejected: gone for everyone, its author and the moderators too; the author is
+        # told on their own channel, live.
+        told = Live(await newbie.ws())
+        await subscribe(told.ws, [f"user:{newbie.user_id}"])
         for post_id in case.canary_posts:
             r = await moderator.http.post(f"/api/v1/posts/{post_id}/reject",
                                           json={"reason": "It names a witness."})  # fmt: skip
@@ -472,6 +475,11 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
         for live in lives:
             await live.drain(lambda f: f.get("data", {}).get("post", {}).get("id") == marker)
             assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
+        await told.drain(lambda f: f.get("data", {}).get("post_id") == case.canary_posts[-1])
+        rejections = [f for f in told.after_change if f.get("type") == "approval.rejected"]
+        assert [f["data"]["reason"] for f in rejections] == ["It names a witness."] * 4
+        assert canary not in orjson.dumps(told.after_change).decode()
+        await told.ws.close()
 
     for who in (*others, newbie, moderator):
         seen = await everything(who, case)
