@@ -33,7 +33,7 @@ from forum import (
     trust,
 )
 from forum.catalog import Catalog
-from forum.errors import DomainError, Kind, invalid
+from forum.errors import DomainError, Kind, invalid, not_found
 from forum.mail.outbox import Mailer
 from forum.models import Post, Thread, User
 from forum.permissions import (
@@ -102,8 +102,13 @@ async def _held(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
     """The held post, locked, once `actor` may decide it (403 before 404 for those who
     decide nothing: a member learns nothing of which ids exist)."""
     check_can_moderate(actor)
+    region_id = await session.scalar(
+        select(Thread.region_id).join(Post, Post.thread_id == Thread.id).where(Post.id == post_id)
+    )
+    if region_id is None:
+        raise not_found("post")
+    check_can_moderate_in(actor, region_id, await moderators.regions_of(session, actor))
     row = await posts.for_moderation(session, actor, post_id)
-    check_can_moderate_in(actor, row.region_id, await moderators.regions_of(session, actor))
     if not row.pending or row.deleted_at is not None:
         raise DomainError(Kind.CONFLICT, "not_pending", "This post is not awaiting approval.")
     return row

@@ -117,6 +117,32 @@ def can_find_post(actor: Actor, author_id: int | None, pending: bool) -> bool:
     return not pending or actor.staff or _is(actor, author_id)
 
 
+def can_read_pending(actor: Actor, author_id: int | None, moderates_region: bool) -> bool:
+    """A post or thread awaiting approval: its author, admins, and the moderators of its
+    region (`moderates_region`) read it; nobody else, moderators of other regions
+    included."""
+    if _is(actor, author_id):
+        return True
+    return actor.staff and (actor.role is Role.ADMIN or moderates_region)
+
+
+@dataclass(frozen=True)
+class PendingScope:
+    """`can_read_pending` for a query over many threads or posts: all of them
+    (`everywhere`), else those `of` wrote and those of the regions `of` moderates (when
+    `moderated`). Queries filter with `NOT pending OR :everywhere OR author_id = :of OR
+    (:moderated AND region_id IN (regions :of moderates))`."""
+
+    everywhere: bool
+    of: int | None
+    moderated: bool
+
+
+def pending_scope(actor: Actor) -> PendingScope:
+    admin = actor.staff and actor.role is Role.ADMIN
+    return PendingScope(everywhere=admin, of=actor.user_id, moderated=actor.staff)
+
+
 def holds_posts(actor: Actor, approve_new_members: bool, trusted: bool) -> bool:
     """Whether what `actor` writes in a region waits for a moderator's approval: in a
     region that approves new members' posts, until one of theirs was approved or

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, languages, markup, trust
+from forum import documents, events, languages, markup, moderators, trust
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
@@ -29,6 +29,7 @@ from forum.permissions import (
     STAFF,
     Actor,
     can_find_post,
+    can_read_pending,
     can_read_thread,
     can_see_post_content,
     check_can_change_post,
@@ -297,7 +298,16 @@ async def _post_in_thread(
         raise not_found("post")
     if not can_find_post(actor, row.author_id, row.pending):
         raise not_found("post")
+    if (row.pending or row.thread_pending) and not await _reads_pending(session, actor, row):
+        raise not_found("post")
     return row
+
+
+async def _reads_pending(session: AsyncConnection, actor: Actor, row: Row) -> bool:
+    """`can_read_pending` for a post awaiting approval, or a post of a thread that does."""
+    author = row.author_id if row.pending else row.thread_author_id
+    moderates = actor.staff and row.region_id in await moderators.regions_of(session, actor)
+    return can_read_pending(actor, author, moderates)
 
 
 async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:

@@ -26,17 +26,18 @@ from forum import documents, events, pagination, posts, reading, trust
 from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
-from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
+from forum.models import ModeratedRegion, Post, Region, Thread, ThreadCountry, Topic, User
 from forum.permissions import (
     STAFF,
     Actor,
+    can_read_pending,
     can_read_thread,
     check_can_write,
     keeps_read_positions,
+    pending_scope,
     readable_visibilities,
     reads_hidden_threads,
     thread_audience,
-    visible_posts,
 )
 from forum.posts import event_payload, insert_post, post_query, post_view
 
@@ -183,6 +184,13 @@ async def list_threads(
     query = _thread_query().where(Region.visibility.in_(sorted(readable_visibilities(actor))))
     if not reads_hidden_threads(actor):
         query = query.where(~Thread.hidden)
+    else:  # a thread awaiting approval: its author, its region's moderators, admins
+        scope = pending_scope(actor)
+        if not scope.everywhere:
+            visible = or_(~Thread.pending, Thread.author_id == scope.of)
+            if scope.moderated:
+                visible = or_(visible, _moderated_by(scope.of))
+            query = query.where(visible)
     if region is not None:
         # Uses index: ix_threads_region_listing
         query = query.where(Thread.region_id == catalog.region(actor, region).id)
@@ -232,9 +240,20 @@ async def current(
     }
 
 
+# Whether the reader moderates the thread's region (asked for moderators only: it decides
+# who reads what awaits approval there, `permissions.can_read_pending`).
+def _moderated_by(user_id: Any) -> Any:
+    """Whether `user_id` (a value or a bind parameter) moderates the thread's region."""
+    return exists().where(
+        ModeratedRegion.user_id == user_id, ModeratedRegion.region_id == Thread.region_id
+    )
+
+
+_MODERATES = _moderated_by(bindparam("moderator_id", type_=BigInteger))
 _THREAD_BY_ID = Prepared.of(
     _thread_query()
     .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))
+    .add_columns(_MODERATES.label("moderates"))
     .where(Thread.id == bindparam("thread_id"))
 )
 # Uses index: uq_posts_thread_position
@@ -246,7 +265,7 @@ _POSTS_PAGE = Prepared.of(
 )
 
 # Replies awaiting approval (no place yet), under every page, for those who see them:
-# their author and moderators (`permissions.visible_posts`, as for hidden posts).
+# their author, and the region's moderators and admins (`permissions.can_read_pending`).
 _HELD = Prepared.of(
     post_query()
     .where(
@@ -277,8 +296,10 @@ async def get_thread(
     for readers whose reading is not kept.
     """
     reader_id = actor.user_id if keeps_read_positions(actor) else None
+    moderator_id = actor.user_id if actor.staff else None
     row = await reader.fetchrow(
-        _THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id)
+        _THREAD_BY_ID.sql,
+        *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id, moderator_id=moderator_id),
     )
     if row is None or not can_read_thread(
         actor,
@@ -288,6 +309,8 @@ async def get_thread(
         author_id=row["author_id"],
     ):
         raise not_found("thread")
+    if row["pending"] and not can_read_pending(actor, row["author_id"], row["moderates"]):
+        raise not_found("thread")
     after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
     found = await reader.fetch(
         _POSTS_PAGE.sql, *_POSTS_PAGE.args(thread_id=thread_id, after=after, limit=limit + 1)
@@ -295,13 +318,12 @@ async def get_thread(
     page = found[:limit]
     next_cursor = pagination.encode(page[-1]["position"]) if len(found) > limit else None
     held = []
-    scope = visible_posts(actor)
-    if scope.all_hidden or scope.hidden_of is not None:
+    if actor.user_id is not None:
+        every = can_read_pending(actor, None, row["moderates"])
         held = await reader.fetch(
             _HELD.sql,
-            *_HELD.args(thread_id=thread_id, all=scope.all_hidden, of=scope.hidden_of,
-                        limit=MAX_HELD_SHOWN),
-        )  # fmt: skip
+            *_HELD.args(thread_id=thread_id, all=every, of=actor.user_id, limit=MAX_HELD_SHOWN),
+        )
     return {
         "thread": thread_view(row),
         "posts": [post_view(p, actor) for p in page],

@@ -125,12 +125,14 @@ async def test_a_held_reply_is_seen_by_its_author_and_moderators_only(make, db, 
     tid, pid, newbie = await _held_reply(make, db)
     moderator = await make.logged_in(await _moderator(make, db, "africa"))
     other = await make.logged_in()
-    for who in (client, other):
+    elsewhere = await make.logged_in(await _moderator(make, db, "south-east-asia"))
+    for who in (client, other, elsewhere):
         page = (await who.get(f"{API}/threads/{tid}")).json()
         assert [p["id"] for p in page["posts"]] == [page["posts"][0]["id"]]
         assert page["pending"] == [] and page["thread"]["post_count"] == 1
         assert (await who.get(f"/threads/{tid}")).text.count("Held words") == 0
-    assert (await other.get(f"{API}/posts/{pid}/revisions")).status_code == 404
+    for who in (other, elsewhere):
+        assert (await who.get(f"{API}/posts/{pid}/revisions")).status_code == 404
     mine = (await newbie.get(f"{API}/threads/{tid}")).json()["pending"]
     assert [(p["id"], p["body"]) for p in mine] == [(pid, "Held words")]
     assert "Awaiting a moderator" in (await newbie.get(f"/threads/{tid}")).text
@@ -194,7 +196,11 @@ async def test_a_held_thread_is_approved_with_its_title_edited(make, db):
     tid, pid = r.json()["thread"]["id"], r.json()["post"]["id"]
     assert r.json()["thread"]["pending"] is True and r.json()["post"]["pending"] is True
     assert (await member.get(f"{API}/threads/{tid}")).status_code == 404
+    elsewhere = await make.logged_in(await _moderator(make, db, "south-east-asia"))
+    assert (await elsewhere.get(f"{API}/threads/{tid}")).status_code == 404
+    assert (await elsewhere.get(f"/posts/{pid}/revisions")).status_code == 404
     assert (await newbie.get(f"{API}/threads/{tid}")).status_code == 200
+    assert (await admin.get(f"{API}/threads/{tid}")).status_code == 200
     assert tid not in [t["id"] for t in (await member.get(f"{API}/threads")).json()["threads"]]
     r = await admin.post(f"{API}/posts/{pid}/approve", json={"title": "Tenders, reviewed"})
     assert r.status_code == 200, r.text
@@ -412,7 +418,9 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
     await _moderates(world, moderator, region)
     r = await member.http.post(f"/api/v1/threads/{case.thread_id}/read", json={"position": 1})
     assert r.status_code == 200, r.text
-    others = (member, visitor)
+    elsewhere = await reader(world, Role.MODERATOR)  # a moderator of another region
+    await _moderates(world, elsewhere, "africa")
+    others = (member, visitor, elsewhere)
 
     async with member.ws() as member_ws, visitor.ws() as visitor_ws:
         lives = [Live(member_ws), Live(visitor_ws)]
