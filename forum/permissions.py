@@ -199,8 +199,14 @@ def shown_affiliations() -> list[bool]:
     return [flag for flag in (False, True) if affiliation_shown(flag)]
 
 
-def thread_audience(region_visibility: str, thread_hidden: bool) -> str:
-    """Who may receive what happens in a thread, as the thread and its region are now."""
+def thread_audience(
+    region_visibility: str, thread_hidden: bool, *, pending_author: int | None = None
+) -> str:
+    """Who may receive what happens in a thread, as the thread and its region are now. A
+    thread awaiting approval (`pending_author` wrote it): its author only, since no
+    audience names its region's moderators and other moderators must not read its title."""
+    if pending_author is not None:
+        return user_audience(pending_author)
     if thread_hidden:
         return STAFF
     return PUBLIC if region_visibility == Visibility.PUBLIC.value else MEMBERS

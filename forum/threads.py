@@ -235,7 +235,12 @@ async def current(
     (`forum.feed`); threads that no longer exist are left out."""
     rows = await session.execute(_thread_query().where(Thread.id.in_(list(thread_ids))))
     return {
-        r.id: (thread_view(r._mapping), thread_audience(r.region_visibility, r.hidden))
+        r.id: (
+            thread_view(r._mapping),
+            thread_audience(
+                r.region_visibility, r.hidden, pending_author=r.author_id if r.pending else None
+            ),
+        )
         for r in rows
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import insert, text
 
+from forum import threads
 from forum.models import Region, Role, Topic
 from tests.pages import field_errors, submit
 from tests.web.test_audit import _moderator
@@ -201,6 +202,10 @@ async def test_a_held_thread_is_approved_with_its_title_edited(make, db):
     assert (await elsewhere.get(f"/posts/{pid}/revisions")).status_code == 404
     assert (await newbie.get(f"{API}/threads/{tid}")).status_code == 200
     assert (await admin.get(f"{API}/threads/{tid}")).status_code == 200
+    # What happens to it meanwhile (a moderator pins it) reaches its author only, live
+    # and on resume: no audience names its region's moderators alone.
+    async with db.transaction() as s:
+        assert (await threads.current(s, [tid]))[tid][1] == f"user:{newbie.user['id']}"
     assert tid not in [t["id"] for t in (await member.get(f"{API}/threads")).json()["threads"]]
     r = await admin.post(f"{API}/posts/{pid}/approve", json={"title": "Tenders, reviewed"})
     assert r.status_code == 200, r.text
@@ -209,6 +214,8 @@ async def test_a_held_thread_is_approved_with_its_title_edited(make, db):
         "Tenders, reviewed", False, False)  # fmt: skip
     counts = (await member.get(f"{API}/regions")).json()["regions"]
     assert next(r["thread_count"] for r in counts if r["slug"] == "africa") == before + 1
+    async with db.transaction() as s:
+        assert (await threads.current(s, [tid]))[tid][1] == "public"
     (event,) = await _rows(db, "SELECT visibility FROM events WHERE type = 'thread.created' "
                            "AND payload->>'thread_id' = :t", t=str(tid))  # fmt: skip
     assert event.visibility == "public"
