@@ -31,9 +31,11 @@ from forum.models import Flag, FlagCase, FlagNote, Post, Thread, User
 from forum.permissions import (
     STAFF,
     Actor,
+    allows,
     can_see_post_content,
     check_can_flag,
     check_can_handle_case,
+    check_can_moderate,
     user_audience,
 )
 
@@ -381,3 +383,31 @@ def _slug(catalog: Catalog, row: Row[Any]) -> str:
     region = catalog.region_by_id(row.region_id)
     assert region is not None
     return region.slug
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    name: str
+    open: int  # open cases
+
+
+async def queues(session: AsyncConnection, actor: Actor, catalog: Catalog) -> list[Queue]:
+    """The regions whose cases `actor` handles, each with its open cases (403 for anyone
+    but moderators and admins)."""
+    check_can_moderate(actor)
+    moderated = await moderators.regions_of(session, actor)
+    mine = [r for r in catalog.regions if allows(check_can_handle_case, actor, r.id, moderated)]
+    counts = dict(
+        (
+            await session.execute(
+                select(Thread.region_id, func.count())
+                .select_from(FlagCase)
+                .join(Post, Post.id == FlagCase.post_id)
+                .join(Thread, Thread.id == Post.thread_id)
+                .where(FlagCase.resolved_at.is_(None), Thread.region_id.in_([r.id for r in mine]))
+                .group_by(Thread.region_id)
+            )
+        ).all()
+    )
+    return [Queue(r.slug, r.name, counts.get(r.id, 0)) for r in mine]

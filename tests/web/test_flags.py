@@ -14,6 +14,7 @@ from forum.models import Role
 from realtime.protocol import Close
 from tests import mail
 from tests.factories import Factory
+from tests.pages import field_errors, submit
 from tests.realtime.clients import (
     close_members,
     events_of,
@@ -305,6 +306,7 @@ async def test_a_reasons_text_reaches_only_the_regions_moderators(make, db, clie
     moderator = await make.logged_in(await _moderator(make, db, "africa"))
     seen = (await moderator.get(f"/api/v1/flag-cases/{case_id}")).text
     assert CANARY in seen and "Whistle Reporter" in seen  # so the checks below can fail
+    assert CANARY in (await moderator.get(f"/flag-cases/{case_id}")).text
     await moderator.post(f"/api/v1/flag-cases/{case_id}/resolve",
                          json={"outcome": "dismiss", "reason": "Nothing wrong"})  # fmt: skip
     readers = [client, await make.logged_in(author), await make.logged_in(),
@@ -378,3 +380,52 @@ async def test_a_regions_queue_channel_is_its_moderators_and_follows_their_regio
             assert all(CANARY not in str(f) for f in frames)
     finally:
         await close_members()
+
+
+async def test_the_pages_report_take_note_and_resolve_without_javascript(make, db):
+    author = await make.user()
+    made = await make.thread(author, title="Tender watch")
+    tid, pid = made["thread"]["id"], made["post"]["id"]
+    reporter = await make.logged_in()
+    thread_page = (await reporter.get(f"/threads/{tid}")).text
+    assert f'href="/posts/{pid}/flag"' in thread_page
+    own = (await (await make.logged_in(author)).get(f"/threads/{tid}")).text
+    assert f'href="/posts/{pid}/flag"' not in own
+    form = f"/posts/{pid}/flag"
+    bad = await submit(reporter, form, form, {"reason": "other", "text": ""})
+    assert bad.status_code == 422 and "text" in field_errors(bad.text)
+    assert 'value="other" checked' in bad.text
+    done = await submit(reporter, form, form, {"reason": "spam", "text": ""})
+    assert (done.status_code, done.headers["location"]) == (303, f"{form}?done=1")
+    again = await submit(reporter, form, form, {"reason": "spam", "text": ""})
+    assert again.status_code == 409 and "reported this post already" in again.text
+    moderator = await make.logged_in(await _moderator(make, db, "africa"))
+    home = (await moderator.get("/moderation")).text
+    assert 'href="/regions/africa/flags"' in home and "1 open case" in home
+    assert 'href="/regions/south-east-asia/flags"' not in home
+    queue = (await moderator.get("/regions/africa/flags")).text
+    case_id = (await _flag_events(db))[-1][3]["case_id"]
+    assert f'href="/flag-cases/{case_id}"' in queue and "Tender watch" in queue
+    assert 'data-live-queue="africa"' in queue and '<template id="case-row">' in queue
+    page = f"/flag-cases/{case_id}"
+    r = await submit(moderator, page, f"{page}/assign", {"to": "me"})
+    assert (r.status_code, r.headers["location"]) == (303, page)
+    shown = (await moderator.get(page)).text
+    assert "is handling this case" in shown and "Let it go" in shown
+    r = await submit(moderator, page, f"{page}/notes", {"body": "Known spammer"})
+    assert r.status_code == 303
+    r = await submit(moderator, page, f"{page}/resolve", {"outcome": "delete", "reason": ""})
+    assert r.status_code == 422 and "reason" in field_errors(r.text)
+    assert "Known spammer" in r.text
+    r = await submit(moderator, page, f"{page}/resolve",
+                     {"outcome": "delete", "reason": "Advertising", "until": ""})  # fmt: skip
+    assert r.status_code == 303, r.text
+    shown = (await moderator.get(page)).text
+    assert "Advertising" in shown and "Resolve the case" not in shown
+    assert await _count(db, "SELECT count(*) FROM posts WHERE id = :p AND deleted_at IS NOT "
+                            "NULL", p=pid) == 1  # fmt: skip
+    # Others: the member is refused, the moderator of another region too.
+    assert (await reporter.get(page)).status_code == 403
+    elsewhere = await make.logged_in(await _moderator(make, db, "south-east-asia"))
+    assert (await elsewhere.get("/regions/africa/flags")).status_code == 403
+    assert (await reporter.get("/moderation")).status_code == 403
