@@ -5,6 +5,8 @@ terms, refusals changing nothing, and a reason's text reaching nobody else."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 from websockets.asyncio.client import connect
@@ -73,6 +75,26 @@ async def test_open_flags_on_a_post_gather_into_one_case(make, db):
     assert case["counts"] == {"spam": 1, "abuse": 0, "off_topic": 0, "personal_data": 0,
                               "other": 1}  # fmt: skip
     assert listed["next_cursor"] is None
+
+
+async def test_members_flagging_at_once_make_one_case(make, db):
+    """Concurrent reports on one post, racing a resolution: one open case at a time,
+    never an open report in a closed case."""
+    pid = (await make.thread())["post"]["id"]
+    members = [await make.logged_in() for _ in range(6)]
+    answers = await asyncio.gather(*(_flag(c, pid) for c in members[:3]))
+    assert [r.status_code for r in answers] == [201] * 3
+    case_id = (await _flag_events(db))[0][3]["case_id"]
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    resolution = admin.post(f"/api/v1/flag-cases/{case_id}/resolve",
+                            json={"outcome": "dismiss", "reason": "Fine"})  # fmt: skip
+    answers = await asyncio.gather(resolution, *(_flag(c, pid) for c in members[3:]))
+    assert [r.status_code for r in answers] == [200] + [201] * 3
+    assert await _count(db, "SELECT count(*) FROM flag_cases WHERE resolved_at IS NULL") <= 1
+    orphans = ("SELECT count(*) FROM flags f JOIN flag_cases c ON c.id = f.case_id "
+               "WHERE f.closed_at IS NULL AND c.resolved_at IS NOT NULL")  # fmt: skip
+    assert await _count(db, orphans) == 0
+    assert await _count(db, "SELECT count(*) FROM flags") == 6
 
 
 async def test_the_queue_is_oldest_first_in_pages(make, db):
