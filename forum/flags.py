@@ -47,6 +47,7 @@ KIND = "flag_outcome"  # the reporters' email (`web.mail`)
 TOLD = {"dismiss": "no_breach", "hide": "action_taken", "delete": "action_taken",
         "suspend": "action_taken"}  # fmt: skip
 MAX_PAGE = 100
+MAX_LISTED = 500  # reports and notes shown on a case; a case has a handful
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ async def case(session: AsyncConnection, actor: Actor, catalog: Catalog, case_id
             select(Flag.id, Flag.reason, Flag.text, Flag.user_id, reporter.display_name.label(
                 "name"), Flag.at, Flag.closed_at)
             .join(reporter, reporter.id == Flag.user_id)
-            .where(Flag.case_id == case_id).order_by(Flag.at, Flag.id)
+            .where(Flag.case_id == case_id).order_by(Flag.at, Flag.id).limit(MAX_LISTED)
         )
     ]  # fmt: skip
     notes = [
@@ -270,6 +271,7 @@ async def case(session: AsyncConnection, actor: Actor, catalog: Catalog, case_id
                    FlagNote.body, FlagNote.at)
             .join(author, author.id == FlagNote.author_id)
             .where(FlagNote.case_id == case_id).order_by(FlagNote.at, FlagNote.id)
+            .limit(MAX_LISTED)
         )
     ]  # fmt: skip
     counts = (await _counts(session, [case_id]))[case_id]
