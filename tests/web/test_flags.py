@@ -140,6 +140,8 @@ async def test_who_may_flag_and_refusals_change_nothing(make, db, client):
         (member, pid, {"reason": "rude"}, 422, "validation_failed"),
         (member, pid, {"reason": "spam", "extra": 1}, 422, "validation_failed"),
     ]
+    assert (await member.get(f"/posts/{hidden}/flag")).status_code == 404
+    assert (await applicant.get(f"/posts/{members_only}/flag")).status_code == 404
     for c, post_id, body, status, code in cases:
         r = await c.post(f"/api/v1/posts/{post_id}/flags", json=body)
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), (body, r.text)

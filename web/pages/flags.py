@@ -40,6 +40,8 @@ async def _report_page(
         if failure.kind is Kind.NOT_FOUND:
             return not_found_page(request, reader)
         raise
+    if post["body"] is None:  # deleted, or hidden from this reader: nothing to report
+        return not_found_page(request, reader)
     return render(request, reader, "flag.html", status, post=post, values=values, errors=errors,
                   reasons=flags.REASONS, done=request.query_params.get("done"))  # fmt: skip
 
