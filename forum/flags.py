@@ -127,9 +127,9 @@ async def _open_case_of(session: AsyncConnection, post_id: int) -> int | None:
 async def raise_flag(
     session: AsyncConnection, actor: Actor, post_id: int, reason: str, text: str | None = None
 ) -> Report:
-    """Report a post one may read (not one's own): joins the post's open case, or opens
-    one (an event on its region's queue, `mod:<slug>`). 409 `already_flagged` while the
-    member's earlier report on it is open."""
+    """Report a post one may read (not one's own), with a text (required for `other`):
+    joins the post's open case, or opens one (an event on its region's queue,
+    `mod:<slug>`). 409 `already_flagged` while the member's earlier report is open."""
     if reason not in REASONS:
         raise invalid("reason", f"Choose one of: {', '.join(REASONS)}.", "unknown_reason")
     text = _text(text, "text", required=reason == "other")
@@ -153,7 +153,7 @@ async def raise_flag(
     flag_id = await session.scalar(
         insert(Flag)
         .values(case_id=case_id, post_id=post_id, user_id=actor.user_id, reason=reason,
-                text=text if reason == "other" else None)
+                text=text)
         .returning(Flag.id)
     )  # fmt: skip
     await _tell_queue(session, "flag.case_opened" if opened else "flag.case_flagged",
