@@ -354,9 +354,12 @@ async def test_the_queue_page_is_for_the_regions_moderators(make, db, client):
         r = await who.get("/regions/africa/approvals")
         assert r.status_code == 403 and "Held words" not in r.text
     assert (await other_mod.get("/regions/atlantis/approvals")).status_code == 404
-    # The "Moderation" entry: on the region page of the region's moderators only.
+    # The "Moderation" entries: on the region page of the region's moderators only, and
+    # on their moderation page.
     moderator = await make.logged_in(await _moderator(make, db, "africa"))
     assert "/regions/africa/approvals" in (await moderator.get("/regions/africa")).text
+    assert "/regions/africa/approvals" in (await moderator.get("/moderation")).text
+    assert "/regions/africa/approvals" not in (await other_mod.get("/moderation")).text
     for who in (member, other_mod, client):
         assert "/regions/africa/approvals" not in (await who.get("/regions/africa")).text
 

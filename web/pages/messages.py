@@ -86,6 +86,10 @@ BY_CODE = {
     "not_yourself": N_("You cannot suspend or reinstate yourself."),
     "staff_account": N_("Only administrators suspend moderators and administrators."),
     "not_approved_yet": N_("An applicant must be approved as a member first."),
+    "already_flagged": N_("You have reported this post already."),
+    "own_post": N_("You cannot report your own post."),
+    "text_required": N_("Say what is wrong."),
+    "case_closed": N_("This case has been resolved."),
 }
 
 BY_TYPE = {
