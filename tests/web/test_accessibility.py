@@ -216,6 +216,7 @@ PAGES = [
     ),
     PageType("moderation", lambda s: "/moderation", readers=(STAFF,)),
     PageType("flag-queue", lambda s: "/regions/africa/flags", readers=(STAFF,)),
+    PageType("approval-queue", lambda s: "/regions/africa/approvals", readers=(STAFF,)),
     PageType("flag-case", lambda s: f"/flag-cases/{s.case_id}", readers=(STAFF,)),
     PageType(
         "flag-case-refused",
