@@ -154,10 +154,13 @@ class ChannelTarget:
     region_visibility: str | None = None  # thread, region, mod
     thread_hidden: bool = False  # thread
     user_id: int | None = None  # user
+    region_id: int | None = None  # mod
 
 
-def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
-    """Raise unless `actor` may join the channel; one it may not read looks missing."""
+def check_can_listen(actor: Actor, target: ChannelTarget, moderated: Collection[int] = ()) -> None:
+    """Raise unless `actor` may join the channel; one it may not read looks missing.
+    A region's moderators' queue is for those who moderate it (`moderated`: the actor's
+    regions), as its audit entries are, and admins."""
     if not target.exists:
         raise not_found("channel")
     if target.kind == "thread":
@@ -168,8 +171,12 @@ def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
         assert target.region_visibility is not None
         if not can_read_region(actor, target.region_visibility):
             raise not_found("channel")
-        if target.kind == "mod" and not actor.staff:
-            raise forbidden("channel_forbidden", "The moderation queue is for moderators.")
+        if target.kind == "mod" and not allows(
+            check_can_moderate_in, actor, target.region_id, moderated
+        ):
+            raise forbidden(
+                "channel_forbidden", "The moderation queue is for the region's moderators."
+            )
     elif target.kind == "user" and (actor.user_id is None or actor.user_id != target.user_id):
         raise forbidden("channel_forbidden", "These notifications belong to someone else.")
     # topic: anyone; what reaches them is still filtered event by event (`audiences`).
