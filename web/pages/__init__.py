@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.pages import (
     accounts,
+    audit,
     browse,
     experiences,
     language,
@@ -27,6 +28,7 @@ ROUTES = [
     *accounts.ROUTES,
     *membership.ROUTES,
     *moderation.ROUTES,
+    *audit.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *recovery.ROUTES,
