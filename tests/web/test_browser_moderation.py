@@ -10,15 +10,10 @@ import asyncpg
 import pytest
 
 from tests.servers import Served
-from tests.web.browsers import (
-    Member,
-    new_context,
-    register,
-    skip_without_chromium,
-    thread_with_posts,
-)
+from tests.web import browsers
+from tests.web.browsers import Member, new_context, register
 
-skip_without_chromium()
+browsers.skip_without_chromium()
 
 from playwright.async_api import Browser, Locator, expect  # noqa: E402
 
@@ -51,7 +46,7 @@ async def test_a_live_post_carries_the_moderator_controls_a_reload_shows(
     served: Served, browser: Browser, people: tuple[Member, Member]
 ) -> None:
     writer, moderator = people
-    thread_id = await thread_with_posts([writer], 1)
+    thread_id = await browsers.thread_with_posts([writer], 1)
     context = await new_context(browser, served, member=moderator)
     page = await context.new_page()
     await page.goto(f"{served.url}/threads/{thread_id}")
@@ -95,7 +90,7 @@ async def test_a_members_live_post_has_no_moderator_controls(
     served: Served, browser: Browser, people: tuple[Member, Member]
 ) -> None:
     writer, _ = people
-    thread_id = await thread_with_posts([writer], 1)
+    thread_id = await browsers.thread_with_posts([writer], 1)
     reader = await register(served)
     context = await new_context(browser, served, member=reader)
     page = await context.new_page()
