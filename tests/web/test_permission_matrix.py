@@ -230,6 +230,34 @@ async def application_target(world: World, role: str) -> Target:
     return Target(str(row.id), rows=[("applications", row.id), ("users", user["id"])])
 
 
+def own_post_target() -> Make:
+    """A reply by the cell's reader, written before any suspension (a visitor and an
+    applicant have none: someone else's)."""
+
+    async def make(world: World, role: str) -> Target:
+        author = None if role in (ANONYMOUS, APPLICANT) else world.users[role]
+        tid, first, _ = await _thread(world)
+        pid = (await world.make.reply(tid, author, body="Mine, before an edit"))["id"]
+        return Target(str(pid), rows=[("threads", tid), ("posts", first), ("posts", pid)])
+
+    return make
+
+
+async def decided_application_target(world: World, role: str) -> Target:
+    """An application from Senegal (Africa) refused a moment ago, its motivation the
+    canary: the newest of the decided ones (`?status=refused`)."""
+    canary = f"canary{next(_words)}heron"
+    user = await world.make.user(Role.APPLICANT)
+    await _sql(
+        world,
+        "INSERT INTO applications (user_id, country_code, motivation, status, decided_at, "
+        "decided_as, reason) VALUES (:u, 'SN', :m, 'refused', now(), 'admin', 'No')",
+        u=user["id"],
+        m=f"I watch {canary} closely.",
+    )
+    return Target("", canary)
+
+
 async def audit_target(world: World, role: str) -> Target:
     """An audit entry of Africa whose reason is the canary (an admin hid a post)."""
     _, pid, _ = await _thread(world)
@@ -407,6 +435,17 @@ ROWS = [
         )
         for verb in ("approve", "refuse")
     ),
+    Row(
+        "applications read",
+        decided_application_target,
+        api("GET", "/applications?status=refused"),
+        {
+            **writers(Outcome(403, "not_an_approver")),
+            HERE: Outcome(200, sees=True),
+            ELSEWHERE: Outcome(200, sees=False),
+            ADMIN: Outcome(200, sees=True),
+        },
+    ),
     Row("audit read", audit_target, api("GET", "/audit"), AUDIT_READERS),
     Row(
         "page: audit",
@@ -455,6 +494,19 @@ ROWS = [
         writers(Outcome(403, "not_author")),
     ),
     Row(
+        "post edit, own",
+        own_post_target(),
+        api("PATCH", "/posts/{}", lambda t: {"body": "Mine"}),
+        writers(OK),
+    ),
+    Row("post delete, own", own_post_target(), api("DELETE", "/posts/{}"), writers(OK)),
+    Row(
+        "revisions read, own",
+        own_post_target(),
+        api("GET", "/posts/{}/revisions"),
+        readers(OK, Outcome(403, "revisions_private"), MEMBER, SUSPENDED, *STAFF),
+    ),
+    Row(
         "revisions read",
         post_target(),
         api("GET", "/posts/{}/revisions"),
@@ -481,6 +533,26 @@ ROWS = [
         thread_target(hidden=True),
         api("GET", "/threads/{}"),
         readers(Outcome(200, sees=True), Outcome(404, "thread_not_found", sees=False), *STAFF),
+    ),
+    Row(
+        "thread list, members-only region",
+        thread_target(region="staff-room"),
+        api("GET", "/threads?region=staff-room"),
+        readers(
+            Outcome(200, sees=True), Outcome(404, "region_not_found", sees=False), MEMBER, *STAFF
+        ),
+    ),
+    Row(
+        "thread list, a hidden thread",
+        thread_target(hidden=True),
+        api("GET", "/threads?region=africa&limit=50"),
+        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
+    ),
+    Row(
+        "page: region, a hidden thread",
+        thread_target(hidden=True),
+        page("GET", "/regions/africa"),
+        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
     ),
     Row(
         "page: thread, hidden",
@@ -535,6 +607,12 @@ ROWS = [
         no_target,
         listen("mod:africa"),
         {**readers(CHANNEL_FORBIDDEN, CHANNEL_FORBIDDEN), HERE: OK, ADMIN: OK},
+    ),
+    Row(
+        "listen user, another's",
+        user_target(),
+        listen("user:{}"),
+        readers(CHANNEL_FORBIDDEN, CHANNEL_FORBIDDEN),
     ),
     Row(
         "listen hidden thread",
