@@ -130,6 +130,14 @@ def on_page(api: dict[str, Outcome]) -> dict[str, Outcome]:
     }
 
 
+SEEN, UNSEEN = Outcome(200, sees=True), Outcome(200, sees=False)
+
+
+def shown_to(*who: str, refused: Outcome = UNSEEN) -> dict[str, Outcome]:
+    """A read path whose canary `who` see, and nobody else (`refused` what they get)."""
+    return readers(SEEN, refused, *who)
+
+
 def readers(allowed: Outcome, refused: Outcome, *who: str) -> dict[str, Outcome]:
     return {role: allowed if role in who else refused for role in ROLES}
 
@@ -367,12 +375,7 @@ CHANNEL_MISSING = Outcome(404, "channel_not_found")
 TO_LOGIN = Outcome(303)
 
 # The audit log: moderators read their regions' entries (and their own), admins all.
-AUDIT_READERS = {
-    **writers(MODERATORS_ONLY),
-    HERE: Outcome(200, sees=True),
-    ELSEWHERE: Outcome(200, sees=False),
-    ADMIN: Outcome(200, sees=True),
-}
+AUDIT_READERS = {**writers(MODERATORS_ONLY), HERE: SEEN, ELSEWHERE: UNSEEN, ADMIN: SEEN}
 
 ROWS = [
     # Moderation actions: the region's moderators and admins.
@@ -439,12 +442,7 @@ ROWS = [
         "applications read",
         decided_application_target,
         api("GET", "/applications?status=refused"),
-        {
-            **writers(Outcome(403, "not_an_approver")),
-            HERE: Outcome(200, sees=True),
-            ELSEWHERE: Outcome(200, sees=False),
-            ADMIN: Outcome(200, sees=True),
-        },
+        {**writers(Outcome(403, "not_an_approver")), HERE: SEEN, ELSEWHERE: UNSEEN, ADMIN: SEEN},
     ),
     Row("audit read", audit_target, api("GET", "/audit"), AUDIT_READERS),
     Row(
@@ -512,94 +510,61 @@ ROWS = [
         api("GET", "/posts/{}/revisions"),
         readers(OK, Outcome(403, "revisions_private"), *STAFF),
     ),
+    Row("thread read, public", thread_target(), api("GET", "/threads/{}"), shown_to(*ROLES)),
     # Reading threads: members-only regions to members, hidden threads to the staff; to
-    # anyone else they do not exist (404, nothing of them told).
-    Row(
-        "thread read, public",
-        thread_target(),
-        api("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), OK, *ROLES),
-    ),
-    Row(
-        "thread read, members-only",
-        thread_target(region="staff-room"),
-        api("GET", "/threads/{}"),
-        readers(
-            Outcome(200, sees=True), Outcome(404, "thread_not_found", sees=False), MEMBER, *STAFF
-        ),
-    ),
-    Row(
-        "thread read, hidden",
-        thread_target(hidden=True),
-        api("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), Outcome(404, "thread_not_found", sees=False), *STAFF),
+    # anyone else they do not exist (404, nothing of them told) on every path. Search:
+    # hits, snippets and totals; hidden and deleted content leaves the search documents
+    # (`forum.documents`), so nobody finds it there, moderators included (they read
+    # hidden posts in their thread).
+    *(
+        Row(f"{what}, {name}", make, call, expected)
+        for name, make, who in (
+            ("members-only", thread_target(region="staff-room"), (MEMBER, *STAFF)),
+            ("hidden thread", thread_target(hidden=True), STAFF),
+        )
+        for what, call, expected in (
+            (
+                "thread read",
+                api("GET", "/threads/{}"),
+                shown_to(*who, refused=Outcome(404, "thread_not_found", sees=False)),
+            ),
+            (
+                "page: thread",
+                page("GET", "/threads/{}"),
+                shown_to(*who, refused=Outcome(404, sees=False)),
+            ),
+            ("listen", listen("thread:{}"), readers(OK, CHANNEL_MISSING, *who)),
+            ("search", search(), shown_to(*who) if MEMBER in who else shown_to()),
+        )
     ),
     Row(
         "thread list, members-only region",
         thread_target(region="staff-room"),
         api("GET", "/threads?region=staff-room"),
-        readers(
-            Outcome(200, sees=True), Outcome(404, "region_not_found", sees=False), MEMBER, *STAFF
-        ),
+        shown_to(MEMBER, *STAFF, refused=Outcome(404, "region_not_found", sees=False)),
     ),
-    Row(
-        "thread list, a hidden thread",
-        thread_target(hidden=True),
-        api("GET", "/threads?region=africa&limit=50"),
-        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
-    ),
-    Row(
-        "page: region, a hidden thread",
-        thread_target(hidden=True),
-        page("GET", "/regions/africa"),
-        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
-    ),
-    Row(
-        "page: thread, hidden",
-        thread_target(hidden=True),
-        page("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), Outcome(404, sees=False), *STAFF),
-    ),
-    Row(
-        "page: thread, members-only",
-        thread_target(region="staff-room"),
-        page("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), Outcome(404, sees=False), MEMBER, *STAFF),
-    ),
-    Row(
-        "hidden post content",
-        thread_of_post(post_target(hidden=True)),
-        api("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
-    ),
-    Row(
-        "page: hidden post content",
-        thread_of_post(post_target(hidden=True)),
-        page("GET", "/threads/{}"),
-        readers(Outcome(200, sees=True), Outcome(200, sees=False), *STAFF),
-    ),
-    Row(
-        "deleted post content",
-        thread_of_post(post_target(deleted=True)),
-        api("GET", "/threads/{}"),
-        readers(OK, Outcome(200, sees=False)),
-    ),
-    # Search: hits, snippets and totals. Hidden and deleted content leaves the search
-    # documents (`forum.documents`): nobody finds it there, moderators included (they
-    # read hidden posts in their thread).
     *(
-        Row(f"search, {what}", make, search(), readers(OK, Outcome(200, sees=False)))
-        for what, make in (
-            ("hidden post", post_target(hidden=True)),
-            ("hidden thread", thread_target(hidden=True)),
-            ("deleted post", post_target(deleted=True)),
+        Row(f"{what}, a hidden thread", thread_target(hidden=True), call, shown_to(*STAFF))
+        for what, call in (
+            ("thread list", api("GET", "/threads?region=africa&limit=50")),
+            ("page: region", page("GET", "/regions/africa")),
         )
     ),
-    Row(
-        "search, members-only thread",
-        thread_target(region="staff-room"),
-        search(),
-        readers(Outcome(200, sees=True), Outcome(200, sees=False), MEMBER, *STAFF),
+    # A hidden post's text: to the staff (and its author); a deleted one's: to nobody.
+    *(
+        Row(f"{what}, {name}", thread_of_post(post_target(**state)), call, expected)
+        for name, state, expected in (
+            ("hidden post", {"hidden": True}, shown_to(*STAFF)),
+            ("deleted post", {"deleted": True}, shown_to()),
+        )
+        for what, call in (
+            ("thread read", api("GET", "/threads/{}")),
+            ("page: thread", page("GET", "/threads/{}")),
+        )
+    ),
+    *(
+        Row(f"search, {name}", post_target(**state), search(), shown_to())
+        for name, state in (("hidden post", {"hidden": True}), ("deleted post", {"deleted": True}))
     ),
     # The websocket: the moderators' queue of a region is its moderators' (and admins').
     Row(
@@ -613,18 +578,6 @@ ROWS = [
         user_target(),
         listen("user:{}"),
         readers(CHANNEL_FORBIDDEN, CHANNEL_FORBIDDEN),
-    ),
-    Row(
-        "listen hidden thread",
-        thread_target(hidden=True),
-        listen("thread:{}"),
-        readers(OK, CHANNEL_MISSING, *STAFF),
-    ),
-    Row(
-        "listen members-only thread",
-        thread_target(region="staff-room"),
-        listen("thread:{}"),
-        readers(OK, CHANNEL_MISSING, MEMBER, *STAFF),
     ),
 ]
 
