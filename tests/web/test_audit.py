@@ -143,6 +143,7 @@ async def test_the_page_lists_and_filters_in_the_readers_language(make, db):
     assert page.status_code == 200
     assert "Journal d" in page.text and 'data-action="post.hide">Message masqué<' in page.text
     assert 'data-action="thread.move"' not in page.text and "post.hide<" not in page.text
+    assert "<td>Masqué: non → Masqué: oui</td>" in page.text
     bad = await c.get("/audit", params={"from": "hier"})
     assert bad.status_code == 422 and 'id="from-error"' in bad.text
     assert 'href="/audit"' in (await c.get("/")).text  # the staff's header link

@@ -4,6 +4,8 @@ reader's language rather than by its code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -47,6 +49,37 @@ TARGET_LABELS = {
     "application": N_("Application"),
 }
 
+# The fields an entry's before and after hold (`forum.audit.record`'s callers).
+FIELD_LABELS = {
+    "hidden": N_("Hidden"),
+    "deleted": N_("Deleted"),
+    "locked": N_("Locked"),
+    "pinned": N_("Pinned"),
+    "region": N_("Region"),
+    "topic": N_("Topic"),
+    "suspended": N_("Suspended"),
+    "until": N_("Until"),
+    "role": N_("Role"),
+    "regions": N_("Regions"),
+    "user_id": N_("Member"),
+    "decided_as": N_("Decided as"),
+}
+YES_NO = (N_("no"), N_("yes"))
+
+
+def _state(values: dict[str, Any] | None, gettext: Callable[[str], str]) -> str:
+    """`before` or `after` as the reader reads it: "Hidden: yes", "Regions: africa"."""
+    shown = []
+    for key, value in (values or {}).items():
+        if isinstance(value, bool):
+            value = gettext(YES_NO[value])
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value)) or "—"
+        elif value is None:
+            value = "—"
+        shown.append(f"{gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key}: {value}")
+    return "; ".join(shown)
+
 
 async def audit_log(request: Request) -> Response:
     chosen = {name: request.query_params.get(name, "") for name in FILTERS}
@@ -71,6 +104,8 @@ async def audit_log(request: Request) -> Response:
     more = None
     if following:
         more = "?" + urlencode({**{k: v for k, v in chosen.items() if v}, "cursor": following})
+    for entry in found:
+        entry["change"] = [_state(entry[k], reader.gettext) for k in ("before", "after")]
     named = {code: reader.gettext(label) for code, label in ACTION_LABELS.items()}
     targets = {kind: reader.gettext(label) for kind, label in TARGET_LABELS.items()}
     return render(request, reader, "audit.html", status, entries=found, more=more,
