@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.pages import (
     accounts,
+    audit,
     browse,
     experiences,
     flags,
@@ -29,6 +30,7 @@ ROUTES = [
     *membership.ROUTES,
     *moderation.ROUTES,
     *flags.ROUTES,
+    *audit.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *recovery.ROUTES,
