@@ -14,6 +14,7 @@ from web.pages import (
     organisations,
     posting,
     recovery,
+    revisions,
     search,
     suspensions,
 )
@@ -30,6 +31,7 @@ ROUTES = [
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *recovery.ROUTES,
+    *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
 ]

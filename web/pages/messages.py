@@ -86,6 +86,9 @@ BY_CODE = {
     "not_yourself": N_("You cannot suspend or reinstate yourself."),
     "staff_account": N_("Only administrators suspend moderators and administrators."),
     "not_approved_yet": N_("An applicant must be approved as a member first."),
+    "blank_redaction_reason": N_("Say why this version is redacted."),
+    "current_revision": N_("This is the current version: edit the post to change it."),
+    "already_redacted": N_("This version is already redacted."),
 }
 
 BY_TYPE = {
