@@ -158,7 +158,7 @@ def _version(
 def checked_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise invalid("reason", "Say why this version is redacted.", "reason_required")
+        raise invalid("reason", "Say why this version is redacted.", "blank_redaction_reason")
     if len(reason) > MAX_REASON:
         raise invalid("reason", f"Keep it under {MAX_REASON} characters.", "too_long")
     return reason
