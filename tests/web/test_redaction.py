@@ -333,3 +333,46 @@ async def test_concurrent_redactions_of_one_version_record_one(make, db, lock):
     async with db.transaction() as s:
         assert await s.scalar(text("SELECT count(*) FROM audit_log "
                                    "WHERE action = 'post.redact'")) == 1  # fmt: skip
+
+
+async def test_the_moderators_revisions_page_is_accessible(db, served, browser):
+    """axe-core finds no serious violation on the page with its Redact… forms open, nor
+    on the page a refused form comes back as (the error by its field)."""
+    from tests.web.browsers import new_context, register
+    from tests.web.test_accessibility import describe, serious_violations
+
+    author, moderator = await register(served), await register(served)
+    try:
+        async with db.transaction() as s:
+            await s.execute(text("UPDATE users SET role = 'moderator' WHERE id = :u"),
+                            {"u": moderator.user_id})  # fmt: skip
+            africa = await _region_id(db, "africa")
+            await s.execute(text("INSERT INTO moderated_regions VALUES (:u, :r)"),
+                            {"u": moderator.user_id, "r": africa})  # fmt: skip
+        started = {"region": "africa", "topic": "public-procurement", "title": "Tenders",
+                   "body": "A first version."}  # fmt: skip
+        pid = (await author.api.post("/api/v1/threads", json=started)).json()["post"]["id"]
+        for body in ("A second version.", "A third version."):
+            r = await author.api.patch(f"/api/v1/posts/{pid}", json={"body": body})
+            assert r.status_code == 200, r.text
+        for lang in ("en", "fr"):
+            context = await new_context(browser, served, member=moderator, locale=lang)
+            page = await context.new_page()
+            try:
+                await page.goto(f"{served.url}/posts/{pid}/revisions")
+                for summary in await page.locator("details.redact summary").all():
+                    await summary.click()
+                found = await serious_violations(page)
+                assert not found, describe(found)
+                form = "#revision-2 form"
+                await page.eval_on_selector(form, "f => { f.noValidate = true; }")
+                async with page.expect_navigation():
+                    await page.click(f"{form} button")
+                assert await page.get_attribute("#reason-2", "aria-invalid") == "true"
+                found = await serious_violations(page)
+                assert not found, describe(found)
+            finally:
+                await context.close()
+    finally:
+        await author.api.aclose()
+        await moderator.api.aclose()
