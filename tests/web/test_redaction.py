@@ -335,26 +335,35 @@ async def test_concurrent_redactions_of_one_version_record_one(make, db, lock):
                                    "WHERE action = 'post.redact'")) == 1  # fmt: skip
 
 
+async def _in_a_browser(db, served):  # type: ignore[no-untyped-def]
+    """A member's post edited twice (versions 1 and 2 kept) and a moderator of its
+    region, both registered through the API; close their `api`."""
+    from tests.web.browsers import register
+
+    author, moderator = await register(served), await register(served)
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE users SET role = 'moderator' WHERE id = :u"),
+                        {"u": moderator.user_id})  # fmt: skip
+        africa = await _region_id(db, "africa")
+        await s.execute(text("INSERT INTO moderated_regions VALUES (:u, :r)"),
+                        {"u": moderator.user_id, "r": africa})  # fmt: skip
+    started = {"region": "africa", "topic": "public-procurement", "title": "Tenders",
+               "body": "A first version."}  # fmt: skip
+    pid = (await author.api.post("/api/v1/threads", json=started)).json()["post"]["id"]
+    for body in ("A second version.", "A third version."):
+        r = await author.api.patch(f"/api/v1/posts/{pid}", json={"body": body})
+        assert r.status_code == 200, r.text
+    return author, moderator, pid
+
+
 async def test_the_moderators_revisions_page_is_accessible(db, served, browser):
     """axe-core finds no serious violation on the page with its Redact… forms open, nor
     on the page a refused form comes back as (the error by its field)."""
-    from tests.web.browsers import new_context, register
+    from tests.web.browsers import new_context
     from tests.web.test_accessibility import describe, serious_violations
 
-    author, moderator = await register(served), await register(served)
+    author, moderator, pid = await _in_a_browser(db, served)
     try:
-        async with db.transaction() as s:
-            await s.execute(text("UPDATE users SET role = 'moderator' WHERE id = :u"),
-                            {"u": moderator.user_id})  # fmt: skip
-            africa = await _region_id(db, "africa")
-            await s.execute(text("INSERT INTO moderated_regions VALUES (:u, :r)"),
-                            {"u": moderator.user_id, "r": africa})  # fmt: skip
-        started = {"region": "africa", "topic": "public-procurement", "title": "Tenders",
-                   "body": "A first version."}  # fmt: skip
-        pid = (await author.api.post("/api/v1/threads", json=started)).json()["post"]["id"]
-        for body in ("A second version.", "A third version."):
-            r = await author.api.patch(f"/api/v1/posts/{pid}", json={"body": body})
-            assert r.status_code == 200, r.text
         for lang in ("en", "fr"):
             context = await new_context(browser, served, member=moderator, locale=lang)
             page = await context.new_page()
@@ -374,5 +383,30 @@ async def test_the_moderators_revisions_page_is_accessible(db, served, browser):
             finally:
                 await context.close()
     finally:
+        await author.api.aclose()
+        await moderator.api.aclose()
+
+
+async def test_an_open_revisions_page_follows_a_redaction(db, served, browser):
+    """The author reads the revisions; a moderator redacts version 1 elsewhere: the open
+    page reloads and shows it redacted (`post.revision_redacted`, forum.js)."""
+    from playwright.async_api import expect
+
+    from tests.web.browsers import new_context
+
+    author, moderator, pid = await _in_a_browser(db, served)
+    context = await new_context(browser, served, member=author)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{served.url}/posts/{pid}/revisions")
+        await expect(page.locator("#revision-1 .body")).to_have_text("A first version.")
+        r = await moderator.api.post(f"/api/v1/posts/{pid}/revisions/1/redact", json=REASON)
+        assert r.status_code == 200, r.text
+        await expect(page.locator("#revision-1 .redacted")).to_have_text(
+            "This version was redacted by a moderator.", timeout=15_000
+        )
+        assert "A first version." not in await page.content()
+    finally:
+        await context.close()
         await author.api.aclose()
         await moderator.api.aclose()

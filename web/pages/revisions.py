@@ -35,12 +35,14 @@ async def _render(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    # Taken before the read: a redaction or an edit after it reloads an open page.
+    since = str(request.app.state.realtime.position)
     history = await revisions.history(u.session, u.actor, post_id)
     return render(
         request, reader, "revisions.html", status, history=history,
         back=post_url(history.thread_id, history.position, history.post_id),
         failed=failed, values=values or {}, errors=errors or {},
-        done=request.query_params.get("done"),
+        done=request.query_params.get("done"), since=since,
     )  # fmt: skip
 
 

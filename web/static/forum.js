@@ -1,6 +1,7 @@
 // The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
 // dates in the reader's own time zone, adds live updates to a thread page over /ws
-// ("Realtime protocol"), sends the reply form through the JSON API without reloading,
+// ("Realtime protocol"; a post's open revisions page reloads when the post is edited or
+// redacted), sends the reply form through the JSON API without reloading,
 // and shows previews in place. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
@@ -101,6 +102,12 @@
       if (msg.op === "event") {
         since = msg.id;
         var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
+        // A post's revisions page: an edit or a redaction of that post reloads it.
+        if (posts.dataset.liveRevisions) {
+          if (p && String(p.id) === posts.dataset.liveRevisions &&
+              /^post\.(edited|revision_redacted|deleted|restored)$/.test(msg.type)) reload();
+          return;
+        }
         if (msg.channel === channel && p) show(p, msg.type === "post.created");
         if (msg.channel === channel && t && !p) lockedNow(t.locked);
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
