@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import insert, text
 from websockets.asyncio.client import connect
 
-from forum import sessions
+from forum import documents, sessions
 from forum.catalog import CatalogCache
 from forum.models import Role, User
 from search.service import Search
@@ -287,6 +287,22 @@ async def test_a_redacted_version_is_nowhere(db, served, settings):
 
         for canary in (opening, reply):
             assert await _holding(db, canary) == set(), canary
+        # What the Meilisearch indexer sends for these posts (`documents.load`); the
+        # events of these posts, ids only.
+        async with db.transaction() as s:
+            payloads = (
+                await s.scalars(
+                    text("SELECT payload FROM events WHERE payload->>'thread_id' = :t"),
+                    {"t": str(tid)},
+                )
+            ).all()
+            assert payloads and all(
+                set(p) <= {"thread_id", "post_id", "revision"}
+                and all(isinstance(v, int) for v in p.values())
+                for p in payloads
+            ), payloads
+            sent = repr(await documents.load(s, [first, second]))
+        assert "Rewritten" in sent and opening not in sent and reply not in sent
 
         paths = [
             f"/api/v1/threads/{tid}", f"/threads/{tid}", "/api/v1/threads?region=africa",
