@@ -145,6 +145,12 @@ def _actions(page: str, post_id: int) -> str:
     return page[start : page.index("</article>", start)]
 
 
+def _other_skeleton(page: str) -> str:
+    """What forum.js copies for someone else's post arriving live."""
+    start = page.index('<template id="post-other">')
+    return page[start : page.index("</template>", start)]
+
+
 async def test_the_thread_page_offers_edit_to_moderators_who_may(make, db, client):
     tid, pid, _author = await _thread_with_reply(make)
     here = await make.logged_in(await _moderator(make, db, "africa"))
@@ -153,10 +159,12 @@ async def test_the_thread_page_offers_edit_to_moderators_who_may(make, db, clien
         post = _actions((await c.get(f"/threads/{tid}")).text, pid)
         assert f'href="/posts/{pid}/edit"' in post and f'href="/posts/{pid}/revisions"' in post
         assert f'href="/posts/{pid}/delete"' not in post  # theirs is the moderation button
+        assert 'href="/posts/{id}/edit"' in _other_skeleton((await c.get(f"/threads/{tid}")).text)
     elsewhere = await make.logged_in(await _moderator(make, db, "south-east-asia"))
     for c in (client, await make.logged_in(), elsewhere):
         post = _actions((await c.get(f"/threads/{tid}")).text, pid)
         assert "/edit" not in post and "/revisions" not in post
+        assert "/edit" not in _other_skeleton((await c.get(f"/threads/{tid}")).text)
     r = await elsewhere.get(f"/posts/{pid}/edit")
     assert r.status_code == 403 and "Kofi Mensah" not in r.text
 
