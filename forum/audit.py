@@ -26,6 +26,7 @@ ACTIONS = (
     "thread.unlock", "thread.pin", "thread.unpin",
     "thread.move", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
+    "flag.assign", "flag.resolve",
     "post.edit", "post.redact",
 )  # fmt: skip
 

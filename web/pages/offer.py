@@ -17,6 +17,7 @@ from forum.permissions import (
     allows,
     check_can_change_post,
     check_can_edit_post,
+    check_can_flag,
     check_can_moderate_in,
     check_can_read_revisions,
     check_can_reply,
@@ -27,6 +28,7 @@ __all__ = [
     "change",
     "direction",
     "edit",
+    "flag",
     "form_key",
     "languages",
     "moderate",
@@ -73,6 +75,11 @@ def edit(actor: Actor, author_id: int | None, deleted: bool, moderates: bool) ->
 def revisions(actor: Actor, author_id: int | None, moderates: bool = False) -> bool:
     """Read a post's revisions (`moderates`: as for `edit`)."""
     return allows(check_can_read_revisions, actor, author_id, *_here(moderates))
+
+
+def flag(actor: Actor, author_id: int | None) -> bool:
+    """Report a post (one the page shows them)."""
+    return allows(check_can_flag, actor, author_id)
 
 
 @cache

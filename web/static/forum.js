@@ -89,11 +89,11 @@
   }
 
   // Live updates -----------------------------------------------------------------
-  function live() {
+  // `channel`'s events, from `since` (the event cursor the page was rendered at:
+  // resuming from it misses nothing), each handed to `handle`.
+  function live(channel, since, handle) {
     if (!window.WebSocket) return;
-    var channel = "thread:" + posts.dataset.liveThread;
-    // The event cursor the page was rendered at: resuming from it misses nothing.
-    var since = posts.dataset.liveSince || null;
+    since = since || null;
     var presence = document.getElementById("presence");
     var ws = null, timer = null, delay = 1000;
 
@@ -101,15 +101,7 @@
       var msg = JSON.parse(e.data);
       if (msg.op === "event") {
         since = msg.id;
-        var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
-        // A post's revisions page: an edit or a redaction of that post reloads it.
-        if (posts.dataset.liveRevisions) {
-          if (p && String(p.id) === posts.dataset.liveRevisions &&
-              /^post\.(edited|revision_redacted|deleted|restored)$/.test(msg.type)) reload();
-          return;
-        }
-        if (msg.channel === channel && p) show(p, msg.type === "post.created");
-        if (msg.channel === channel && t && !p) lockedNow(t.locked);
+        if (msg.channel === channel) handle(msg);
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
         presence.textContent = presence.dataset.words + " " + msg.count;
         presence.hidden = false;
@@ -123,18 +115,6 @@
         // Too many requests for missed events: nothing was joined; ask again later.
         var s = ws;
         setTimeout(function () { if (ws === s) subscribe(s); }, msg.retry_after * 1000);
-      }
-    }
-
-    // Locked: the reply form goes for those the lock shuts out. Unlocked: the reader is
-    // told to reload for the form (it is the page's to render, with its fresh form key).
-    function lockedNow(locked) {
-      var area = document.getElementById("reply-area"), note = document.getElementById("locked");
-      if (!note) return;
-      if (locked) {
-        if (area && area.hasAttribute("data-locks")) { drop(area); note.hidden = false; }
-      } else if (!note.hidden && !area) {
-        note.textContent = note.dataset.unlocked;
       }
     }
 
@@ -277,5 +257,53 @@
   }
 
   document.querySelectorAll("form.markdown").forEach(enhance);
-  if (posts && posts.dataset.liveThread) live();
+  // Locked: the reply form goes for those the lock shuts out. Unlocked: the reader is
+  // told to reload for the form (it is the page's to render, with its fresh form key).
+  function lockedNow(locked) {
+    var area = document.getElementById("reply-area"), note = document.getElementById("locked");
+    if (!note) return;
+    if (locked) {
+      if (area && area.hasAttribute("data-locks")) { drop(area); note.hidden = false; }
+    } else if (!note.hidden && !area) {
+      note.textContent = note.dataset.unlocked;
+    }
+  }
+
+  if (posts && posts.dataset.liveThread) {
+    live("thread:" + posts.dataset.liveThread, posts.dataset.liveSince, function (msg) {
+      var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
+      if (p) show(p, msg.type === "post.created");
+      if (t && !p) lockedNow(t.locked);
+    });
+  }
+
+  // A post's revisions page: an edit or a redaction of that post (another moderator's,
+  // the author's) reloads it, so no one reads or redacts a version as it no longer is.
+  var versions = document.getElementById("revisions");
+  if (versions && versions.dataset.liveThread) {
+    live("thread:" + versions.dataset.liveThread, versions.dataset.liveSince, function (msg) {
+      var p = msg.data && msg.data.post;
+      if (p && String(p.id) === versions.dataset.liveRevisions &&
+          /^post\.(edited|revision_redacted|deleted|restored)$/.test(msg.type)) location.reload();
+    });
+  }
+
+  // A region's queue of reported posts: a row for each case opened while it is open,
+  // from the page's <template> (the event carries ids only).
+  var cases = document.getElementById("cases");
+  if (cases && cases.dataset.liveQueue) {
+    live("mod:" + cases.dataset.liveQueue, cases.dataset.liveSince, function (msg) {
+      var d = msg.data;
+      if (msg.type !== "flag.case_opened" || !d || document.getElementById("case-" + d.case_id)) return;
+      var row = document.getElementById("case-row").content.firstElementChild.cloneNode(true);
+      row.id = "case-" + d.case_id;
+      row.querySelectorAll("a").forEach(function (l) {
+        l.href = l.getAttribute("href").split("{case}").join(d.case_id).split("{post}").join(d.post_id);
+        l.textContent = l.textContent.split("{case}").join(d.case_id);
+      });
+      $(cases, "tbody").appendChild(row);
+      cases.hidden = false;
+      drop(document.getElementById("no-cases"));
+    });
+  }
 })();

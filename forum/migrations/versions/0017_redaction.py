@@ -5,16 +5,16 @@ A redacted revision keeps its row (its number, date and editor: the history read
 whom (`forum.revisions`). `redacted_by` is set to NULL if that account's row ever goes,
 as the audit log's entry (`post.redact`) keeps who did it.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
