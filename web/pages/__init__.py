@@ -16,6 +16,7 @@ from web.pages import (
     organisations,
     posting,
     recovery,
+    revisions,
     search,
     suspensions,
 )
@@ -34,6 +35,7 @@ ROUTES = [
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *recovery.ROUTES,
+    *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
 ]

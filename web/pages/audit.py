@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "post.show": N_("Post shown again"),
     "post.delete": N_("Post deleted"),
     "post.restore": N_("Post restored"),
+    "post.edit": N_("Post edited by a moderator"),
+    "post.redact": N_("Earlier version of a post redacted"),
     "thread.lock": N_("Thread locked"),
     "thread.unlock": N_("Thread unlocked"),
     "thread.pin": N_("Thread pinned"),
@@ -69,6 +71,8 @@ FIELD_LABELS = {
     "assigned_to": N_("Handled by (member number)"),
     "status": N_("Status"),
     "outcome": N_("Outcome"),
+    "revision": N_("Version"),
+    "redacted": N_("Redacted"),
 }
 YES_NO = (N_("no"), N_("yes"))
 
