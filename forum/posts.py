@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, languages, markup, moderators, trust
+from forum import audit, documents, events, languages, markup, moderators, trust
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
@@ -33,7 +33,7 @@ from forum.permissions import (
     can_read_thread,
     can_see_post_content,
     check_can_change_post,
-    check_can_read_revisions,
+    check_can_edit_post,
     check_can_reply,
     check_can_write,
     post_audience,
@@ -316,6 +316,19 @@ async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str,
     return post_view(row._mapping, actor)
 
 
+async def _check_can_edit(session: AsyncConnection, actor: Actor, row: Row) -> None:
+    # Only a moderator editing someone else's post needs their regions.
+    moderated = await moderators.regions_of(session, actor) if actor.staff else []
+    check_can_edit_post(actor, row.author_id, row.deleted_at is not None, row.region_id, moderated)
+
+
+async def editable(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
+    """The post, for the page that edits it: its author, or a moderator who may (`edit`)."""
+    row = await _post_in_thread(session, actor, post_id, for_change=False)
+    await _check_can_edit(session, actor, row)
+    return post_view(row._mapping, actor)
+
+
 async def edit(
     session: AsyncConnection,
     actor: Actor,
@@ -324,9 +337,12 @@ async def edit(
     body: str,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """Replace the post's text with `body` in Markdown; the old version becomes a revision."""
+    """Replace the post's text with `body` in Markdown; the old version becomes a revision
+    that records who edited it. Its author edits it, or a moderator of its region (or an
+    admin), audited as `post.edit` with the revision numbers, never the text (a
+    redaction, `forum.revisions`, must find no copy of it there)."""
     row = await _post_in_thread(session, actor, post_id)
-    check_can_change_post(actor, row.author_id, row.deleted_at is not None)
+    await _check_can_edit(session, actor, row)
     await revise(session, row, actor, body=body, language=language)
     await documents.refresh(session, [post_id])
     changed = await fetch(session, post_id)
@@ -337,6 +353,11 @@ async def edit(
         post_audience(row.region_visibility, row.thread_hidden, row.pending),
         event_payload(changed),
     )
+    if actor.user_id != row.author_id:
+        await audit.record(
+            session, actor, "post.edit", ("post", post_id), region_id=row.region_id,
+            before={"revision": row.revision}, after={"revision": changed["revision"]},
+        )  # fmt: skip
     return post_view(changed, actor)
 
 
@@ -375,6 +396,12 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
     await mark_deleted(session, row)
     return post_view(await fetch(session, post_id), actor)
+
+
+async def placed(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
+    """The post with its thread's place and audience, unlocked; 404 if the actor can't see
+    it (`forum.revisions`)."""
+    return await _post_in_thread(session, actor, post_id, for_change=False)
 
 
 async def for_moderation(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
@@ -427,37 +454,3 @@ async def erase_text(session: AsyncConnection, ids: list[int]) -> None:
         await session.execute(
             update(Post).where(Post.id.in_(ids)).values(body_source="", body_html="")
         )
-
-
-async def revisions(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
-    """Every version of a post, oldest first, the current one last."""
-    row = await _post_in_thread(session, actor, post_id, for_change=False)
-    check_can_read_revisions(actor, row.author_id)
-    older = await session.execute(
-        select(
-            PostRevision.revision,
-            PostRevision.body_source,
-            PostRevision.body_html,
-            PostRevision.written_at,
-        )
-        .where(PostRevision.post_id == post_id)
-        .order_by(PostRevision.revision)
-    )
-    versions = [
-        {
-            "revision": r.revision,
-            "body": r.body_source,
-            "body_html": r.body_html,
-            "written_at": r.written_at,
-        }
-        for r in older
-    ]
-    versions.append(
-        {
-            "revision": row.revision,
-            "body": row.body_source,
-            "body_html": row.body_html,
-            "written_at": row.edited_at or row.created_at,
-        }
-    )
-    return {"post_id": post_id, "deleted": row.deleted_at is not None, "revisions": versions}

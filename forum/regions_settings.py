@@ -66,8 +66,12 @@ async def change(
         return was
     await session.execute(update(Region).where(Region.id == was.id).values(wanted))
     # The audit log never keeps text: a changed description is recorded as changed.
-    before = {k: (getattr(was, k) if k != "description" else None) for k in wanted}
-    after = {k: (v if k != "description" else "changed") for k, v in wanted.items()}
+    before = {_field(k): (getattr(was, k) if k != "description" else False) for k in wanted}
+    after = {_field(k): (v if k != "description" else True) for k, v in wanted.items()}
     await audit.record(session, actor, "region.settings", ("region", was.id),
                        region_id=was.id, before=before, after=after)  # fmt: skip
     return RegionSettings(**{**was.__dict__, **wanted})
+
+
+def _field(name: str) -> str:
+    return "description_changed" if name == "description" else name

@@ -90,8 +90,8 @@ async def test_admins_change_a_regions_settings_audited(make, db):
     entry = (await admin.get(f"{API}/audit")).json()["entries"][0]
     assert (entry["action"], entry["target_type"], entry["region"]) == (
         "region.settings", "region", "africa")  # fmt: skip
-    assert entry["before"] == {"approve_new_members": False, "description": None}
-    assert entry["after"] == {"approve_new_members": True, "description": "changed"}
+    assert entry["before"] == {"approve_new_members": False, "description_changed": False}
+    assert entry["after"] == {"approve_new_members": True, "description_changed": True}
     # The same again changes and records nothing.
     r = await admin.patch(f"{API}/regions/africa", json={"approve_new_members": True})
     assert r.status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 from web.pages import (
     accounts,
     approvals,
+    audit,
     browse,
     experiences,
     flags,
@@ -17,6 +18,7 @@ from web.pages import (
     posting,
     recovery,
     regions_admin,
+    revisions,
     search,
     suspensions,
 )
@@ -31,9 +33,11 @@ ROUTES = [
     *membership.ROUTES,
     *moderation.ROUTES,
     *flags.ROUTES,
+    *audit.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *recovery.ROUTES,
+    *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
     *approvals.ROUTES,

@@ -1,6 +1,7 @@
 // The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
 // dates in the reader's own time zone, adds live updates to a thread page over /ws
-// ("Realtime protocol"), sends the reply form through the JSON API without reloading,
+// ("Realtime protocol"; a post's open revisions page reloads when the post is edited or
+// redacted), sends the reply form through the JSON API without reloading,
 // and shows previews in place. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
@@ -55,7 +56,27 @@
         l.href = l.getAttribute("href").split("{id}").join(p.id);
       });
     }
+    moderation(a, p);
     return a;
+  }
+
+  // A moderator's controls (the server put them in the template for those who may use
+  // them): aimed at this post, with the buttons that fit its state, as the page renders.
+  function moderation(a, p) {
+    var form = $(a, "form.moderation");
+    if (!form) return;
+    form.querySelectorAll("[action], [id], [for]").forEach(fill);
+    fill(form);
+    function fill(n) {
+      ["action", "id", "for"].forEach(function (name) {
+        var v = n.getAttribute(name);
+        if (v) n.setAttribute(name, v.split("{id}").join(p.id));
+      });
+    }
+    var keep = p.deleted ? ["restore"] : [p.hidden ? "show" : "hide", "delete"];
+    form.querySelectorAll("button[name=do]").forEach(function (b) {
+      if (keep.indexOf(b.value) < 0) drop(b);
+    });
   }
 
   function show(p, fresh) {
@@ -274,6 +295,17 @@
       var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
       if (p) show(p, msg.type === "post.created");
       if (t && !p) lockedNow(t.locked);
+    });
+  }
+
+  // A post's revisions page: an edit or a redaction of that post (another moderator's,
+  // the author's) reloads it, so no one reads or redacts a version as it no longer is.
+  var versions = document.getElementById("revisions");
+  if (versions && versions.dataset.liveThread) {
+    live("thread:" + versions.dataset.liveThread, versions.dataset.liveSince, function (msg) {
+      var p = msg.data && msg.data.post;
+      if (p && String(p.id) === versions.dataset.liveRevisions &&
+          /^post\.(edited|revision_redacted|deleted|restored)$/.test(msg.type)) location.reload();
     });
   }
 

@@ -8,16 +8,16 @@ hidden posts to their author and moderators does the same for it) and has no pla
 its thread (`position` NULL) until it is approved: it is numbered then, as if just
 written. A held new thread is `pending` and `hidden` the same way.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
