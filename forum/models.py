@@ -669,7 +669,7 @@ class AuditEntry(Base):
 
 
 class FlagCase(Base):
-    """The open flags on one post, handled together (`forum.flags`, migration 0016)."""
+    """The open flags on one post, handled together (`forum.cases`, migration 0016)."""
 
     __tablename__ = "flag_cases"
 
@@ -685,7 +685,7 @@ class FlagCase(Base):
 
 
 class Flag(Base):
-    """A member's report of a post (`forum.flags`)."""
+    """A member's report of a post (`forum.reports`)."""
 
     __tablename__ = "flags"
 
@@ -700,7 +700,7 @@ class Flag(Base):
 
 
 class FlagNote(Base):
-    """A moderator's internal note on a case; never changed (`forum.flags`)."""
+    """A moderator's internal note on a case; never changed (`forum.cases`)."""
 
     __tablename__ = "flag_notes"
 

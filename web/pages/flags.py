@@ -1,6 +1,6 @@
-"""Flag pages (`forum.flags`): a member's report of a post (`/posts/{id}/flag`), the
-moderators' entry to their regions' queues (`/moderation`), a region's queue of open
-cases (`/regions/{slug}/flags`, live with the script) and a case's page
+"""Flag pages (`forum.reports`, `forum.cases`): a member's report of a post
+(`/posts/{id}/flag`), the moderators' entry to their regions' queues (`/moderation`), a
+region's queue of open cases (`/regions/{slug}/flags`, live with the script) and a case's page
 (`/flag-cases/{id}`: the post, its reports, notes, taking it and resolving it).
 Post/Redirect/Get; errors next to the fields with the input kept."""
 
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import flags, posts
+from forum import cases, posts, reports
 from forum.errors import DomainError, Kind
 from web import forms, schemas
 from web.inputs import path_id, query_text
@@ -43,7 +43,7 @@ async def _report_page(
     if post["body"] is None:  # deleted, or hidden from this reader: nothing to report
         return not_found_page(request, reader)
     return render(request, reader, "flag.html", status, post=post, values=values, errors=errors,
-                  reasons=flags.REASONS, done=request.query_params.get("done"))  # fmt: skip
+                  reasons=reports.REASONS, done=request.query_params.get("done"))  # fmt: skip
 
 
 async def report_form(request: Request) -> Response:
@@ -63,7 +63,7 @@ async def report(request: Request) -> Response:
         try:
             data = forms.check(schemas.FlagIn, {"reason": values["reason"] or "",
                                                 "text": values["text"] or None})  # fmt: skip
-            await flags.raise_flag(u.session, u.actor, post_id, data.reason, data.text)
+            await reports.raise_flag(u.session, u.actor, post_id, data.reason, data.text)
         except (ValidationError, DomainError) as failure:
             if isinstance(failure, DomainError) and failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
@@ -78,7 +78,7 @@ async def queues(request: Request) -> Response:
         if not u.actor.authenticated:
             return forms.redirect("/login?next=/moderation")
         reader = viewer(request, u.current)
-        found = await flags.queues(u.session, u.actor, await u.catalog())
+        found = await cases.queues(u.session, u.actor, await u.catalog())
     return render(request, reader, "queue_flags_index.html", queues=found)
 
 
@@ -91,13 +91,13 @@ async def queue(request: Request) -> Response:
             return forms.redirect(f"/login?next=/regions/{slug}/flags")
         known = await u.catalog()
         try:
-            cases, following = await flags.queue(u.session, u.actor, known, slug,
+            found, following = await cases.queue(u.session, u.actor, known, slug,
                                                  cursor=query_text(request, "cursor"))  # fmt: skip
         except DomainError as failure:
             if failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
             raise
-    return render(request, reader, "queue_flags.html", cases=cases, following=following,
+    return render(request, reader, "queue_flags.html", cases=found, following=following,
                   slug=slug, region=known.name("region", slug), since=since)  # fmt: skip
 
 
@@ -106,13 +106,13 @@ async def _case_page(
     errors: dict[str, str], status: int = 200,
 ) -> Response:  # fmt: skip
     try:
-        found = await flags.case(u.session, u.actor, await u.catalog(), case_id)
+        found = await cases.case(u.session, u.actor, await u.catalog(), case_id)
     except DomainError as failure:
         if failure.kind is Kind.NOT_FOUND:
             return not_found_page(request, reader)
         raise
     return render(request, reader, "flag_case.html", status, case=found, values=values,
-                  errors=errors, reasons=flags.REASONS, outcomes=flags.OUTCOMES)  # fmt: skip
+                  errors=errors, reasons=reports.REASONS, outcomes=cases.OUTCOMES)  # fmt: skip
 
 
 async def case(request: Request) -> Response:
@@ -144,7 +144,7 @@ async def _act(request: Request, names: tuple[str, ...], act: Any) -> Response:
 
 async def assign(request: Request) -> Response:
     async def act(u: Unit, case_id: int, values: dict[str, Any]) -> None:
-        await flags.assign(u.session, u.actor, await u.catalog(), case_id,
+        await cases.assign(u.session, u.actor, await u.catalog(), case_id,
                            to_me=values["to"] == "me")  # fmt: skip
 
     return await _act(request, ("to",), act)
@@ -153,7 +153,7 @@ async def assign(request: Request) -> Response:
 async def note(request: Request) -> Response:
     async def act(u: Unit, case_id: int, values: dict[str, Any]) -> None:
         data = forms.check(schemas.FlagNoteIn, {"body": values["body"] or ""})
-        await flags.add_note(u.session, u.actor, await u.catalog(), case_id, data.body)
+        await cases.add_note(u.session, u.actor, await u.catalog(), case_id, data.body)
 
     return await _act(request, ("body",), act)
 
@@ -163,7 +163,7 @@ async def resolve(request: Request) -> Response:
         sent = {"outcome": values["outcome"] or "", "reason": values["reason"] or "",
                 "until": values["until"] or None}  # fmt: skip
         data = forms.check(schemas.FlagResolution, sent)
-        await flags.resolve(u.session, u.actor, await u.catalog(), u.request.app.state.mailer,
+        await cases.resolve(u.session, u.actor, await u.catalog(), u.request.app.state.mailer,
                             case_id, outcome=data.outcome, reason=data.reason,
                             until=data.until)  # fmt: skip
 
