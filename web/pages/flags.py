@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from forum import cases, posts, reports
 from forum.errors import DomainError, Kind
+from forum.permissions import check_can_flag
 from web import forms, schemas
 from web.inputs import path_id, query_text
 from web.pages import messages
@@ -32,7 +33,7 @@ def _status(failure: DomainError | ValidationError) -> int:
 
 async def _report_page(
     request: Request, u: Unit, reader: Viewer, post_id: int, values: dict[str, Any],
-    errors: dict[str, str], status: int = 200,
+    errors: dict[str, str], status: int = 200, *, blank: bool = False,
 ) -> Response:  # fmt: skip
     try:
         post = await posts.get(u.session, u.actor, post_id)
@@ -42,6 +43,10 @@ async def _report_page(
         raise
     if post["body"] is None:  # deleted, or hidden from this reader: nothing to report
         return not_found_page(request, reader)
+    if blank:
+        # Before the form, not after sending it: an applicant, a suspended member or the
+        # author reads why they cannot report it (the failure page, as `/threads/new`).
+        check_can_flag(u.actor, post["author"]["id"])
     return render(request, reader, "flag.html", status, post=post, values=values, errors=errors,
                   reasons=reports.REASONS, done=request.query_params.get("done"))  # fmt: skip
 
@@ -51,7 +56,8 @@ async def report_form(request: Request) -> Response:
     async with unit(request) as u:
         if not u.actor.authenticated:
             return forms.redirect(f"/login?next={REPORT.format(post_id=post_id)}")
-        return await _report_page(request, u, viewer(request, u.current), post_id, {}, {})
+        return await _report_page(request, u, viewer(request, u.current), post_id, {}, {},
+                                  blank=True)  # fmt: skip
 
 
 async def report(request: Request) -> Response:
