@@ -14,11 +14,12 @@ Lock order, for reports racing a resolution: the post's row, then the case's.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import Row, and_, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -331,3 +332,34 @@ async def queues(session: AsyncConnection, actor: Actor, catalog: Catalog) -> li
         ).all()
     )
     return [Queue(r.slug, r.name, counts.get(r.id, 0)) for r in mine]
+
+
+@dataclass(frozen=True)
+class Reported:
+    case_id: int
+    open: int  # open reports on the post
+
+
+async def reported(
+    session: AsyncConnection,
+    actor: Actor,
+    region_id: int,
+    moderated: Collection[int],
+    post_ids: list[int],
+) -> dict[int, Reported]:
+    """The open cases on the posts `post_ids` of the region `region_id` (a page of a
+    thread), by post, in one query: for those who handle that region's cases, nothing for
+    anyone else. A post of another region is left out whatever the caller passes."""
+    if not post_ids or not allows(check_can_handle_case, actor, region_id, moderated):
+        return {}
+    # Uses index: uq_flag_cases_open_post
+    rows = await session.execute(
+        select(FlagCase.post_id, FlagCase.id, func.count(Flag.id))
+        .join(Post, Post.id == FlagCase.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Flag, and_(Flag.case_id == FlagCase.id, Flag.closed_at.is_(None)))
+        .where(FlagCase.post_id.in_(post_ids), FlagCase.resolved_at.is_(None),
+               Thread.region_id == region_id)
+        .group_by(FlagCase.post_id, FlagCase.id)
+    )  # fmt: skip
+    return {post_id: Reported(case_id, n) for post_id, case_id, n in rows}
