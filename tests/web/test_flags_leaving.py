@@ -5,36 +5,17 @@ case and its reason stay in the moderators' record, "a former member" reporting.
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
 from forum.leaving import FORMER_MEMBER
 from tests.factories import PASSWORD
 from tests.web.test_audit import _moderator
 from tests.web.test_flags import _flag, _flag_events
+from tests.web.test_redaction import _holding
 
 CANARY = "pangolin-canary-4410"
 OTHERS = "gecko-other-reporter-2281"
 NOTE = "heron-moderators-note-9052"
 RESOLUTION = "ibis-resolution-reason-3307"
 ME = "/api/v1/auth/me"
-
-
-async def _tables_holding(db, word: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every table of the schema whose rows, cast to text, contain `word`."""
-    async with db.transaction() as s:
-        tables = (await s.execute(text(
-            "SELECT quote_ident(table_name) FROM information_schema.tables"
-            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-        ))).scalars().all()  # fmt: skip
-        found = []
-        for table in tables:
-            hit = await s.scalar(
-                text(f"SELECT 1 FROM {table} t WHERE t::text LIKE :w LIMIT 1"),
-                {"w": f"%{word}%"},
-            )
-            if hit:
-                found.append(table)
-    return found
 
 
 async def _reported_twice(make, db):  # type: ignore[no-untyped-def]
@@ -75,10 +56,10 @@ async def test_the_export_holds_the_members_own_reports_only(make, db):
 async def test_leaving_erases_the_words_of_ones_reports_and_keeps_the_case(make, db, client):
     leaving, case_id, _, tid, moderator = await _reported_twice(make, db)
     name = leaving.user["display_name"]  # type: ignore[attr-defined]
-    assert await _tables_holding(db, CANARY) == ["flags"]
+    assert await _holding(db, CANARY) == {"flags"}
     r = await leaving.request("DELETE", ME, json={"password": PASSWORD, "keep_posts": True})
     assert r.status_code == 200, r.text
-    assert await _tables_holding(db, CANARY) == []
+    assert await _holding(db, CANARY) == set()
     # The moderators' record stays: the case, both reports and their reasons, the other
     # reporter's words and the note; the one who left reads "a former member".
     api = await moderator.get(f"/api/v1/flag-cases/{case_id}")
