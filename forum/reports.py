@@ -122,6 +122,7 @@ async def tell_queue(
 async def of_member(session: AsyncConnection, user_id: int) -> list[ReportRecord]:
     """The reports `user_id` made, oldest first, for their export: never another
     reporter's, nor the moderators' notes or reasons."""
+    # Uses index: ix_flags_user_id
     rows = await session.execute(
         select(Flag.id, Flag.post_id, Flag.reason, Flag.text, Flag.at, FlagCase.outcome)
         .join(FlagCase, FlagCase.id == Flag.case_id)
@@ -138,6 +139,7 @@ async def of_member(session: AsyncConnection, user_id: int) -> list[ReportRecord
 async def erase_texts_of(session: AsyncConnection, user_id: int) -> None:
     """Erase the words of `user_id`'s reports (they are leaving): the reason and the case
     stay in the moderators' record."""
+    # Uses index: ix_flags_user_id
     await session.execute(
         update(Flag).where(Flag.user_id == user_id, Flag.text.is_not(None)).values(text=None)
     )
