@@ -9,8 +9,9 @@ any of them is a different key, so nothing stale can be served; a row no page sh
 more simply ages out.
 
 The `post` macro must read nothing else from the page's context that varies between
-readers or requests. The one such thing it uses, the CSRF field of the moderators' forms,
-is why a moderator's posts are rendered afresh (`moderate`).
+readers or requests. The things it uses that do, the CSRF field of the moderators' forms
+and a post's open report case, are for the region's moderators, whose posts are rendered
+afresh (`moderate`, `reported`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ SIZE = 2048  # posts per interface language (about 2 KB each)
 
 
 def remembering(size: int = SIZE) -> Callable[..., Markup]:
-    """`remembered(post, p, thread, quote, on_page, moderate)` for one template
+    """`remembered(post, p, thread, quote, on_page, moderate, reported)` for one template
     environment (one interface language): `post(p, thread, quote, on_page,
-    moderate=moderate)`, rendered once per distinct key."""
+    moderate=moderate, reported=reported)`, rendered once per distinct key."""
     found: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
 
     @pass_context
@@ -44,9 +45,10 @@ def remembering(size: int = SIZE) -> Callable[..., Markup]:
         quote: bool,
         on_page: Collection[int],
         moderate: bool,
+        reported: object | None,
     ) -> Markup:
-        if moderate:
-            return post(p, thread, quote, on_page, moderate=True)
+        if moderate or reported is not None:
+            return post(p, thread, quote, on_page, moderate=moderate, reported=reported)
         may = offer.on_post(context["viewer"].actor, p["author"]["id"], p["deleted"], False)
         key = (orjson.dumps(p), thread["id"], quote, p.get("reply_to") in on_page, may)
         try:
