@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import catalog, moderators, reading, threads
+from forum import catalog, moderators, reading, splitting, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -146,7 +146,7 @@ async def thread(request: Request) -> Response:
             )
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
         previous = page["read_position"]
         last = page["posts"][-1]["position"] if page["posts"] else 0
@@ -168,6 +168,17 @@ async def thread(request: Request) -> Response:
         }  # fmt: skip
     return render(request, reader, "thread.html", page=page, since=since, named=known.name,
                   new_from=new_from, moderate=moderate, moves=moves)  # fmt: skip
+
+
+async def _merged_or_not_found(request: Request, reader: Viewer) -> Response:
+    """A merged thread's address leads for good to the thread its posts are in now, for
+    a reader who may read that one (`forum.splitting`); any other missing thread: 404."""
+    async with request.app.state.db.transaction() as session:
+        thread_id = int(request.path_params["thread_id"])
+        into = await splitting.merged_into(session, reader.actor, thread_id)
+    if into is None:
+        return not_found_page(request, reader)
+    return RedirectResponse(f"/threads/{into}", status_code=301)
 
 
 async def unread(request: Request) -> Response:
