@@ -30,17 +30,19 @@ Read positions (`forum.reading`: one high-water mark per member and thread):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import audit, documents, events, moderators, threads
-from forum.catalog import Catalog, count_thread
+from forum.catalog import Catalog, RegionEntry, count_thread
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import MergedThread, Post, Region, Thread
 from forum.permissions import (
     Actor,
+    allows,
     can_read_thread,
     check_can_moderate,
     check_can_moderate_in,
@@ -275,6 +277,34 @@ async def merge(
                "posts": [[p.id, n] for p, n in numbered]},
     )  # fmt: skip
     return await _now(session, into)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a moderator's split and merge forms offer for a thread: the thread, and the
+    regions a split may send its posts to (those they moderate; admins: all)."""
+
+    thread: dict[str, Any]
+    regions: list[RegionEntry]
+
+
+async def choices(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, thread_id: int
+) -> Choices:
+    """404 for a thread the actor may not read, 403 unless they may split or merge it."""
+    check_can_moderate(actor)
+    found = (await threads.current(session, [thread_id])).get(thread_id)
+    if found is None:
+        raise not_found("thread")
+    thread, _ = found
+    region = catalog.region(actor, thread["region"])  # 404 for a region they may not read
+    if not can_read_thread(actor, region.visibility, thread["hidden"]):
+        raise not_found("thread")
+    moderated = await moderators.regions_of(session, actor)
+    check_can_moderate_in(actor, region.id, moderated)
+    regions = [r for r in catalog.readable_regions(actor)
+               if allows(check_can_moderate_in, actor, r.id, moderated)]  # fmt: skip
+    return Choices(thread, regions)
 
 
 def _interleave(first: list[Row], second: list[Row]) -> list[Row]:

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from forum import documents
 from forum.models import Role
 from tests.factories import PASSWORD
+from tests.pages import field_errors, submit
 from tests.web.test_audit import _moderator
 from web import auth
 
@@ -334,3 +335,48 @@ async def test_split_into_a_members_only_region_leaves_visitors_nothing(make, db
         replay = await _frames(again, [f"thread:{tid}"], "0-0")
     assert "A canary" not in replay and f'"post":{{"id":{p3},' not in replay
     assert f'"id":{nid}' in replay  # the split's notice, about the thread they may read
+
+
+async def test_the_thread_page_offers_split_and_merge_forms_to_its_moderators(make, db, client):
+    moderator = await make.logged_in(await _moderator(make, db, "africa"))
+    member = await make.logged_in()
+    tid, p1, p2, p3 = await _thread_with(make, db, 3)
+    other, *_ = await _thread_with(make, db, 1, title="Osprey audits")
+    page = (await moderator.get(f"/threads/{tid}")).text
+    assert (
+        f"/threads/{tid}/split?post={p2}" in page and f"/threads/{tid}/split?post={p1}" not in page
+    )
+    assert f'href="/threads/{tid}/merge"' in page
+    assert "/split?post=" not in (await member.get(f"/threads/{tid}")).text
+    assert (await member.get(f"/threads/{tid}/split?post={p2}")).status_code == 403
+    r = await client.get(f"/threads/{tid}/merge")
+    assert (r.status_code, r.headers["location"]) == (303, f"/login?next=/threads/{tid}/merge")
+    before = await _state(db)
+    # Errors next to the fields, the input kept, nothing changed.
+    form = f"/threads/{tid}/split?post={p2}"
+    r = await submit(moderator, form, f"/threads/{tid}/split",
+                     {"post_id": str(p2), "title": " ", "region": "africa",
+                      "topic": "public-procurement", "reason": "Kept reason"})  # fmt: skip
+    assert r.status_code == 422 and "title" in field_errors(r.text) and "Kept reason" in r.text
+    r = await submit(moderator, form, f"/threads/{tid}/split",
+                     {"post_id": str(p1), "title": "T", "region": "africa",
+                      "topic": "public-procurement", "reason": ""})  # fmt: skip
+    assert r.status_code == 422 and "post_id" in field_errors(r.text)
+    for into in ("the other one", str(tid), str(other + 1000)):
+        r = await submit(moderator, f"/threads/{tid}/merge", f"/threads/{tid}/merge",
+                         {"into": into, "reason": ""})  # fmt: skip
+        assert r.status_code == 422 and "into" in field_errors(r.text), into
+    assert await _state(db) == before
+    # Done: Post/Redirect/Get to the thread the posts are in now.
+    r = await submit(moderator, form, f"/threads/{tid}/split",
+                     {"post_id": str(p2), "title": "Split by form", "region": "africa",
+                      "topic": "whistleblower-protection", "reason": ""})  # fmt: skip
+    assert r.status_code == 303
+    nid = int(r.headers["location"].rsplit("/", 1)[1])
+    assert await _positions(db, nid) == [(p2, 1), (p3, 2)]
+    assert "Split by form" in (await client.get(r.headers["location"])).text
+    r = await submit(moderator, f"/threads/{nid}/merge", f"/threads/{nid}/merge",
+                     {"into": f"http://forum.test/threads/{other}?cursor=x#post-1",
+                      "reason": "Same question"})  # fmt: skip
+    assert (r.status_code, r.headers["location"]) == (303, f"/threads/{other}")
+    assert [p for p, _ in await _positions(db, other)][1:] == [p2, p3]

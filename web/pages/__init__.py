@@ -15,6 +15,7 @@ from web.pages import (
     posting,
     recovery,
     search,
+    splitting,
     suspensions,
 )
 
@@ -29,6 +30,7 @@ ROUTES = [
     *moderation.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
+    *splitting.ROUTES,
     *recovery.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,

@@ -86,6 +86,8 @@ BY_CODE = {
     "not_yourself": N_("You cannot suspend or reinstate yourself."),
     "staff_account": N_("Only administrators suspend moderators and administrators."),
     "not_approved_yet": N_("An applicant must be approved as a member first."),
+    "cannot_split_at_first": N_("Choose a post after the first: a thread starts with it."),
+    "merge_into_itself": N_("Choose another thread: a thread cannot be merged into itself."),
 }
 
 BY_TYPE = {

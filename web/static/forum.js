@@ -102,7 +102,10 @@
         since = msg.id;
         var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
         if (msg.channel === channel && p) show(p, msg.type === "post.created");
-        if (msg.channel === channel && t && !p) lockedNow(t.locked);
+        if (msg.channel === channel && t && !p) {
+          if (msg.type === "thread.split" || msg.type === "thread.merged") changed(msg.type, t.id);
+          else lockedNow(t.locked);
+        }
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
         presence.textContent = presence.dataset.words + " " + msg.count;
         presence.hidden = false;
@@ -129,6 +132,18 @@
       } else if (!note.hidden && !area) {
         note.textContent = note.dataset.unlocked;
       }
+    }
+
+    // Split or merged: posts left this page or joined it; the reader is told, with a
+    // link to reload it or to the thread the event is about.
+    function changed(type, id) {
+      var note = document.getElementById("changed");
+      if (!note) return;
+      var here = String(id) === posts.dataset.liveThread, link = $(note, "a");
+      $(note, "span").textContent = note.dataset[type === "thread.split" ? "split" : "merged"];
+      link.textContent = here ? note.dataset.reload : note.dataset.other;
+      link.href = "/threads/" + id;
+      note.hidden = false;
     }
 
     function reload() {
