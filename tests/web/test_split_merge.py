@@ -380,3 +380,59 @@ async def test_the_thread_page_offers_split_and_merge_forms_to_its_moderators(ma
                       "reason": "Same question"})  # fmt: skip
     assert (r.status_code, r.headers["location"]) == (303, f"/threads/{other}")
     assert [p for p, _ in await _positions(db, other)][1:] == [p2, p3]
+
+
+LIVE = 5_000  # ms: how soon an open page must learn of it
+
+
+async def test_an_open_page_learns_its_thread_was_split_then_merged(browser, served, db):
+    """Chromium: a reader's open page is told, without reloading, that its thread was
+    split, then merged, with a link; the moderator's forms pass axe-core."""
+    from tests.web import browsers
+    from tests.web.test_accessibility import describe, serious_violations
+
+    async with (
+        browsers.member_context(browser, served) as (moderating, moderator),
+        browsers.member_context(browser, served) as (reading, reader),
+    ):
+        async with db.transaction() as s:
+            await s.execute(text("UPDATE users SET role = 'moderator' WHERE id = :u"),
+                            {"u": moderator.user_id})  # fmt: skip
+            await s.execute(text("INSERT INTO moderated_regions SELECT :u, id FROM regions "
+                                 "WHERE slug = 'africa'"), {"u": moderator.user_id})  # fmt: skip
+        r = await reader.api.post("/api/v1/threads", json={
+            "region": "africa", "topic": "public-procurement", "title": "Wagtail audits",
+            "body": "First"})  # fmt: skip
+        tid = r.json()["thread"]["id"]
+        later = []
+        for body in ("Second", "Third"):
+            later.append((await reader.api.post(f"/api/v1/threads/{tid}/posts",
+                                                json={"body": body})).json()["id"])  # fmt: skip
+        theirs, mine = await reading.new_page(), await moderating.new_page()
+        await theirs.goto(f"{served.url}/threads/{tid}")
+        await theirs.evaluate("window.notReloaded = true")
+        await mine.goto(f"{served.url}/threads/{tid}")
+        async with mine.expect_navigation():
+            await mine.click(f'a[href="/threads/{tid}/split?post={later[1]}"]')
+        assert not await serious_violations(mine), describe(await serious_violations(mine))
+        await mine.fill("#title", "Wagtail audits, the third post")
+        async with mine.expect_navigation():
+            await mine.click("main form button")
+        nid = int(mine.url.rsplit("/", 1)[1])
+        note = theirs.locator("#changed")
+        await note.wait_for(state="visible", timeout=LIVE)
+        assert "split" in await note.inner_text()
+        assert await theirs.evaluate("window.notReloaded") is True
+        # Merged into the new thread: told again, the link leads there.
+        await mine.goto(f"{served.url}/threads/{tid}/merge")
+        assert not await serious_violations(mine), describe(await serious_violations(mine))
+        await mine.fill("#into", f"{served.url}/threads/{nid}")
+        async with mine.expect_navigation():
+            await mine.click("main form button")
+        assert mine.url == f"{served.url}/threads/{nid}"
+        await theirs.locator("#changed", has_text="merged").wait_for(timeout=LIVE)
+        assert await theirs.get_attribute("#changed a", "href") == f"/threads/{nid}"
+        async with theirs.expect_navigation():
+            await theirs.click("#changed a")
+        assert theirs.url == f"{served.url}/threads/{nid}"
+        assert await theirs.locator("article.post").count() == 3
