@@ -3,10 +3,12 @@ region involved, admins everywhere.
 
 Split: a post (not the first) and every later one leave their thread for a new one,
 numbered from 1 in the same order. Merge: every post of a thread joins another,
-interleaved by creation time (each thread's own order kept), and the emptied thread is
-deleted; `thread_merges` keeps where its address leads (its page redirects there, the
-API says so in its 404). Deleting it, rather than marking it, means no listing, count,
-search document or channel has anything to skip.
+interleaved by creation time (each thread's own order kept; the merged thread starts at
+the older opening post, with its author and time, and keeps its own title), and the
+emptied thread is deleted; `thread_merges` keeps where its address leads (its page
+redirects there, the API says so in its 404, for readers who may read that thread).
+Deleting it, rather than marking it, means no listing, count, search document or
+channel has anything to skip.
 
 Each does, in one transaction: the posts' new places (positions contiguous from 1 in
 both threads), the threads' counts, last activity and the region/topic thread counts,

@@ -262,6 +262,23 @@ async def test_a_merge_interleaves_the_posts_and_the_old_address_leads_there(mak
     assert (await c.post(f"/api/v1/threads/{gone}/merge", json={"into": third})).status_code == 404
 
 
+async def test_a_thread_merged_where_a_reader_may_not_follow_is_just_gone(make, db, client):
+    c = await make.logged_in(await _moderator(make, db, "africa", "staff-room"))
+    gone, _, b2 = await _thread_with(make, db, 2, title="Public cormorant")
+    into, *_ = await _thread_with(make, db, 1, title="Closed", region="staff-room")
+    assert (await c.post(f"/api/v1/threads/{gone}/merge", json={"into": into})).status_code == 200
+    # A visitor: no redirect, no pointer, no post; a member follows.
+    assert (await client.get(f"/threads/{gone}")).status_code == 404
+    r = await client.get(f"/api/v1/threads/{gone}")
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "thread_not_found")
+    assert str(into) not in r.text
+    assert (await client.get(f"/posts/{b2}")).status_code == 404
+    assert "cormorant" not in (await client.get("/api/v1/search", params={"q": "cormorant"})).text
+    member = await make.logged_in()
+    r = await member.get(f"/threads/{gone}")
+    assert (r.status_code, r.headers["location"]) == (301, f"/threads/{into}")
+
+
 async def _ws(served, cookie: str | None):
     url = served.url.replace("http://", "ws://") + "/ws"
     return connect(url, additional_headers={"Cookie": cookie} if cookie else None)
