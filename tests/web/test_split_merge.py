@@ -262,6 +262,33 @@ async def test_a_merge_interleaves_the_posts_and_the_old_address_leads_there(mak
     assert (await c.post(f"/api/v1/threads/{gone}/merge", json={"into": third})).status_code == 404
 
 
+async def test_concurrent_merges_and_replies_leave_one_thread_numbered_without_gaps(make, db):
+    """Two moderators merge two threads into each other at once while members reply to
+    both: the threads are locked in id order, so one merge wins, the other finds its
+    thread gone (404) or its target gone (422), and every reply lands, numbered in turn,
+    or finds its thread gone."""
+    c1 = await make.logged_in(await _moderator(make, db, "africa"))
+    c2 = await make.logged_in(await _moderator(make, db, "africa"))
+    a, *_ = await _thread_with(make, db, 3)
+    b, *_ = await _thread_with(make, db, 3)
+    writers = [await make.logged_in() for _ in range(4)]
+    answers = await asyncio.gather(
+        c1.post(f"/api/v1/threads/{a}/merge", json={"into": b}),
+        c2.post(f"/api/v1/threads/{b}/merge", json={"into": a}),
+        *(w.post(f"/api/v1/threads/{(a, b)[i % 2]}/posts", json={"body": f"Meanwhile {i}"})
+          for i, w in enumerate(writers)),
+    )  # fmt: skip
+    merges, replies = answers[:2], answers[2:]
+    assert sorted(r.status_code for r in merges) in ([200, 404], [200, 422])
+    kept = next(r.json()["id"] for r in merges if r.status_code == 200)
+    landed = sum(r.status_code == 201 for r in replies)
+    assert all(r.status_code in (201, 404) for r in replies)
+    positions = [n for _, n in await _positions(db, kept)]
+    assert positions == list(range(1, 7 + landed))
+    assert await _rows(db, "SELECT post_count FROM threads") == [(6 + landed,)]
+    assert await _count(db) == 1
+
+
 async def test_a_thread_merged_where_a_reader_may_not_follow_is_just_gone(make, db, client):
     c = await make.logged_in(await _moderator(make, db, "africa", "staff-room"))
     gone, _, b2 = await _thread_with(make, db, 2, title="Public cormorant")
@@ -276,6 +303,8 @@ async def test_a_thread_merged_where_a_reader_may_not_follow_is_just_gone(make, 
     assert "cormorant" not in (await client.get("/api/v1/search", params={"q": "cormorant"})).text
     member = await make.logged_in()
     r = await member.get(f"/threads/{gone}")
+    assert (r.status_code, r.headers["location"]) == (301, f"/threads/{into}")
+    r = await member.get(f"/threads/{gone}/unread")
     assert (r.status_code, r.headers["location"]) == (301, f"/threads/{into}")
 
 

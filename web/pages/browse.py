@@ -192,7 +192,7 @@ async def unread(request: Request) -> Response:
             landing = await reading.landing(u.session, u.actor, thread_id)
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
     return forms.redirect(post_url(thread_id, landing.position, landing.post_id))
 
