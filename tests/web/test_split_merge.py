@@ -482,3 +482,40 @@ async def test_an_open_page_learns_its_thread_was_split_then_merged(browser, ser
             await theirs.click("#changed a")
         assert theirs.url == f"{served.url}/threads/{nid}"
         assert await theirs.locator("article.post").count() == 3
+
+
+async def test_the_meilisearch_indexer_follows_a_split_and_a_merge(make, db):
+    """From the events alone: every moved post's document names its thread, region and
+    kind now; the merged thread's posts are the target's."""
+    from search.indexer import Indexer
+    from search.meili import MeiliBackend
+    from search.retry import Backoff
+    from tests.search.fake_meili import FakeMeili
+
+    meili = FakeMeili()
+    await meili.start()
+    backend = MeiliBackend(meili.url, None, backoff=Backoff(base=0.001, cap=0.005),
+                           task_poll=0.002)  # type: ignore[arg-type]  # fmt: skip
+    await backend.start()
+    try:
+        c = await make.logged_in(await _moderator(make, db, "africa", "staff-room"))
+        tid, p1, p2, p3 = await _thread_with(make, db, 3)
+        other, o1 = await _thread_with(make, db, 1, title="Other")
+        idx = Indexer(db, backend, poll=0.01)  # type: ignore[arg-type]
+        await idx.catch_up()
+        body = {"post_id": p2, "title": "Off", "region": "staff-room"}
+        nid = (await c.post(f"/api/v1/threads/{tid}/split", json=body)).json()["id"]
+        await idx.catch_up()
+        docs = meili.documents("posts")
+        assert [(docs[p]["thread_id"], docs[p]["region"], docs[p]["kind"]) for p in (p2, p3)] == [
+            (nid, "staff-room", "thread"), (nid, "staff-room", "post"),
+        ]  # fmt: skip
+        assert (docs[p1]["thread_id"], docs[p1]["region"]) == (tid, "africa")
+        r = await c.post(f"/api/v1/threads/{other}/merge", json={"into": tid})
+        assert r.status_code == 200, r.text
+        await idx.catch_up()
+        docs = meili.documents("posts")
+        assert (docs[o1]["thread_id"], docs[o1]["kind"]) == (tid, "post")
+    finally:
+        await backend.close()
+        await meili.stop()
