@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, moderators, threads
+from forum import audit, documents, events, moderators, reading, threads
 from forum.catalog import Catalog, RegionEntry, count_thread
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import MergedThread, Post, Region, Thread
@@ -150,21 +150,7 @@ async def split(
     )
     if not source.hidden:
         await count_thread(session, region_to.id, topic_to.id, +1)
-    await session.execute(
-        text(
-            "INSERT INTO read_positions (user_id, thread_id, position, read_at) "
-            "SELECT user_id, :new, position - :shift, read_at FROM read_positions "
-            "WHERE thread_id = :source AND position > :shift"
-        ),
-        {"new": new_id, "source": thread_id, "shift": shift},
-    )
-    await session.execute(
-        text(
-            "UPDATE read_positions SET position = :shift "
-            "WHERE thread_id = :source AND position > :shift"
-        ),
-        {"source": thread_id, "shift": shift},
-    )
+    await reading.follow_split(session, thread_id, new_id, shift)
     await documents.refresh(session, [p.id for p in moved])
     created = (await _locked(session, [new_id]))[new_id]
     told = {"thread_id": thread_id, "new_thread_id": new_id, "from_position": at}
@@ -237,7 +223,9 @@ async def merge(
         ),
         {"into": into, "ids": [p.id for p, _ in numbered], "positions": [n for _, n in numbered]},
     )
-    await _merge_read_positions(session, thread_id, into, numbered)
+    await reading.follow_merge(
+        session, thread_id, into, [(p.thread_id, p.position, n) for p, n in numbered]
+    )
     for table, column in (("thread_countries", "country_code"),
                           ("experience_threads", "experience_id")):  # fmt: skip
         await session.execute(
@@ -321,42 +309,6 @@ def _interleave(first: list[Row], second: list[Row]) -> list[Row]:
             merged.append(first[i])
             i += 1
     return merged + first[i:] + second[j:]
-
-
-async def _merge_read_positions(
-    session: AsyncConnection, source: int, into: int, numbered: list[tuple[Row, int]]
-) -> None:
-    """Each member's position in the merged thread: the new place of the last post they
-    had read in either thread (see the module's docstring)."""
-    await session.execute(
-        text(
-            """
-            WITH placed(thread_id, old, new) AS (
-                SELECT * FROM unnest(CAST(:threads AS bigint[]), CAST(:olds AS integer[]),
-                                     CAST(:news AS integer[]))
-            ),
-            reached AS (
-                SELECT rp.user_id, max(coalesce(placed.new, 0)) AS position,
-                       max(rp.read_at) AS read_at
-                FROM read_positions rp
-                LEFT JOIN placed ON placed.thread_id = rp.thread_id AND placed.old = rp.position
-                WHERE rp.thread_id IN (:source, :into)
-                GROUP BY rp.user_id
-            )
-            INSERT INTO read_positions AS rp (user_id, thread_id, position, read_at)
-            SELECT user_id, :into, position, read_at FROM reached
-            ON CONFLICT (user_id, thread_id) DO UPDATE
-                SET position = excluded.position, read_at = excluded.read_at
-            """
-        ),
-        {
-            "threads": [p.thread_id for p, _ in numbered],
-            "olds": [p.position for p, _ in numbered],
-            "news": [n for _, n in numbered],
-            "source": source,
-            "into": into,
-        },
-    )
 
 
 async def merged_into(session: AsyncConnection, actor: Actor, thread_id: int) -> int | None:
