@@ -394,6 +394,14 @@ async def test_the_thread_page_offers_split_and_merge_forms_to_its_moderators(ma
     )
     assert f'href="/threads/{tid}/merge"' in page
     assert "/split?post=" not in (await member.get(f"/threads/{tid}")).text
+    async with db.transaction() as s:  # in their own language
+        await s.execute(text("UPDATE users SET language = 'fr' WHERE id = :u"),
+                        {"u": moderator.user["id"]})  # fmt: skip
+    french = (await moderator.get(f"/threads/{tid}/split?post={p2}")).text
+    assert "Scinder un fil" in french and "Titre du nouveau fil" in french
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE users SET language = 'en' WHERE id = :u"),
+                        {"u": moderator.user["id"]})  # fmt: skip
     assert (await member.get(f"/threads/{tid}/split?post={p2}")).status_code == 403
     r = await client.get(f"/threads/{tid}/merge")
     assert (r.status_code, r.headers["location"]) == (303, f"/login?next=/threads/{tid}/merge")
@@ -458,6 +466,7 @@ async def test_an_open_page_learns_its_thread_was_split_then_merged(browser, ser
         await theirs.goto(f"{served.url}/threads/{tid}")
         await theirs.evaluate("window.notReloaded = true")
         await mine.goto(f"{served.url}/threads/{tid}")
+        assert not await serious_violations(mine), describe(await serious_violations(mine))
         async with mine.expect_navigation():
             await mine.click(f'a[href="/threads/{tid}/split?post={later[1]}"]')
         assert not await serious_violations(mine), describe(await serious_violations(mine))
