@@ -6,6 +6,7 @@ to the thread the posts are in now; errors next to the fields with the input kep
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,13 +42,13 @@ async def _page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    known = await u.catalog()
     try:
-        offered = await splitting.choices(u.session, u.actor, await u.catalog(), thread_id)
+        offered = await splitting.choices(u.session, u.actor, known, thread_id)
     except DomainError as failure:
         if failure.kind is Kind.NOT_FOUND:
             return not_found_page(request, reader)
         raise
-    known = await u.catalog()
     post = await _post(u, thread_id, values.get("post_id", ""))
     return render(request, reader, template, status, thread=offered.thread, post=post,
                   regions=[(r.slug, r.name) for r in offered.regions],
@@ -99,7 +100,10 @@ def _thread_number(raw: str) -> int:
     return int(found.group(1) or raw.strip())
 
 
-async def _act(request: Request, template: str, fields: tuple[str, ...], act: Any) -> Response:
+Act = Callable[[Unit, int, dict[str, str]], Awaitable[dict[str, Any]]]
+
+
+async def _act(request: Request, template: str, fields: tuple[str, ...], act: Act) -> Response:
     """Read the form, run `act(u, thread_id, values)`, go to the thread it answers; or
     show the form again with the errors next to the fields."""
     thread_id = path_id(request, "thread_id", "thread")
