@@ -350,8 +350,9 @@ async def test_split_into_a_members_only_region_leaves_visitors_nothing(make, db
     assert "ptarmigan" in (await client.get(f"/threads/{tid}")).text
     member = await make.logged_in()
     cookie = await _served_login(served, member.user["email"])
-    async with await _ws(served, cookie) as live:
+    async with await _ws(served, cookie) as live, await _ws(served, None) as watching:
         await _frames(live, [f"thread:{tid}"], None)
+        await _frames(watching, [f"thread:{tid}", "region:africa"], None)
         c = await make.logged_in(moderator)
         body = {"post_id": p3, "title": "Closed ptarmigan", "region": "staff-room"}
         r = await c.post(f"/api/v1/threads/{tid}/split", json=body)
@@ -363,6 +364,18 @@ async def test_split_into_a_members_only_region_leaves_visitors_nothing(make, db
                 frame = orjson.loads(await live.recv())
                 if frame.get("type") == "thread.split" and frame["data"]["thread"]["id"] == nid:
                     break
+        # A visitor's open page: told the thread changed, never what went where.
+        await watching.send(orjson.dumps({"op": "ping"}).decode())
+        seen = []
+        async with asyncio.timeout(15):
+            while not seen or seen[-1]["op"] != "pong":
+                seen.append(orjson.loads(await watching.recv()))
+        told = orjson.dumps(seen).decode()
+        assert (
+            "thread.split" in told
+            and "ptarmigan" not in told
+            and f'"thread":{{"id":{nid},' not in told
+        )
     assert await _count(db, "staff-room") == 1
     # A visitor: not on the old page, the new page, the API, search, nor replay.
     assert "ptarmigan" not in (await client.get(f"/threads/{tid}")).text
@@ -380,7 +393,7 @@ async def test_split_into_a_members_only_region_leaves_visitors_nothing(make, db
     async with await _ws(served, cookie) as again:
         replay = await _frames(again, [f"thread:{tid}"], "0-0")
     assert "A canary" not in replay and f'"post":{{"id":{p3},' not in replay
-    assert f'"id":{nid}' in replay  # the split's notice, about the thread they may read
+    assert f'"thread":{{"id":{nid},' in replay  # the split's notice, about the thread they may read
 
 
 async def test_the_thread_page_offers_split_and_merge_forms_to_its_moderators(make, db, client):
