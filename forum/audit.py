@@ -26,6 +26,7 @@ ACTIONS = (
     "thread.unlock", "thread.pin", "thread.unpin",
     "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
+    "flag.assign", "flag.resolve",
 )  # fmt: skip
 
 

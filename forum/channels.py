@@ -13,6 +13,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum import moderators
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid
 from forum.models import Region, Thread
@@ -49,7 +50,7 @@ async def target(session: AsyncConnection, catalog: Catalog, channel: str) -> Ch
         region = next((r for r in catalog.regions if r.slug == value), None)
         if region is None:
             return ChannelTarget(kind, exists=False)
-        return ChannelTarget(kind, region_visibility=region.visibility)
+        return ChannelTarget(kind, region_visibility=region.visibility, region_id=region.id)
     if kind == "topic":
         return ChannelTarget(kind, exists=any(t.slug == value for t in catalog.topics))
     return ChannelTarget(kind, user_id=int(value))
@@ -60,7 +61,9 @@ async def check_can_join(
 ) -> None:
     """Raise unless `actor` may subscribe to `channel`; an unreadable one looks missing."""
     try:
-        check_can_listen(actor, await target(session, catalog, channel))
+        found = await target(session, catalog, channel)
+        moderated = await moderators.regions_of(session, actor) if found.kind == "mod" else []
+        check_can_listen(actor, found, moderated)
     except DomainError as exc:
         if exc.kind is not Kind.NOT_FOUND:
             raise

@@ -154,10 +154,13 @@ class ChannelTarget:
     region_visibility: str | None = None  # thread, region, mod
     thread_hidden: bool = False  # thread
     user_id: int | None = None  # user
+    region_id: int | None = None  # mod
 
 
-def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
-    """Raise unless `actor` may join the channel; one it may not read looks missing."""
+def check_can_listen(actor: Actor, target: ChannelTarget, moderated: Collection[int] = ()) -> None:
+    """Raise unless `actor` may join the channel; one it may not read looks missing.
+    `moderated`: the regions `actor` moderates (a region's queue, `mod:<slug>`, is its
+    moderators' and the admins')."""
     if not target.exists:
         raise not_found("channel")
     if target.kind == "thread":
@@ -168,8 +171,10 @@ def check_can_listen(actor: Actor, target: ChannelTarget) -> None:
         assert target.region_visibility is not None
         if not can_read_region(actor, target.region_visibility):
             raise not_found("channel")
-        if target.kind == "mod" and not actor.staff:
-            raise forbidden("channel_forbidden", "The moderation queue is for moderators.")
+        if target.kind == "mod":
+            assert target.region_id is not None
+            if not allows(check_can_handle_case, actor, target.region_id, moderated):
+                raise forbidden("channel_forbidden", "The moderation queue is for moderators.")
     elif target.kind == "user" and (actor.user_id is None or actor.user_id != target.user_id):
         raise forbidden("channel_forbidden", "These notifications belong to someone else.")
     # topic: anyone; what reaches them is still filtered event by event (`audiences`).
@@ -269,6 +274,20 @@ def check_can_suspend(actor: Actor, user_id: int, role: Role) -> None:
         raise forbidden(
             "staff_account", "Only administrators suspend moderators and administrators."
         )
+
+
+def check_can_flag(actor: Actor, author_id: int | None) -> None:
+    """Reporting a post one may read (the caller finds it readable): members in good
+    standing, not on their own posts."""
+    check_can_write(actor)
+    if _is(actor, author_id):
+        raise forbidden("own_post", "You cannot report your own post.")
+
+
+def check_can_handle_case(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Reading and handling the reports on a post of the region `region_id` (who
+    reported it, why, the notes), and its region's queue: its moderators and admins."""
+    check_can_moderate_in(actor, region_id, moderated)
 
 
 def check_can_administer(actor: Actor) -> None:

@@ -45,7 +45,7 @@ class Listener:
         hub: Hub,
         on_presence: Callable[[str], None],
         on_events: Callable[[Sequence[Event]], None],
-        on_login_change: Callable[[], Awaitable[object]],
+        on_login_change: Callable[[Event], Awaitable[object]],
     ) -> None:
         self._db = db
         self._dsn = dsn
@@ -144,7 +144,7 @@ class Listener:
                 ready = {d.event.cursor: d for d in await feed.current(session, heard)}
                 for event in batch:
                     if event.type.startswith(LOGIN_EVENTS):
-                        await self._on_login_change()  # if it fails, this event is read again
+                        await self._on_login_change(event)  # if it fails, this event is read again
                     if event.cursor not in ready and self._hub.listened(event):
                         # Someone joined while this batch was being built: build it now, so
                         # their live delivery has no gap.

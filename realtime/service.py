@@ -55,7 +55,7 @@ class Realtime:
         self.sweep = Sweep(self._sessions)
         self.listener = Listener(
             db, dsn, self.hub, on_presence=self._heard, on_events=on_events,
-            on_login_change=self.sweep.check,
+            on_login_change=self.sweep.heard,
         )  # fmt: skip
         self.presence = Presence(self.hub, self._publish_presence)
         # member's user id -> open connections in this worker

@@ -14,6 +14,11 @@ session or changes an account (`session.*`, `user.*`): so a post written after a
 or a suspension has committed never reaches that login's sockets, on any worker. Expiry
 and the end of a suspension's period write nothing; they are noticed within `SWEEP_EVERY`
 (the actor a session runs as is read as of now: `forum.suspensions.active`).
+
+An account whose regions changed (`user.role_changed`: a moderator given or taken a
+region) may run as the same actor, yet may no longer join its old regions' queues
+(`mod:<slug>`): its sockets are closed then too, whatever their actor, and rejoin as the
+account is now.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from forum.events import Event
 from forum.permissions import ANONYMOUS, Actor
 
 log = logging.getLogger("forum.realtime")
 
+# Events after which an account's sockets rejoin, even as the same actor.
+REJOIN_EVENTS = ("user.role_changed",)
 SWEEP_EVERY = 2.0  # seconds between two checks of every open socket's session, per worker
 
 # The live sessions among these keys, each with the actor it runs as now.
@@ -85,6 +93,19 @@ class Sweep:
                 w.end()
                 ended += 1
         return ended
+
+    async def heard(self, event: Event) -> int:
+        """Before `event` (one that ends a login or changes an account) is delivered: end
+        the sockets of an account whose regions changed, then those whose session did.
+        Returns how many were ended."""
+        ended = 0
+        user_id = event.payload.get("user_id")
+        if event.type in REJOIN_EVENTS and user_id is not None:
+            for w in [w for w in self._watched if w.actor.user_id == user_id]:
+                self._watched.discard(w)
+                w.end()
+                ended += 1
+        return ended + await self.check()
 
     async def run(self) -> None:
         while True:

@@ -460,15 +460,95 @@ class AuditEntryOut(BaseModel):
         "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
         "thread.unlock", "thread.pin", "thread.unpin",
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
-        "application.approve",
-        "application.refuse", "moderator.assign",
+        "application.approve", "application.refuse", "moderator.assign", "flag.assign",
+        "flag.resolve",
     ]  # fmt: skip
-    target_type: str = Field(description="post, thread, user or application")
+    target_type: str = Field(description="post, thread, user, application or flag_case")
     target_id: int
     region: str | None = Field(description="The region it happened in, if any")
     reason: str | None
     before: dict | None = Field(description="The state before, where it applies (never text)")
     after: dict | None = Field(description="The state after, where it applies (never text)")
+
+
+FlagReason = Literal["spam", "abuse", "off_topic", "personal_data", "other"]
+
+
+class FlagIn(Request):
+    reason: FlagReason
+    text: Reason | None = Field(
+        default=None, description="What is wrong; required for `other` (at most 1,000 characters)"
+    )
+
+
+class FlagReceipt(BaseModel):
+    id: int
+    post_id: int
+    reason: FlagReason
+    status: Literal["open"]
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+
+
+class FlagCaseSummary(BaseModel):
+    id: int
+    post_id: int
+    thread_id: int
+    thread_title: str
+    region: str
+    opened_at: datetime
+    assigned_to: PersonOut | None = Field(description="The moderator handling it, if any")
+    counts: dict[str, int] = Field(description="Open reports per reason")
+
+
+class FlagCaseList(BaseModel):
+    cases: list[FlagCaseSummary] = Field(description="Open cases, oldest first")
+    next_cursor: str | None
+
+
+class FlagOut(BaseModel):
+    id: int
+    reason: FlagReason
+    text: str | None
+    by: PersonOut
+    at: datetime
+    open: bool
+
+
+class FlagNoteOut(BaseModel):
+    id: int
+    by: PersonOut
+    body: str
+    at: datetime
+
+
+class FlagCaseOut(FlagCaseSummary):
+    post: PostOut
+    flags: list[FlagOut]
+    notes: list[FlagNoteOut] = Field(description="Internal, oldest first")
+    resolved_at: datetime | None
+    outcome: Literal["dismiss", "hide", "delete", "suspend"] | None
+    resolution: str | None
+
+
+class FlagAssign(Request):
+    to: Literal["me"] | None = Field(description='"me": I am handling it; null: nobody is')
+
+
+class FlagNoteIn(Request):
+    body: Reason
+
+
+class FlagResolution(Request):
+    outcome: Literal["dismiss", "hide", "delete", "suspend"]
+    reason: Reason = Field(
+        description="Kept with the case and in the audit log (a "
+        "suspension's is emailed to the author)"
+    )
+    until: Day | None = Field(default=None, description="For `suspend`: the day it lifts")
 
 
 class AuditList(BaseModel):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 
-from forum import affiliations, catalog, experiences, organisations, sessions
+from forum import affiliations, catalog, experiences, moderators, organisations, sessions
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -38,6 +39,7 @@ from playwright.async_api import Page, expect  # noqa: E402
 
 FAILING = ("serious", "critical")  # axe's impacts; "minor" and "moderate" are reported only
 VISITOR, MEMBER, APPLICANT = "visitor", "member", "applicant"
+STAFF = "moderator"  # of africa
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "fr")
 
@@ -54,6 +56,7 @@ class Site:
     verify_links: list[str] = field(default_factory=list)  # each opens once
     reset_link: str = ""  # usable until a password is saved through it
     application_id: int = 0  # an applicant's, naming the readers' organisation
+    case_id: int = 0  # a reported post's open case, in africa
 
 
 ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
@@ -204,6 +207,22 @@ PAGES = [
         readers=(MEMBER,),
         then=_form_error("main form", {"reason": " "}),
     ),
+    PageType("flag", lambda s: f"/posts/{s.post_id}/flag", readers=(MEMBER,)),
+    PageType(
+        "flag-refused",
+        lambda s: f"/posts/{s.post_id}/flag",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"text": " "}),
+    ),
+    PageType("moderation", lambda s: "/moderation", readers=(STAFF,)),
+    PageType("flag-queue", lambda s: "/regions/africa/flags", readers=(STAFF,)),
+    PageType("flag-case", lambda s: f"/flag-cases/{s.case_id}", readers=(STAFF,)),
+    PageType(
+        "flag-case-refused",
+        lambda s: f"/flag-cases/{s.case_id}",
+        readers=(STAFF,),
+        then=_form_error("form[action$='/resolve']", {"reason": " "}),
+    ),
 ]
 
 
@@ -226,6 +245,28 @@ async def applicants(module_served: Served) -> AsyncIterator[dict[str, Member]]:
         lang: await register(module_served, name=f"Candidate {lang}", language=lang, approved=False)
         for lang in LANGUAGES
     }
+    yield made
+    for m in made.values():
+        await m.api.aclose()
+
+
+@pytest.fixture(scope="module")
+async def moderating(
+    module_served: Served, module_database_url: str
+) -> AsyncIterator[dict[str, Member]]:
+    """A moderator of africa per interface language."""
+    made = {
+        lang: await register(module_served, name=f"Moderator {lang}", language=lang)
+        for lang in LANGUAGES
+    }
+    db = Database(module_database_url, pool_size=1)
+    try:
+        async with db.transaction() as s:
+            known = await catalog.load(s)
+            for m in made.values():
+                await moderators.assign(s, None, known, m.user_id, ["africa"])
+    finally:
+        await db.dispose()
     yield made
     for m in made.values():
         await m.api.aclose()
@@ -332,8 +373,19 @@ async def site(
     for applicant in applicants.values():
         r = await applicant.api.put("/api/v1/auth/me/application", json=application)
         assert r.status_code == 200, r.text
+    application_id = r.json()["id"]
+    reported = {"reason": "other", "text": "It names a witness."}
+    r = await readers["en"].api.post(f"/api/v1/posts/{first}/flags", json=reported)
+    assert r.status_code == 201, r.text
+    db = Database(module_database_url, pool_size=1)
+    try:
+        async with db.transaction() as s:
+            case_id = await s.scalar(text("SELECT case_id FROM flags WHERE id = :f"),
+                                     {"f": r.json()["id"]})  # fmt: skip
+    finally:
+        await db.dispose()
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
-                reset_link=reset, application_id=r.json()["id"])  # fmt: skip
+                reset_link=reset, application_id=application_id, case_id=case_id)  # fmt: skip
 
 
 def _cases() -> list[object]:
@@ -374,13 +426,14 @@ async def test_no_serious_accessibility_violation(
     browser,
     readers: dict[str, Member],
     applicants: dict[str, Member],
+    moderating: dict[str, Member],
     site: Site,
     page_type: PageType,
     reader: str,
     lang: str,
     screen: str,
 ) -> None:
-    member = {MEMBER: readers, APPLICANT: applicants}.get(reader, {}).get(lang)
+    member = {MEMBER: readers, APPLICANT: applicants, STAFF: moderating}.get(reader, {}).get(lang)
     context = await new_context(
         browser, module_served, member=member, viewport=SCREENS[screen], locale=lang
     )

@@ -164,6 +164,16 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("PUT", who + "/moderated-regions", "/users/{user_id}/moderated-regions", admin,
                json={"regions": ["africa"]})  # fmt: skip
     await call("GET", "/moderators", "/moderators", admin)
+    flagged = (await make.thread())["post"]["id"]
+    await call("POST", f"/posts/{flagged}/flags", "/posts/{post_id}/flags",
+               json={"reason": "other", "text": "T"})  # fmt: skip
+    [case] = (await call("GET", "/regions/africa/flags", "/regions/{slug}/flags", admin))["cases"]
+    one = f"/flag-cases/{case['id']}"
+    await call("GET", one, "/flag-cases/{case_id}", admin)
+    await call("POST", one + "/assign", "/flag-cases/{case_id}/assign", admin, json={"to": "me"})
+    await call("POST", one + "/notes", "/flag-cases/{case_id}/notes", admin, json={"body": "N"})
+    await call("POST", one + "/resolve", "/flag-cases/{case_id}/resolve", admin,
+               json={"outcome": "dismiss", "reason": "R"})  # fmt: skip
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

@@ -16,6 +16,7 @@ from forum.permissions import (
     Actor,
     allows,
     check_can_change_post,
+    check_can_flag,
     check_can_moderate_in,
     check_can_read_revisions,
     check_can_reply,
@@ -25,6 +26,7 @@ from forum.permissions import (
 __all__ = [
     "change",
     "direction",
+    "flag",
     "form_key",
     "languages",
     "moderate",
@@ -54,6 +56,11 @@ def reply(actor: Actor, locked: bool) -> bool:
 def change(actor: Actor, author_id: int | None, deleted: bool = False) -> bool:
     """Edit or delete a post."""
     return allows(check_can_change_post, actor, author_id, deleted)
+
+
+def flag(actor: Actor, author_id: int | None) -> bool:
+    """Report a post (one the page shows them)."""
+    return allows(check_can_flag, actor, author_id)
 
 
 def revisions(actor: Actor, author_id: int | None) -> bool:

@@ -88,11 +88,11 @@
   }
 
   // Live updates -----------------------------------------------------------------
-  function live() {
+  // `channel`'s events, from `since` (the event cursor the page was rendered at:
+  // resuming from it misses nothing), each handed to `handle`.
+  function live(channel, since, handle) {
     if (!window.WebSocket) return;
-    var channel = "thread:" + posts.dataset.liveThread;
-    // The event cursor the page was rendered at: resuming from it misses nothing.
-    var since = posts.dataset.liveSince || null;
+    since = since || null;
     var presence = document.getElementById("presence");
     var ws = null, timer = null, delay = 1000;
 
@@ -100,12 +100,7 @@
       var msg = JSON.parse(e.data);
       if (msg.op === "event") {
         since = msg.id;
-        var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
-        if (msg.channel === channel && p) show(p, msg.type === "post.created");
-        if (msg.channel === channel && t && !p) {
-          if (msg.type === "thread.split" || msg.type === "thread.merged") changed(msg.type, t.id);
-          else lockedNow(t.locked);
-        }
+        if (msg.channel === channel) handle(msg);
       } else if (msg.op === "presence" && msg.channel === channel && presence) {
         presence.textContent = presence.dataset.words + " " + msg.count;
         presence.hidden = false;
@@ -120,30 +115,6 @@
         var s = ws;
         setTimeout(function () { if (ws === s) subscribe(s); }, msg.retry_after * 1000);
       }
-    }
-
-    // Locked: the reply form goes for those the lock shuts out. Unlocked: the reader is
-    // told to reload for the form (it is the page's to render, with its fresh form key).
-    function lockedNow(locked) {
-      var area = document.getElementById("reply-area"), note = document.getElementById("locked");
-      if (!note) return;
-      if (locked) {
-        if (area && area.hasAttribute("data-locks")) { drop(area); note.hidden = false; }
-      } else if (!note.hidden && !area) {
-        note.textContent = note.dataset.unlocked;
-      }
-    }
-
-    // Split or merged: posts left this page or joined it; the reader is told, with a
-    // link to reload it or to the thread the event is about.
-    function changed(type, id) {
-      var note = document.getElementById("changed");
-      if (!note) return;
-      var here = String(id) === posts.dataset.liveThread, link = $(note, "a");
-      $(note, "span").textContent = note.dataset[type === "thread.split" ? "split" : "merged"];
-      link.textContent = here ? note.dataset.reload : note.dataset.other;
-      link.href = "/threads/" + id;
-      note.hidden = false;
     }
 
     function reload() {
@@ -285,5 +256,57 @@
   }
 
   document.querySelectorAll("form.markdown").forEach(enhance);
-  if (posts && posts.dataset.liveThread) live();
+  // Locked: the reply form goes for those the lock shuts out. Unlocked: the reader is
+  // told to reload for the form (it is the page's to render, with its fresh form key).
+  function lockedNow(locked) {
+    var area = document.getElementById("reply-area"), note = document.getElementById("locked");
+    if (!note) return;
+    if (locked) {
+      if (area && area.hasAttribute("data-locks")) { drop(area); note.hidden = false; }
+    } else if (!note.hidden && !area) {
+      note.textContent = note.dataset.unlocked;
+    }
+  }
+
+  // Split or merged: posts left this page or joined it; the reader is told, with a link
+  // to reload it or to the thread the event is about.
+  function changed(type, id) {
+    var note = document.getElementById("changed");
+    if (!note) return;
+    var here = String(id) === posts.dataset.liveThread, link = $(note, "a");
+    $(note, "span").textContent = note.dataset[type === "thread.split" ? "split" : "merged"];
+    link.textContent = here ? note.dataset.reload : note.dataset.other;
+    link.href = "/threads/" + id;
+    note.hidden = false;
+  }
+
+  if (posts && posts.dataset.liveThread) {
+    live("thread:" + posts.dataset.liveThread, posts.dataset.liveSince, function (msg) {
+      var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
+      if (p) show(p, msg.type === "post.created");
+      if (t && !p) {
+        if (msg.type === "thread.split" || msg.type === "thread.merged") changed(msg.type, t.id);
+        else lockedNow(t.locked);
+      }
+    });
+  }
+
+  // A region's queue of reported posts: a row for each case opened while it is open,
+  // from the page's <template> (the event carries ids only).
+  var cases = document.getElementById("cases");
+  if (cases && cases.dataset.liveQueue) {
+    live("mod:" + cases.dataset.liveQueue, cases.dataset.liveSince, function (msg) {
+      var d = msg.data;
+      if (msg.type !== "flag.case_opened" || !d || document.getElementById("case-" + d.case_id)) return;
+      var row = document.getElementById("case-row").content.firstElementChild.cloneNode(true);
+      row.id = "case-" + d.case_id;
+      row.querySelectorAll("a").forEach(function (l) {
+        l.href = l.getAttribute("href").split("{case}").join(d.case_id).split("{post}").join(d.post_id);
+        l.textContent = l.textContent.split("{case}").join(d.case_id);
+      });
+      $(cases, "tbody").appendChild(row);
+      cases.hidden = false;
+      drop(document.getElementById("no-cases"));
+    });
+  }
 })();
