@@ -223,6 +223,21 @@ PAGES = [
         readers=(STAFF,),
         then=_form_error("form[action$='/resolve']", {"reason": " "}),
     ),
+    PageType("thread-moderated", lambda s: f"/threads/{s.thread_id}", readers=(STAFF,)),
+    PageType("split", lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}", (STAFF,)),
+    PageType(
+        "split-refused",
+        lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}",
+        readers=(STAFF,),
+        then=_form_error("main form", {"title": " "}),
+    ),
+    PageType("merge", lambda s: f"/threads/{s.thread_id}/merge", readers=(STAFF,)),
+    PageType(
+        "merge-refused",
+        lambda s: f"/threads/{s.thread_id}/merge",
+        readers=(STAFF,),
+        then=_form_error("main form", {"into": "nowhere"}),
+    ),
 ]
 
 
