@@ -130,7 +130,8 @@ def test_listening(actor, public_thread, members_thread, hidden_thread, own, mod
     assert _listen(actor, T("user", user_id=actor.user_id)) is own
     assert not _listen(actor, T("user", user_id=None))
     assert not _listen(actor, T("user", user_id=999))
-    assert _listen(actor, T("mod", region_visibility="public")) is mod_queue
+    queue = T("mod", region_visibility="public", region_id=1)
+    assert allowed(p.check_can_listen, actor, queue, [1]) is mod_queue
     assert _listen(actor, T("topic")) is True
     assert not _listen(actor, T("thread", exists=False))
 
@@ -261,3 +262,13 @@ def test_moderators_act_in_their_regions_admins_everywhere():
     assert allowed(p.check_can_moderate_in, ADMIN, asia, [])
     assert not allowed(p.check_can_moderate_in, MEMBER, africa, [africa])
     assert not allowed(p.check_can_moderate_in, SUSPENDED_MODERATOR, africa, [africa])
+
+
+def test_a_regions_moderation_queue_is_for_its_moderators_and_admins():
+    queue = p.ChannelTarget("mod", region_visibility="public", region_id=1)
+    assert allowed(p.check_can_listen, MODERATOR, queue, [1, 2])
+    assert not allowed(p.check_can_listen, MODERATOR, queue, [2])  # another region's
+    assert allowed(p.check_can_listen, ADMIN, queue, [])
+    with pytest.raises(DomainError) as refused:
+        p.check_can_listen(MODERATOR, queue, [2])
+    assert refused.value.code == "channel_forbidden"

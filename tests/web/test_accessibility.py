@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import affiliations, catalog, experiences, moderators, organisations, sessions
+from forum import affiliations, catalog, experiences, organisations, sessions
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -39,7 +39,8 @@ from playwright.async_api import Page, expect  # noqa: E402
 
 FAILING = ("serious", "critical")  # axe's impacts; "minor" and "moderate" are reported only
 VISITOR, MEMBER, APPLICANT = "visitor", "member", "applicant"
-STAFF = "moderator"  # of africa
+MODERATOR, ADMIN = "moderator", "admin"  # the moderator moderates Africa, the thread's region
+STAFF = (MODERATOR, ADMIN)
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "fr")
 
@@ -57,6 +58,7 @@ class Site:
     reset_link: str = ""  # usable until a password is saved through it
     application_id: int = 0  # an applicant's, naming the readers' organisation
     case_id: int = 0  # a reported post's open case, in africa
+    member_id: int = 0  # a member the staff may suspend
 
 
 ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
@@ -94,6 +96,11 @@ def _form_error(form: str, fields: dict[str, str]) -> Callable[[Page], Awaitable
         await expect(page.locator("main [aria-invalid=true], main .error").first).to_be_visible()
 
     return send
+
+
+async def _unfold(page: Page) -> None:
+    """Every moderator's reason field open, as a moderator about to give one sees it."""
+    await page.eval_on_selector_all("main details.reason", "ds => ds.forEach(d => d.open = true)")
 
 
 @dataclass(frozen=True)
@@ -214,28 +221,34 @@ PAGES = [
         readers=(MEMBER,),
         then=_form_error("main form", {"text": " "}),
     ),
-    PageType("moderation", lambda s: "/moderation", readers=(STAFF,)),
-    PageType("flag-queue", lambda s: "/regions/africa/flags", readers=(STAFF,)),
-    PageType("flag-case", lambda s: f"/flag-cases/{s.case_id}", readers=(STAFF,)),
+    PageType("moderation", lambda s: "/moderation", readers=(MODERATOR,)),
+    PageType("flag-queue", lambda s: "/regions/africa/flags", readers=(MODERATOR,)),
+    PageType("flag-case", lambda s: f"/flag-cases/{s.case_id}", readers=(MODERATOR,)),
     PageType(
         "flag-case-refused",
         lambda s: f"/flag-cases/{s.case_id}",
-        readers=(STAFF,),
+        readers=(MODERATOR,),
         then=_form_error("form[action$='/resolve']", {"reason": " "}),
     ),
-    PageType("thread-moderated", lambda s: f"/threads/{s.thread_id}", readers=(STAFF,)),
-    PageType("split", lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}", (STAFF,)),
+    # The staff's pages, and a thread page with its moderator controls (reasons unfolded).
+    PageType("audit", lambda s: "/audit", readers=STAFF),
+    PageType("audit-filtered", lambda s: "/audit?action=post.hide", readers=STAFF),
+    PageType("moderators", lambda s: "/admin/moderators", readers=(ADMIN,)),
+    PageType("suspend", lambda s: f"/users/{s.member_id}/suspend", readers=STAFF),
+    PageType("applications-staff", lambda s: "/applications", readers=STAFF),
+    PageType("thread-moderated", lambda s: f"/threads/{s.thread_id}", STAFF, then=_unfold),
+    PageType("split", lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}", STAFF),
     PageType(
         "split-refused",
         lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}",
-        readers=(STAFF,),
+        readers=STAFF,
         then=_form_error("main form", {"title": " "}),
     ),
-    PageType("merge", lambda s: f"/threads/{s.thread_id}/merge", readers=(STAFF,)),
+    PageType("merge", lambda s: f"/threads/{s.thread_id}/merge", readers=STAFF),
     PageType(
         "merge-refused",
         lambda s: f"/threads/{s.thread_id}/merge",
-        readers=(STAFF,),
+        readers=STAFF,
         then=_form_error("main form", {"into": "nowhere"}),
     ),
 ]
@@ -260,28 +273,6 @@ async def applicants(module_served: Served) -> AsyncIterator[dict[str, Member]]:
         lang: await register(module_served, name=f"Candidate {lang}", language=lang, approved=False)
         for lang in LANGUAGES
     }
-    yield made
-    for m in made.values():
-        await m.api.aclose()
-
-
-@pytest.fixture(scope="module")
-async def moderating(
-    module_served: Served, module_database_url: str
-) -> AsyncIterator[dict[str, Member]]:
-    """A moderator of africa per interface language."""
-    made = {
-        lang: await register(module_served, name=f"Moderator {lang}", language=lang)
-        for lang in LANGUAGES
-    }
-    db = Database(module_database_url, pool_size=1)
-    try:
-        async with db.transaction() as s:
-            known = await catalog.load(s)
-            for m in made.values():
-                await moderators.assign(s, None, known, m.user_id, ["africa"])
-    finally:
-        await db.dispose()
     yield made
     for m in made.values():
         await m.api.aclose()
@@ -400,7 +391,46 @@ async def site(
     finally:
         await db.dispose()
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
-                reset_link=reset, application_id=application_id, case_id=case_id)  # fmt: skip
+                reset_link=reset, application_id=application_id, case_id=case_id,
+                member_id=other.user_id)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+async def staff(
+    module_served: Served, module_database_url: str, site: Site
+) -> AsyncIterator[dict[str, dict[str, Member]]]:
+    """A moderator of Africa and an admin per interface language; the audit log holds
+    their actions (a post hidden and shown again, a member suspended and reinstated)."""
+    made = {
+        role: {
+            lang: await register(module_served, name=f"{role.title()} {lang}", language=lang)
+            for lang in LANGUAGES
+        }
+        for role in STAFF
+    }
+    db = Database(module_database_url, pool_size=1)
+    try:
+        async with db.transaction() as s:
+            for role, members in made.items():
+                for m in members.values():
+                    await s.execute(text("UPDATE users SET role = :r WHERE id = :u"),
+                                    {"r": role, "u": m.user_id})  # fmt: skip
+            for m in made[MODERATOR].values():
+                await s.execute(text("INSERT INTO moderated_regions SELECT :u, id FROM regions "
+                                     "WHERE slug = 'africa'"), {"u": m.user_id})  # fmt: skip
+    finally:
+        await db.dispose()
+    moderator = made[MODERATOR]["en"].api
+    for verb in ("hide", "show"):
+        r = await moderator.post(f"/api/v1/posts/{site.post_id}/{verb}", json={"reason": "Checked"})
+        assert r.status_code == 200, r.text
+    for verb, body in (("suspend", {"reason": "Spam links"}), ("reinstate", {})):
+        r = await moderator.post(f"/api/v1/users/{site.member_id}/{verb}", json=body)
+        assert r.status_code == 200, r.text
+    yield made
+    for members in made.values():
+        for m in members.values():
+            await m.api.aclose()
 
 
 def _cases() -> list[object]:
@@ -425,14 +455,15 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(out)
 
 
-async def serious_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    """The serious and critical ones; the others are printed (`pytest -s` shows them)."""
+async def serious_violations(page, every: bool = False) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The serious and critical ones (`every`: all of them); the others are printed
+    (`pytest -s` shows them)."""
     results = await axe_playwright.Axe().run(page)
     found = results.response["violations"]
     others = [v for v in found if v["impact"] not in FAILING]
-    if others:
+    if others and not every:
         print(f"\naxe-core, not failing, on {page.url}:\n{describe(others)}")
-    return [v for v in found if v["impact"] in FAILING]
+    return [v for v in found if every or v["impact"] in FAILING]
 
 
 @pytest.mark.parametrize(("page_type", "reader", "lang", "screen"), _cases())
@@ -441,14 +472,14 @@ async def test_no_serious_accessibility_violation(
     browser,
     readers: dict[str, Member],
     applicants: dict[str, Member],
-    moderating: dict[str, Member],
+    staff: dict[str, dict[str, Member]],
     site: Site,
     page_type: PageType,
     reader: str,
     lang: str,
     screen: str,
 ) -> None:
-    member = {MEMBER: readers, APPLICANT: applicants, STAFF: moderating}.get(reader, {}).get(lang)
+    member = {MEMBER: readers, APPLICANT: applicants, **staff}.get(reader, {}).get(lang)
     context = await new_context(
         browser, module_served, member=member, viewport=SCREENS[screen], locale=lang
     )
@@ -460,7 +491,8 @@ async def test_no_serious_accessibility_violation(
         if page_type.then is not None:
             await page_type.then(page)
         assert await page.get_attribute("html", "lang") == lang  # the page is in that language
-        violations = await serious_violations(page)
+        # The staff's pages are new and held to none at all.
+        violations = await serious_violations(page, every=reader in STAFF)
         if violations:
             pytest.fail(
                 f"axe-core on {page.url} ({reader}, {lang}, {screen}):\n{describe(violations)}",

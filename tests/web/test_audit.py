@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from forum import catalog, moderation
+from forum import audit, catalog, moderation
 from forum.errors import DomainError
 from forum.models import Role
 from tests.factories import MAILER
@@ -141,8 +141,9 @@ async def test_the_page_lists_and_filters_in_the_readers_language(make, db):
     c = await make.logged_in(admin)
     page = await c.get("/audit", params={"action": "post.hide"})
     assert page.status_code == 200
-    assert "Journal d" in page.text and "<code>post.hide</code>" in page.text
-    assert "<code>thread.move</code>" not in page.text
+    assert "Journal d" in page.text and 'data-action="post.hide">Message masqué<' in page.text
+    assert 'data-action="thread.move"' not in page.text and "post.hide<" not in page.text
+    assert "<td>Masqué: non → Masqué: oui</td>" in page.text
     bad = await c.get("/audit", params={"from": "hier"})
     assert bad.status_code == 422 and 'id="from-error"' in bad.text
     assert 'href="/audit"' in (await c.get("/")).text  # the staff's header link
@@ -211,3 +212,9 @@ async def test_moderators_act_only_in_the_regions_they_moderate(make, db):
         logged = (await s.execute(text("SELECT action, target_id FROM audit_log"))).all()
     assert hidden == {africa["post"]["id"]: True, asia["post"]["id"]: False}
     assert [tuple(r) for r in logged] == [("post.hide", africa["post"]["id"])]
+
+
+def test_every_action_has_a_label_on_the_page():
+    from web.pages.audit import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(audit.ACTIONS)

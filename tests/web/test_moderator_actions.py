@@ -209,7 +209,9 @@ async def test_a_moderator_moves_a_thread_between_regions_they_moderate(make, db
 
 
 def _controls(page: str) -> list[str]:
-    return re.findall(r'<button name="do" value="(\w+)"', page)
+    """The page's moderator buttons (not those of the live posts' templates)."""
+    shown = re.sub(r"<template.*?</template>", "", page, flags=re.S)
+    return re.findall(r'<button name="do" value="(\w+)"', shown)
 
 
 async def test_the_thread_page_offers_the_controls_only_to_who_may_use_them(make, db, client):
@@ -334,3 +336,27 @@ async def test_a_post_whose_text_was_erased_cannot_be_restored(make, db):
     r = await c.post(f"/api/v1/posts/{pid}/restore")
     assert (r.status_code, r.json()["error"]["code"]) == (409, "text_erased")
     assert (await c.get("/api/v1/audit")).json()["entries"] == []
+
+
+async def test_the_page_forms_take_an_optional_reason_for_the_audit_log(make, db):
+    made = await make.thread()
+    tid, pid = made["thread"]["id"], made["post"]["id"]
+    c = await make.logged_in(await _moderator(make, db, "africa"))
+    page = (await c.get(f"/threads/{tid}")).text
+    for field in (f"reason-t{tid}", f"reason-m{tid}", f"reason-p{pid}"):
+        assert f'<label for="{field}">' in page and f'<input id="{field}" name="reason"' in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = await c.post(f"/threads/{tid}/moderate", data={"csrf": token, "do": "lock",
+                                                         "reason": " Heated "})  # fmt: skip
+    assert r.status_code == 303
+    r = await c.post(f"/posts/{pid}/moderate", data={"csrf": token, "do": "hide", "reason": ""})
+    assert r.status_code == 303
+    r = await c.post(f"/threads/{tid}/moderate", data={"csrf": token, "do": "pin",
+                                                         "reason": "x" * 1001})  # fmt: skip
+    assert r.status_code == 422
+    assert await _flags(db, tid) == (True, False)
+    entries = (await c.get("/api/v1/audit")).json()["entries"]
+    assert [(e["action"], e["reason"]) for e in entries] == [
+        ("post.hide", None),
+        ("thread.lock", "Heated"),
+    ]

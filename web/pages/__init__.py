@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.pages import (
     accounts,
+    audit,
     browse,
     experiences,
     flags,
@@ -30,6 +31,7 @@ ROUTES = [
     *membership.ROUTES,
     *moderation.ROUTES,
     *flags.ROUTES,
+    *audit.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
     *splitting.ROUTES,

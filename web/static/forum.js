@@ -55,7 +55,27 @@
         l.href = l.getAttribute("href").split("{id}").join(p.id);
       });
     }
+    moderation(a, p);
     return a;
+  }
+
+  // A moderator's controls (the server put them in the template for those who may use
+  // them): aimed at this post, with the buttons that fit its state, as the page renders.
+  function moderation(a, p) {
+    var form = $(a, "form.moderation");
+    if (!form) return;
+    form.querySelectorAll("[action], [id], [for], [href]").forEach(fill);
+    fill(form);
+    function fill(n) {
+      ["action", "id", "for", "href"].forEach(function (name) {
+        var v = n.getAttribute(name);
+        if (v) n.setAttribute(name, v.split("{id}").join(p.id));
+      });
+    }
+    var keep = p.deleted ? ["restore"] : [p.hidden ? "show" : "hide", "delete"];
+    form.querySelectorAll("button[name=do]").forEach(function (b) {
+      if (keep.indexOf(b.value) < 0) drop(b);
+    });
   }
 
   function show(p, fresh) {
