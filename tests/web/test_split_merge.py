@@ -480,6 +480,10 @@ async def test_an_open_page_learns_its_thread_was_split_then_merged(browser, ser
         await theirs.evaluate("window.notReloaded = true")
         await mine.goto(f"{served.url}/threads/{tid}")
         assert not await serious_violations(mine), describe(await serious_violations(mine))
+        # A post that arrives live offers the split link too, aimed at it.
+        r = await reader.api.post(f"/api/v1/threads/{tid}/posts", json={"body": "Fourth"})
+        live_link = mine.locator(f'a[href="/threads/{tid}/split?post={r.json()["id"]}"]')
+        await live_link.wait_for(timeout=LIVE)
         async with mine.expect_navigation():
             await mine.click(f'a[href="/threads/{tid}/split?post={later[1]}"]')
         assert not await serious_violations(mine), describe(await serious_violations(mine))
@@ -503,7 +507,7 @@ async def test_an_open_page_learns_its_thread_was_split_then_merged(browser, ser
         async with theirs.expect_navigation():
             await theirs.click("#changed a")
         assert theirs.url == f"{served.url}/threads/{nid}"
-        assert await theirs.locator("article.post").count() == 3
+        assert await theirs.locator("article.post").count() == 4
 
 
 async def test_the_meilisearch_indexer_follows_a_split_and_a_merge(make, db):
