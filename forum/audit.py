@@ -27,6 +27,7 @@ ACTIONS = (
     "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
     "flag.assign", "flag.resolve",
+    "post.edit", "post.redact",
 )  # fmt: skip
 
 

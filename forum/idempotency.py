@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,3 +78,44 @@ async def record(
         .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
         .values(status=status, response=response)
     )
+
+
+# The stored answers holding a post: any object in them with the post's id and its text.
+_HOLDING_POST = literal_column("'$.** ? (@.id == $post && exists(@.body_html))'::jsonpath")
+FORGOTTEN = b"forgotten"  # no request hashes to this: a retry gets 409, never a new post
+
+
+def _without_text(value: Any, post_id: int) -> Any:
+    if isinstance(value, dict):
+        if value.get("id") == post_id and "body_html" in value:
+            return {**value, "body": None, "body_html": None}
+        return {k: _without_text(v, post_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_text(v, post_id) for v in value]
+    return value
+
+
+async def forget_post(session: AsyncConnection, scope: str, post_id: int) -> int:
+    """Take a post's text out of the answers stored for `scope`'s retries (its author's,
+    who created it): a redaction purges every copy (`forum.revisions`). The key stays
+    claimed, so a retry creates nothing, but it no longer matches (409): the hash of the
+    request, which held the text, goes too. How many answers changed."""
+    # Uses index: pk_idempotency_keys (the scope), then a scan of that member's keys,
+    # kept a day: a redaction is rare.
+    rows = (
+        await session.execute(
+            select(IdempotencyKey.key, IdempotencyKey.response).where(
+                IdempotencyKey.scope == scope,
+                func.jsonb_path_exists(
+                    IdempotencyKey.response, _HOLDING_POST, func.jsonb_build_object("post", post_id)
+                ),
+            )
+        )
+    ).all()
+    for row in rows:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.scope == scope, IdempotencyKey.key == row.key)
+            .values(response=_without_text(row.response, post_id), fingerprint=FORGOTTEN)
+        )
+    return len(rows)

@@ -294,6 +294,9 @@ class PostRevision(Base):
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     superseded_at: Mapped[datetime] = _now()
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A redacted version keeps its place, its text emptied (`forum.revisions`).
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    redacted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Event(Base):

@@ -243,11 +243,34 @@ def check_can_change_post(actor: Actor, author_id: int | None, deleted: bool) ->
         raise DomainError(Kind.CONFLICT, "post_deleted", "This post has been deleted.")
 
 
-def check_can_read_revisions(actor: Actor, author_id: int | None) -> None:
-    # Edits often remove something the author regrets publishing (a name, a place):
-    # earlier versions are for the author and moderators only.
-    if not (_is(actor, author_id) or actor.staff):
+def check_can_edit_post(
+    actor: Actor, author_id: int | None, deleted: bool, region_id: int, moderated: Collection[int]
+) -> None:
+    """Authors edit their posts; the moderators of the post's region (`moderated`: the
+    actor's regions) and admins edit anyone's there. Nobody edits a deleted post."""
+    if _is(actor, author_id) or not actor.staff:
+        check_can_change_post(actor, author_id, deleted)
+        return
+    check_can_moderate_in(actor, region_id, moderated)
+    if deleted:
+        raise DomainError(Kind.CONFLICT, "post_deleted", "This post has been deleted.")
+
+
+def check_can_read_revisions(
+    actor: Actor, author_id: int | None, region_id: int, moderated: Collection[int]
+) -> None:
+    """Edits often remove something the author regrets publishing (a name, a place):
+    earlier versions are for the author, the moderators of the post's region and admins."""
+    if _is(actor, author_id):
+        return
+    if not actor.staff:
         raise forbidden("revisions_private", "Only the author and moderators see earlier versions.")
+    check_can_moderate_in(actor, region_id, moderated)
+
+
+def check_can_redact(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Purging an earlier version's text for good: moderators of the post's region, admins."""
+    check_can_moderate_in(actor, region_id, moderated)
 
 
 def check_can_moderate(actor: Actor) -> None:

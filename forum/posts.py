@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, languages, markup
+from forum import audit, documents, events, languages, markup, moderators
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
@@ -30,7 +30,7 @@ from forum.permissions import (
     can_read_thread,
     can_see_post_content,
     check_can_change_post,
-    check_can_read_revisions,
+    check_can_edit_post,
     check_can_reply,
     check_can_write,
     thread_audience,
@@ -141,6 +141,7 @@ def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
 # Who may read a thread, and the channels its events go to.
 _AUDIENCE = (
     Thread.hidden.label("thread_hidden"),
+    Thread.region_id,
     Region.slug.label("region"),
     Region.visibility.label("region_visibility"),
     Topic.slug.label("topic"),
@@ -240,6 +241,19 @@ async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str,
     return post_view(row._mapping, actor)
 
 
+async def _check_can_edit(session: AsyncConnection, actor: Actor, row: Row) -> None:
+    # Only a moderator editing someone else's post needs their regions.
+    moderated = await moderators.regions_of(session, actor) if actor.staff else []
+    check_can_edit_post(actor, row.author_id, row.deleted_at is not None, row.region_id, moderated)
+
+
+async def editable(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
+    """The post, for the page that edits it: its author, or a moderator who may (`edit`)."""
+    row = await _post_in_thread(session, actor, post_id, for_change=False)
+    await _check_can_edit(session, actor, row)
+    return post_view(row._mapping, actor)
+
+
 async def edit(
     session: AsyncConnection,
     actor: Actor,
@@ -248,9 +262,12 @@ async def edit(
     body: str,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """Replace the post's text with `body` in Markdown; the old version becomes a revision."""
+    """Replace the post's text with `body` in Markdown; the old version becomes a revision
+    that records who edited it. Its author edits it, or a moderator of its region (or an
+    admin), audited as `post.edit` with the revision numbers, never the text (a
+    redaction, `forum.revisions`, must find no copy of it there)."""
     row = await _post_in_thread(session, actor, post_id)
-    check_can_change_post(actor, row.author_id, row.deleted_at is not None)
+    await _check_can_edit(session, actor, row)
     await session.execute(
         insert(PostRevision).values(
             post_id=post_id,
@@ -281,6 +298,11 @@ async def edit(
         thread_audience(row.region_visibility, row.thread_hidden),
         event_payload(changed),
     )
+    if actor.user_id != row.author_id:
+        await audit.record(
+            session, actor, "post.edit", ("post", post_id), region_id=row.region_id,
+            before={"revision": row.revision}, after={"revision": changed["revision"]},
+        )  # fmt: skip
     return post_view(changed, actor)
 
 
@@ -290,6 +312,12 @@ async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[s
     check_can_change_post(actor, row.author_id, row.deleted_at is not None)
     await mark_deleted(session, row)
     return post_view(await fetch(session, post_id), actor)
+
+
+async def placed(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
+    """The post with its thread's place and audience, unlocked; 404 if the actor can't see
+    it (`forum.revisions`)."""
+    return await _post_in_thread(session, actor, post_id, for_change=False)
 
 
 async def for_moderation(session: AsyncConnection, actor: Actor, post_id: int) -> Row:
@@ -337,37 +365,3 @@ async def erase_all_by(session: AsyncConnection, author_id: int) -> int:
             update(Post).where(Post.id.in_(ids)).values(body_source="", body_html="")
         )
     return deleted
-
-
-async def revisions(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
-    """Every version of a post, oldest first, the current one last."""
-    row = await _post_in_thread(session, actor, post_id, for_change=False)
-    check_can_read_revisions(actor, row.author_id)
-    older = await session.execute(
-        select(
-            PostRevision.revision,
-            PostRevision.body_source,
-            PostRevision.body_html,
-            PostRevision.written_at,
-        )
-        .where(PostRevision.post_id == post_id)
-        .order_by(PostRevision.revision)
-    )
-    versions = [
-        {
-            "revision": r.revision,
-            "body": r.body_source,
-            "body_html": r.body_html,
-            "written_at": r.written_at,
-        }
-        for r in older
-    ]
-    versions.append(
-        {
-            "revision": row.revision,
-            "body": row.body_source,
-            "body_html": row.body_html,
-            "written_at": row.edited_at or row.created_at,
-        }
-    )
-    return {"post_id": post_id, "deleted": row.deleted_at is not None, "revisions": versions}

@@ -303,15 +303,26 @@ class ThreadCreated(BaseModel):
 
 class Revision(BaseModel):
     revision: int
-    body: str
-    body_html: str
+    body: str | None = Field(description="Markdown source; null once redacted")
+    body_html: str | None = Field(description="Sanitised HTML; null once redacted")
     written_at: datetime
+    edited_by: Author | None = Field(
+        description="Who wrote this version by editing the post; null for the first version"
+    )
+    by_moderator: bool = Field(description="Edited by someone other than the author")
+    redacted: bool = Field(description="Its text was purged by a moderator")
+    redacted_at: datetime | None
+    current: bool
 
 
 class RevisionList(BaseModel):
     post_id: int
+    thread_id: int
+    position: int
+    language: str
     deleted: bool
-    revisions: list[Revision]
+    revisions: list[Revision] = Field(description="Oldest first, the current one last")
+    may_redact: bool = Field(description="Whether you may redact the earlier versions")
 
 
 class Preview(BaseModel):
@@ -388,6 +399,10 @@ class ModerationNote(Request):
     reason: Reason | None = Field(default=None, description="Why, for the audit log")
 
 
+class Redaction(Request):
+    reason: Reason = Field(description="Why, for the audit log (required)")
+
+
 class ThreadMove(ModerationNote):
     region: Slug
     topic: Slug
@@ -461,7 +476,7 @@ class AuditEntryOut(BaseModel):
         "thread.unlock", "thread.pin", "thread.unpin",
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
         "application.approve", "application.refuse", "moderator.assign", "flag.assign",
-        "flag.resolve",
+        "flag.resolve", "post.edit", "post.redact",
     ]  # fmt: skip
     target_type: str = Field(description="post, thread, user, application or flag_case")
     target_id: int

@@ -59,7 +59,27 @@ def test_writing(actor, write, reply_locked, change_own, change_others, revision
     assert allowed(p.check_can_reply, actor, True) is reply_locked
     assert allowed(p.check_can_change_post, actor, actor.user_id, False) is change_own
     assert allowed(p.check_can_change_post, actor, OTHER.user_id, False) is change_others
-    assert allowed(p.check_can_read_revisions, actor, OTHER.user_id) is revisions_of_others
+    assert allowed(p.check_can_read_revisions, actor, OTHER.user_id, 9, [9]) is (
+        revisions_of_others
+    )
+    # Editing someone else's post: the moderators of its region (9), admins.
+    assert allowed(p.check_can_edit_post, actor, OTHER.user_id, False, 9, [9]) is (
+        revisions_of_others
+    )
+    assert allowed(p.check_can_edit_post, actor, actor.user_id, False, 9, []) is change_own
+
+
+@pytest.mark.parametrize(
+    ("actor", "elsewhere"), [(MODERATOR, False), (ADMIN, True), (MEMBER, False)]
+)
+def test_edit_read_revisions_and_redact_are_region_scoped(actor, elsewhere):
+    """Issue 12: in a region the actor does not moderate (8; they moderate 9)."""
+    for check, args in ((p.check_can_edit_post, (OTHER.user_id, False, 8, [9])),
+                        (p.check_can_read_revisions, (OTHER.user_id, 8, [9])),
+                        (p.check_can_redact, (8, [9]))):  # fmt: skip
+        assert allowed(check, actor, *args) is elsewhere
+    assert not allowed(p.check_can_edit_post, ADMIN, OTHER.user_id, True, 9, [9])
+    assert allowed(p.check_can_read_revisions, SUSPENDED, SUSPENDED.user_id, 8, [])
 
 
 def test_nobody_changes_a_deleted_post():
@@ -70,7 +90,7 @@ def test_nobody_changes_a_deleted_post():
 def test_a_visitor_is_nobodys_author():
     # Where no author is known (a template copy, a removed account), a visitor whose
     # user id is also None must not pass for the author.
-    assert not allowed(p.check_can_read_revisions, ANON, None)
+    assert not allowed(p.check_can_read_revisions, ANON, None, 9, [9])
     assert not p.can_see_post_content(ANON, None, hidden=True, deleted=False)
 
 

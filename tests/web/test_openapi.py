@@ -73,6 +73,13 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("DELETE", f"/posts/{post['id']}", "/posts/{post_id}")
     await call("POST", "/preview", "/preview", json={"body": "*hi*"})
     admin = await make.logged_in(await make.user(Role.ADMIN))
+    await call(
+        "POST",
+        f"/posts/{post['id']}/revisions/1/redact",
+        "/posts/{post_id}/revisions/{revision}/redact",
+        admin,
+        json={"reason": "R"},
+    )
     org = {"slug": "o", "name": "O", "country": "SN", "kind": "ngo"}
     await call("POST", "/organisations", "/organisations", admin, json=org)
     await call("GET", "/organisations", "/organisations")

@@ -483,7 +483,7 @@ ROWS = [
         "post edit",
         post_target(),
         api("PATCH", "/posts/{}", lambda t: {"body": "Changed"}),
-        writers(Outcome(403, "not_author")),
+        {**writers(Outcome(403, "not_author")), HERE: OK, ELSEWHERE: NOT_YOUR_REGION, ADMIN: OK},
     ),
     Row(
         "post delete",
@@ -508,7 +508,7 @@ ROWS = [
         "revisions read",
         post_target(),
         api("GET", "/posts/{}/revisions"),
-        readers(OK, Outcome(403, "revisions_private"), *STAFF),
+        {**readers(OK, Outcome(403, "revisions_private"), HERE, ADMIN), ELSEWHERE: NOT_YOUR_REGION},
     ),
     Row("thread read, public", thread_target(), api("GET", "/threads/{}"), shown_to(*ROLES)),
     # Reading threads: members-only regions to members, hidden threads to the staff; to

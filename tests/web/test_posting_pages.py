@@ -294,8 +294,9 @@ async def test_no_one_else_edits_deletes_or_reads_revisions(make, db):
         assert r.status_code == 403, action
     api = await other.get(f"/api/v1/threads/{tid}")
     assert api.json()["posts"][1]["body"] == "Mine alone"
+    # A moderator of no region neither (issue 12: tests/web/test_moderator_edit.py).
     moderator = await make.logged_in(await make.user(Role.MODERATOR))
-    assert (await moderator.get(f"/posts/{pid}/revisions")).status_code == 200
+    assert (await moderator.get(f"/posts/{pid}/revisions")).status_code == 403
     assert (await moderator.get(f"/posts/{pid}/edit")).status_code == 403
 
 

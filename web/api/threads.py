@@ -104,12 +104,6 @@ async def delete_post(request: Request) -> JSON:
         return JSON(await posts.delete(u.session, u.actor, post_id))
 
 
-async def revisions(request: Request) -> JSON:
-    post_id = path_id(request, "post_id", "post")
-    async with unit(request) as u:
-        return JSON(await posts.revisions(u.session, u.actor, post_id))
-
-
 async def preview(request: Request) -> JSON:
     data, _ = await read_json(request, schemas.PreviewRequest)
     # The transaction only checks the login and counts the hit; rendering comes after it.

@@ -16,6 +16,7 @@ from web.pages import (
     organisations,
     posting,
     recovery,
+    revisions,
     search,
     splitting,
     suspensions,
@@ -36,6 +37,7 @@ ROUTES = [
     *suspensions.ROUTES,
     *splitting.ROUTES,
     *recovery.ROUTES,
+    *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
 ]

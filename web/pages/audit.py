@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "post.show": N_("Post shown again"),
     "post.delete": N_("Post deleted"),
     "post.restore": N_("Post restored"),
+    "post.edit": N_("Post edited by a moderator"),
+    "post.redact": N_("Earlier version of a post redacted"),
     "thread.lock": N_("Thread locked"),
     "thread.unlock": N_("Thread unlocked"),
     "thread.pin": N_("Thread pinned"),
@@ -77,6 +79,8 @@ FIELD_LABELS = {
     "new_thread": N_("New thread"),
     "into": N_("Merged into"),
     "into_post_count": N_("Posts of the thread merged into"),
+    "revision": N_("Version"),
+    "redacted": N_("Redacted"),
 }
 YES_NO = (N_("no"), N_("yes"))
 

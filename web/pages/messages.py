@@ -92,6 +92,9 @@ BY_CODE = {
     "own_post": N_("You cannot report your own post."),
     "text_required": N_("Say what is wrong."),
     "case_closed": N_("This case has been resolved."),
+    "blank_redaction_reason": N_("Say why this version is redacted."),
+    "current_revision": N_("This is the current version: edit the post to change it."),
+    "already_redacted": N_("This version is already redacted."),
 }
 
 BY_TYPE = {

@@ -16,6 +16,7 @@ from forum.permissions import (
     Actor,
     allows,
     check_can_change_post,
+    check_can_edit_post,
     check_can_flag,
     check_can_moderate_in,
     check_can_read_revisions,
@@ -26,6 +27,7 @@ from forum.permissions import (
 __all__ = [
     "change",
     "direction",
+    "edit",
     "flag",
     "form_key",
     "languages",
@@ -54,17 +56,30 @@ def reply(actor: Actor, locked: bool) -> bool:
 
 
 def change(actor: Actor, author_id: int | None, deleted: bool = False) -> bool:
-    """Edit or delete a post."""
+    """Delete one's own post (moderators delete with their own buttons)."""
     return allows(check_can_change_post, actor, author_id, deleted)
+
+
+def _here(moderates: bool) -> tuple[int, tuple[int, ...]]:
+    # A page asks once whether the reader moderates its region (`moderate`); the policy
+    # then reads that answer as "the post's region is among theirs".
+    return 0, (0,) if moderates else ()
+
+
+def edit(actor: Actor, author_id: int | None, deleted: bool, moderates: bool) -> bool:
+    """Edit a post: its author, or a moderator of its region (`moderates`, the page's
+    answer of `moderate` for its region)."""
+    return allows(check_can_edit_post, actor, author_id, deleted, *_here(moderates))
+
+
+def revisions(actor: Actor, author_id: int | None, moderates: bool = False) -> bool:
+    """Read a post's revisions (`moderates`: as for `edit`)."""
+    return allows(check_can_read_revisions, actor, author_id, *_here(moderates))
 
 
 def flag(actor: Actor, author_id: int | None) -> bool:
     """Report a post (one the page shows them)."""
     return allows(check_can_flag, actor, author_id)
-
-
-def revisions(actor: Actor, author_id: int | None) -> bool:
-    return allows(check_can_read_revisions, actor, author_id)
 
 
 @cache

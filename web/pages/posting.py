@@ -1,5 +1,6 @@
 """Writing in a browser: starting a thread, replying (quoting a post), previewing the
-Markdown, editing and deleting one's own posts, and reading a post's revisions.
+Markdown, editing one's own posts (moderators: anyone's in their regions) and deleting
+one's own (a post's revisions: `web.pages.revisions`).
 
 Each form calls the core as the API does (`web.api.threads`): the API's schemas, the
 same rate limit through `unit(request, limit=...)`, the same permission checks and body
@@ -300,12 +301,16 @@ async def reply(request: Request) -> Response:
 # One post: its address, editing, deleting, revisions ----------------------------------
 
 
-async def _own_post(request: Request, token: str | None = None) -> tuple[Viewer, dict[str, Any]]:
-    """The post the path names, for a page that changes it: only its author gets it.
-    `token`: the form's, when it is being sent."""
+async def _own_post(
+    request: Request, token: str | None = None, *, editing: bool = False
+) -> tuple[Viewer, dict[str, Any]]:
+    """The post the path names, for a page that changes it: only its author gets it, or
+    for `editing`, a moderator of its region too. `token`: the form's, when it is sent."""
     post_id = path_id(request, "post_id", "post")
     async with unit(request, form_token=token) as u:
         reader = viewer(request, u.current)
+        if editing:
+            return reader, await posts.editable(u.session, u.actor, post_id)
         post = await posts.get(u.session, u.actor, post_id)
         check_can_change_post(u.actor, post["author"]["id"], post["deleted"])
     return reader, post
@@ -333,12 +338,12 @@ def _edit_form(request: Request, reader: Viewer, post: dict[str, Any], **context
 
 async def edit(request: Request) -> Response:
     if request.method == "GET":
-        reader, post = await _own_post(request)
+        reader, post = await _own_post(request, editing=True)
         values = {"body": post["body"], "language": post["language"]}
         return _edit_form(request, reader, post, values=values, errors={})
 
     form = await forms.read_form(request)
-    reader, post = await _own_post(request, form.token)
+    reader, post = await _own_post(request, form.token, editing=True)
     values = {"body": form.get("body"), "language": form.get("language") or None}
     if "preview" in form:
         reader, html, errors, status, headers = await _preview(request, form.token, values["body"])
@@ -380,22 +385,6 @@ async def delete(request: Request) -> Response:
     return _answer(page, headers)
 
 
-async def revisions(request: Request) -> Response:
-    post_id = path_id(request, "post_id", "post")
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        post = await posts.get(u.session, u.actor, post_id)
-        history = await posts.revisions(u.session, u.actor, post_id)
-    return render(
-        request,
-        reader,
-        "revisions.html",
-        post=post,
-        history=history,
-        back=post_url(post["thread_id"], post["position"], post["id"]),
-    )
-
-
 # Before the thread page's route: "/threads/new" is not a thread id.
 ROUTES = [
     Route("/threads/new", new_thread, methods=["GET", "POST"]),
@@ -403,5 +392,4 @@ ROUTES = [
     Route("/posts/{post_id}", permalink, methods=["GET"]),
     Route("/posts/{post_id}/edit", edit, methods=["GET", "POST"]),
     Route("/posts/{post_id}/delete", delete, methods=["GET", "POST"]),
-    Route("/posts/{post_id}/revisions", revisions, methods=["GET"]),
 ]

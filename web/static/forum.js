@@ -1,6 +1,7 @@
 // The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
 // dates in the reader's own time zone, adds live updates to a thread page over /ws
-// ("Realtime protocol"), sends the reply form through the JSON API without reloading,
+// ("Realtime protocol"; a post's open revisions page reloads when the post is edited or
+// redacted), sends the reply form through the JSON API without reloading,
 // and shows previews in place. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
@@ -308,6 +309,17 @@
         if (msg.type === "thread.split" || msg.type === "thread.merged") changed(msg.type, t.id);
         else lockedNow(t.locked);
       }
+    });
+  }
+
+  // A post's revisions page: an edit or a redaction of that post (another moderator's,
+  // the author's) reloads it, so no one reads or redacts a version as it no longer is.
+  var versions = document.getElementById("revisions");
+  if (versions && versions.dataset.liveThread) {
+    live("thread:" + versions.dataset.liveThread, versions.dataset.liveSince, function (msg) {
+      var p = msg.data && msg.data.post;
+      if (p && String(p.id) === versions.dataset.liveRevisions &&
+          /^post\.(edited|revision_redacted|deleted|restored)$/.test(msg.type)) location.reload();
     });
   }
 
