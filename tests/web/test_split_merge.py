@@ -545,3 +545,26 @@ async def test_the_meilisearch_indexer_follows_a_split_and_a_merge(make, db):
     finally:
         await backend.close()
         await meili.stop()
+
+
+async def test_a_hidden_thread_splits_into_a_hidden_one_and_counts_stay_as_readers_see(make, db):
+    c = await make.logged_in(await _moderator(make, db, "africa"))
+    tid, _, p2 = await _thread_with(make, db, 2)
+    into, *_ = await _thread_with(make, db, 1, title="Visible")
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE threads SET hidden = true WHERE id = :t"), {"t": tid})
+        await s.execute(text("UPDATE thread_counts SET threads = threads - 1"))
+    assert await _count(db) == 1
+    r = await c.post(f"/api/v1/threads/{tid}/split", json={"post_id": p2, "title": "Still hid"})
+    assert (r.status_code, r.json()["hidden"]) == (201, True)
+    assert await _count(db) == 1
+    assert await _rows(db, "SELECT count(*) FROM search_documents WHERE post_id = :p", p=p2) == [
+        (0,)
+    ]
+    # The hidden thread merged into a visible one: its posts show there, the count stays.
+    r = await c.post(f"/api/v1/threads/{r.json()['id']}/merge", json={"into": into})
+    assert (r.status_code, r.json()["hidden"], r.json()["post_count"]) == (200, False, 2)
+    assert await _count(db) == 1
+    assert await _rows(db, "SELECT thread_id FROM search_documents WHERE post_id = :p", p=p2) == [
+        (into,)
+    ]
