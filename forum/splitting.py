@@ -17,6 +17,9 @@ region, topic and kind follow the thread), the read positions, an event on the c
 of both threads (the Meilisearch indexer reindexes each thread an event names) and an
 audit entry with ids and positions, never text. Hidden and deleted posts move as they
 are; `reply_to` names a post, so a reply keeps pointing at the same post wherever it is.
+Replies held for approval (`forum.approvals`: no position yet) stay in the thread split
+and follow the thread merged, to be numbered where they are when approved; a thread held
+whole is approved or rejected before it is split or merged (409 thread_pending).
 
 Read positions (`forum.reading`: one high-water mark per member and thread):
 - split at position p: a member who had read up to r >= p has read the new thread up
@@ -52,9 +55,17 @@ from forum.permissions import (
 )
 
 _THREAD = select(
-    Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden, Thread.post_count,
-    Thread.last_activity_at,
+    Thread.id, Thread.region_id, Thread.topic_id, Thread.hidden, Thread.pending,
+    Thread.post_count, Thread.last_activity_at,
 )  # fmt: skip
+
+
+def _check_not_pending(*found: Row) -> None:
+    """A thread whose first post awaits approval (`forum.approvals`) is approved or
+    rejected whole first: split or merged, its held post would land among published ones."""
+    if any(t.pending for t in found):
+        raise DomainError(Kind.CONFLICT, "thread_pending",
+                          "This thread awaits approval: approve or reject it first.")  # fmt: skip
 
 
 async def _locked(session: AsyncConnection, ids: list[int]) -> dict[int, Row]:
@@ -84,6 +95,7 @@ async def split(
         raise not_found("thread")
     moderated = await moderators.regions_of(session, actor)
     check_can_moderate_in(actor, source.region_id, moderated)
+    _check_not_pending(source)
     region_to = (
         catalog.region(actor, region, field="region")
         if region is not None
@@ -141,7 +153,9 @@ async def split(
         .values(thread_id=new_id, position=Post.position - shift)
     )
     remaining_last = (
-        select(func.max(Post.created_at)).where(Post.thread_id == thread_id).scalar_subquery()
+        select(func.max(Post.created_at))
+        .where(Post.thread_id == thread_id, Post.position.is_not(None))
+        .scalar_subquery()
     )
     await session.execute(
         update(Thread)
@@ -198,11 +212,12 @@ async def merge(
     moderated = await moderators.regions_of(session, actor)
     for place in (source, target):
         check_can_moderate_in(actor, place.region_id, moderated)
+    _check_not_pending(source, target)
     # Uses index: uq_posts_thread_position
     rows = (
         await session.execute(
             select(Post.id, Post.thread_id, Post.position, Post.author_id, Post.created_at)
-            .where(Post.thread_id.in_([thread_id, into]))
+            .where(Post.thread_id.in_([thread_id, into]), Post.position.is_not(None))
             .order_by(Post.thread_id, Post.position)
         )
     ).all()
@@ -222,6 +237,16 @@ async def merge(
             "AS v(id, position) WHERE p.id = v.id"
         ),
         {"into": into, "ids": [p.id for p, _ in numbered], "positions": [n for _, n in numbered]},
+    )
+    # Replies held for approval have no place yet (`forum.approvals`): they follow the
+    # thread, to be numbered there when approved.
+    held = list(
+        await session.scalars(
+            update(Post)
+            .where(Post.thread_id == thread_id, Post.position.is_(None))
+            .values(thread_id=into)
+            .returning(Post.id)
+        )
     )
     await reading.follow_merge(
         session, thread_id, into, [(p.thread_id, p.position, n) for p, n in numbered]
@@ -253,7 +278,7 @@ async def merge(
     await session.execute(text("DELETE FROM threads WHERE id = :id"), {"id": thread_id})
     if not source.hidden:
         await count_thread(session, source.region_id, source.topic_id, -1)
-    await documents.refresh(session, [p.id for p in order])
+    await documents.refresh(session, [p.id for p in order] + held)
     after = (await _locked(session, [into]))[into]
     await _announce(session, catalog, "thread.merged", after, [after, source],
                     {"thread_id": into, "merged_from": thread_id})  # fmt: skip

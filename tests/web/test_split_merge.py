@@ -568,3 +568,35 @@ async def test_a_hidden_thread_splits_into_a_hidden_one_and_counts_stay_as_reade
     assert await _rows(db, "SELECT thread_id FROM search_documents WHERE post_id = :p", p=p2) == [
         (into,)
     ]
+
+
+async def test_posts_held_for_approval_keep_no_place_and_held_threads_wait(make, db):
+    c = await make.logged_in(await _moderator(make, db, "africa"))
+    gone, g1, g2 = await _thread_with(make, db, 2)
+    into, i1 = await _thread_with(make, db, 1, title="Target")
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE regions SET approve_new_members = true WHERE slug = 'africa'"))
+    held = await make.reply(gone, body="Held for approval")
+    assert (await _rows(db, "SELECT position, pending FROM posts WHERE id = :p", p=held["id"])) == [
+        (None, True)
+    ]
+    waiting = await make.thread(title="Held whole")
+    wid, w1 = waiting["thread"]["id"], waiting["post"]["id"]
+    # A thread held whole is approved or rejected first; nothing changed.
+    r = await c.post(f"/api/v1/threads/{wid}/merge", json={"into": into})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "thread_pending")
+    r = await c.post(f"/api/v1/threads/{gone}/merge", json={"into": wid})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "thread_pending")
+    assert await _rows(db, "SELECT pending FROM threads WHERE id = :t", t=wid) == [(True,)]
+    assert await _rows(db, "SELECT thread_id FROM posts WHERE id = :p", p=w1) == [(wid,)]
+    # The held reply follows the merge, still without a place; the others are numbered.
+    r = await c.post(f"/api/v1/threads/{gone}/merge", json={"into": into})
+    assert (r.status_code, r.json()["post_count"]) == (200, 3), r.text
+    numbered = await _rows(
+        db, "SELECT id, position FROM posts WHERE thread_id = :t AND position IS NOT NULL "
+        "ORDER BY position", t=into,
+    )  # fmt: skip
+    assert [p for p, _ in numbered] == [i1, g1, g2]  # same minute: the target's first
+    assert [n for _, n in numbered] == [1, 2, 3]
+    assert await _rows(db, "SELECT thread_id, position, pending FROM posts WHERE id = :p",
+                       p=held["id"]) == [(into, None, True)]  # fmt: skip

@@ -7,16 +7,16 @@ posts live in now: its page redirects there (301). Not a foreign key on `thread_
 that thread is gone. `into_id` is kept pointing at a live thread (a merge into a thread
 that is merged later is re-pointed), and goes with it.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
