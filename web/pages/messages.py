@@ -88,6 +88,7 @@ BY_CODE = {
     "not_approved_yet": N_("An applicant must be approved as a member first."),
     "cannot_split_at_first": N_("Choose a post after the first: a thread starts with it."),
     "merge_into_itself": N_("Choose another thread: a thread cannot be merged into itself."),
+    "thread_pending": N_("This thread awaits approval: approve or reject it first."),
     "already_flagged": N_("You have reported this post already."),
     "own_post": N_("You cannot report your own post."),
     "text_required": N_("Say what is wrong."),
