@@ -227,6 +227,18 @@ class Thread(Base):
     pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
+class MergedThread(Base):
+    """A thread merged into another (`forum.splitting`): its address leads to `into_id`."""
+
+    __tablename__ = "thread_merges"
+    __table_args__ = (Index("ix_thread_merges_into_id", "into_id"),)
+
+    # Not a foreign key: the merged thread is gone.
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    into_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    merged_at: Mapped[datetime] = _now()
+
+
 class ThreadCountry(Base):
     __tablename__ = "thread_countries"
     __table_args__ = (Index("ix_thread_countries_country", "country_code", "thread_id"),)

@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import cases, catalog, moderators, reading, threads
+from forum import cases, catalog, moderators, reading, splitting, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -151,7 +151,7 @@ async def thread(request: Request) -> Response:
             )
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
         previous = page["read_position"]
         last = page["posts"][-1]["position"] if page["posts"] else 0
@@ -179,6 +179,17 @@ async def thread(request: Request) -> Response:
                   reported=reported)  # fmt: skip
 
 
+async def _merged_or_not_found(request: Request, reader: Viewer) -> Response:
+    """A merged thread's address leads for good to the thread its posts are in now, for
+    a reader who may read that one (`forum.splitting`); any other missing thread: 404."""
+    async with request.app.state.db.transaction() as session:
+        thread_id = int(request.path_params["thread_id"])
+        into = await splitting.merged_into(session, reader.actor, thread_id)
+    if into is None:
+        return not_found_page(request, reader)
+    return RedirectResponse(f"/threads/{into}", status_code=301)
+
+
 async def unread(request: Request) -> Response:
     """The thread at the first post this member has not read; for visitors, the thread."""
     thread_id = path_id(request, "thread_id", "thread")
@@ -190,7 +201,7 @@ async def unread(request: Request) -> Response:
             landing = await reading.landing(u.session, u.actor, thread_id)
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
     return forms.redirect(post_url(thread_id, landing.position, landing.post_id))
 
