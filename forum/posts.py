@@ -280,7 +280,7 @@ async def current(
     return {
         r.id: (
             post_view(r._mapping, ANONYMOUS),
-            post_audience(r.region_visibility, r.thread_hidden, r.pending),
+            post_audience(r.region_visibility, r.thread_hidden, r.pending, r.author_id),
         )
         for r in rows
     }
@@ -350,7 +350,7 @@ async def edit(
         session,
         "post.edited",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        post_audience(row.region_visibility, row.thread_hidden, row.pending),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
         event_payload(changed),
     )
     if actor.user_id != row.author_id:
@@ -422,7 +422,7 @@ async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = Tr
         session,
         "post.deleted" if deleted else "post.restored",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        post_audience(row.region_visibility, row.thread_hidden, row.pending),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
         {"thread_id": row.thread_id, "post_id": row.id},
     )
 

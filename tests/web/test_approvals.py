@@ -432,8 +432,8 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
     await _moderates(world, elsewhere, "africa")
     others = (member, visitor, elsewhere)
 
-    async with member.ws() as member_ws, visitor.ws() as visitor_ws:
-        lives = [Live(member_ws), Live(visitor_ws)]
+    async with member.ws() as member_ws, visitor.ws() as visitor_ws, elsewhere.ws() as mod_ws:
+        lives = [Live(member_ws), Live(visitor_ws), Live(mod_ws)]
         for live in lives:
             await subscribe(live.ws, case.channels)
         # Three held replies ("did you mean" proposes words three posts hold) and a held
@@ -449,6 +449,11 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
         assert r.status_code == 201 and r.json()["thread"]["pending"] is True, r.text
         held_thread, opening = r.json()["thread"]["id"], r.json()["post"]["id"]
         case.canary_posts.append(opening)
+        # Its author edits a held reply: the thread's readers (a moderator of another
+        # region among them) are not told that anything happened.
+        said = {"body": f"Witness 0 saw {canary} take the bribe, twice."}
+        r = await newbie.http.patch(f"/api/v1/posts/{case.canary_posts[0]}", json=said)
+        assert r.status_code == 200, r.text
         await world.search.keep_up()
         marker = await author.reply(case.thread_id, "A published reply")
         for live in lives:
@@ -478,6 +483,8 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
         for live in lives:
             assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
             assert all(f["channel"] != f"mod:{region}" for f in live.after_change)
+            told = [f for f in live.after_change if f.get("op") == "event"]
+            assert [f["data"]["post"]["id"] for f in told] == [marker], "held posts' events"
         assert await stores(world, canary) == {"event log": 0, "search documents": 0}
 
         # Rejected: gone for everyone, its author and the moderators too; the author is
