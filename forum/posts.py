@@ -254,7 +254,11 @@ async def _held_reply(
     return post_view(row, actor)
 
 
-HELD = "post.held"
+# A post held for approval, told to its region's queue (`mod:<region>`, which only that
+# region's moderators and admins may join). Not a `post.*` event: those deliver the post
+# to whoever may read it now (`forum.feed`), and a held post is its author's alone; this
+# one carries ids only, for the queue to say that something new awaits.
+HELD = "approval.held"
 
 
 def moderation_channel(region: str) -> str:
