@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, knowledge_documents, markup, pagination
+from forum import events, findable, knowledge_documents, markup, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, invalid, not_found
 from forum.models import (
@@ -47,7 +47,6 @@ from forum.permissions import (
     check_can_write_experience,
     experience_audience,
     readable_visibilities,
-    reads_hidden_threads,
 )
 
 FIELDS = ("context", "action", "obstacles", "outcome", "lessons")
@@ -174,14 +173,11 @@ async def _check_threads(session: AsyncConnection, actor: Actor, ids: tuple[int,
 
 
 def _readable_threads(actor: Actor, query: Any, ids: Collection[int]) -> Any:
-    query = (
+    return (
         query.join(Region, Region.id == Thread.region_id)
         .where(Thread.id.in_(list(ids)))
-        .where(Region.visibility.in_(readable_visibilities(actor)))
+        .where(findable.threads(actor))
     )
-    if not reads_hidden_threads(actor):
-        query = query.where(~Thread.hidden)
-    return query
 
 
 def _row_values(story: Story, catalog: Catalog) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, knowledge_documents, pagination
+from forum import events, findable, knowledge_documents, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import (
@@ -55,8 +55,6 @@ from forum.permissions import (
     may_see_affiliation,
     may_see_contact,
     organisation_audience,
-    readable_visibilities,
-    reads_hidden_threads,
 )
 
 MAX_MEMBERS_LISTED = 200
@@ -257,12 +255,11 @@ async def shown_members_threads(
     authors = select(Affiliation.user_id).where(
         Affiliation.organisation_id == found.id, Affiliation.shown
     )
-    readable = [r.id for r in catalog.regions if r.visibility in readable_visibilities(actor)]
-    query = select(Thread.id, Thread.title, Thread.region_id, Thread.created_at).where(
-        Thread.author_id.in_(authors), Thread.region_id.in_(readable)
+    query = (
+        select(Thread.id, Thread.title, Thread.region_id, Thread.created_at)
+        .join(Region, Region.id == Thread.region_id)
+        .where(Thread.author_id.in_(authors), findable.threads(actor))
     )
-    if not reads_hidden_threads(actor):
-        query = query.where(~Thread.hidden)
     rows = await session.execute(
         query.order_by(Thread.created_at.desc(), Thread.id.desc()).limit(THREADS_LISTED)
     )

@@ -150,10 +150,16 @@ def holds_posts(actor: Actor, approve_new_members: bool, trusted: bool) -> bool:
     return approve_new_members and not trusted and not actor.staff
 
 
-def post_audience(region_visibility: str, thread_hidden: bool, pending: bool) -> str:
-    """Who may receive what happens to a post now: its thread's audience, moderators
-    only while it awaits approval."""
-    return STAFF if pending else thread_audience(region_visibility, thread_hidden)
+def post_audience(
+    region_visibility: str, thread_hidden: bool, pending: bool, author_id: int | None
+) -> str:
+    """Who may receive what happens to a post now: its thread's audience; while it awaits
+    approval, its author only. The moderators of its region find it in their queue
+    (`mod:<region>`); any other reader of the thread, moderators of other regions
+    included, must not learn that it exists."""
+    return thread_audience(
+        region_visibility, thread_hidden, pending_author=author_id if pending else None
+    )
 
 
 def check_can_change_region_settings(actor: Actor) -> None:

@@ -254,7 +254,11 @@ async def _held_reply(
     return post_view(row, actor)
 
 
-HELD = "post.held"
+# A post held for approval, told to its region's queue (`mod:<region>`, which only that
+# region's moderators and admins may join). Not a `post.*` event: those deliver the post
+# to whoever may read it now (`forum.feed`), and a held post is its author's alone; this
+# one carries ids only, for the queue to say that something new awaits.
+HELD = "approval.held"
 
 
 def moderation_channel(region: str) -> str:
@@ -280,7 +284,7 @@ async def current(
     return {
         r.id: (
             post_view(r._mapping, ANONYMOUS),
-            post_audience(r.region_visibility, r.thread_hidden, r.pending),
+            post_audience(r.region_visibility, r.thread_hidden, r.pending, r.author_id),
         )
         for r in rows
     }
@@ -350,7 +354,7 @@ async def edit(
         session,
         "post.edited",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        post_audience(row.region_visibility, row.thread_hidden, row.pending),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
         event_payload(changed),
     )
     if actor.user_id != row.author_id:
@@ -422,7 +426,7 @@ async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = Tr
         session,
         "post.deleted" if deleted else "post.restored",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        post_audience(row.region_visibility, row.thread_hidden, row.pending),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
         {"thread_id": row.thread_id, "post_id": row.id},
     )
 

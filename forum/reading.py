@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum import findable
 from forum.db import Prepared
 from forum.errors import not_found
 from forum.models import Post, ReadPosition, Region, Thread
@@ -84,14 +85,6 @@ def _counted(actor: Actor) -> ColumnElement[bool]:
     if actor.user_id is not None:
         counted = and_(counted, Post.author_id != actor.user_id)
     return counted
-
-
-def _readable(actor: Actor) -> ColumnElement[bool]:
-    """`can_read_thread` as a condition on a query joining `Thread` and `Region`."""
-    condition = Region.visibility.in_(sorted(readable_visibilities(actor)))
-    if not reads_hidden_threads(actor):
-        condition = and_(condition, ~Thread.hidden)
-    return condition
 
 
 # One statement, so a member's thread page pays one round trip for it, autocommitted on
@@ -243,7 +236,7 @@ async def unread(
             and_(ReadPosition.thread_id == Thread.id, ReadPosition.user_id == user_id),
         )
         # Uses index: pk_threads
-        .where(Thread.id.in_(list(thread_ids)), _readable(actor))
+        .where(Thread.id.in_(list(thread_ids)), findable.threads(actor))
     )
     return {r.id: NEW if r.position is None else r.unread for r in rows}
 

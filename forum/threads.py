@@ -22,11 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, pagination, posts, reading, trust
+from forum import documents, events, findable, pagination, posts, reading, trust
 from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
-from forum.models import ModeratedRegion, Post, Region, Thread, ThreadCountry, Topic, User
+from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
 from forum.permissions import (
     STAFF,
     Actor,
@@ -34,9 +34,6 @@ from forum.permissions import (
     can_read_thread,
     check_can_write,
     keeps_read_positions,
-    pending_scope,
-    readable_visibilities,
-    reads_hidden_threads,
     thread_audience,
 )
 from forum.posts import event_payload, insert_post, post_query, post_view
@@ -181,16 +178,7 @@ async def list_threads(
     Each thread carries `unread` (`forum.reading`): "new" or how many posts the reader has
     not read, for members, in one more query for the page; None for visitors, at no cost.
     """
-    query = _thread_query().where(Region.visibility.in_(sorted(readable_visibilities(actor))))
-    if not reads_hidden_threads(actor):
-        query = query.where(~Thread.hidden)
-    else:  # a thread awaiting approval: its author, its region's moderators, admins
-        scope = pending_scope(actor)
-        if not scope.everywhere:
-            visible = or_(~Thread.pending, Thread.author_id == scope.of)
-            if scope.moderated:
-                visible = or_(visible, _moderated_by(scope.of))
-            query = query.where(visible)
+    query = _thread_query().where(findable.threads(actor))
     if region is not None:
         # Uses index: ix_threads_region_listing
         query = query.where(Thread.region_id == catalog.region(actor, region).id)
@@ -247,14 +235,7 @@ async def current(
 
 # Whether the reader moderates the thread's region (asked for moderators only: it decides
 # who reads what awaits approval there, `permissions.can_read_pending`).
-def _moderated_by(user_id: Any) -> Any:
-    """Whether `user_id` (a value or a bind parameter) moderates the thread's region."""
-    return exists().where(
-        ModeratedRegion.user_id == user_id, ModeratedRegion.region_id == Thread.region_id
-    )
-
-
-_MODERATES = _moderated_by(bindparam("moderator_id", type_=BigInteger))
+_MODERATES = findable.moderated_by(bindparam("moderator_id", type_=BigInteger))
 _THREAD_BY_ID = Prepared.of(
     _thread_query()
     .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))

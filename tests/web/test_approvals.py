@@ -143,7 +143,7 @@ async def test_a_held_reply_is_seen_by_its_author_and_moderators_only(make, db, 
     events = await _rows(db, "SELECT type, channels, visibility FROM events "
                          "WHERE payload->>'post_id' = :p", p=str(pid))  # fmt: skip
     assert [(e.type, e.channels, e.visibility) for e in events] == [
-        ("post.held", ["mod:africa"], "staff")]  # fmt: skip
+        ("approval.held", ["mod:africa"], "staff")]  # fmt: skip
     assert await _rows(db, "SELECT 1 FROM search_documents WHERE post_id = :p", p=pid) == []
     # A moderator cannot just show it: it is approved or rejected.
     r = await moderator.post(f"{API}/posts/{pid}/show")
@@ -170,7 +170,7 @@ async def test_approving_an_edited_reply_publishes_it_as_if_just_written(make, d
     events = await _rows(db, "SELECT type, channels, visibility FROM events "
                          "WHERE payload->>'post_id' = :p ORDER BY id", p=str(pid))  # fmt: skip
     assert [(e.type, e.visibility) for e in events] == [
-        ("post.held", "staff"), ("post.created", "public"),
+        ("approval.held", "staff"), ("post.created", "public"),
         ("approval.approved", f"user:{newbie.user['id']}")]  # fmt: skip
     assert events[1].channels == [f"thread:{tid}", "region:africa", "topic:public-procurement"]
     assert await _rows(db, "SELECT 1 FROM search_documents WHERE post_id = :p", p=pid) != []
@@ -432,10 +432,12 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
     await _moderates(world, elsewhere, "africa")
     others = (member, visitor, elsewhere)
 
-    async with member.ws() as member_ws, visitor.ws() as visitor_ws:
-        lives = [Live(member_ws), Live(visitor_ws)]
+    async with member.ws() as member_ws, visitor.ws() as visitor_ws, elsewhere.ws() as mod_ws:
+        lives = [Live(member_ws), Live(visitor_ws), Live(mod_ws)]
         for live in lives:
             await subscribe(live.ws, case.channels)
+        queue_live = Live(await moderator.ws())  # the region's queue, as its page listens
+        await subscribe(queue_live.ws, [f"mod:{region}"])
         # Three held replies ("did you mean" proposes words three posts hold) and a held
         # thread with the canary in its title.
         for n in range(3):
@@ -449,6 +451,11 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
         assert r.status_code == 201 and r.json()["thread"]["pending"] is True, r.text
         held_thread, opening = r.json()["thread"]["id"], r.json()["post"]["id"]
         case.canary_posts.append(opening)
+        # Its author edits a held reply: the thread's readers (a moderator of another
+        # region among them) are not told that anything happened.
+        said = {"body": f"Witness 0 saw {canary} take the bribe, twice."}
+        r = await newbie.http.patch(f"/api/v1/posts/{case.canary_posts[0]}", json=said)
+        assert r.status_code == 200, r.text
         await world.search.keep_up()
         marker = await author.reply(case.thread_id, "A published reply")
         for live in lives:
@@ -475,9 +482,19 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
         listed = (await member.http.get("/api/v1/threads", params={"region": region})).json()
         # The member has read the thread's page: the held replies are not "new" to them.
         assert [(t["id"], t["unread"]) for t in listed["threads"]] == [(case.thread_id, 0)]
+        # The region's moderators are told live that four posts await them, ids only.
+        held = [f for f in queue_live.after_change if f.get("type") == "approval.held"]
+        while len(held) < 4:
+            await queue_live.drain(lambda f: f.get("type") == "approval.held")
+            held = [f for f in queue_live.after_change if f.get("type") == "approval.held"]
+        assert sorted(f["data"]["post_id"] for f in held) == sorted(case.canary_posts)
+        assert canary not in orjson.dumps(queue_live.after_change).decode()
+        await queue_live.ws.close()
         for live in lives:
             assert canary not in orjson.dumps(live.after_change).decode(), "websocket live"
             assert all(f["channel"] != f"mod:{region}" for f in live.after_change)
+            told = [f for f in live.after_change if f.get("op") == "event"]
+            assert [f["data"]["post"]["id"] for f in told] == [marker], "held posts' events"
         assert await stores(world, canary) == {"event log": 0, "search documents": 0}
 
         # Rejected: gone for everyone, its author and the moderators too; the author is

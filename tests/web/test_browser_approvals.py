@@ -51,6 +51,13 @@ async def test_the_moderators_edit_reaches_an_open_page_live_never_the_original(
         await page.goto(f"{served.url}/threads/{thread_id}")
         await expect(page.locator("#presence")).to_have_text(re.compile(r"\d"), timeout=LIVE)
 
+        # The region's moderator has the queue open: a post held meanwhile is said live
+        # (the page's cursor, taken before it was read, replays what the socket missed).
+        deciding = await new_context(browser, served, member=moderator)
+        queue = await deciding.new_page()
+        await queue.goto(f"{served.url}/regions/africa/approvals")
+        await expect(queue.get_by_text("No posts are awaiting approval.")).to_be_visible()
+
         original = {"body": "The mayor's cousin zorvoriginal won it."}
         r = await newbie.api.post(f"/api/v1/threads/{thread_id}/posts", json=original)
         assert r.status_code == 201 and r.json()["pending"] is True, r.text
@@ -64,9 +71,9 @@ async def test_the_moderators_edit_reaches_an_open_page_live_never_the_original(
         assert await serious_violations(mine) == [], "the author's page"
         await writing.close()
 
-        deciding = await new_context(browser, served, member=moderator)
-        queue = await deciding.new_page()
-        await queue.goto(f"{served.url}/regions/africa/approvals")
+        notice = queue.locator("#held-live")
+        await expect(notice).to_contain_text("A new post awaits approval.", timeout=LIVE)
+        await notice.get_by_role("link", name="Reload the page").click()
         assert await serious_violations(queue) == [], "the queue page"
         held = queue.locator(f"#held-{post_id}")
         text_box = held.get_by_label("Text (edit it before approving if need be)")

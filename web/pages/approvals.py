@@ -33,7 +33,9 @@ async def _render(
     failed: tuple[int, dict[str, str], dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
-    """The queue; `failed`: the post whose form failed, the input kept and the errors."""
+    """The queue; `failed`: the post whose form failed, the input kept and the errors.
+    `since`, taken before the queue is read, is where its live notice starts listening."""
+    since = str(request.app.state.realtime.position)
     known = await u.catalog()
     try:
         held, next_cursor = await approvals.queue(
@@ -45,7 +47,7 @@ async def _render(
         raise
     return render(request, reader, "approvals.html", status, region=known.region(u.actor, slug),
                   held=held, next_cursor=next_cursor, failed=failed,
-                  done=request.query_params.get("done"))  # fmt: skip
+                  done=request.query_params.get("done"), since=since)  # fmt: skip
 
 
 async def page(request: Request) -> Response:

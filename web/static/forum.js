@@ -324,6 +324,15 @@
     });
   }
 
+  // A region's queue of posts awaiting approval: a post held while it is open is said
+  // to be there (the event carries ids only; the page, reloaded, shows it to edit).
+  var heldLive = document.getElementById("held-live");
+  if (heldLive && heldLive.dataset.liveQueue) {
+    live("mod:" + heldLive.dataset.liveQueue, heldLive.dataset.liveSince, function (msg) {
+      if (msg.type === "approval.held") heldLive.hidden = false;
+    });
+  }
+
   // A region's queue of reported posts: a row for each case opened while it is open,
   // from the page's <template> (the event carries ids only).
   var cases = document.getElementById("cases");

@@ -1,0 +1,45 @@
+"""Which threads a reader may find, as one SQL condition.
+
+The policy module answers with values (`readable_visibilities`, `reads_hidden_threads`,
+`pending_scope`); this turns them into the one WHERE clause that every query listing
+threads uses (thread lists, the threads an organisation's or an experience's page links,
+unread counts), so a thread held for approval or hidden is left out of all of them alike.
+The condition needs a query that joins `Thread` and `Region`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+
+from forum.models import ModeratedRegion, Region, Thread
+from forum.permissions import (
+    Actor,
+    pending_scope,
+    readable_visibilities,
+    reads_hidden_threads,
+)
+
+
+def moderated_by(user_id: Any) -> ColumnElement[bool]:
+    """Whether `user_id` (a value or a bind parameter) moderates the thread's region."""
+    return exists().where(
+        ModeratedRegion.user_id == user_id, ModeratedRegion.region_id == Thread.region_id
+    )
+
+
+def threads(actor: Actor) -> ColumnElement[bool]:
+    """`can_read_thread` as a condition: the reader's regions; hidden threads for the
+    staff; a thread awaiting approval for its author, its region's moderators and admins
+    (`can_read_pending`)."""
+    condition = Region.visibility.in_(sorted(readable_visibilities(actor)))
+    if not reads_hidden_threads(actor):
+        return and_(condition, ~Thread.hidden)
+    scope = pending_scope(actor)
+    if scope.everywhere:
+        return condition
+    visible = or_(~Thread.pending, Thread.author_id == scope.of)
+    if scope.moderated:
+        visible = or_(visible, moderated_by(scope.of))
+    return and_(condition, visible)
