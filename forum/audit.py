@@ -26,8 +26,8 @@ ACTIONS = (
     "thread.unlock", "thread.pin", "thread.unpin",
     "thread.move", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
-    "flag.assign", "flag.resolve",
-    "post.edit", "post.redact",
+    "flag.assign", "flag.resolve", "post.edit", "post.redact",
+    "post.approve", "post.reject", "region.settings",
 )  # fmt: skip
 
 

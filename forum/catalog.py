@@ -40,6 +40,7 @@ class RegionEntry:
     name: str
     description: str
     visibility: str
+    approve_new_members: bool = False  # `forum.approvals`
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class Catalog:
 
 async def load(conn: AsyncConnection) -> Catalog:
     regions = await conn.execute(
-        select(Region.id, Region.slug, Region.name, Region.description, Region.visibility)
+        select(Region.id, Region.slug, Region.name, Region.description, Region.visibility,
+               Region.approve_new_members)
         .order_by(Region.name)
     )  # fmt: skip
     topics = await conn.execute(

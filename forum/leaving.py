@@ -89,7 +89,7 @@ class PostRecord:
     id: int
     thread_id: int
     thread_title: str
-    position: int
+    position: int | None  # None: awaiting approval (`forum.approvals`)
     body: str
     language: str
     created_at: datetime

@@ -101,6 +101,8 @@ class User(Base):
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     # When the member followed a verification link sent to `email` (`forum.verification`).
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a post of theirs was first approved or published (`forum.approvals`).
+    trusted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Session(Base):
@@ -148,6 +150,8 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, server_default="")
     visibility: Mapped[str] = mapped_column(String(16), server_default=Visibility.PUBLIC.value)
+    # New members' posts wait for a moderator's approval (`forum.approvals`).
+    approve_new_members: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class Country(Base):
@@ -219,6 +223,8 @@ class Thread(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, server_default="false")
     locked: Mapped[bool] = mapped_column(Boolean, server_default="false")
     hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Its first post awaits approval (then it is hidden too: `forum.approvals`).
+    pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class ThreadCountry(Base):
@@ -233,12 +239,21 @@ class ThreadCountry(Base):
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (Index("uq_posts_thread_position", "thread_id", "position", unique=True),)
+    __table_args__ = (
+        Index("uq_posts_thread_position", "thread_id", "position", unique=True),
+        Index(
+            "ix_posts_pending",
+            "created_at",
+            "id",
+            postgresql_where=text("pending AND deleted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
-    # 1-based place in the thread, handed out under the thread row's lock.
-    position: Mapped[int] = mapped_column(Integer)
+    # 1-based place in the thread, handed out under the thread row's lock; NULL while a
+    # held reply awaits approval (`forum.approvals`).
+    position: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     body_source: Mapped[str] = mapped_column(Text)
@@ -248,6 +263,8 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Held for a moderator's approval (and hidden meanwhile: `forum.approvals`).
+    pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # ISO 639-1 code: chosen by the author, detected, or the author's interface language.
     language: Mapped[str] = mapped_column(String(8), server_default="en")
 

@@ -81,13 +81,17 @@ async def set_post_hidden(
 ) -> dict[str, Any]:
     check_can_moderate(actor)
     found = (
-        await session.execute(select(Post.thread_id, Post.hidden).where(Post.id == post_id))
+        await session.execute(
+            select(Post.thread_id, Post.hidden, Post.pending).where(Post.id == post_id)
+        )
     ).first()
     if found is None:
         raise not_found("post")
     thread_id = found.thread_id
     thread = await _thread(session, thread_id)
     check_can_moderate_in(actor, thread.region_id, await moderators.regions_of(session, actor))
+    if found.pending:  # it is hidden until approved (`forum.approvals`)
+        raise DomainError(Kind.CONFLICT, "post_pending", "This post awaits approval.")
     await session.execute(update(Post).where(Post.id == post_id).values(hidden=hidden))
     await documents.refresh(session, [post_id])
     await _append(session, catalog, "post.hidden" if hidden else "post.shown", thread,

@@ -90,14 +90,75 @@ def reads_hidden_threads(actor: Actor) -> bool:
     return actor.staff
 
 
-def can_read_thread(actor: Actor, region_visibility: str, hidden: bool) -> bool:
-    return can_read_region(actor, region_visibility) and (not hidden or reads_hidden_threads(actor))
+def can_read_thread(
+    actor: Actor,
+    region_visibility: str,
+    hidden: bool,
+    *,
+    pending: bool = False,
+    author_id: int | None = None,
+) -> bool:
+    """A thread awaiting approval (`pending`) is hidden, and read by its author too."""
+    if not can_read_region(actor, region_visibility):
+        return False
+    return not hidden or reads_hidden_threads(actor) or (pending and _is(actor, author_id))
 
 
 def can_see_post_content(actor: Actor, author_id: int | None, hidden: bool, deleted: bool) -> bool:
     if deleted:
         return False
     return not hidden or actor.staff or _is(actor, author_id)
+
+
+def can_find_post(actor: Actor, author_id: int | None, pending: bool) -> bool:
+    """A post awaiting approval (`forum.approvals`) is held hidden and has no place in
+    its thread: to anyone but its author and moderators it does not exist (no
+    tombstone, no count, no event), where a hidden post keeps its place."""
+    return not pending or actor.staff or _is(actor, author_id)
+
+
+def can_read_pending(actor: Actor, author_id: int | None, moderates_region: bool) -> bool:
+    """A post or thread awaiting approval: its author, admins, and the moderators of its
+    region (`moderates_region`) read it; nobody else, moderators of other regions
+    included."""
+    if _is(actor, author_id):
+        return True
+    return actor.staff and (actor.role is Role.ADMIN or moderates_region)
+
+
+@dataclass(frozen=True)
+class PendingScope:
+    """`can_read_pending` for a query over many threads or posts: all of them
+    (`everywhere`), else those `of` wrote and those of the regions `of` moderates (when
+    `moderated`). Queries filter with `NOT pending OR :everywhere OR author_id = :of OR
+    (:moderated AND region_id IN (regions :of moderates))`."""
+
+    everywhere: bool
+    of: int | None
+    moderated: bool
+
+
+def pending_scope(actor: Actor) -> PendingScope:
+    admin = actor.staff and actor.role is Role.ADMIN
+    return PendingScope(everywhere=admin, of=actor.user_id, moderated=actor.staff)
+
+
+def holds_posts(actor: Actor, approve_new_members: bool, trusted: bool) -> bool:
+    """Whether what `actor` writes in a region waits for a moderator's approval: in a
+    region that approves new members' posts, until one of theirs was approved or
+    published (`trusted`); moderators and admins are always trusted."""
+    return approve_new_members and not trusted and not actor.staff
+
+
+def post_audience(region_visibility: str, thread_hidden: bool, pending: bool) -> str:
+    """Who may receive what happens to a post now: its thread's audience, moderators
+    only while it awaits approval."""
+    return STAFF if pending else thread_audience(region_visibility, thread_hidden)
+
+
+def check_can_change_region_settings(actor: Actor) -> None:
+    """A region's settings (its description, whether it approves new members' posts)."""
+    check_can_administer(actor)
 
 
 @dataclass(frozen=True)
@@ -138,8 +199,14 @@ def shown_affiliations() -> list[bool]:
     return [flag for flag in (False, True) if affiliation_shown(flag)]
 
 
-def thread_audience(region_visibility: str, thread_hidden: bool) -> str:
-    """Who may receive what happens in a thread, as the thread and its region are now."""
+def thread_audience(
+    region_visibility: str, thread_hidden: bool, *, pending_author: int | None = None
+) -> str:
+    """Who may receive what happens in a thread, as the thread and its region are now. A
+    thread awaiting approval (`pending_author` wrote it): its author only, since no
+    audience names its region's moderators and other moderators must not read its title."""
+    if pending_author is not None:
+        return user_audience(pending_author)
     if thread_hidden:
         return STAFF
     return PUBLIC if region_visibility == Visibility.PUBLIC.value else MEMBERS

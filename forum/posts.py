@@ -21,18 +21,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, documents, events, languages, markup, moderators
+from forum import audit, documents, events, languages, markup, moderators, trust
 from forum.errors import invalid, not_found
 from forum.models import Post, PostRevision, Region, Thread, Topic, User
 from forum.permissions import (
     ANONYMOUS,
+    STAFF,
     Actor,
+    can_find_post,
+    can_read_pending,
     can_read_thread,
     can_see_post_content,
     check_can_change_post,
     check_can_edit_post,
     check_can_reply,
     check_can_write,
+    post_audience,
     thread_audience,
 )
 
@@ -62,6 +66,7 @@ def post_query() -> Select:
         Post.edited_at,
         Post.deleted_at,
         Post.hidden,
+        Post.pending,
         Post.language,
     ).join(User, User.id == Post.author_id)
 
@@ -83,6 +88,7 @@ def post_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
         "edited_at": row["edited_at"],
         "deleted": deleted,
         "hidden": row["hidden"],
+        "pending": row["pending"],
         "language": row["language"],
     }
 
@@ -91,9 +97,9 @@ _INSERT_POST = text(
     """
     WITH p AS (
         INSERT INTO posts (thread_id, position, author_id, reply_to_id, body_source, body_html,
-                           language)
+                           language, pending, hidden)
         SELECT :thread_id, :position, :author_id, :reply_to, :body, :body_html,
-               coalesce(CAST(:language AS text), u.language)
+               coalesce(CAST(:language AS text), u.language), :pending, :pending
         FROM users u WHERE u.id = :author_id
         RETURNING *
     )
@@ -107,13 +113,15 @@ async def insert_post(
     actor: Actor,
     *,
     thread_id: int,
-    position: int,
+    position: int | None,
     body: str,
     language: str | None,
     reply_to: int | None = None,
+    pending: bool = False,
 ) -> RowMapping:
     """Insert a post from its Markdown (in the language given, else detected, else the
-    author's interface language) and return it as `post_view` reads it, in one round trip."""
+    author's interface language) and return it as `post_view` reads it, in one round trip.
+    A `pending` post is held for approval (hidden meanwhile, `forum.approvals`)."""
     result = await session.execute(
         _INSERT_POST,
         {
@@ -124,6 +132,7 @@ async def insert_post(
             "body": body,
             "body_html": markup.render(body),
             "language": languages.of_post(language, body),
+            "pending": pending,
         },
     )
     return result.mappings().one()
@@ -141,13 +150,15 @@ def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
 # Who may read a thread, and the channels its events go to.
 _AUDIENCE = (
     Thread.hidden.label("thread_hidden"),
+    Thread.pending.label("thread_pending"),
+    Thread.author_id.label("thread_author_id"),
     Thread.region_id,
     Region.slug.label("region"),
     Region.visibility.label("region_visibility"),
     Topic.slug.label("topic"),
 )
 
-_TAKE_POSITION = (
+TAKE_POSITION = (
     update(Thread)
     .where(Thread.id == bindparam("thread_id"))
     .where(Region.id == Thread.region_id, Topic.id == Thread.topic_id)
@@ -165,18 +176,15 @@ async def reply(
     language: str | None = None,
     reply_to: int | None = None,
 ) -> dict[str, Any]:
-    """Reply with `body` in Markdown (rendered and sanitised here)."""
+    """Reply with `body` in Markdown (rendered and sanitised here). A new member's reply
+    in a region that approves them is held for a moderator (`forum.approvals`)."""
+    if await trust.holds_in_thread(session, actor, thread_id):
+        return await _held_reply(session, actor, thread_id, body, language, reply_to)
     # Taking the next position locks the thread row: replies to one thread are numbered
     # one after another, replies to different threads do not wait for each other. If a
     # check below fails, the transaction rolls back and the count with it.
-    thread = (await session.execute(_TAKE_POSITION, {"thread_id": thread_id})).first()
-    if thread is None or not can_read_thread(actor, thread.region_visibility, thread.thread_hidden):
-        raise not_found("thread")
-    check_can_reply(actor, thread.locked)
-    if reply_to is not None:
-        parent_thread = await session.scalar(select(Post.thread_id).where(Post.id == reply_to))
-        if parent_thread != thread_id:
-            raise invalid("reply_to", "No such post in this thread.", "unknown_post")
+    thread = (await session.execute(TAKE_POSITION, {"thread_id": thread_id})).first()
+    await _check_reply(session, actor, thread, thread_id, reply_to)
     row = await insert_post(
         session,
         actor,
@@ -195,6 +203,62 @@ async def reply(
         event_payload(row),
     )
     return post_view(row, actor)
+
+
+async def _check_reply(
+    session: AsyncConnection, actor: Actor, thread: Row | None, thread_id: int, reply_to: int | None
+) -> None:
+    if thread is None or not _reads(actor, thread):
+        raise not_found("thread")
+    check_can_reply(actor, thread.locked)
+    if reply_to is not None:
+        parent_thread = await session.scalar(select(Post.thread_id).where(Post.id == reply_to))
+        if parent_thread != thread_id:
+            raise invalid("reply_to", "No such post in this thread.", "unknown_post")
+
+
+def _reads(actor: Actor, thread: Row) -> bool:
+    return can_read_thread(
+        actor,
+        thread.region_visibility,
+        thread.thread_hidden,
+        pending=thread.thread_pending,
+        author_id=thread.thread_author_id,
+    )
+
+
+_THREAD_PLACE = (
+    select(Thread.post_count, Thread.locked, *_AUDIENCE)
+    .join(Region, Region.id == Thread.region_id)
+    .join(Topic, Topic.id == Thread.topic_id)
+)
+
+
+async def _held_reply(
+    session: AsyncConnection,
+    actor: Actor,
+    thread_id: int,
+    body: str,
+    language: str | None,
+    reply_to: int | None,
+) -> dict[str, Any]:
+    """A reply held for approval: no place in the thread, nothing counted, its event
+    only on the region's moderation channel (the thread is numbered at approval)."""
+    thread = (await session.execute(_THREAD_PLACE.where(Thread.id == thread_id))).first()
+    await _check_reply(session, actor, thread, thread_id, reply_to)
+    assert thread is not None
+    row = await insert_post(session, actor, thread_id=thread_id, position=None, body=body,
+                            language=language, reply_to=reply_to, pending=True)  # fmt: skip
+    await events.append(session, HELD, [moderation_channel(thread.region)], STAFF,
+                        event_payload(row))  # fmt: skip
+    return post_view(row, actor)
+
+
+HELD = "post.held"
+
+
+def moderation_channel(region: str) -> str:
+    return f"mod:{region}"
 
 
 def _with_audience() -> Select:
@@ -216,7 +280,7 @@ async def current(
     return {
         r.id: (
             post_view(r._mapping, ANONYMOUS),
-            thread_audience(r.region_visibility, r.thread_hidden),
+            post_audience(r.region_visibility, r.thread_hidden, r.pending),
         )
         for r in rows
     }
@@ -230,9 +294,20 @@ async def _post_in_thread(
     if for_change:
         query = query.with_for_update(of=Post)
     row = (await session.execute(query)).first()
-    if row is None or not can_read_thread(actor, row.region_visibility, row.thread_hidden):
+    if row is None or not _reads(actor, row):
+        raise not_found("post")
+    if not can_find_post(actor, row.author_id, row.pending):
+        raise not_found("post")
+    if (row.pending or row.thread_pending) and not await _reads_pending(session, actor, row):
         raise not_found("post")
     return row
+
+
+async def _reads_pending(session: AsyncConnection, actor: Actor, row: Row) -> bool:
+    """`can_read_pending` for a post awaiting approval, or a post of a thread that does."""
+    author = row.author_id if row.pending else row.thread_author_id
+    moderates = actor.staff and row.region_id in await moderators.regions_of(session, actor)
+    return can_read_pending(actor, author, moderates)
 
 
 async def get(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
@@ -268,34 +343,14 @@ async def edit(
     redaction, `forum.revisions`, must find no copy of it there)."""
     row = await _post_in_thread(session, actor, post_id)
     await _check_can_edit(session, actor, row)
-    await session.execute(
-        insert(PostRevision).values(
-            post_id=post_id,
-            revision=row.revision,
-            body_source=row.body_source,
-            body_html=row.body_html,
-            written_at=row.edited_at or row.created_at,
-            editor_id=actor.user_id,
-        )
-    )
-    await session.execute(
-        update(Post)
-        .where(Post.id == post_id)
-        .values(
-            body_source=body,
-            body_html=markup.render(body),
-            revision=Post.revision + 1,
-            edited_at=func.now(),
-            language=func.coalesce(languages.of_post(language, body), Post.language),
-        )
-    )
+    await revise(session, row, actor, body=body, language=language)
     await documents.refresh(session, [post_id])
     changed = await fetch(session, post_id)
     await events.append(
         session,
         "post.edited",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        thread_audience(row.region_visibility, row.thread_hidden),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending),
         event_payload(changed),
     )
     if actor.user_id != row.author_id:
@@ -304,6 +359,35 @@ async def edit(
             before={"revision": row.revision}, after={"revision": changed["revision"]},
         )  # fmt: skip
     return post_view(changed, actor)
+
+
+async def revise(
+    session: AsyncConnection, row: Row, editor: Actor, *, body: str, language: str | None
+) -> None:
+    """Replace the text of the post `row` (`for_moderation`) with `body`, keeping the old
+    version as a revision that records who edited it (its author, or the moderator who
+    edits before approving it, `forum.approvals`)."""
+    await session.execute(
+        insert(PostRevision).values(
+            post_id=row.id,
+            revision=row.revision,
+            body_source=row.body_source,
+            body_html=row.body_html,
+            written_at=row.edited_at or row.created_at,
+            editor_id=editor.user_id,
+        )
+    )
+    await session.execute(
+        update(Post)
+        .where(Post.id == row.id)
+        .values(
+            body_source=body,
+            body_html=markup.render(body),
+            revision=Post.revision + 1,
+            edited_at=func.now(),
+            language=func.coalesce(languages.of_post(language, body), Post.language),
+        )
+    )
 
 
 async def delete(session: AsyncConnection, actor: Actor, post_id: int) -> dict[str, Any]:
@@ -338,7 +422,7 @@ async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = Tr
         session,
         "post.deleted" if deleted else "post.restored",
         events.thread_channels(row.thread_id, row.region, row.topic),
-        thread_audience(row.region_visibility, row.thread_hidden),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending),
         {"thread_id": row.thread_id, "post_id": row.id},
     )
 
@@ -358,10 +442,15 @@ async def erase_all_by(session: AsyncConnection, author_id: int) -> int:
         if row.deleted_at is None:
             await mark_deleted(session, row)
             deleted += 1
-    ids = [row.id for row in rows]
+    await erase_text(session, [row.id for row in rows])
+    return deleted
+
+
+async def erase_text(session: AsyncConnection, ids: list[int]) -> None:
+    """Erase these (deleted) posts' text and earlier versions from the rows: nobody,
+    moderators included, reads it again."""
     if ids:
         await session.execute(delete_rows(PostRevision).where(PostRevision.post_id.in_(ids)))
         await session.execute(
             update(Post).where(Post.id.in_(ids)).values(body_source="", body_html="")
         )
-    return deleted

@@ -108,7 +108,9 @@ _RECORD = text(
         FROM threads t JOIN regions r ON r.id = t.region_id
         WHERE t.id = CAST(:thread_id AS bigint)
           AND r.visibility = ANY(CAST(:visibilities AS text[]))
-          AND (NOT t.hidden OR CAST(:hidden_threads AS boolean))
+          AND (NOT t.hidden OR CAST(:hidden_threads AS boolean)
+               -- a thread awaiting approval is its author's too (`can_read_thread`)
+               OR (t.pending AND t.author_id = CAST(:user_id AS bigint)))
     ),
     before AS (
         SELECT position FROM read_positions
@@ -252,16 +254,18 @@ async def landing(conn: AsyncConnection, actor: Actor, thread_id: int) -> Landin
     # Uses index: pk_threads, pk_read_positions, uq_posts_thread_position
     thread = (
         await conn.execute(
-            select(Thread.post_count, Thread.hidden, Region.visibility,
-                   ReadPosition.position.label("read"))
+            select(Thread.post_count, Thread.hidden, Thread.pending, Thread.author_id,
+                   Region.visibility, ReadPosition.position.label("read"))
             .join(Region, Region.id == Thread.region_id)
             .outerjoin(ReadPosition, and_(ReadPosition.thread_id == Thread.id,
                                           ReadPosition.user_id == actor.user_id))
             .where(Thread.id == thread_id)
         )
     ).first()  # fmt: skip
-    if thread is None or not can_read_thread(actor, thread.visibility, thread.hidden):
-        raise not_found("thread")
+    if thread is None or not can_read_thread(
+        actor, thread.visibility, thread.hidden, pending=thread.pending, author_id=thread.author_id
+    ):
+        raise not_found("thread")  # fmt: skip
     # Readers whose reading is not kept have read nothing: they open at the start.
     read = (thread.read or 0) if keeps_read_positions(actor) else 0
     first = (

@@ -8,27 +8,33 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     and_,
     bindparam,
     exists,
     func,
     insert,
+    or_,
     select,
     text,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, pagination, reading
+from forum import documents, events, pagination, posts, reading, trust
 from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
-from forum.models import Post, Region, Thread, ThreadCountry, Topic, User
+from forum.models import ModeratedRegion, Post, Region, Thread, ThreadCountry, Topic, User
 from forum.permissions import (
+    STAFF,
     Actor,
+    can_read_pending,
     can_read_thread,
     check_can_write,
     keeps_read_positions,
+    pending_scope,
     readable_visibilities,
     reads_hidden_threads,
     thread_audience,
@@ -36,6 +42,7 @@ from forum.permissions import (
 from forum.posts import event_payload, insert_post, post_query, post_view
 
 MAX_POSITION = 2**31 - 1  # posts.position is int4
+MAX_HELD_SHOWN = 20  # replies awaiting approval shown under a thread
 
 _countries = (
     select(func.coalesce(func.array_agg(ThreadCountry.country_code), text("'{}'")))
@@ -52,6 +59,7 @@ _THREAD_COLUMNS = (
     Thread.pinned,
     Thread.locked,
     Thread.hidden,
+    Thread.pending,
     Region.slug.label("region"),
     Region.visibility.label("region_visibility"),
     Topic.slug.label("topic"),
@@ -85,6 +93,7 @@ def thread_view(row: Mapping[str, Any]) -> dict[str, Any]:
         "pinned": row["pinned"],
         "locked": row["locked"],
         "hidden": row["hidden"],
+        "pending": row["pending"],
     }
 
 
@@ -100,12 +109,15 @@ async def create_thread(
     countries: list[str],
     language: str | None = None,
 ) -> dict[str, Any]:
-    """Start a thread; `body` is its first post in Markdown (rendered and sanitised here)."""
+    """Start a thread; `body` is its first post in Markdown (rendered and sanitised here).
+    A new member's thread in a region that approves them is held, hidden with its first
+    post, until a moderator approves it (`forum.approvals`)."""
     check_can_write(actor)
     assert actor.user_id is not None
     region_ref = catalog.region(actor, region, field="region")
     topic_ref = catalog.topic(topic, field="topic")
     codes = catalog.country_codes(countries, field="countries")
+    held = await trust.holds(session, actor, region_ref.approve_new_members)
 
     thread_id = await session.scalar(
         insert(Thread)
@@ -115,6 +127,8 @@ async def create_thread(
             author_id=actor.user_id,
             title=title,
             post_count=1,
+            hidden=held,
+            pending=held,
         )
         .returning(Thread.id)
     )
@@ -123,16 +137,16 @@ async def create_thread(
         await session.execute(
             insert(ThreadCountry), [{"thread_id": thread_id, "country_code": c} for c in codes]
         )
-    # The counter's row lock serialises thread creation per region and topic, which is
-    # rare next to replies.
-    await count_thread(session, region_ref.id, topic_ref.id, +1)
-    first = await insert_post(
-        session, actor, thread_id=thread_id, position=1, body=body, language=language
-    )
-    await documents.refresh(session, [first["id"]])
+    first = await insert_post(session, actor, thread_id=thread_id, position=1, body=body,
+                              language=language, pending=held)  # fmt: skip
     thread = thread_view(
         (await session.execute(_thread_query().where(Thread.id == thread_id))).mappings().one()
     )
+    if held:
+        await events.append(session, posts.HELD, [posts.moderation_channel(region_ref.slug)],
+                            STAFF, event_payload(first))  # fmt: skip
+        return {"thread": thread, "post": post_view(first, actor)}
+    await published(session, region_ref.id, topic_ref.id, first["id"])
     await events.append(
         session,
         "thread.created",
@@ -141,6 +155,14 @@ async def create_thread(
         event_payload(first),
     )
     return {"thread": thread, "post": post_view(first, actor)}
+
+
+async def published(session: AsyncConnection, region_id: int, topic_id: int, post_id: int) -> None:
+    """A thread readers see appeared, with its first post: counted and findable."""
+    # The counter's row lock serialises thread creation per region and topic, which is
+    # rare next to replies.
+    await count_thread(session, region_id, topic_id, +1)
+    await documents.refresh(session, [post_id])
 
 
 async def list_threads(
@@ -162,6 +184,13 @@ async def list_threads(
     query = _thread_query().where(Region.visibility.in_(sorted(readable_visibilities(actor))))
     if not reads_hidden_threads(actor):
         query = query.where(~Thread.hidden)
+    else:  # a thread awaiting approval: its author, its region's moderators, admins
+        scope = pending_scope(actor)
+        if not scope.everywhere:
+            visible = or_(~Thread.pending, Thread.author_id == scope.of)
+            if scope.moderated:
+                visible = or_(visible, _moderated_by(scope.of))
+            query = query.where(visible)
     if region is not None:
         # Uses index: ix_threads_region_listing
         query = query.where(Thread.region_id == catalog.region(actor, region).id)
@@ -206,14 +235,30 @@ async def current(
     (`forum.feed`); threads that no longer exist are left out."""
     rows = await session.execute(_thread_query().where(Thread.id.in_(list(thread_ids))))
     return {
-        r.id: (thread_view(r._mapping), thread_audience(r.region_visibility, r.hidden))
+        r.id: (
+            thread_view(r._mapping),
+            thread_audience(
+                r.region_visibility, r.hidden, pending_author=r.author_id if r.pending else None
+            ),
+        )
         for r in rows
     }
 
 
+# Whether the reader moderates the thread's region (asked for moderators only: it decides
+# who reads what awaits approval there, `permissions.can_read_pending`).
+def _moderated_by(user_id: Any) -> Any:
+    """Whether `user_id` (a value or a bind parameter) moderates the thread's region."""
+    return exists().where(
+        ModeratedRegion.user_id == user_id, ModeratedRegion.region_id == Thread.region_id
+    )
+
+
+_MODERATES = _moderated_by(bindparam("moderator_id", type_=BigInteger))
 _THREAD_BY_ID = Prepared.of(
     _thread_query()
     .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))
+    .add_columns(_MODERATES.label("moderates"))
     .where(Thread.id == bindparam("thread_id"))
 )
 # Uses index: uq_posts_thread_position
@@ -221,6 +266,21 @@ _POSTS_PAGE = Prepared.of(
     post_query()
     .where(Post.thread_id == bindparam("thread_id"), Post.position > bindparam("after"))
     .order_by(Post.position)
+    .limit(bindparam("limit"))
+)
+
+# Replies awaiting approval (no place yet), under every page, for those who see them:
+# their author, and the region's moderators and admins (`permissions.can_read_pending`).
+_HELD = Prepared.of(
+    post_query()
+    .where(
+        Post.thread_id == bindparam("thread_id"),
+        Post.position.is_(None),
+        Post.pending,
+        Post.deleted_at.is_(None),
+        or_(bindparam("all", type_=Boolean), Post.author_id == bindparam("of", type_=BigInteger)),
+    )
+    .order_by(Post.created_at, Post.id)
     .limit(bindparam("limit"))
 )
 
@@ -241,20 +301,38 @@ async def get_thread(
     for readers whose reading is not kept.
     """
     reader_id = actor.user_id if keeps_read_positions(actor) else None
+    moderator_id = actor.user_id if actor.staff else None
     row = await reader.fetchrow(
-        _THREAD_BY_ID.sql, *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id)
+        _THREAD_BY_ID.sql,
+        *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id, moderator_id=moderator_id),
     )
-    if row is None or not can_read_thread(actor, row["region_visibility"], row["hidden"]):
+    if row is None or not can_read_thread(
+        actor,
+        row["region_visibility"],
+        row["hidden"],
+        pending=row["pending"],
+        author_id=row["author_id"],
+    ):
+        raise not_found("thread")
+    if row["pending"] and not can_read_pending(actor, row["author_id"], row["moderates"]):
         raise not_found("thread")
     after = pagination.decode(cursor, int, max_int=MAX_POSITION)[0] if cursor else 0
-    posts = await reader.fetch(
+    found = await reader.fetch(
         _POSTS_PAGE.sql, *_POSTS_PAGE.args(thread_id=thread_id, after=after, limit=limit + 1)
     )
-    page = posts[:limit]
-    next_cursor = pagination.encode(page[-1]["position"]) if len(posts) > limit else None
+    page = found[:limit]
+    next_cursor = pagination.encode(page[-1]["position"]) if len(found) > limit else None
+    held = []
+    if actor.user_id is not None:
+        every = can_read_pending(actor, None, row["moderates"])
+        held = await reader.fetch(
+            _HELD.sql,
+            *_HELD.args(thread_id=thread_id, all=every, of=actor.user_id, limit=MAX_HELD_SHOWN),
+        )
     return {
         "thread": thread_view(row),
         "posts": [post_view(p, actor) for p in page],
         "next_cursor": next_cursor,
         "read_position": row["read_position"],
+        "pending": [post_view(p, actor) for p in held],
     }

@@ -8,8 +8,11 @@ from search.backend import Hit
 THREAD_PAGE = 50  # posts per thread page
 
 
-def post_url(thread_id: int, position: int, post_id: int) -> str:
-    """The thread page holding this post, scrolled to it."""
+def post_url(thread_id: int, position: int | None, post_id: int) -> str:
+    """The thread page holding this post, scrolled to it (a post awaiting approval has
+    no place yet: every page of its thread shows it to those who may see it)."""
+    if position is None:
+        return f"/threads/{thread_id}#post-{post_id}"
     before = (position - 1) // THREAD_PAGE * THREAD_PAGE
     page = f"?cursor={pagination.encode(before)}" if before else ""
     return f"/threads/{thread_id}{page}#post-{post_id}"

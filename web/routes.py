@@ -13,6 +13,7 @@ from web import schemas
 from web.api import (
     accounts,
     applications,
+    approvals,
     audit,
     catalog,
     experiences,
@@ -21,6 +22,7 @@ from web.api import (
     moderators,
     organisations,
     recovery,
+    regions_admin,
     revisions,
     search,
     suspensions,
@@ -261,4 +263,24 @@ OPERATIONS = (
     Operation("GET", "/experiences/{experience_id}/revisions", experiences.revisions,
               "Every version, oldest first (the organisation's members and moderators)",
               schemas.ExperienceRevisions, errors=(403, 404)),
+    Operation("GET", "/regions/settings", regions_admin.listing,
+              "Every region's settings (admins)", schemas.RegionSettingsList,
+              errors=(401, 403)),
+    Operation("PATCH", "/regions/{slug}", regions_admin.change,
+              "Change a region's description or whether new members' posts await approval "
+              "(admins)", schemas.RegionSettingsOut, 200, schemas.RegionSettingsIn,
+              errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("GET", "/regions/{slug}/approvals", approvals.queue,
+              "New members' posts awaiting approval in a region, oldest first (its "
+              "moderators, admins)", schemas.ApprovalQueue, query=("cursor", "limit"),
+              errors=(401, 403, 404, 422)),
+    Operation("POST", "/posts/{post_id}/approve", approvals.approve,
+              "Publish a post awaiting approval, optionally edited first (its text, a new "
+              "thread's title); moderators of its region, admins", schemas.PostOut, 200,
+              schemas.ApprovalIn, errors=(400, 401, 403, 404, 409, 413, 415, 422),
+              body_optional=True),
+    Operation("POST", "/posts/{post_id}/reject", approvals.reject,
+              "Reject a post awaiting approval with a reason the author is emailed (it is "
+              "deleted and its text erased)", schemas.Rejected, 200, schemas.RejectionIn,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422)),
 )  # fmt: skip

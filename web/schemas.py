@@ -238,6 +238,9 @@ class ThreadOut(BaseModel):
     pinned: bool
     locked: bool
     hidden: bool
+    pending: bool = Field(
+        description="Its first post awaits a moderator's approval (hidden meanwhile)"
+    )
 
 
 class ThreadListItem(ThreadOut):
@@ -256,7 +259,7 @@ class ReadPosition(BaseModel):
 class PostOut(BaseModel):
     id: int
     thread_id: int
-    position: int
+    position: int | None = Field(description="Null while it awaits a moderator's approval")
     author: Author
     reply_to: int | None
     body: str | None = Field(description="Markdown source; null when deleted or hidden")
@@ -266,6 +269,9 @@ class PostOut(BaseModel):
     edited_at: datetime | None
     deleted: bool
     hidden: bool
+    pending: bool = Field(
+        description="Awaiting a moderator's approval: only its author and moderators see it"
+    )
     language: str = Field(description="ISO 639-1 code the post is written in")
 
 
@@ -293,6 +299,11 @@ class ThreadPage(BaseModel):
     read_position: int | None = Field(
         description="For members: your read position in this thread (see POST "
         "/threads/{thread_id}/read); null if you never opened it, and for visitors"
+    )
+    pending: list[PostOut] = Field(
+        default_factory=list,
+        description="Replies awaiting approval that you may see "
+        "(yours; all of them for moderators)",
     )
 
 
@@ -465,9 +476,9 @@ class AuditEntryOut(BaseModel):
         "thread.unlock", "thread.pin", "thread.unpin",
         "thread.move", "user.suspend", "user.reinstate", "application.approve",
         "application.refuse", "moderator.assign", "flag.assign", "flag.resolve",
-        "post.edit", "post.redact",
+        "post.edit", "post.redact", "post.approve", "post.reject", "region.settings",
     ]  # fmt: skip
-    target_type: str = Field(description="post, thread, user, application or flag_case")
+    target_type: str = Field(description="post, thread, user, application, flag_case or region")
     target_id: int
     region: str | None = Field(description="The region it happened in, if any")
     reason: str | None
@@ -882,3 +893,48 @@ class ExperienceVersion(BaseModel):
 class ExperienceRevisions(BaseModel):
     experience_id: int
     revisions: list[ExperienceVersion]
+
+
+class ApprovalIn(Request):
+    body: Body | None = Field(default=None, description="The text as the moderator edits it")
+    title: Title | None = Field(default=None, description="A new thread's title, edited")
+
+
+class RejectionIn(Request):
+    reason: Reason = Field(description="Sent to the author by email")
+
+
+class HeldPost(BaseModel):
+    post: PostOut
+    thread_id: int
+    thread_title: str
+    new_thread: bool = Field(description="The post opens a thread held with it")
+
+
+class ApprovalQueue(BaseModel):
+    posts: list[HeldPost]
+    next_cursor: str | None
+
+
+class RegionSettingsIn(Request):
+    approve_new_members: bool | None = Field(
+        default=None, description="New members' posts wait for a moderator's approval"
+    )
+    description: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class RegionSettingsOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    visibility: str
+    approve_new_members: bool
+
+
+class RegionSettingsList(BaseModel):
+    regions: list[RegionSettingsOut]
+
+
+class Rejected(BaseModel):
+    post_id: int
+    rejected: bool

@@ -223,6 +223,7 @@ PAGES = [
     ),
     PageType("moderation", lambda s: "/moderation", readers=(MODERATOR,)),
     PageType("flag-queue", lambda s: "/regions/africa/flags", readers=(MODERATOR,)),
+    PageType("approval-queue", lambda s: "/regions/africa/approvals", readers=(MODERATOR,)),
     PageType("flag-case", lambda s: f"/flag-cases/{s.case_id}", readers=(MODERATOR,)),
     PageType(
         "flag-case-refused",

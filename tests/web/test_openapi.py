@@ -177,6 +177,17 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("POST", one + "/notes", "/flag-cases/{case_id}/notes", admin, json={"body": "N"})
     await call("POST", one + "/resolve", "/flag-cases/{case_id}/resolve", admin,
                json={"outcome": "dismiss", "reason": "R"})  # fmt: skip
+    await call("GET", "/regions/settings", "/regions/settings", admin)
+    await call("PATCH", "/regions/africa", "/regions/{slug}", admin,
+               json={"approve_new_members": True})  # fmt: skip
+    newbie = await make.logged_in(await make.user())
+    held = [(await newbie.post(PREFIX + f"/threads/{tid}/posts", json={"body": b})).json()["id"]
+            for b in ("h1", "h2")]  # fmt: skip
+    await call("GET", "/regions/africa/approvals", "/regions/{slug}/approvals", admin)
+    await call("POST", f"/posts/{held[0]}/approve", "/posts/{post_id}/approve", admin,
+               json={"body": "h1, edited"})  # fmt: skip
+    await call("POST", f"/posts/{held[1]}/reject", "/posts/{post_id}/reject", admin,
+               json={"reason": "Off topic"})  # fmt: skip
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.pages import (
     accounts,
+    approvals,
     audit,
     browse,
     experiences,
@@ -16,6 +17,7 @@ from web.pages import (
     organisations,
     posting,
     recovery,
+    regions_admin,
     revisions,
     search,
     suspensions,
@@ -38,4 +40,6 @@ ROUTES = [
     *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,
+    *approvals.ROUTES,
+    *regions_admin.ROUTES,
 ]

@@ -45,6 +45,9 @@ ACTION_LABELS = {
     "moderator.assign": N_("Moderated regions set"),
     "flag.assign": N_("Report case taken"),
     "flag.resolve": N_("Report case resolved"),
+    "post.approve": N_("Post approved"),
+    "post.reject": N_("Post rejected"),
+    "region.settings": N_("Region's settings changed"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),
@@ -52,6 +55,7 @@ TARGET_LABELS = {
     "user": N_("Member"),
     "application": N_("Application"),
     "flag_case": N_("Report case"),
+    "region": N_("Region"),
 }
 
 # The fields an entry's before and after hold (`forum.audit.record`'s callers).
@@ -73,6 +77,10 @@ FIELD_LABELS = {
     "outcome": N_("Outcome"),
     "revision": N_("Version"),
     "redacted": N_("Redacted"),
+    "pending": N_("Awaiting approval"),
+    "edited": N_("Edited"),
+    "approve_new_members": N_("New members' posts await a moderator's approval"),
+    "description_changed": N_("Description changed"),
 }
 YES_NO = (N_("no"), N_("yes"))
 

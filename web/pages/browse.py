@@ -50,7 +50,12 @@ async def region(request: Request) -> Response:
         if slug not in regions:  # unknown, private, or not even a slug
             return not_found_page(request, reader)
         listing = await _listing(request, u, known, region=slug)
-    return _render_list(request, reader, known, "region.html", region=regions[slug], **listing)
+        moderate = False
+        if u.actor.staff:  # the "Moderation" entry: no query for anyone else
+            moderated = await moderators.regions_of(u.session, u.actor)
+            moderate = offer.moderate(u.actor, known.region(u.actor, slug).id, moderated)
+    return _render_list(request, reader, known, "region.html", region=regions[slug],
+                        moderate=moderate, **listing)  # fmt: skip
 
 
 async def topics(request: Request) -> Response:

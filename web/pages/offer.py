@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 
@@ -38,6 +38,13 @@ __all__ = [
     "write",
 ]
 
+# A thread page asks the same few questions of every post (may this reader edit, delete,
+# read the revisions of, report it?) and most answers for someone else's post are no:
+# a `DomainError` raised and caught each time, some 60 a page. The checks asked per post
+# are pure functions of the actor (a frozen record of who they are now) and plain values,
+# so an answer is remembered by its question.
+_allows_post = lru_cache(maxsize=4096)(allows)
+
 # For the script, so a post added live gets the `dir` a reloaded one has.
 right_to_left = " ".join(sorted(RIGHT_TO_LEFT))
 
@@ -57,7 +64,7 @@ def reply(actor: Actor, locked: bool) -> bool:
 
 def change(actor: Actor, author_id: int | None, deleted: bool = False) -> bool:
     """Delete one's own post (moderators delete with their own buttons)."""
-    return allows(check_can_change_post, actor, author_id, deleted)
+    return _allows_post(check_can_change_post, actor, author_id, deleted)
 
 
 def _here(moderates: bool) -> tuple[int, tuple[int, ...]]:
@@ -69,17 +76,17 @@ def _here(moderates: bool) -> tuple[int, tuple[int, ...]]:
 def edit(actor: Actor, author_id: int | None, deleted: bool, moderates: bool) -> bool:
     """Edit a post: its author, or a moderator of its region (`moderates`, the page's
     answer of `moderate` for its region)."""
-    return allows(check_can_edit_post, actor, author_id, deleted, *_here(moderates))
+    return _allows_post(check_can_edit_post, actor, author_id, deleted, *_here(moderates))
 
 
 def revisions(actor: Actor, author_id: int | None, moderates: bool = False) -> bool:
     """Read a post's revisions (`moderates`: as for `edit`)."""
-    return allows(check_can_read_revisions, actor, author_id, *_here(moderates))
+    return _allows_post(check_can_read_revisions, actor, author_id, *_here(moderates))
 
 
 def flag(actor: Actor, author_id: int | None) -> bool:
     """Report a post (one the page shows them)."""
-    return allows(check_can_flag, actor, author_id)
+    return _allows_post(check_can_flag, actor, author_id)
 
 
 @cache

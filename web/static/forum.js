@@ -253,6 +253,7 @@
       call(form.dataset.api, data, { "Idempotency-Key": id }).then(function (r) {
         if (r.status >= 400 && r.status < 500) return plain();
         if (r.status !== 201) return say(form.dataset.offline);
+        if (r.json.pending) return location.reload(); // held: the page says so, marked
         var a = show(r.json, true) || document.getElementById("post-" + r.json.id);
         body.value = "";
         if (to) to.value = "";
