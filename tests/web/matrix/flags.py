@@ -30,11 +30,13 @@ from tests.web.matrix.harness import (
     api,
     canary_word,
     fresh_thread,
+    in_the_region,
     moderators_of_the_region,
     nothing_to_the_refused,
     on_page,
     own_post_target,
     page,
+    page_in_the_region,
     post_target,
     readers,
     replay,
@@ -115,8 +117,7 @@ def _resolution(outcome: str) -> dict[str, str]:
 
 
 # The case's readers (its region's moderators, admins) see its reports; others nothing.
-CASE_READERS = nothing_to_the_refused(moderators_of_the_region(SEEN))
-PAGE_CASE_READERS = {**nothing_to_the_refused(on_page(CASE_READERS)), ANONYMOUS: TO_LOGIN}
+CASE_READERS, PAGE_CASE_READERS = in_the_region(), page_in_the_region()
 # Staff pages with a login form for the visitor.
 STAFF_PAGE = {**readers(UNSEEN, Outcome(403), *STAFF), ANONYMOUS: TO_LOGIN}
 

@@ -125,6 +125,19 @@ def on_page(api: dict[str, Outcome]) -> dict[str, Outcome]:
 
 
 SEEN, UNSEEN = Outcome(200, sees=True), Outcome(200, sees=False)
+# A page that needs a login sends the visitor to it.
+TO_LOGIN = Outcome(303)
+
+
+def in_the_region(allowed: Outcome = SEEN) -> dict[str, Outcome]:
+    """A read path of a region's moderators and admins (a case, a queue): nothing of it
+    to anyone else, on the API."""
+    return nothing_to_the_refused(moderators_of_the_region(allowed))
+
+
+def page_in_the_region(allowed: Outcome = SEEN) -> dict[str, Outcome]:
+    """`in_the_region` as a page: the visitor is sent to log in."""
+    return {**nothing_to_the_refused(on_page(in_the_region(allowed))), ANONYMOUS: TO_LOGIN}
 
 
 def nothing_to_the_refused(expected: dict[str, Outcome]) -> dict[str, Outcome]:
@@ -388,5 +401,3 @@ def with_reason(target: Target) -> dict[str, str]:
 # Channel refusals over the websocket are their own codes.
 CHANNEL_FORBIDDEN = Outcome(403, "channel_forbidden")
 CHANNEL_MISSING = Outcome(404, "channel_not_found")
-# A page that needs a login sends the visitor to it.
-TO_LOGIN = Outcome(303)
