@@ -12,8 +12,11 @@ from __future__ import annotations
 from tests.web.matrix.harness import (
     ADMIN,
     ANONYMOUS,
+    CHANNEL_MISSING,
+    CREATED,
     HERE,
     OK,
+    SEEN,
     TO_LOGIN,
     Call,
     Make,
@@ -26,6 +29,7 @@ from tests.web.matrix.harness import (
     canary_word,
     fresh_thread,
     in_the_region,
+    listen,
     moderators_of_the_region,
     on_page,
     page,
@@ -168,6 +172,25 @@ ROWS = [
         shown_to(*HELD_READERS),
     ),
     Row("search, held thread", held_target(new_thread=True), search(), shown_to()),
+    Row(
+        "listen, held thread",
+        thread_of_post(held_target(new_thread=True)),
+        listen("thread:{}"),
+        readers(OK, CHANNEL_MISSING, *HELD_READERS),
+    ),
+    # Nor through the other paths to a post: its revisions, reporting it.
+    Row(
+        "revisions read, held post",
+        held_target(),
+        api("GET", "/posts/{}/revisions"),
+        readers(SEEN, Outcome(404, "post_not_found", sees=False), *HELD_READERS),
+    ),
+    Row(
+        "flag report, held post",
+        held_target(),
+        api("POST", "/posts/{}/flags", lambda t: {"reason": "spam"}),
+        readers(CREATED, Outcome(404, "post_not_found"), *HELD_READERS),
+    ),
     # The regions' settings: admins.
     Row(
         "region settings", africa_target, api("PATCH", "/regions/{}", lambda t: SETTINGS), admins()
