@@ -261,6 +261,15 @@ def moderation_channel(region: str) -> str:
     return f"mod:{region}"
 
 
+def event_channels(row: Row) -> list[str]:
+    """Where a post's events go: its thread's channels; a held one's (`pending`) to its
+    region's queue alone, whose readers are those who may read it (its moderators and
+    admins: the audience `staff` on a thread's channel reaches every region's)."""
+    if row.pending:
+        return [moderation_channel(row.region)]
+    return events.thread_channels(row.thread_id, row.region, row.topic)
+
+
 def _with_audience() -> Select:
     return (
         post_query()
@@ -349,7 +358,7 @@ async def edit(
     await events.append(
         session,
         "post.edited",
-        events.thread_channels(row.thread_id, row.region, row.topic),
+        event_channels(row),
         post_audience(row.region_visibility, row.thread_hidden, row.pending),
         event_payload(changed),
     )
@@ -421,7 +430,7 @@ async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = Tr
     await events.append(
         session,
         "post.deleted" if deleted else "post.restored",
-        events.thread_channels(row.thread_id, row.region, row.topic),
+        event_channels(row),
         post_audience(row.region_visibility, row.thread_hidden, row.pending),
         {"thread_id": row.thread_id, "post_id": row.id},
     )

@@ -197,7 +197,7 @@ async def redact(
     await events.append(
         session,
         REDACTED_EVENT,
-        events.thread_channels(row.thread_id, row.region, row.topic),
+        posts.event_channels(row),
         thread_audience(row.region_visibility, row.thread_hidden),
         {"thread_id": row.thread_id, "post_id": post_id, "revision": revision},
     )

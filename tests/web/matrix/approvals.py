@@ -9,6 +9,7 @@ does not exist for anyone else.
 
 from __future__ import annotations
 
+from forum import posts
 from tests.web.matrix.harness import (
     ADMIN,
     ANONYMOUS,
@@ -51,7 +52,7 @@ async def _holding(world: World, on: bool) -> None:
     await sql(world, "UPDATE regions SET approve_new_members = :on WHERE slug = 'africa'", on=on)
 
 
-def held_target(*, new_thread: bool = False, alone: bool = False) -> Make:
+def held_target(*, new_thread: bool = False, alone: bool = False, edited: bool = False) -> Make:
     """A new member's reply held in a fresh thread of Africa (or `new_thread`: their
     thread, held with its first post), its text the canary; Africa holds posts only
     while it is written. `alone`: the only one held (earlier ones are deleted, so one
@@ -70,14 +71,29 @@ def held_target(*, new_thread: bool = False, alone: bool = False) -> Make:
                 tid, pid = made["thread"]["id"], made["post"]["id"]
                 first = pid
             else:
-                pid = (await world.make.reply(tid, body=f"The {canary} word."))["id"]
+                author = await world.make.user()
+                pid = (await world.make.reply(tid, author, body=f"The {canary} word."))["id"]
         finally:
             await _holding(world, False)
+        if edited:  # by its author, while it waits
+            async with world.db.transaction() as s:
+                await posts.edit(s, author["actor"], pid, body=f"The {canary} word, edited.")
         held = await sql(world, "SELECT pending FROM posts WHERE id = :p", p=pid)
         assert held.pending, "the post is held"
         return Target(str(pid), canary, [("threads", tid), ("posts", first), ("posts", pid)])
 
     return make
+
+
+def marked_held(make: Make) -> Make:
+    """`make`'s target, its canary the mark a held post's view carries: what tells a
+    reader such a post exists, text or not."""
+
+    async def marked(world: World, role: str) -> Target:
+        target = await make(world, role)
+        return Target(target.path, '"pending":true', target.rows)
+
+    return marked
 
 
 async def africa_target(world: World, role: str) -> Target:
@@ -138,7 +154,8 @@ ROWS = [
         on_page(moderators_of_the_region()),
     ),
     # A held post's text: to those who decide it where they read hidden posts, to nobody
-    # elsewhere.
+    # elsewhere; its events (an edit while it waits) go to its region's queue
+    # (`mod:<slug>`), not its thread's channels, where every region's moderators are.
     Row(
         "thread read, held post",
         thread_of_post(held_target()),
@@ -153,6 +170,12 @@ ROWS = [
     ),
     Row("search, held post", held_target(), search(), shown_to()),
     Row("replay thread, held post", thread_of_post(held_target()), replay("thread:{}"), shown_to()),
+    Row(
+        "replay thread, held post edited",
+        marked_held(thread_of_post(held_target(edited=True))),
+        replay("thread:{}"),
+        shown_to(),
+    ),
     Row(
         "thread read, held thread",
         thread_of_post(held_target(new_thread=True)),
