@@ -24,7 +24,7 @@ from forum.permissions import Actor, audit_regions
 ACTIONS = (
     "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
     "thread.unlock", "thread.pin", "thread.unpin",
-    "thread.move", "user.suspend", "user.reinstate",
+    "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign",
     "flag.assign", "flag.resolve", "post.edit", "post.redact",
     "post.approve", "post.reject", "region.settings",

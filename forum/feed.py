@@ -13,7 +13,9 @@ A payload names its subject with `thread_id` and, for a post's events, `post_id`
 `forum.organisations.current` and `forum.affiliations.current` say now (an affiliation
 hidden since reaches only its member); `experience.*` delivers what
 `forum.experiences.current` says now (its id and organisation, to whoever may read the
-organisation now; a gone one reaches nobody). Other events keep the audience and payload they
+organisation now; a gone one reaches nobody). A post's event whose post is in another
+thread now (split or merged away, `forum.splitting`) reaches nobody: the thread it names
+no longer holds it, and the move has its own event. Other events keep the audience and payload they
 were written with.
 """
 
@@ -72,6 +74,9 @@ async def current(session: AsyncConnection, batch: Sequence[Event]) -> list[Deli
             data["thread"], audience = thread_now.get(thread_id, (None, None))
         if post_id is not None:
             data["post"], audience = post_now.get(post_id, (None, None))
+            named = event.payload.get("thread_id")
+            if data["post"] is not None and named not in (None, data["post"]["thread_id"]):
+                audience = None  # moved to another thread since: its move is its own event
         if any(view is None for view in data.values()):
             audience = None  # deleted for good since: nothing to tell anyone
         deliveries.append(Delivery(event, audience, data))

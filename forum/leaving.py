@@ -6,8 +6,10 @@ member" everywhere the author's name is read live (pages, the API, the PostgreSQ
 search documents, replay through `forum.feed`): the name becomes `FORMER_MEMBER`, the
 email a unique address that cannot receive mail (the real one is free to register
 again), the password a value no password matches; affiliations, sessions, read
-positions, mail tokens and unsent mail go. Posts are kept (`keep_posts`) or deleted
-the way a post is deleted, their text and revisions erased (`posts.erase_all_by`). A
+positions, mail tokens and unsent mail go; the words of their reports of posts go, the
+reason and the case stay in the moderators' record (`reports.erase_texts_of`). Posts
+are kept (`keep_posts`) or deleted the way a post is deleted, their text and revisions
+erased (`posts.erase_all_by`). A
 thread the member started keeps its title and its other members' replies; its opening
 post reads as deleted, like any deleted opening post.
 """
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, documents, events, experiences, names, posts, sessions
+from forum import accounts, documents, events, experiences, names, posts, reports, sessions
 from forum.errors import invalid
 from forum.models import (
     Affiliation,
@@ -148,6 +150,7 @@ class Export:
     read_positions: list[ReadPositionRecord]
     mail: list[MailRecord]
     experiences: list[ExperienceRecord]  # those the member wrote
+    reports: list[reports.ReportRecord]  # posts the member reported, their words only
 
 
 _SECRET = frozenset({"token", "link", "url"})
@@ -268,6 +271,7 @@ async def export(session: AsyncConnection, actor: Actor) -> Export:
             )
             for e in told
         ],
+        reports=await reports.of_member(session, user_id),
     )  # fmt: skip
 
 
@@ -325,6 +329,7 @@ async def delete_account(
             suspended_until=None,
         )
     )
+    await reports.erase_texts_of(session, user_id)
     await session.execute(delete(ReadPosition).where(ReadPosition.user_id == user_id))
     await session.execute(delete(MailToken).where(MailToken.user_id == user_id))
     if email:

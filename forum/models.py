@@ -227,6 +227,18 @@ class Thread(Base):
     pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
+class MergedThread(Base):
+    """A thread merged into another (`forum.splitting`): its address leads to `into_id`."""
+
+    __tablename__ = "thread_merges"
+    __table_args__ = (Index("ix_thread_merges_into_id", "into_id"),)
+
+    # Not a foreign key: the merged thread is gone.
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    into_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    merged_at: Mapped[datetime] = _now()
+
+
 class ThreadCountry(Base):
     __tablename__ = "thread_countries"
     __table_args__ = (Index("ix_thread_countries_country", "country_code", "thread_id"),)
@@ -686,7 +698,7 @@ class AuditEntry(Base):
 
 
 class FlagCase(Base):
-    """The open flags on one post, handled together (`forum.flags`, migration 0016)."""
+    """The open flags on one post, handled together (`forum.cases`, migration 0016)."""
 
     __tablename__ = "flag_cases"
 
@@ -702,14 +714,14 @@ class FlagCase(Base):
 
 
 class Flag(Base):
-    """A member's report of a post (`forum.flags`)."""
+    """A member's report of a post (`forum.reports`)."""
 
     __tablename__ = "flags"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("flag_cases.id", ondelete="CASCADE"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = _now()
@@ -717,7 +729,7 @@ class Flag(Base):
 
 
 class FlagNote(Base):
-    """A moderator's internal note on a case; never changed (`forum.flags`)."""
+    """A moderator's internal note on a case; never changed (`forum.cases`)."""
 
     __tablename__ = "flag_notes"
 

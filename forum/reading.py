@@ -20,7 +20,7 @@ MAX_COUNTED posts: a list shows "100+ new", never scans a long thread to the end
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -287,3 +287,70 @@ async def landing(conn: AsyncConnection, actor: Actor, thread_id: int) -> Landin
         )
     ).one()
     return Landing(last.position, last.id, unread=False)
+
+
+# Threads split and merged (`forum.splitting`): read positions follow the posts.
+
+
+async def follow_split(conn: AsyncConnection, source: int, new: int, shift: int) -> None:
+    """Posts after position `shift` of `source` became `new`'s, numbered from 1: a member
+    who had read some of them has read `new` that far (one who had not opened it), and
+    `source` at most to its end."""
+    moved = {"new": new, "source": source, "shift": shift}
+    # Uses index: ix_read_positions_thread
+    await conn.execute(
+        text(
+            "INSERT INTO read_positions (user_id, thread_id, position, read_at) "
+            "SELECT user_id, :new, position - :shift, read_at FROM read_positions "
+            "WHERE thread_id = :source AND position > :shift"
+        ),
+        moved,
+    )
+    await conn.execute(
+        text(
+            "UPDATE read_positions SET position = :shift "
+            "WHERE thread_id = :source AND position > :shift"
+        ),
+        moved,
+    )
+
+
+async def follow_merge(
+    conn: AsyncConnection, source: int, into: int, placed: Sequence[tuple[int, int, int]]
+) -> None:
+    """Every post of `source` and `into` is in `into` now; `placed`: (thread it was in,
+    position it had, position it has). A member's position in `into` is the new place of
+    the last post they had read in either. Every post after it is one they had not read,
+    so the count counts only posts they have not read; a post of the other thread older
+    than that one, never opened, counts as read: a high-water mark holds no gap, and
+    marking the first unread post instead would count again all they read after it."""
+    # Uses index: ix_read_positions_thread
+    await conn.execute(
+        text(
+            """
+            WITH placed(thread_id, old, new) AS (
+                SELECT * FROM unnest(CAST(:threads AS bigint[]), CAST(:olds AS integer[]),
+                                     CAST(:news AS integer[]))
+            ),
+            reached AS (
+                SELECT rp.user_id, max(coalesce(placed.new, 0)) AS position,
+                       max(rp.read_at) AS read_at
+                FROM read_positions rp
+                LEFT JOIN placed ON placed.thread_id = rp.thread_id AND placed.old = rp.position
+                WHERE rp.thread_id IN (:source, :into)
+                GROUP BY rp.user_id
+            )
+            INSERT INTO read_positions AS rp (user_id, thread_id, position, read_at)
+            SELECT user_id, :into, position, read_at FROM reached
+            ON CONFLICT (user_id, thread_id) DO UPDATE
+                SET position = excluded.position, read_at = excluded.read_at
+            """
+        ),
+        {
+            "threads": [t for t, _, _ in placed],
+            "olds": [o for _, o, _ in placed],
+            "news": [n for _, _, n in placed],
+            "source": source,
+            "into": into,
+        },
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from forum import applications, approvals, flags, resets, suspensions, verification
+from forum import applications, approvals, cases, resets, suspensions, verification
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -25,7 +25,7 @@ SUBJECTS = {
     applications.APPROVED_KIND: N_("Welcome: you are a member of the forum"),
     applications.REFUSED_KIND: N_("Your application to the forum"),
     suspensions.KIND: N_("Your account on the forum is suspended"),
-    flags.KIND: N_("The post you reported has been reviewed"),
+    cases.KIND: N_("The post you reported has been reviewed"),
     approvals.REJECTED_KIND: N_("Your post was not approved"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}

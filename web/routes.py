@@ -25,6 +25,7 @@ from web.api import (
     regions_admin,
     revisions,
     search,
+    splitting,
     suspensions,
     threads,
 )
@@ -60,7 +61,9 @@ OPERATIONS = (
               schemas.ThreadCreated, 201, schemas.ThreadCreate,
               errors=(400, 401, 403, 409, 413, 415, 422, 429), idempotent=True),
     Operation("GET", "/threads/{thread_id}", threads.get_thread,
-              "A thread and a page of its posts", schemas.ThreadPage,
+              "A thread and a page of its posts (a merged thread: 404 thread_merged, "
+              "fields.merged_into naming the thread its posts are in now, when you may "
+              "read that one)", schemas.ThreadPage,
               query=("cursor", "limit"), errors=(404, 422)),
     Operation("POST", "/threads/{thread_id}/read", threads.mark_read,
               "Remember how far you have read a thread (members; never moves back)",
@@ -83,6 +86,18 @@ OPERATIONS = (
               "Move a thread to another region and topic (moderators of both regions, "
               "admins; an optional reason)", schemas.ThreadOut, 200, schemas.ThreadMove,
               errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("POST", "/threads/{thread_id}/split", splitting.split_thread,
+              "Split a thread: a post (not the first: 422 cannot_split_at_first) and every "
+              "later one move to a new thread, in this region and topic unless given "
+              "(moderators of both regions, admins); answers the new thread",
+              schemas.ThreadOut, 201, schemas.ThreadSplit,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422), idempotent=True),
+    Operation("POST", "/threads/{thread_id}/merge", splitting.merge_thread,
+              "Merge a thread into another (locked or not): its posts join it, interleaved "
+              "by creation time, and its address leads there (moderators of both regions, "
+              "admins); answers the thread merged into",
+              schemas.ThreadOut, 200, schemas.ThreadMerge,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422), idempotent=True),
     *(Operation("POST", f"/posts/{{post_id}}/{verb}", handler,
                 f"{summary} (moderators of its region, admins; an optional reason)",
                 schemas.PostOut, 200, schemas.ModerationNote,

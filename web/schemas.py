@@ -419,6 +419,17 @@ class ThreadMove(ModerationNote):
     topic: Slug
 
 
+class ThreadSplit(ModerationNote):
+    post_id: PostId = Field(description="The first post to move: it and every later one go")
+    title: Title = Field(description="The new thread's title")
+    region: Slug | None = Field(default=None, description="Leave out: the thread's own")
+    topic: Slug | None = Field(default=None, description="Leave out: the thread's own")
+
+
+class ThreadMerge(ModerationNote):
+    into: PostId = Field(description="The thread that takes every post of this one")
+
+
 def _iso_day(value: object) -> date:
     if not isinstance(value, str) or len(value) != 10:
         raise ValueError("must be a date like 2026-11-28")
@@ -474,9 +485,10 @@ class AuditEntryOut(BaseModel):
     action: Literal[
         "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
         "thread.unlock", "thread.pin", "thread.unpin",
-        "thread.move", "user.suspend", "user.reinstate", "application.approve",
-        "application.refuse", "moderator.assign", "flag.assign", "flag.resolve",
-        "post.edit", "post.redact", "post.approve", "post.reject", "region.settings",
+        "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
+        "application.approve", "application.refuse", "moderator.assign", "flag.assign",
+        "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
+        "region.settings",
     ]  # fmt: skip
     target_type: str = Field(description="post, thread, user, application, flag_case or region")
     target_id: int

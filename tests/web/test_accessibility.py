@@ -238,6 +238,20 @@ PAGES = [
     PageType("suspend", lambda s: f"/users/{s.member_id}/suspend", readers=STAFF),
     PageType("applications-staff", lambda s: "/applications", readers=STAFF),
     PageType("thread-moderated", lambda s: f"/threads/{s.thread_id}", STAFF, then=_unfold),
+    PageType("split", lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}", STAFF),
+    PageType(
+        "split-refused",
+        lambda s: f"/threads/{s.thread_id}/split?post={s.post_id}",
+        readers=STAFF,
+        then=_form_error("main form", {"title": " "}),
+    ),
+    PageType("merge", lambda s: f"/threads/{s.thread_id}/merge", readers=STAFF),
+    PageType(
+        "merge-refused",
+        lambda s: f"/threads/{s.thread_id}/merge",
+        readers=STAFF,
+        then=_form_error("main form", {"into": "nowhere"}),
+    ),
 ]
 
 

@@ -142,6 +142,14 @@ async def test_who_may_flag_and_refusals_change_nothing(make, db, client):
     ]
     assert (await member.get(f"/posts/{hidden}/flag")).status_code == 404
     assert (await applicant.get(f"/posts/{members_only}/flag")).status_code == 404
+    # The form says why before anything is sent, as `/threads/new` does; visitors log in.
+    for c, why in ((applicant, "not been approved"), (await make.logged_in(suspended),
+                   "suspended"), (await make.logged_in(author), "your own post")):  # fmt: skip
+        page = await c.get(f"/posts/{pid}/flag")
+        assert page.status_code == 403 and why in page.text, page.text
+        assert 'name="reason"' not in page.text
+    r = await client.get(f"/posts/{pid}/flag")
+    assert (r.status_code, r.headers["location"]) == (303, f"/login?next=/posts/{pid}/flag")
     for c, post_id, body, status, code in cases:
         r = await c.post(f"/api/v1/posts/{post_id}/flags", json=body)
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), (body, r.text)

@@ -101,6 +101,10 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
                    admin)  # fmt: skip
     await call("POST", f"/threads/{tid}/move", "/threads/{thread_id}/move", admin,
                json={"region": "africa", "topic": "whistleblower-protection"})  # fmt: skip
+    split = await call("POST", f"/threads/{tid}/split", "/threads/{thread_id}/split", admin,
+                       json={"post_id": post["id"], "title": "Split off"})  # fmt: skip
+    await call("POST", f"/threads/{split['id']}/merge", "/threads/{thread_id}/merge", admin,
+               json={"into": tid})  # fmt: skip
     affiliations = "/organisations/{slug}/affiliations"
     await call("POST", "/organisations/o/affiliations", affiliations, json={"shown": True})
     await call("PATCH", "/organisations/o/affiliations/me", affiliations + "/me",

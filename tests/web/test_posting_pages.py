@@ -300,6 +300,25 @@ async def test_no_one_else_edits_deletes_or_reads_revisions(make, db):
     assert (await moderator.get(f"/posts/{pid}/edit")).status_code == 403
 
 
+async def test_a_remembered_post_still_answers_to_its_reader_and_its_state_now(make, db):
+    """Thread pages remember rendered posts (web/pages/fragments.py): whoever reads first,
+    each reader still gets their own links, and a change to the row is seen at once."""
+    tid = (await make.thread())["thread"]["id"]
+    author_user = await make.user()
+    pid = (await make.reply(tid, author_user, body="Canary-wren was here"))["id"]
+    author, other = await make.logged_in(author_user), await make.logged_in()
+    for reader, own in ((other, False), (author, True), (other, False), (author, True)):
+        article = _article((await reader.get(f"/threads/{tid}")).text, pid)
+        assert "Canary-wren" in article
+        assert (f'href="/posts/{pid}/edit"' in article) is own
+        assert (f'href="/posts/{pid}/flag"' in article) is not own
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE posts SET hidden = true WHERE id = :p"), {"p": pid})
+    article = _article((await other.get(f"/threads/{tid}")).text, pid)
+    assert "Canary-wren" not in article and "hidden by the moderators" in article
+    assert "Canary-wren" in _article((await author.get(f"/threads/{tid}")).text, pid)
+
+
 async def test_each_post_carries_its_language_and_direction(make, client):
     tid = (await make.thread(body="Who audits the tenders?", language="en"))["thread"]["id"]
     arabic = await make.reply(tid, body="من يراقب المناقصات العامة في بلدنا؟", language="ar")

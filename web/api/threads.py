@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from forum import posts, reading, threads
+from forum import posts, reading, splitting, threads
+from forum.errors import DomainError, Kind
 from forum.limits import Rule
 from web import schemas
 from web.inputs import page_limit, path_id, query_text, read_json
@@ -51,8 +52,15 @@ async def get_thread(request: Request) -> JSON:
     thread_id = path_id(request, "thread_id", "thread")
     cursor, limit = query_text(request, "cursor"), page_limit(request)
     actor = await reader_actor(request)
-    async with request.app.state.db.reader() as reader:
-        page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=limit)
+    try:
+        async with request.app.state.db.reader() as reader:
+            page = await threads.get_thread(reader, actor, thread_id, cursor=cursor, limit=limit)
+    except DomainError as exc:
+        if exc.kind is not Kind.NOT_FOUND:
+            raise
+        async with request.app.state.db.transaction() as session:
+            into = await splitting.merged_into(session, actor, thread_id)
+        raise exc if into is None else splitting.merged(into) from None
     return JSON(page)
 
 

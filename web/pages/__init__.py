@@ -20,6 +20,7 @@ from web.pages import (
     regions_admin,
     revisions,
     search,
+    splitting,
     suspensions,
 )
 
@@ -36,6 +37,7 @@ ROUTES = [
     *audit.ROUTES,
     *moderators.ROUTES,
     *suspensions.ROUTES,
+    *splitting.ROUTES,
     *recovery.ROUTES,
     *revisions.ROUTES,
     *organisations.ROUTES,

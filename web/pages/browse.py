@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import catalog, moderators, reading, threads
+from forum import cases, catalog, moderators, reading, splitting, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -151,7 +151,7 @@ async def thread(request: Request) -> Response:
             )
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
         previous = page["read_position"]
         last = page["posts"][-1]["position"] if page["posts"] else 0
@@ -160,11 +160,14 @@ async def thread(request: Request) -> Response:
             # what one has read costs nothing more, and visitors write nothing at all.
             await reading.record_direct(connection, reader.actor, thread_id, last)
     new_from = reading.first_new(reader.actor, previous, page["posts"])
-    moderate, moves = False, None
+    moderate, moves, reported = False, None, {}
     if reader.actor.staff:  # only they may moderate: no query for anyone else
+        region_id = known.region(reader.actor, page["thread"]["region"]).id
         async with request.app.state.db.connection() as connection:
             moderated = await moderators.regions_of(connection, reader.actor)
-        region_id = known.region(reader.actor, page["thread"]["region"]).id
+            # The open cases on the page's posts, in one query (their "Reported" links).
+            reported = await cases.reported(connection, reader.actor, region_id, moderated,
+                                            [p["id"] for p in page["posts"]])  # fmt: skip
         moderate = offer.moderate(reader.actor, region_id, moderated)
         moves = {  # where they may move it: the regions they moderate, any topic
             "region": [(r.slug, r.name) for r in known.readable_regions(reader.actor)
@@ -172,7 +175,19 @@ async def thread(request: Request) -> Response:
             "topic": [(t.slug, t.name) for t in known.topics],
         }  # fmt: skip
     return render(request, reader, "thread.html", page=page, since=since, named=known.name,
-                  new_from=new_from, moderate=moderate, moves=moves)  # fmt: skip
+                  new_from=new_from, moderate=moderate, moves=moves,
+                  reported=reported)  # fmt: skip
+
+
+async def _merged_or_not_found(request: Request, reader: Viewer) -> Response:
+    """A merged thread's address leads for good to the thread its posts are in now, for
+    a reader who may read that one (`forum.splitting`); any other missing thread: 404."""
+    async with request.app.state.db.transaction() as session:
+        thread_id = int(request.path_params["thread_id"])
+        into = await splitting.merged_into(session, reader.actor, thread_id)
+    if into is None:
+        return not_found_page(request, reader)
+    return RedirectResponse(f"/threads/{into}", status_code=301)
 
 
 async def unread(request: Request) -> Response:
@@ -186,7 +201,7 @@ async def unread(request: Request) -> Response:
             landing = await reading.landing(u.session, u.actor, thread_id)
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
+                return await _merged_or_not_found(request, reader)
             raise
     return forms.redirect(post_url(thread_id, landing.position, landing.post_id))
 

@@ -1,6 +1,6 @@
-"""Flag pages (`forum.flags`): a member's report of a post (`/posts/{id}/flag`), the
-moderators' entry to their regions' queues (`/moderation`), a region's queue of open
-cases (`/regions/{slug}/flags`, live with the script) and a case's page
+"""Flag pages (`forum.reports`, `forum.cases`): a member's report of a post
+(`/posts/{id}/flag`), the moderators' entry to their regions' queues (`/moderation`), a
+region's queue of open cases (`/regions/{slug}/flags`, live with the script) and a case's page
 (`/flag-cases/{id}`: the post, its reports, notes, taking it and resolving it).
 Post/Redirect/Get; errors next to the fields with the input kept."""
 
@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import flags, posts
+from forum import cases, posts, reports
 from forum.errors import DomainError, Kind
+from forum.permissions import check_can_flag
 from web import forms, schemas
 from web.inputs import path_id, query_text
 from web.pages import messages
@@ -32,7 +33,7 @@ def _status(failure: DomainError | ValidationError) -> int:
 
 async def _report_page(
     request: Request, u: Unit, reader: Viewer, post_id: int, values: dict[str, Any],
-    errors: dict[str, str], status: int = 200,
+    errors: dict[str, str], status: int = 200, *, blank: bool = False,
 ) -> Response:  # fmt: skip
     try:
         post = await posts.get(u.session, u.actor, post_id)
@@ -42,8 +43,12 @@ async def _report_page(
         raise
     if post["body"] is None:  # deleted, or hidden from this reader: nothing to report
         return not_found_page(request, reader)
+    if blank:
+        # Before the form, not after sending it: an applicant, a suspended member or the
+        # author reads why they cannot report it (the failure page, as `/threads/new`).
+        check_can_flag(u.actor, post["author"]["id"])
     return render(request, reader, "flag.html", status, post=post, values=values, errors=errors,
-                  reasons=flags.REASONS, done=request.query_params.get("done"))  # fmt: skip
+                  reasons=reports.REASONS, done=request.query_params.get("done"))  # fmt: skip
 
 
 async def report_form(request: Request) -> Response:
@@ -51,7 +56,8 @@ async def report_form(request: Request) -> Response:
     async with unit(request) as u:
         if not u.actor.authenticated:
             return forms.redirect(f"/login?next={REPORT.format(post_id=post_id)}")
-        return await _report_page(request, u, viewer(request, u.current), post_id, {}, {})
+        return await _report_page(request, u, viewer(request, u.current), post_id, {}, {},
+                                  blank=True)  # fmt: skip
 
 
 async def report(request: Request) -> Response:
@@ -63,7 +69,7 @@ async def report(request: Request) -> Response:
         try:
             data = forms.check(schemas.FlagIn, {"reason": values["reason"] or "",
                                                 "text": values["text"] or None})  # fmt: skip
-            await flags.raise_flag(u.session, u.actor, post_id, data.reason, data.text)
+            await reports.raise_flag(u.session, u.actor, post_id, data.reason, data.text)
         except (ValidationError, DomainError) as failure:
             if isinstance(failure, DomainError) and failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
@@ -78,7 +84,7 @@ async def queues(request: Request) -> Response:
         if not u.actor.authenticated:
             return forms.redirect("/login?next=/moderation")
         reader = viewer(request, u.current)
-        found = await flags.queues(u.session, u.actor, await u.catalog())
+        found = await cases.queues(u.session, u.actor, await u.catalog())
     return render(request, reader, "queue_flags_index.html", queues=found)
 
 
@@ -91,13 +97,13 @@ async def queue(request: Request) -> Response:
             return forms.redirect(f"/login?next=/regions/{slug}/flags")
         known = await u.catalog()
         try:
-            cases, following = await flags.queue(u.session, u.actor, known, slug,
+            found, following = await cases.queue(u.session, u.actor, known, slug,
                                                  cursor=query_text(request, "cursor"))  # fmt: skip
         except DomainError as failure:
             if failure.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
             raise
-    return render(request, reader, "queue_flags.html", cases=cases, following=following,
+    return render(request, reader, "queue_flags.html", cases=found, following=following,
                   slug=slug, region=known.name("region", slug), since=since)  # fmt: skip
 
 
@@ -106,13 +112,13 @@ async def _case_page(
     errors: dict[str, str], status: int = 200,
 ) -> Response:  # fmt: skip
     try:
-        found = await flags.case(u.session, u.actor, await u.catalog(), case_id)
+        found = await cases.case(u.session, u.actor, await u.catalog(), case_id)
     except DomainError as failure:
         if failure.kind is Kind.NOT_FOUND:
             return not_found_page(request, reader)
         raise
     return render(request, reader, "flag_case.html", status, case=found, values=values,
-                  errors=errors, reasons=flags.REASONS, outcomes=flags.OUTCOMES)  # fmt: skip
+                  errors=errors, reasons=reports.REASONS, outcomes=cases.OUTCOMES)  # fmt: skip
 
 
 async def case(request: Request) -> Response:
@@ -144,7 +150,7 @@ async def _act(request: Request, names: tuple[str, ...], act: Any) -> Response:
 
 async def assign(request: Request) -> Response:
     async def act(u: Unit, case_id: int, values: dict[str, Any]) -> None:
-        await flags.assign(u.session, u.actor, await u.catalog(), case_id,
+        await cases.assign(u.session, u.actor, await u.catalog(), case_id,
                            to_me=values["to"] == "me")  # fmt: skip
 
     return await _act(request, ("to",), act)
@@ -153,7 +159,7 @@ async def assign(request: Request) -> Response:
 async def note(request: Request) -> Response:
     async def act(u: Unit, case_id: int, values: dict[str, Any]) -> None:
         data = forms.check(schemas.FlagNoteIn, {"body": values["body"] or ""})
-        await flags.add_note(u.session, u.actor, await u.catalog(), case_id, data.body)
+        await cases.add_note(u.session, u.actor, await u.catalog(), case_id, data.body)
 
     return await _act(request, ("body",), act)
 
@@ -163,7 +169,7 @@ async def resolve(request: Request) -> Response:
         sent = {"outcome": values["outcome"] or "", "reason": values["reason"] or "",
                 "until": values["until"] or None}  # fmt: skip
         data = forms.check(schemas.FlagResolution, sent)
-        await flags.resolve(u.session, u.actor, await u.catalog(), u.request.app.state.mailer,
+        await cases.resolve(u.session, u.actor, await u.catalog(), u.request.app.state.mailer,
                             case_id, outcome=data.outcome, reason=data.reason,
                             until=data.until)  # fmt: skip
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from babel import Locale
 
@@ -25,25 +26,15 @@ from forum.permissions import (
 )
 
 __all__ = [
-    "change",
     "direction",
-    "edit",
-    "flag",
     "form_key",
     "languages",
     "moderate",
+    "on_post",
     "reply",
-    "revisions",
     "right_to_left",
     "write",
 ]
-
-# A thread page asks the same few questions of every post (may this reader edit, delete,
-# read the revisions of, report it?) and most answers for someone else's post are no:
-# a `DomainError` raised and caught each time, some 60 a page. The checks asked per post
-# are pure functions of the actor (a frozen record of who they are now) and plain values,
-# so an answer is remembered by its question.
-_allows_post = lru_cache(maxsize=4096)(allows)
 
 # For the script, so a post added live gets the `dir` a reloaded one has.
 right_to_left = " ".join(sorted(RIGHT_TO_LEFT))
@@ -62,31 +53,29 @@ def reply(actor: Actor, locked: bool) -> bool:
     return allows(check_can_reply, actor, locked)
 
 
-def change(actor: Actor, author_id: int | None, deleted: bool = False) -> bool:
-    """Delete one's own post (moderators delete with their own buttons)."""
-    return _allows_post(check_can_change_post, actor, author_id, deleted)
+class PostOffer(NamedTuple):
+    """What a reader may do with one post, as its links show it."""
+
+    edit: bool  # its author, or a moderator of its region
+    delete: bool  # its author (moderators delete with their own buttons)
+    revisions: bool  # its author, the moderators of its region and admins
+    report: bool  # any member in good standing, on someone else's post
 
 
-def _here(moderates: bool) -> tuple[int, tuple[int, ...]]:
-    # A page asks once whether the reader moderates its region (`moderate`); the policy
-    # then reads that answer as "the post's region is among theirs".
-    return 0, (0,) if moderates else ()
-
-
-def edit(actor: Actor, author_id: int | None, deleted: bool, moderates: bool) -> bool:
-    """Edit a post: its author, or a moderator of its region (`moderates`, the page's
-    answer of `moderate` for its region)."""
-    return _allows_post(check_can_edit_post, actor, author_id, deleted, *_here(moderates))
-
-
-def revisions(actor: Actor, author_id: int | None, moderates: bool = False) -> bool:
-    """Read a post's revisions (`moderates`: as for `edit`)."""
-    return _allows_post(check_can_read_revisions, actor, author_id, *_here(moderates))
-
-
-def flag(actor: Actor, author_id: int | None) -> bool:
-    """Report a post (one the page shows them)."""
-    return _allows_post(check_can_flag, actor, author_id)
+@lru_cache(maxsize=4096)
+def on_post(actor: Actor, author_id: int | None, deleted: bool, moderates: bool) -> PostOffer:
+    """What `actor` may do with a post by `author_id` (`moderates`: the page's answer of
+    `moderate` for the post's region). A thread page asks it of every post, and most
+    answers for someone else's post are refusals the policy raises; it is a pure function
+    of a frozen actor and plain values, so each answer is remembered by its question."""
+    # The policy reads "the post's region is among the actor's" from the page's answer.
+    here = (0, (0,) if moderates else ())
+    return PostOffer(
+        edit=allows(check_can_edit_post, actor, author_id, deleted, *here),
+        delete=allows(check_can_change_post, actor, author_id, deleted),
+        revisions=allows(check_can_read_revisions, actor, author_id, *here),
+        report=allows(check_can_flag, actor, author_id),
+    )
 
 
 @cache

@@ -25,7 +25,7 @@ from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
 from web import assets, auth, i18n
 from web.i18n import N_
-from web.pages import offer
+from web.pages import fragments, offer
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -149,6 +149,7 @@ def _env(locale: str) -> Environment:
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
     env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     env.globals.update(author=_author(i18n.translations(locale)), former_member=FORMER_MEMBER)
+    env.globals.update(remembered=fragments.remembering())
     return env
 
 

@@ -65,10 +65,10 @@
   function moderation(a, p) {
     var form = $(a, "form.moderation");
     if (!form) return;
-    form.querySelectorAll("[action], [id], [for]").forEach(fill);
+    form.querySelectorAll("[action], [id], [for], [href]").forEach(fill);
     fill(form);
     function fill(n) {
-      ["action", "id", "for"].forEach(function (name) {
+      ["action", "id", "for", "href"].forEach(function (name) {
         var v = n.getAttribute(name);
         if (v) n.setAttribute(name, v.split("{id}").join(p.id));
       });
@@ -290,11 +290,26 @@
     }
   }
 
+  // Split or merged: posts left this page or joined it; the reader is told, with a link
+  // to reload it or to the thread the event is about.
+  function changed(type, id) {
+    var note = document.getElementById("changed");
+    if (!note) return;
+    var here = String(id) === posts.dataset.liveThread, link = $(note, "a");
+    $(note, "span").textContent = note.dataset[type === "thread.split" ? "split" : "merged"];
+    link.textContent = here ? note.dataset.reload : note.dataset.other;
+    link.href = "/threads/" + id;
+    note.hidden = false;
+  }
+
   if (posts && posts.dataset.liveThread) {
     live("thread:" + posts.dataset.liveThread, posts.dataset.liveSince, function (msg) {
       var p = msg.data && msg.data.post, t = msg.data && msg.data.thread;
       if (p) show(p, msg.type === "post.created");
-      if (t && !p) lockedNow(t.locked);
+      if (t && !p) {
+        if (msg.type === "thread.split" || msg.type === "thread.merged") changed(msg.type, t.id);
+        else lockedNow(t.locked);
+      }
     });
   }
 

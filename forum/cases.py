@@ -1,13 +1,12 @@
-"""Flags: members report posts; the open reports on one post gather into one case that
-the moderators of the post's region (and admins) take, annotate and resolve.
+"""Cases: the open reports on one post (`forum.reports`) gather into one case that the
+moderators of the post's region (and admins) take, annotate and resolve.
 
-Tables `flag_cases`, `flags` and `flag_notes`, through Core statements on their models
-(migration 0016). A case's region is its post's thread's region now (a moved thread
-takes its case along). Resolving reuses the moderators' actions (`forum.moderation`):
-hiding, deleting the post or suspending its author are audited there as they are
-anywhere; the case's own handling (assign, resolve) is audited here. A report's reason
-text and who reported reach only those who may handle the case; the reporters are told
-the outcome in general terms, never by whom nor who else reported.
+Tables `flag_cases` and `flag_notes` (and `flags` read) through Core statements on their
+models (migration 0016). A case's region is its post's thread's region now (a moved
+thread takes its case along). Resolving reuses the moderators' actions
+(`forum.moderation`): hiding, deleting the post or suspending its author are audited
+there as they are anywhere; the case's own handling (assign, resolve) is audited here.
+A report's reason text and who reported reach only those who may handle the case.
 
 Lock order, for reports racing a resolution: the post's row, then the case's.
 """
@@ -15,11 +14,12 @@ Lock order, for reports racing a resolution: the post's row, then the case's.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import Row, and_, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -29,23 +29,16 @@ from forum.errors import DomainError, Kind, invalid, not_found
 from forum.mail.outbox import Mailer
 from forum.models import Flag, FlagCase, FlagNote, Post, Thread, User
 from forum.permissions import (
-    STAFF,
     Actor,
     allows,
-    can_see_post_content,
-    check_can_flag,
     check_can_handle_case,
     check_can_moderate,
     user_audience,
 )
+from forum.reports import REASONS, TOLD, checked_text, tell_queue
 
-REASONS = ("spam", "abuse", "off_topic", "personal_data", "other")
 OUTCOMES = ("dismiss", "hide", "delete", "suspend")
-MAX_TEXT = 1000  # characters, a report's "other" text and a note
 KIND = "flag_outcome"  # the reporters' email (`web.mail`)
-# What reporters are told: a breach was acted on, or none was found.
-TOLD = {"dismiss": "no_breach", "hide": "action_taken", "delete": "action_taken",
-        "suspend": "action_taken"}  # fmt: skip
 MAX_PAGE = 100
 MAX_LISTED = 500  # reports and notes shown on a case; a case has a handful
 
@@ -54,16 +47,6 @@ MAX_LISTED = 500  # reports and notes shown on a case; a case has a handful
 class Person:
     id: int
     name: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """A report as its author sees it: never anyone else's."""
-
-    id: int
-    post_id: int
-    reason: str
-    status: Literal["open"] = "open"
 
 
 @dataclass(frozen=True)
@@ -104,70 +87,6 @@ class Case(CaseSummary):
     resolved_at: datetime | None = None
     outcome: str | None = None
     resolution: str | None = None
-
-
-def _text(value: str | None, name: str, *, required: bool) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and required:
-        raise invalid(name, "Say what is wrong.", "text_required")
-    if value is not None and len(value) > MAX_TEXT:
-        raise invalid(name, f"Keep it under {MAX_TEXT} characters.", "too_long")
-    return value
-
-
-async def _open_case_of(session: AsyncConnection, post_id: int) -> int | None:
-    # Uses index: uq_flag_cases_open_post
-    return await session.scalar(
-        select(FlagCase.id)
-        .where(FlagCase.post_id == post_id, FlagCase.resolved_at.is_(None))
-        .with_for_update()
-    )
-
-
-async def raise_flag(
-    session: AsyncConnection, actor: Actor, post_id: int, reason: str, text: str | None = None
-) -> Report:
-    """Report a post one may read (not one's own), with a text (required for `other`):
-    joins the post's open case, or opens one (an event on its region's queue,
-    `mod:<slug>`). 409 `already_flagged` while the member's earlier report is open."""
-    if reason not in REASONS:
-        raise invalid("reason", f"Choose one of: {', '.join(REASONS)}.", "unknown_reason")
-    text = _text(text, "text", required=reason == "other")
-    row = await posts.for_moderation(session, actor, post_id)  # locks the post; 404 if unread
-    if not can_see_post_content(actor, row.author_id, row.hidden, row.deleted_at is not None):
-        raise not_found("post")
-    check_can_flag(actor, row.author_id)
-    mine = await session.scalar(
-        select(Flag.id).where(
-            Flag.post_id == post_id, Flag.user_id == actor.user_id, Flag.closed_at.is_(None)
-        )
-    )
-    if mine is not None:
-        raise DomainError(Kind.CONFLICT, "already_flagged", "You have reported this post already.")
-    case_id = await _open_case_of(session, post_id)
-    opened = case_id is None
-    if case_id is None:
-        case_id = await session.scalar(
-            insert(FlagCase).values(post_id=post_id).returning(FlagCase.id)
-        )
-    flag_id = await session.scalar(
-        insert(Flag)
-        .values(case_id=case_id, post_id=post_id, user_id=actor.user_id, reason=reason,
-                text=text)
-        .returning(Flag.id)
-    )  # fmt: skip
-    await _tell_queue(session, "flag.case_opened" if opened else "flag.case_flagged",
-                      row.region, case_id, post_id, row.thread_id)  # fmt: skip
-    assert flag_id is not None
-    return Report(flag_id, post_id, reason)
-
-
-async def _tell_queue(
-    session: AsyncConnection, type: str, region: str, case_id: int, post_id: int, thread_id: int
-) -> None:
-    # Ids only: who reported and why reach the queue's readers through the case's page.
-    payload = {"case_id": case_id, "post_id": post_id, "thread_id": thread_id}
-    await events.append(session, type, [f"mod:{region}"], STAFF, payload)
 
 
 _ASSIGNEE = aliased(User)
@@ -298,8 +217,8 @@ async def assign(
         await audit.record(session, actor, "flag.assign", ("flag_case", case_id),
                            region_id=row.region_id, before={"assigned_to": row.assigned_to},
                            after={"assigned_to": to})  # fmt: skip
-        await _tell_queue(session, "flag.case_assigned", _slug(catalog, row), case_id,
-                          row.post_id, row.thread_id)  # fmt: skip
+        await tell_queue(session, "flag.case_assigned", _slug(catalog, row), case_id,
+                         row.post_id, row.thread_id)  # fmt: skip
     return await case(session, actor, catalog, case_id)
 
 
@@ -308,7 +227,7 @@ async def add_note(
 ) -> Case:
     """An internal note (moderators of the region and admins read them); notes are never
     changed nor audited."""
-    body = _text(body, "body", required=True) or ""
+    body = checked_text(body, "body", required=True) or ""
     await _handled(session, actor, case_id)
     await session.execute(insert(FlagNote).values(case_id=case_id, author_id=actor.user_id,
                                                   body=body))  # fmt: skip
@@ -358,8 +277,8 @@ async def resolve(
         reason=reason, before={"status": "open", "assigned_to": row.assigned_to},
         after={"status": "resolved", "outcome": outcome},
     )  # fmt: skip
-    await _tell_queue(session, "flag.case_resolved", _slug(catalog, row), case_id, row.post_id,
-                      row.thread_id)  # fmt: skip
+    await tell_queue(session, "flag.case_resolved", _slug(catalog, row), case_id, row.post_id,
+                     row.thread_id)  # fmt: skip
     await _tell_reporters(session, mailer, told.all(), row.post_id, TOLD[outcome])
     return await case(session, actor, catalog, case_id)
 
@@ -413,3 +332,34 @@ async def queues(session: AsyncConnection, actor: Actor, catalog: Catalog) -> li
         ).all()
     )
     return [Queue(r.slug, r.name, counts.get(r.id, 0)) for r in mine]
+
+
+@dataclass(frozen=True)
+class Reported:
+    case_id: int
+    open: int  # open reports on the post
+
+
+async def reported(
+    session: AsyncConnection,
+    actor: Actor,
+    region_id: int,
+    moderated: Collection[int],
+    post_ids: list[int],
+) -> dict[int, Reported]:
+    """The open cases on the posts `post_ids` of the region `region_id` (a page of a
+    thread), by post, in one query: for those who handle that region's cases, nothing for
+    anyone else. A post of another region is left out whatever the caller passes."""
+    if not post_ids or not allows(check_can_handle_case, actor, region_id, moderated):
+        return {}
+    # Uses index: uq_flag_cases_open_post
+    rows = await session.execute(
+        select(FlagCase.post_id, FlagCase.id, func.count(Flag.id))
+        .join(Post, Post.id == FlagCase.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Flag, and_(Flag.case_id == FlagCase.id, Flag.closed_at.is_(None)))
+        .where(FlagCase.post_id.in_(post_ids), FlagCase.resolved_at.is_(None),
+               Thread.region_id == region_id)
+        .group_by(FlagCase.post_id, FlagCase.id)
+    )  # fmt: skip
+    return {post_id: Reported(case_id, n) for post_id, case_id, n in rows}
