@@ -26,7 +26,7 @@ from forum.db import Database
 from forum.models import Role
 from tests import factories
 from tests.servers import Served
-from tests.web.matrix import approvals, core, flags, revisions
+from tests.web.matrix import approvals, core, flags, revisions, splitting
 from tests.web.matrix.harness import (
     ADMIN,
     ANONYMOUS,
@@ -44,7 +44,7 @@ from tests.web.matrix.harness import (
 )
 from web import auth
 
-ROWS: list[Row] = [*core.ROWS, *flags.ROWS, *revisions.ROWS, *approvals.ROWS]
+ROWS: list[Row] = [*core.ROWS, *flags.ROWS, *revisions.ROWS, *approvals.ROWS, *splitting.ROWS]
 CELLS = [(row, role) for row in ROWS for role in ROLES]
 
 

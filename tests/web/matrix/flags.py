@@ -6,7 +6,7 @@ case is read by (the API, its page, the replay of `mod:<slug>`, which carries id
 
 from __future__ import annotations
 
-from forum.flags import raise_flag
+from forum.reports import raise_flag
 from tests.web.matrix.harness import (
     ADMIN,
     ANONYMOUS,
@@ -122,7 +122,7 @@ CASE_READERS, PAGE_CASE_READERS = in_the_region(), page_in_the_region()
 STAFF_PAGE = {**readers(UNSEEN, Outcome(403), *STAFF), ANONYMOUS: TO_LOGIN}
 
 ROWS = [
-    # Reporting: taking part, on a post one reads (a form to whoever reads it), not one's
+    # Reporting: taking part (the form says why one may not), on a post one reads, not one's
     # own, once while open; a post one may not read is not found, whoever asks.
     Row(
         "flag report",
@@ -140,7 +140,7 @@ ROWS = [
         "page: flag report form",
         post_target(),
         page("GET", "/posts/{}/flag"),
-        {**readers(OK, OK), ANONYMOUS: TO_LOGIN},
+        {**readers(OK, Outcome(403), MEMBER, *STAFF), ANONYMOUS: TO_LOGIN},
     ),
     Row(
         "flag report, own post",

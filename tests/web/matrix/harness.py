@@ -332,9 +332,12 @@ def search(kind: str | None = None) -> Call:
     return call
 
 
-def page(method: str, path: str, form: dict[str, str] | None = None) -> Call:
-    """A page: GET, or a form POST with the role's form token. A refused page is a page
-    too (its status is the API's); its code is not shown, so None."""
+def page(
+    method: str, path: str, form: dict[str, Any] | Callable[[Target], dict[str, Any]] | None = None
+) -> Call:
+    """A page: GET, or a form POST (`form`, or made from the target) with the role's form
+    token. A refused page is a page too (its status is the API's); its code is not
+    shown, so None. A redirect's answer is where it leads."""
 
     async def call(world: World, role: str, target: Target) -> Answer:
         url = path.format(target.path)
@@ -345,9 +348,10 @@ def page(method: str, path: str, form: dict[str, str] | None = None) -> Call:
             token = world.tokens.get(role) or auth.mask(
                 world.clients[role].cookies[auth.FORM_COOKIE]
             )
-            data = {"csrf": token, **(form or {})}
+            fields = form(target) if callable(form) else form
+            data = {"csrf": token, **(fields or {})}
             r = await world.clients[role].post(url, data=data)
-        return Answer(r.status_code, None, r.text)
+        return Answer(r.status_code, None, r.text + r.headers.get("location", ""))
 
     return call
 
@@ -382,7 +386,8 @@ def replay(channel: str) -> Call:
         async with connect(ws_url(world.served), additional_headers=headers) as ws:
             await send(ws, op="subscribe", channels=[name], since="0-0")
             await send(ws, op="ping")
-            frames = await until(ws, lambda f: f["op"] == "pong")
+            # A long backlog on a busy machine: more than the usual 5 s.
+            frames = await until(ws, lambda f: f["op"] == "pong", within=30)
         joined = next(f for f in frames if f["op"] == "subscribed")
         if name in joined["channels"]:
             assert not [f for f in frames if f["op"] == "resync"], frames
