@@ -35,6 +35,7 @@ from tests.web.matrix.harness import (
     page,
     page_in_the_region,
     readers,
+    replay,
     search,
     shown_to,
     sql,
@@ -78,11 +79,13 @@ def merge_body(target: Target) -> dict[str, object]:
     return {"into": target.rows[3][1], "reason": "Matrix"}
 
 
-async def _split_by_an_admin(world: World, source: Target, region: str) -> int:
+async def _split_by_an_admin(
+    world: World, source: Target, region: str, title: str = "Split off"
+) -> int:
     """Split `source` (`thread_with_reply`) at its reply into a thread of `region`."""
     r = await world.clients[ADMIN].post(
         f"/api/v1/threads/{source.path}/split",
-        json={"post_id": source.rows[2][1], "title": "Split off", "region": region},
+        json={"post_id": source.rows[2][1], "title": title, "region": region},
     )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
@@ -101,21 +104,24 @@ def split_by_an_admin(*, region: str) -> Make:
     return make
 
 
-def the_thread_left() -> Make:
-    """The thread a split into a members-only region took the canary from."""
+def the_thread_left(*, shows: str = "reply") -> Make:
+    """The thread a split into a members-only region took the canary from (`shows`
+    "reply"), or the new thread's title ("title")."""
     make_thread = thread_with_reply()
 
     async def make(world: World, role: str) -> Target:
         source = await make_thread(world, role)
-        await _split_by_an_admin(world, source, "staff-room")
-        return source
+        title = canary_word("title")
+        await _split_by_an_admin(world, source, "staff-room", title)
+        return source if shows == "reply" else Target(source.path, title, source.rows)
 
     return make
 
 
-def merged_by_an_admin(*, into_region: str, shows: str) -> Make:
-    """A thread an admin merged into a thread of `into_region`; its canary where it
-    leads: the API's `merged_into` (`shows="api"`) or the page's redirect ("page")."""
+def merged_by_an_admin(*, into_region: str, shows: str, hidden: bool = False) -> Make:
+    """A thread an admin merged into a thread of `into_region` (`hidden` since); its
+    canary where it leads: the API's `merged_into` (`shows="api"`) or the page's
+    redirect ("page")."""
     make_pair = merge_pair(into_region=into_region)
 
     async def make(world: World, role: str) -> Target:
@@ -125,6 +131,8 @@ def merged_by_an_admin(*, into_region: str, shows: str) -> Make:
             f"/api/v1/threads/{pair.path}/merge", json={"into": into}
         )
         assert r.status_code == 200, r.text
+        if hidden:
+            await sql(world, "UPDATE threads SET hidden = true WHERE id = :t", t=into)
         canary = f'"merged_into":"{into}"' if shows == "api" else f"/threads/{into}"
         return Target(pair.path, canary, [("threads", into)])
 
@@ -229,6 +237,12 @@ ROWS = [
         api("GET", "/threads/{}"),
         shown_to(),
     ),
+    Row(
+        "replay, the thread a split left",
+        the_thread_left(shows="title"),
+        replay("thread:{}"),
+        shown_to(*WHO_READ_MEMBERS),
+    ),
     # A merged thread's address: where its posts are, to those who may read them there.
     Row(
         "thread read, merged",
@@ -241,6 +255,12 @@ ROWS = [
         merged_by_an_admin(into_region="staff-room", shows="api"),
         api("GET", "/threads/{}"),
         readers(MERGED, Outcome(404, "thread_not_found", sees=False), *WHO_READ_MEMBERS),
+    ),
+    Row(
+        "thread read, merged into a thread hidden since",
+        merged_by_an_admin(into_region="africa", shows="api", hidden=True),
+        api("GET", "/threads/{}"),
+        readers(MERGED, Outcome(404, "thread_not_found", sees=False), *STAFF),
     ),
     Row(
         "page: thread, merged",
