@@ -40,6 +40,7 @@ from tests.web.matrix.harness import (
     post_target,
     readers,
     replay,
+    shown_to,
     sql,
     writers,
 )
@@ -84,6 +85,23 @@ def case_target(
         return Target(str(found.id), said if shows == "reason" else title, rows)
 
     return make
+
+
+def thread_of_a_case() -> Make:
+    """The thread of a fresh case's post; its canary the link to the case ("Reported
+    (N)" by the post, for those who handle it)."""
+    make_case = case_target()
+
+    async def make(world: World, role: str) -> Target:
+        case = await make_case(world, role)
+        return Target(str(case.rows[1][1]), f"/flag-cases/{case.path}", case.rows)
+
+    return make
+
+
+async def queue_link(world: World, role: str) -> Target:
+    """The region page's link to its queue of reported posts, for those who handle it."""
+    return Target("", "/regions/africa/flags")
 
 
 def reported_already() -> Make:
@@ -190,6 +208,17 @@ ROWS = [
         case_target(),
         page("GET", "/moderation"),
         nothing_to_the_refused(STAFF_PAGE),
+    ),
+    # Where a case shows itself: by its post on the thread page, and the region page's
+    # link to the queue; to those who handle it.
+    Row(
+        "page: thread, a reported post",
+        thread_of_a_case(),
+        page("GET", "/threads/{}"),
+        shown_to(HERE, ADMIN),
+    ),
+    Row(
+        "page: region, its queue", queue_link, page("GET", "/regions/africa"), shown_to(HERE, ADMIN)
     ),
     # A case: its reports' text, on every path.
     Row("flag case read", case_target(), api("GET", "/flag-cases/{}"), CASE_READERS),
