@@ -153,6 +153,13 @@ ROWS = [
         page("POST", QUEUE + "/{}/reject", {"reason": "Matrix"}),
         on_page(moderators_of_the_region()),
     ),
+    # Other moderation waits for the decision.
+    Row(
+        "post hide, held post",
+        held_target(),
+        api("POST", "/posts/{}/hide", with_reason),
+        moderators_of_the_region(Outcome(409, "post_pending")),
+    ),
     # A held post's text: to those who decide it where they read hidden posts, to nobody
     # elsewhere; its events (an edit while it waits) go to its region's queue
     # (`mod:<slug>`), not its thread's channels, where every region's moderators are.
