@@ -7,8 +7,10 @@ call it, and what each role gets. A new action is covered by adding its row; the
 must name every role for every row (`test_the_table_names_every_role_for_every_row`).
 Where a read path shows content, the row says which roles see the cell's canary word.
 
-The rows live by area in `tests.web.matrix` (its `harness` makes targets and calls);
-they all run here, against one server.
+The rows live by area in `tests.web.matrix` (`core`: moderation, accounts,
+applications, audit, writing and reading; `flags`; `revisions`: a moderator's edit and
+redaction; `approvals`; `splitting`: split and merge), built with its `harness` (roles,
+outcomes, targets, calls); they all run here, against one server.
 """
 
 from __future__ import annotations
