@@ -38,14 +38,17 @@ async def target(session: AsyncConnection, catalog: Catalog, channel: str) -> Ch
     if kind == "thread":
         row = (
             await session.execute(
-                select(Thread.hidden, Region.visibility)
+                select(Thread.hidden, Thread.pending, Thread.author_id, Thread.region_id)
+                .add_columns(Region.visibility)
                 .join(Region, Region.id == Thread.region_id)
                 .where(Thread.id == int(value))
             )
         ).first()
         if row is None:
             return ChannelTarget(kind, exists=False)
-        return ChannelTarget(kind, region_visibility=row.visibility, thread_hidden=row.hidden)
+        return ChannelTarget(kind, region_visibility=row.visibility, thread_hidden=row.hidden,
+                             thread_pending=row.pending, author_id=row.author_id,
+                             region_id=row.region_id)  # fmt: skip
     if kind in ("region", "mod"):
         region = next((r for r in catalog.regions if r.slug == value), None)
         if region is None:
@@ -62,7 +65,9 @@ async def check_can_join(
     """Raise unless `actor` may subscribe to `channel`; an unreadable one looks missing."""
     try:
         found = await target(session, catalog, channel)
-        moderated = await moderators.regions_of(session, actor) if found.kind == "mod" else []
+        # The regions it moderates, for a queue and for a thread awaiting approval.
+        regional = found.kind == "mod" or (found.thread_pending and actor.staff)
+        moderated = await moderators.regions_of(session, actor) if regional else []
         check_can_listen(actor, found, moderated)
     except DomainError as exc:
         if exc.kind is not Kind.NOT_FOUND:

@@ -226,19 +226,25 @@ class ChannelTarget:
     exists: bool = True
     region_visibility: str | None = None  # thread, region, mod
     thread_hidden: bool = False  # thread
+    thread_pending: bool = False  # thread (awaiting approval, `forum.approvals`)
+    author_id: int | None = None  # thread
     user_id: int | None = None  # user
-    region_id: int | None = None  # mod
+    region_id: int | None = None  # thread, mod
 
 
 def check_can_listen(actor: Actor, target: ChannelTarget, moderated: Collection[int] = ()) -> None:
     """Raise unless `actor` may join the channel; one it may not read looks missing.
     `moderated`: the regions `actor` moderates (a region's queue, `mod:<slug>`, is its
-    moderators' and the admins')."""
+    moderators' and the admins', as a thread awaiting approval is)."""
     if not target.exists:
         raise not_found("channel")
     if target.kind == "thread":
         assert target.region_visibility is not None
         if not can_read_thread(actor, target.region_visibility, target.thread_hidden):
+            raise not_found("channel")
+        # Awaiting approval: hidden, and among the staff its region's moderators' alone.
+        moderates = target.region_id in moderated
+        if target.thread_pending and not can_read_pending(actor, target.author_id, moderates):
             raise not_found("channel")
     elif target.kind in ("region", "mod"):
         assert target.region_visibility is not None

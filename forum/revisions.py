@@ -39,7 +39,7 @@ from forum.permissions import (
     allows,
     check_can_read_revisions,
     check_can_redact,
-    thread_audience,
+    post_audience,
 )
 
 MAX_REASON = 1000  # characters, as every moderator's reason
@@ -198,7 +198,7 @@ async def redact(
         session,
         REDACTED_EVENT,
         events.thread_channels(row.thread_id, row.region, row.topic),
-        thread_audience(row.region_visibility, row.thread_hidden),
+        post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
         {"thread_id": row.thread_id, "post_id": post_id, "revision": revision},
     )
     await audit.record(

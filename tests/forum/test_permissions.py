@@ -292,3 +292,14 @@ def test_a_regions_moderation_queue_is_for_its_moderators_and_admins():
     with pytest.raises(DomainError) as refused:
         p.check_can_listen(MODERATOR, queue, [2])
     assert refused.value.code == "channel_forbidden"
+
+
+def test_a_thread_awaiting_approval_is_listened_to_by_its_regions_moderators_and_admins():
+    held = p.ChannelTarget("thread", region_visibility="public", thread_hidden=True,
+                           thread_pending=True, author_id=MEMBER.user_id, region_id=1)  # fmt: skip
+    assert allowed(p.check_can_listen, MODERATOR, held, [1, 2])
+    assert allowed(p.check_can_listen, ADMIN, held, [])
+    with pytest.raises(DomainError) as refused:
+        p.check_can_listen(MODERATOR, held, [2])  # another region's: as for its API, none
+    assert refused.value.code == "channel_not_found"
+    assert not allowed(p.check_can_listen, OTHER, held, [])
