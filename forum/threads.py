@@ -236,10 +236,17 @@ async def current(
 # Whether the reader moderates the thread's region (asked for moderators only: it decides
 # who reads what awaits approval there, `permissions.can_read_pending`).
 _MODERATES = findable.moderated_by(bindparam("moderator_id", type_=BigInteger))
+# Whether any reply awaits approval in the thread, so a member's page asks for them
+# (`_HELD`) only then: a second round trip on every page cost some 5% of its CPU.
+# Uses index: uq_posts_thread_position (thread_id, position IS NULL)
+_HOLDS = exists().where(
+    Post.thread_id == Thread.id, Post.position.is_(None), Post.pending, Post.deleted_at.is_(None)
+)
 _THREAD_BY_ID = Prepared.of(
     _thread_query()
     .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))
     .add_columns(_MODERATES.label("moderates"))
+    .add_columns(_HOLDS.label("holds"))
     .where(Thread.id == bindparam("thread_id"))
 )
 # Uses index: uq_posts_thread_position
@@ -304,7 +311,7 @@ async def get_thread(
     page = found[:limit]
     next_cursor = pagination.encode(page[-1]["position"]) if len(found) > limit else None
     held = []
-    if actor.user_id is not None:
+    if actor.user_id is not None and row["holds"]:
         every = can_read_pending(actor, None, row["moderates"])
         held = await reader.fetch(
             _HELD.sql,
