@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "post.approve": N_("Post approved"),
     "post.reject": N_("Post rejected"),
     "region.settings": N_("Region's settings changed"),
+    "review.edit": N_("Country's UNCAC review changed"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),
@@ -59,6 +60,7 @@ TARGET_LABELS = {
     "application": N_("Application"),
     "flag_case": N_("Report case"),
     "region": N_("Region"),
+    "review": N_("UNCAC review"),
 }
 
 # The fields an entry's before and after hold (`forum.audit.record`'s callers).
