@@ -101,7 +101,7 @@ def check(data: ReviewData) -> ReviewData:
     return ReviewData(stages, reviewers, facts, data.demo)
 
 
-def _columns(data: ReviewData) -> dict[str, Any]:
+def columns(data: ReviewData) -> dict[str, Any]:
     values: dict[str, Any] = {f"{s}_on": data.stages.get(s) for s in STAGES}
     values["reviewers"] = list(data.reviewers)
     for name, fact in data.facts.items():
@@ -211,7 +211,7 @@ async def set_review(
     if cycle not in known:
         raise not_found("cycle")
     data = check(data)
-    wanted = _columns(data)
+    wanted = columns(data)
     row = (
         await session.execute(
             select(CountryReview)
@@ -219,7 +219,7 @@ async def set_review(
             .with_for_update()
         )
     ).first()
-    was = _columns(_data(row)) if row is not None else _columns(check(ReviewData()))
+    was = columns(_data(row)) if row is not None else columns(check(ReviewData()))
     changed = {k for k in wanted if wanted[k] != was[k]}
     if row is None:
         review_id = (

@@ -149,3 +149,20 @@ async def test_an_editor_sets_a_review_and_it_shows_on_the_country_page_in_frenc
     assert "Données de démonstration" in page.text
     assert "Maroc" in page.text  # a reviewing State, by Babel's French name
     assert "/countries/SN/reviews/2/edit" in page.text
+
+
+async def test_the_demo_marks_a_dozen_countries_in_two_cycles(make, db):
+    from forum import demo
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    async with db.transaction() as s:
+        rows = (
+            await s.execute(text("SELECT country_code, cycle, demo FROM country_reviews"))
+        ).all()
+        assert await reviews.stage_by_country(s, 1)
+    assert len({r.country_code for r in rows}) >= 12 and {r.cycle for r in rows} == {1, 2}
+    assert all(r.demo for r in rows)
+    c = await make.logged_in(await make.user())
+    page = (await c.get("/countries/SN")).text
+    assert "Demonstration data: not a real review status." in page
