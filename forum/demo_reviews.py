@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import reviews
-from forum.models import CountryReview
+from forum.models import Country, CountryReview
 
 # The UNODC country profiles, where published reviews are listed.
 PROFILES = "https://www.unodc.org/unodc/en/corruption/country-profile/index.html"
@@ -55,8 +56,11 @@ def _data(
 
 
 async def load(session: AsyncConnection) -> None:
-    """Add the demonstration reviews that are missing (the countries must be loaded)."""
+    """Add the demonstration reviews that are missing, for the countries loaded."""
+    known = set(await session.scalars(select(Country.code)))
     for code, cycle, dates, reviewers, facts in _REVIEWS:
+        if code not in known:
+            continue
         values = reviews.columns(_data(dates, reviewers, facts))
         await session.execute(
             insert(CountryReview)

@@ -149,6 +149,10 @@ async def test_an_editor_sets_a_review_and_it_shows_on_the_country_page_in_frenc
     assert "Données de démonstration" in page.text
     assert "Maroc" in page.text  # a reviewing State, by Babel's French name
     assert "/countries/SN/reviews/2/edit" in page.text
+    # What changed, by name, each once (a fact and its source are one).
+    changes = page.text[page.text.find("<details") : page.text.find("</details>")]
+    assert changes.count("Société civile consultée") == 1 and "États examinateurs" in changes
+    assert "civil_society" not in changes
 
 
 async def test_the_demo_marks_a_dozen_countries_in_two_cycles(make, db):

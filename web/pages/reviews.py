@@ -39,7 +39,18 @@ FACT_LABELS = {
     "full_report_published": N_("Full report published"),
 }
 ANSWER_LABELS = {"yes": N_("Yes"), "no": N_("No"), "unknown": N_("Unknown")}
+REVIEWERS = N_("Reviewing States")
+DEMO = N_("Demonstration data")
 _ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII")
+
+
+def field_label(key: str) -> str:
+    """The untranslated label of a field a change names (`forum.reviews.columns`)."""
+    if key.endswith("_on") and key[:-3] in STAGE_LABELS:
+        return STAGE_LABELS[key[:-3]]
+    if key.endswith("_url") and key[:-4] in FACT_LABELS:
+        return FACT_LABELS[key[:-4]]
+    return FACT_LABELS.get(key) or {"reviewers": REVIEWERS, "demo": DEMO}.get(key, key)
 
 
 def _names(reader: Viewer) -> dict[str, Any]:
@@ -47,6 +58,9 @@ def _names(reader: Viewer) -> dict[str, Any]:
     return {
         "stage_labels": STAGE_LABELS, "fact_labels": FACT_LABELS,
         "answer_labels": ANSWER_LABELS,
+        "changed": lambda keys: ", ".join(
+            dict.fromkeys(reader.gettext(field_label(k)) for k in keys)
+        ),
         "chapters": lambda numbers: ", ".join(_ROMAN[n] for n in numbers),
         "state_name": lambda code: territories.get(code, code),
     }  # fmt: skip
