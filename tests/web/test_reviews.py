@@ -47,6 +47,11 @@ async def test_an_admin_sets_a_review_with_history_audit_and_event(make, db):
     assert got["history"][0]["actor_id"] == admin["id"]
     assert got["history"][0]["after"]["country_visit_on"] == "2011-10-12"
     assert await _counts(db) == (1, 1, 1, 1)
+    [entry] = (await c.get("/api/v1/audit?action=review.edit")).json()["entries"]
+    assert entry["actor_id"] == admin["id"] and entry["region"] == "africa"
+    assert entry["after"]["reviewers"] == ["MA", "LT"]
+    audit_page = (await c.get("/audit?action=review.edit")).text
+    assert "Country visit or joint meeting: 2011-10-12" in audit_page
     async with db.transaction() as s:
         event = (
             await s.execute(

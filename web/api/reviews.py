@@ -34,7 +34,9 @@ async def list_reviews(request: Request) -> JSON:
 
 async def set_review(request: Request) -> JSON:
     code = request.path_params["code"].upper()
-    cycle = _cycle(request)
+    cycle = cycle_number(request)
+    if cycle is None:
+        raise not_found("cycle")
     data, _ = await read_json(request, schemas.ReviewIn)
     async with unit(request) as u:
         found = await reviews.set_review(
@@ -43,8 +45,7 @@ async def set_review(request: Request) -> JSON:
     return JSON(reviews.as_dict(found))
 
 
-def _cycle(request: Request) -> int:
+def cycle_number(request: Request) -> int | None:
+    """The path's cycle number; None for anything that cannot be one (not found)."""
     raw = request.path_params["cycle"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
-        raise not_found("cycle")
-    return int(raw)
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None

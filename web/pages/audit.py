@@ -18,6 +18,7 @@ from web import forms
 from web.i18n import N_
 from web.inputs import query_dates, query_number, query_text
 from web.pages import messages
+from web.pages.reviews import field_label as review_field_label
 from web.pages.view import render, viewer
 from web.schemas import MAX_ID
 from web.unit import unit
@@ -106,7 +107,8 @@ def _state(values: dict[str, Any] | None, gettext: Callable[[str], str]) -> str:
             value = ", ".join(map(str, value)) or "—"
         elif value is None:
             value = "—"
-        shown.append(f"{gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key}: {value}")
+        label = FIELD_LABELS.get(key) or review_field_label(key)  # the key if unknown
+        shown.append(f"{gettext(label)}: {value}")
     return "; ".join(shown)
 
 

@@ -15,10 +15,10 @@ from starlette.routing import Route
 
 from forum import reviews
 from forum.catalog import Catalog
-from forum.errors import DomainError, Kind
+from forum.errors import DomainError, Kind, not_found
 from forum.permissions import allows, check_can_edit_knowledge
 from web import forms, schemas
-from web.api.reviews import review_data
+from web.api.reviews import cycle_number, review_data
 from web.i18n import N_
 from web.pages import messages
 from web.pages.view import Viewer, render, viewer
@@ -92,7 +92,7 @@ async def _render(
     found = await reviews.for_country(u.session, u.actor, known, code)
     review = next((r for r in found if r.cycle == cycle), None)
     if review is None:
-        raise DomainError(Kind.NOT_FOUND, "not_found", "cycle")
+        raise not_found("cycle")
     return render(request, reader, "review_edit.html", status,
                   country=known.name("country", code), code=code, review=review,
                   values=values if values is not None else _values(review),
@@ -100,13 +100,8 @@ async def _render(
                   **_names(reader))  # fmt: skip
 
 
-def _cycle(request: Request) -> int | None:
-    raw = request.path_params["cycle"]
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
-
-
 async def edit_page(request: Request) -> Response:
-    code, cycle = request.path_params["code"].upper(), _cycle(request)
+    code, cycle = request.path_params["code"].upper(), cycle_number(request)
     async with unit(request) as u:
         reader = viewer(request, u.current)
         if not u.actor.authenticated:
@@ -114,7 +109,7 @@ async def edit_page(request: Request) -> Response:
         try:
             check_can_edit_knowledge(u.actor)
             if cycle is None:
-                raise DomainError(Kind.NOT_FOUND, "not_found", "cycle")
+                raise not_found("cycle")
             return await _render(request, u, reader, code, cycle)
         except DomainError as failure:
             if failure.kind is Kind.NOT_FOUND:
@@ -138,7 +133,7 @@ def _form_errors(failure: ValidationError | DomainError, reader: Viewer) -> dict
 
 
 async def edit(request: Request) -> Response:
-    code, cycle = request.path_params["code"].upper(), _cycle(request)
+    code, cycle = request.path_params["code"].upper(), cycle_number(request)
     posted = await forms.read_form(request)
     values = {name: posted.get(name).strip() for name in
               (*reviews.STAGES, "reviewers", *reviews.FACTS,
