@@ -175,3 +175,14 @@ async def test_the_demo_marks_a_dozen_countries_in_two_cycles(make, db):
     c = await make.logged_in(await make.user())
     page = (await c.get("/countries/SN")).text
     assert "Demonstration data: not a real review status." in page
+
+
+async def test_the_change_reaches_the_regions_listeners_as_ids(db, served):
+    from tests.web.test_redaction import _client, _replay
+
+    editor = await _client(db, served, Role.EDITOR)
+    r = await editor.put(f"{URL}/1", json=BODY)
+    assert r.status_code == 200, r.text
+    frames = await _replay(served, None, ["region:africa"])  # a visitor, live replay
+    told = [f for f in frames if f.get("type") == "country.review_changed"]
+    assert [f["data"] for f in told] == [{"country": "SN", "cycle": 1}], frames
