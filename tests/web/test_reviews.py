@@ -181,7 +181,8 @@ async def test_the_change_reaches_the_regions_listeners_as_ids(db, served):
     from tests.web.test_redaction import _client, _replay
 
     editor = await _client(db, served, Role.EDITOR)
-    r = await editor.put(f"{URL}/1", json=BODY)
+    async with editor:
+        r = await editor.put(f"{URL}/1", json=BODY)
     assert r.status_code == 200, r.text
     frames = await _replay(served, None, ["region:africa"])  # a visitor, live replay
     told = [f for f in frames if f.get("type") == "country.review_changed"]
