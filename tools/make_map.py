@@ -4,7 +4,7 @@ Source: Natural Earth 1:110m (public domain) as packaged in the npm `world-atlas
 (`countries-110m.json`, TopoJSON). Fetch it without npm's help if need be:
 
     npm pack world-atlas && tar xzf world-atlas-*.tgz   # package/countries-110m.json
-    pip install pycountry                                # this script's only extra
+    pip install -e ".[map]"                              # pycountry, this script only
     python tools/make_map.py package/countries-110m.json
 
 The map is drawn on the server (web/pages/map.py), so the shapes are projected here, once:

@@ -78,6 +78,14 @@ async def test_each_country_of_the_forum_is_a_link_named_and_shaded_by_its_regio
     assert 'href="/map"' in (await client.get("/countries")).text
 
 
+async def test_the_page_travels_gzip_encoded_under_100_kb(client):
+    async with client.stream("GET", "/map", headers={"Accept-Encoding": "gzip"}) as r:
+        wire = b"".join([chunk async for chunk in r.aiter_raw()])
+    assert r.headers["content-encoding"] == "gzip"
+    assert len(wire) < 100_000
+    assert gzip.decompress(wire).count(b"<path ") == len(world_map.world().shapes)
+
+
 async def test_in_french_and_spanish_the_names_are_the_readers(client, make):
     page = (await client.get("/map", headers={"Accept-Language": "fr"})).text
     assert _links(page) == {
@@ -161,4 +169,15 @@ async def test_a_keyboard_reaches_a_country_and_sees_where_it_is(browser, served
     assert focused[1:] == ["rgb(18, 53, 91)", "rgb(255, 210, 77)"]  # the focus shows
     await page.keyboard.press("Enter")
     await page.wait_for_url(served.url + focused[0])
+    await context.close()
+
+
+async def test_without_javascript_each_country_is_a_link_by_its_name(browser, served):
+    context = await browsers.new_context(browser, served, locale="fr", javascript=False)
+    page = await context.new_page()
+    await page.goto(served.url + "/map")
+    for name, code in (("Sénégal", "SN"), ("Kenya", "KE"), ("Indonésie", "ID")):
+        links = page.locator("svg.map").get_by_role("link", name=name, exact=True)
+        assert await links.get_attribute("href") == f"/countries/{code}"
+    assert await page.locator("svg.map a").count() == 3
     await context.close()
