@@ -24,7 +24,7 @@ from sqlalchemy import and_, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import accounts, audit, events, moderators, organisations, pagination
+from forum import accounts, audit, editors, events, moderators, organisations, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.mail.outbox import Mailer
@@ -374,6 +374,11 @@ async def make_moderator(
 ) -> None:
     """`forum moderator`: the account moderates these regions (`moderators.assign`)."""
     await moderators.assign(session, None, catalog, await _by_email(session, email), regions)
+
+
+async def make_editor(session: AsyncConnection, email: str, editor: bool) -> None:
+    """`forum editor`: the account edits the knowledge pages, or no more (`editors`)."""
+    await editors.set_editor(session, None, await _by_email(session, email), editor)
 
 
 async def _by_email(session: AsyncConnection, email: str) -> int:

@@ -25,7 +25,7 @@ ACTIONS = (
     "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
     "thread.unlock", "thread.pin", "thread.unpin",
     "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
-    "application.approve", "application.refuse", "moderator.assign",
+    "application.approve", "application.refuse", "moderator.assign", "editor.assign",
     "flag.assign", "flag.resolve", "post.edit", "post.redact",
     "post.approve", "post.reject", "region.settings",
 )  # fmt: skip

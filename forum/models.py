@@ -56,6 +56,7 @@ class Role(enum.StrEnum):
     APPLICANT = "applicant"  # registered, not yet approved (`forum.applications`)
     MEMBER = "member"
     MODERATOR = "moderator"
+    EDITOR = "editor"  # the knowledge pages: review status, news, events, resources
     ADMIN = "admin"
 
 
@@ -77,7 +78,9 @@ class User(Base):
     __table_args__ = (
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
         Index("uq_users_display_name_key", "display_name_key", unique=True),
-        CheckConstraint("role IN ('applicant', 'member', 'moderator', 'admin')", name="role"),
+        CheckConstraint(
+            "role IN ('applicant', 'member', 'moderator', 'editor', 'admin')", name="role"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -392,6 +392,14 @@ def check_can_handle_case(actor: Actor, region_id: int, moderated: Collection[in
     check_can_moderate_in(actor, region_id, moderated)
 
 
+def check_can_edit_knowledge(actor: Actor) -> None:
+    """The knowledge pages (UNCAC review status, news, events, resources): editors curate
+    them, admins too."""
+    check_can_write(actor)
+    if actor.role not in (Role.EDITOR, Role.ADMIN):
+        raise forbidden("editors_only", "Only editors may do this.")
+
+
 def check_can_administer(actor: Actor) -> None:
     check_can_write(actor)
     if actor.role is not Role.ADMIN:

@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         "--region", action="append", default=[], required=True, help="region slug (repeatable)"
     )
 
+    edit = commands.add_parser(
+        "editor", help="make an account an editor of the knowledge pages (or a member again)"
+    )
+    edit.add_argument("email")
+    edit.add_argument("--remove", action="store_true", help="make them a member again")
+
     commands.add_parser(
         "reindex", help="rebuild the search documents (and Meilisearch indexes); search stays up"
     )
@@ -114,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "moderator":
             _with_db(settings, _prepared(lambda db: _moderator(db, args.email, args.region)))
             print(f"forum: {args.email} moderates {', '.join(args.region)}")
+        elif args.command == "editor":
+            _with_db(settings, _prepared(lambda db: _editor(db, args.email, not args.remove)))
+            print(f"forum: {args.email} is {'a member' if args.remove else 'an editor'} now")
         elif args.command == "reindex":
             count = _with_db(settings, _prepared(lambda db: _search_of(db, settings).rebuild()))
             print(f"forum: search rebuilt ({count} documents)")
@@ -192,6 +201,11 @@ async def _approve(db: Database, settings: Settings, email: str) -> bool:
 async def _moderator(db: Database, email: str, regions: list[str]) -> None:
     async with db.transaction() as session:
         await applications.make_moderator(session, await catalog.load(session), email, regions)
+
+
+async def _editor(db: Database, email: str, editor: bool) -> None:
+    async with db.transaction() as session:
+        await applications.make_editor(session, email, editor)
 
 
 async def _search(db: Database, settings: Settings, args: argparse.Namespace) -> None:

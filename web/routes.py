@@ -237,6 +237,11 @@ OPERATIONS = (
               "Name the regions a member moderates (admins); none: a member again",
               schemas.ModeratorOut, 200, schemas.ModeratedRegions,
               errors=(400, 401, 403, 404, 409, 413, 415, 422)),
+    Operation("PUT", "/users/{user_id}/editor", moderators.set_editor,
+              "Make a member an editor of the knowledge pages, or a member again (admins; "
+              "a moderator stops moderating first: 409 is_moderator)",
+              schemas.EditorOut, 200, schemas.EditorIn,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422)),
     Operation("GET", "/organisations", organisations.list_organisations,
               "The directory of organisations (CSO profiles), by name", schemas.OrganisationList,
               query=("region", "country", "cursor", "limit"), errors=(404, 422)),

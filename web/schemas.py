@@ -347,7 +347,7 @@ class UserOut(BaseModel):
     organisation: str | None
     show_organisation: bool
     language: str
-    role: Literal["applicant", "member", "moderator", "admin"] = Field(
+    role: Literal["applicant", "member", "moderator", "editor", "admin"] = Field(
         description="An applicant reads what visitors read until an approver admits them"
     )
     created_at: datetime
@@ -473,6 +473,18 @@ class ModeratorOut(BaseModel):
     regions: list[str] = Field(description="The slugs of the regions moderated")
 
 
+class EditorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    editor: bool = Field(description="true: an editor of the knowledge pages; false: a member")
+
+
+class EditorOut(BaseModel):
+    user_id: int
+    name: str
+    role: Literal["member", "editor", "admin"]
+
+
 class ModeratorList(BaseModel):
     moderators: list[ModeratorOut] = Field(description="By name")
 
@@ -486,8 +498,8 @@ class AuditEntryOut(BaseModel):
         "post.hide", "post.show", "post.delete", "post.restore", "thread.lock",
         "thread.unlock", "thread.pin", "thread.unpin",
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
-        "application.approve", "application.refuse", "moderator.assign", "flag.assign",
-        "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
+        "application.approve", "application.refuse", "moderator.assign", "editor.assign",
+        "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
         "region.settings",
     ]  # fmt: skip
     target_type: str = Field(description="post, thread, user, application, flag_case or region")

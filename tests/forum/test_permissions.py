@@ -303,3 +303,14 @@ def test_a_thread_awaiting_approval_is_listened_to_by_its_regions_moderators_and
         p.check_can_listen(MODERATOR, held, [2])  # another region's: as for its API, none
     assert refused.value.code == "channel_not_found"
     assert not allowed(p.check_can_listen, OTHER, held, [])
+
+
+def test_editors_and_admins_edit_the_knowledge_pages():
+    editor = p.Actor(8, Role.EDITOR)
+    suspended_editor = p.Actor(9, Role.EDITOR, suspended=True)
+    may = {actor: allowed(p.check_can_edit_knowledge, actor)
+           for actor in (ANON, APPLICANT, MEMBER, SUSPENDED, MODERATOR, editor,
+                         suspended_editor, ADMIN)}  # fmt: skip
+    assert [a for a, yes in may.items() if yes] == [editor, ADMIN]
+    # An editor is a member otherwise: reads members-only content, moderates nothing.
+    assert editor.member and not editor.staff

@@ -171,6 +171,8 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("PUT", who + "/moderated-regions", "/users/{user_id}/moderated-regions", admin,
                json={"regions": ["africa"]})  # fmt: skip
     await call("GET", "/moderators", "/moderators", admin)
+    editor = f"/users/{(await make.user())['id']}/editor"
+    await call("PUT", editor, "/users/{user_id}/editor", admin, json={"editor": True})
     flagged = (await make.thread())["post"]["id"]
     await call("POST", f"/posts/{flagged}/flags", "/posts/{post_id}/flags",
                json={"reason": "other", "text": "T"})  # fmt: skip

@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "application.approve": N_("Application approved"),
     "application.refuse": N_("Application refused"),
     "moderator.assign": N_("Moderated regions set"),
+    "editor.assign": N_("Editor role set"),
     "flag.assign": N_("Report case taken"),
     "flag.resolve": N_("Report case resolved"),
     "post.approve": N_("Post approved"),
