@@ -50,7 +50,7 @@ async def page(request: Request) -> Response:
         shapes=world_map.draw(categories, legend, names),
         view_box=world_map.view_box(categories if slug else None),
         legend=legend, shade=world_map.shades(legend), rows=rows,
-        region=region_names[slug] if slug else None,
+        region=region_names[slug] if slug else None, chosen=slug,
         regions=[(r.slug, r.name) for r in regions],
     )  # fmt: skip
 
