@@ -7,7 +7,7 @@ Source: Natural Earth 1:110m (public domain) as packaged in the npm `world-atlas
     pip install -e ".[map]"                              # pycountry, this script only
     python tools/make_map.py package/countries-110m.json
 
-The map is drawn on the server (web/pages/map.py), so the shapes are projected here, once:
+The map is drawn on the server (web/pages/world_map.py), so the shapes are projected here, once:
 Equal Earth (Šavrič, Patterson and Jenny 2018), an equal-area projection, so no country
 looks bigger than it is. Coordinates are rounded to a tenth of a unit in a 1000-unit-wide
 box and written as relative moves: the file stays far under the 100 KB gzip budget the

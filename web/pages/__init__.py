@@ -11,7 +11,6 @@ from web.pages import (
     experiences,
     flags,
     language,
-    map,
     membership,
     moderation,
     moderators,
@@ -23,6 +22,7 @@ from web.pages import (
     search,
     splitting,
     suspensions,
+    world_map,
 )
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
@@ -31,7 +31,7 @@ ROUTES = [
     *browse.ROUTES,
     *search.ROUTES,
     *language.ROUTES,
-    *map.ROUTES,
+    *world_map.ROUTES,
     *accounts.ROUTES,
     *membership.ROUTES,
     *moderation.ROUTES,
