@@ -139,6 +139,8 @@ PAGES = [
     PageType("topic", lambda s: "/topics/public-procurement"),
     PageType("countries", lambda s: "/countries"),
     PageType("country", lambda s: "/countries/KE"),
+    PageType("map", lambda s: "/map"),
+    PageType("map-region", lambda s: "/map?region=africa"),
     PageType("region-filtered", lambda s: "/regions/africa?topic=public-procurement"),
     PageType("organisations", lambda s: "/organisations"),
     PageType("organisations-filtered", lambda s: "/organisations?country=SN"),

@@ -23,6 +23,7 @@ from web.pages import (
     search,
     splitting,
     suspensions,
+    world_map,
 )
 
 # posting first: its "/threads/new" is not a thread id for browse's "/threads/{thread_id}".
@@ -31,6 +32,7 @@ ROUTES = [
     *browse.ROUTES,
     *search.ROUTES,
     *language.ROUTES,
+    *world_map.ROUTES,
     *accounts.ROUTES,
     *membership.ROUTES,
     *moderation.ROUTES,
