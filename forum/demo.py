@@ -17,6 +17,7 @@ from forum import (
     affiliations,
     catalog,
     demo_data,
+    demo_reviews,
     experiences,
     organisations,
     posts,
@@ -43,6 +44,7 @@ async def load(db: Database) -> int:
     """Load what is missing; returns how many threads were added."""
     async with db.transaction() as session:
         await _reference_data(session)
+        await demo_reviews.load(session)
         members = await _members(session)
         known = await catalog.load(session)
     await _organisations(db, members)

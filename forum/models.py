@@ -741,3 +741,52 @@ class FlagNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = _now()
+
+
+class ReviewCycle(Base):
+    """A cycle of the UNCAC Implementation Review Mechanism (`forum.reviews`)."""
+
+    __tablename__ = "review_cycles"
+
+    number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    chapters: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+
+
+class CountryReview(Base):
+    """A country's review in one cycle: stages reached, reviewers, civil-society facts
+    (`forum.reviews`, migration 0022)."""
+
+    __tablename__ = "country_reviews"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    cycle: Mapped[int] = mapped_column(ForeignKey("review_cycles.number"), index=True)
+    self_assessment_on: Mapped[date | None] = mapped_column(Date)
+    country_visit_on: Mapped[date | None] = mapped_column(Date)
+    executive_summary_on: Mapped[date | None] = mapped_column(Date)
+    full_report_on: Mapped[date | None] = mapped_column(Date)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    reviewers: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default="{}")
+    self_assessment_published: Mapped[str] = mapped_column(String(8), server_default="unknown")
+    civil_society_consulted: Mapped[str] = mapped_column(String(8), server_default="unknown")
+    visit_met_civil_society: Mapped[str] = mapped_column(String(8), server_default="unknown")
+    full_report_published: Mapped[str] = mapped_column(String(8), server_default="unknown")
+    self_assessment_published_url: Mapped[str | None] = mapped_column(String(500))
+    civil_society_consulted_url: Mapped[str | None] = mapped_column(String(500))
+    visit_met_civil_society_url: Mapped[str | None] = mapped_column(String(500))
+    full_report_published_url: Mapped[str | None] = mapped_column(String(500))
+    demo: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    updated_at: Mapped[datetime] = _now()
+
+
+class CountryReviewChange(Base):
+    """Who changed a country's review, when, and the fields before and after."""
+
+    __tablename__ = "country_review_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("country_reviews.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = _now()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    before: Mapped[dict] = mapped_column(JSONB)
+    after: Mapped[dict] = mapped_column(JSONB)

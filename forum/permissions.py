@@ -526,6 +526,11 @@ def can_read_experience(actor: Actor, region_visibility: str) -> bool:
     return can_read_organisation(actor, region_visibility)
 
 
+def review_audience(region_visibility: str) -> str:
+    """Who may receive a country's review events (ids only; readers of its region)."""
+    return organisation_audience(region_visibility)
+
+
 def experience_audience(region_visibility: str) -> str:
     """Who may receive an experience's events (their payload is the id only)."""
     return organisation_audience(region_visibility)

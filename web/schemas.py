@@ -500,9 +500,11 @@ class AuditEntryOut(BaseModel):
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
-        "region.settings",
+        "region.settings", "review.edit",
     ]  # fmt: skip
-    target_type: str = Field(description="post, thread, user, application, flag_case or region")
+    target_type: str = Field(
+        description="post, thread, user, application, flag_case, region or review"
+    )
     target_id: int
     region: str | None = Field(description="The region it happened in, if any")
     reason: str | None
@@ -962,3 +964,77 @@ class RegionSettingsList(BaseModel):
 class Rejected(BaseModel):
     post_id: int
     rejected: bool
+
+
+# Countries' UNCAC reviews (`forum.reviews`)
+
+ReviewStage = Literal[
+    "self_assessment", "country_visit", "executive_summary", "full_report", "follow_up"
+]
+ReviewAnswer = Literal["yes", "no", "unknown"]
+
+
+class ReviewFact(Request):
+    value: ReviewAnswer = "unknown"
+    url: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="The source that shows it (http or https)"
+    )
+
+
+class ReviewStages(Request):
+    """The day each stage was reached; null: not yet, or not known."""
+
+    self_assessment: Day | None = None
+    country_visit: Day | None = Field(default=None, description="Country visit or joint meeting")
+    executive_summary: Day | None = None
+    full_report: Day | None = Field(default=None, description="Full country report")
+    follow_up: Day | None = None
+
+
+class ReviewFacts(Request):
+    self_assessment_published: ReviewFact = ReviewFact()
+    civil_society_consulted: ReviewFact = ReviewFact()
+    visit_met_civil_society: ReviewFact = ReviewFact()
+    full_report_published: ReviewFact = ReviewFact()
+
+
+class ReviewIn(Request):
+    """A country's review in one cycle, whole: what is left out is cleared."""
+
+    stages: ReviewStages = ReviewStages()
+    reviewers: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(
+        default=[], max_length=10, description="The reviewing States, ISO 3166-1 alpha-2"
+    )
+    facts: ReviewFacts = ReviewFacts()
+    demo: bool = Field(default=False, description="Demonstration data, said so on the page")
+
+
+class ReviewFactOut(BaseModel):
+    value: ReviewAnswer
+    url: str | None
+
+
+class ReviewChangeOut(BaseModel):
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    before: dict = Field(description="The fields changed, as they were")
+    after: dict = Field(description="The same fields, as they became")
+
+
+class ReviewOut(BaseModel):
+    cycle: int
+    chapters: list[int] = Field(description="The Convention's chapters this cycle reviews")
+    recorded: bool = Field(description="False: nothing entered for this cycle yet")
+    stage: ReviewStage | None = Field(description="The latest stage reached (date not ahead)")
+    stages: dict[ReviewStage, date | None]
+    reviewers: list[str]
+    facts: dict[str, ReviewFactOut]
+    demo: bool
+    updated_at: datetime | None
+    history: list[ReviewChangeOut] = Field(description="Newest first, at most 50")
+
+
+class ReviewList(BaseModel):
+    country: str
+    reviews: list[ReviewOut]

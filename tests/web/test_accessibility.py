@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import affiliations, catalog, experiences, organisations, sessions
+from forum import affiliations, catalog, demo_reviews, experiences, organisations, sessions
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -237,6 +237,14 @@ PAGES = [
     PageType("audit", lambda s: "/audit", readers=STAFF),
     PageType("audit-filtered", lambda s: "/audit?action=post.hide", readers=STAFF),
     PageType("moderators", lambda s: "/admin/moderators", readers=(ADMIN,)),
+    PageType("country-review", lambda s: "/countries/SN#review-1"),
+    PageType("review-edit", lambda s: "/countries/SN/reviews/1/edit", readers=(ADMIN,)),
+    PageType(
+        "review-edit-refused",
+        lambda s: "/countries/SN/reviews/1/edit",
+        readers=(ADMIN,),
+        then=_form_error("main form", {"reviewers": "XX"}),
+    ),
     PageType("suspend", lambda s: f"/users/{s.member_id}/suspend", readers=STAFF),
     PageType("applications-staff", lambda s: "/applications", readers=STAFF),
     PageType("thread-moderated", lambda s: f"/threads/{s.thread_id}", STAFF, then=_unfold),
@@ -316,6 +324,7 @@ async def _organisations_and_links(
                 activities=(Activity("Observatoire des marchés", date(2021, 3, 1)),),
             )  # fmt: skip
             await organisations.create(s, admin, known, ORGANISATION, profile, verified=True)
+            await demo_reviews.load(s)  # SN's review in both cycles
             other = Profile("Haki Watch", "KE", "network")
             await organisations.create(s, admin, known, OTHER_ORGANISATION, other)
             for reader in readers.values():

@@ -184,6 +184,9 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("POST", one + "/resolve", "/flag-cases/{case_id}/resolve", admin,
                json={"outcome": "dismiss", "reason": "R"})  # fmt: skip
     await call("GET", "/regions/settings", "/regions/settings", admin)
+    await call("PUT", "/countries/SN/reviews/1", "/countries/{code}/reviews/{cycle}", admin,
+               json={"stages": {"self_assessment": "2011-03-01"}, "reviewers": ["MA"]})  # fmt: skip
+    await call("GET", "/countries/SN/reviews", "/countries/{code}/reviews")
     await call("PATCH", "/regions/africa", "/regions/{slug}", admin,
                json={"approve_new_members": True})  # fmt: skip
     newbie = await make.logged_in(await make.user())

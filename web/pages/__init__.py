@@ -18,6 +18,7 @@ from web.pages import (
     posting,
     recovery,
     regions_admin,
+    reviews,
     revisions,
     search,
     splitting,
@@ -46,4 +47,5 @@ ROUTES = [
     *experiences.ROUTES,
     *approvals.ROUTES,
     *regions_admin.ROUTES,
+    *reviews.ROUTES,
 ]

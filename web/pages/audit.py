@@ -18,6 +18,7 @@ from web import forms
 from web.i18n import N_
 from web.inputs import query_dates, query_number, query_text
 from web.pages import messages
+from web.pages.reviews import field_label as review_field_label
 from web.pages.view import render, viewer
 from web.schemas import MAX_ID
 from web.unit import unit
@@ -51,6 +52,7 @@ ACTION_LABELS = {
     "post.approve": N_("Post approved"),
     "post.reject": N_("Post rejected"),
     "region.settings": N_("Region's settings changed"),
+    "review.edit": N_("Country's UNCAC review changed"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),
@@ -59,6 +61,7 @@ TARGET_LABELS = {
     "application": N_("Application"),
     "flag_case": N_("Report case"),
     "region": N_("Region"),
+    "review": N_("UNCAC review"),
 }
 
 # The fields an entry's before and after hold (`forum.audit.record`'s callers).
@@ -104,7 +107,8 @@ def _state(values: dict[str, Any] | None, gettext: Callable[[str], str]) -> str:
             value = ", ".join(map(str, value)) or "—"
         elif value is None:
             value = "—"
-        shown.append(f"{gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key}: {value}")
+        label = FIELD_LABELS.get(key) or review_field_label(key)  # the key if unknown
+        shown.append(f"{gettext(label)}: {value}")
     return "; ".join(shown)
 
 

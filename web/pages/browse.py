@@ -23,6 +23,7 @@ from web import forms
 from web.inputs import path_id, query_text
 from web.links import THREAD_PAGE, post_url
 from web.pages import offer
+from web.pages import reviews as review_pages
 from web.pages.view import Viewer, reader_viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import Unit, unit
@@ -99,6 +100,7 @@ async def country(request: Request) -> Response:
             return not_found_page(request, reader)
         # A country lies in one region: only the topic narrows it down.
         listing = await _listing(request, u, known, filters=("topic",), country=code)
+        listing["review"] = await review_pages.section(u, reader, known, code)
     return _render_list(request, reader, known, "country.html", country=found, **listing)
 
 
