@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from babel import Locale
@@ -53,6 +54,11 @@ def field_label(key: str) -> str:
     return FACT_LABELS.get(key) or {"reviewers": REVIEWERS, "demo": DEMO}.get(key, key)
 
 
+def chapters(numbers: Iterable[int]) -> str:
+    """A cycle's chapters of the Convention as it numbers them: "III, IV"."""
+    return ", ".join(_ROMAN[n] for n in numbers)
+
+
 def _names(reader: Viewer) -> dict[str, Any]:
     territories = Locale.parse(reader.locale).territories
     return {
@@ -61,7 +67,7 @@ def _names(reader: Viewer) -> dict[str, Any]:
         "changed": lambda keys: ", ".join(
             dict.fromkeys(reader.gettext(field_label(k)) for k in keys)
         ),
-        "chapters": lambda numbers: ", ".join(_ROMAN[n] for n in numbers),
+        "chapters": chapters,
         "state_name": lambda code: territories.get(code, code),
     }  # fmt: skip
 
