@@ -8,6 +8,7 @@ from web.pages import (
     approvals,
     audit,
     browse,
+    calendar_events,
     experiences,
     flags,
     language,
@@ -44,4 +45,5 @@ ROUTES = [
     *experiences.ROUTES,
     *approvals.ROUTES,
     *regions_admin.ROUTES,
+    *calendar_events.ROUTES,
 ]
