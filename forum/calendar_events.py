@@ -370,20 +370,34 @@ async def _deciding(
 
 async def publish(session: AsyncConnection, actor: Actor, catalog: Catalog, event_id: int) -> View:
     row, _ = await _deciding(session, actor, catalog, event_id)
+    await _publish(session, actor, catalog, row)
+    return await get(session, actor, catalog, event_id)
+
+
+async def publish_as_operator(session: AsyncConnection, catalog: Catalog, event_id: int) -> None:
+    """Publish from the command line (the demo data): audited with no actor."""
+    row = await _row(session, event_id, lock=True)
+    if row is None:
+        raise not_found("event")
+    await _publish(session, None, catalog, row)
+
+
+async def _publish(
+    session: AsyncConnection, actor: Actor | None, catalog: Catalog, row: Any
+) -> None:
     if row.status == CalendarEventStatus.PUBLISHED:
         raise DomainError(Kind.CONFLICT, "already_published", "This event is published.")
-    await _set_status(session, event_id, CalendarEventStatus.PUBLISHED, None)
+    await _set_status(session, row.id, CalendarEventStatus.PUBLISHED, None)
     region = catalog.region_by_id(row.region_id)
     assert region is not None
     await events.append(
         session, "event.published", [f"region:{region.slug}"],
-        event_audience(region.visibility), {"event_id": event_id},
+        event_audience(region.visibility), {"event_id": row.id},
     )  # fmt: skip
     await audit.record(
-        session, actor, "event.publish", ("calendar_event", event_id), region_id=row.region_id,
+        session, actor, "event.publish", ("calendar_event", row.id), region_id=row.region_id,
         before={"status": row.status}, after={"status": CalendarEventStatus.PUBLISHED.value},
     )  # fmt: skip
-    return await get(session, actor, catalog, event_id)
 
 
 async def decline(

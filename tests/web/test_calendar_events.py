@@ -222,3 +222,17 @@ async def test_pages_and_calendar_files_in_both_zones(make, db, client):
     assert EVENT["title"] not in (await client.get("/events/past")).text
     assert (await client.get("/events/nope")).status_code == 404
     assert (await client.get("/events?country=ZZ")).status_code == 404
+
+
+async def test_the_demo_lists_past_workshops_and_anti_corruption_day(db, client):
+    from forum import demo
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    upcoming = (await client.get(API, params={"region": "global"})).json()["events"]
+    assert upcoming[0]["title"].startswith("International Anti-Corruption Day")
+    assert upcoming[0]["local_start"].endswith("-12-09T00:00:00+00:00")
+    past = [e["title"] for e in (await client.get(API, params={"when": "past"})).json()["events"]]
+    assert len(past) == 3 and "Saly" in past[0] and "Sarajevo" not in past[0]
+    assert await _count(db, "SELECT count(*) FROM calendar_events") == 4
+    assert await _count(db, "SELECT count(*) FROM audit_log WHERE action = 'event.publish'") == 4
