@@ -236,3 +236,33 @@ async def test_the_demo_lists_past_workshops_and_anti_corruption_day(db, client)
     assert len(past) == 3 and "Saly" in past[0] and "Sarajevo" not in past[0]
     assert await _count(db, "SELECT count(*) FROM calendar_events") == 4
     assert await _count(db, "SELECT count(*) FROM audit_log WHERE action = 'event.publish'") == 4
+
+
+async def test_publishing_reaches_the_regions_live_readers_with_the_id_only(served):
+    import asyncpg
+    from websockets.asyncio.client import connect
+
+    from tests.realtime.clients import close_members, member, send, subscribe, until, ws_url
+
+    proposer, decider = await member(served), await member(served)
+    operator = await asyncpg.connect(served.env["FORUM_DATABASE_URL"])
+    try:
+        await operator.execute("UPDATE users SET role = 'editor' WHERE id = $1", decider.user_id)
+    finally:
+        await operator.close()
+    try:
+        async with connect(ws_url(served)) as ws:
+            await subscribe(ws, "region:africa")
+            r = await proposer.http.post(API, json={**EVENT, "title": f"Live {CANARY}"})
+            assert r.status_code == 201, r.text
+            await send(ws, op="ping")  # answered after anything already sent
+            frames = await until(ws, lambda f: f["op"] == "pong")
+            assert not [f for f in frames if f["op"] == "event"]
+            made = r.json()["id"]
+            assert (await decider.http.post(f"{API}/{made}/publish")).status_code == 200
+            frames = await until(ws, lambda f: f.get("type") == "event.published")
+        assert frames[-1]["data"] == {"event_id": made}
+        assert frames[-1]["channel"] == "region:africa"
+        assert CANARY not in str(frames)
+    finally:
+        await close_members()
