@@ -468,3 +468,11 @@ async def update_details(
         before={"region_id": row.region_id}, after={"region_id": values["region_id"]},
     )  # fmt: skip
     return await get(session, actor, catalog, event_id)
+
+
+async def for_country(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, code: str, *, limit: int = 5
+) -> list[View]:
+    """The next published events held in or about a country, for its page."""
+    found, _ = await list_events(session, actor, catalog, country=code, limit=limit)
+    return found

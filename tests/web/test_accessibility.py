@@ -140,6 +140,7 @@ PAGES = [
     PageType("topic", lambda s: "/topics/public-procurement"),
     PageType("countries", lambda s: "/countries"),
     PageType("country", lambda s: "/countries/KE"),
+    PageType("country-events", lambda s: "/countries/SN"),
     PageType("region-filtered", lambda s: "/regions/africa?topic=public-procurement"),
     PageType("organisations", lambda s: "/organisations"),
     PageType("organisations-filtered", lambda s: "/organisations?country=SN"),

@@ -266,3 +266,16 @@ async def test_publishing_reaches_the_regions_live_readers_with_the_id_only(serv
         assert CANARY not in str(frames)
     finally:
         await close_members()
+
+
+async def test_the_country_page_lists_its_published_events_only(make, client):
+    member = await make.logged_in()
+    proposed = (await member.post(API, json={**EVENT, "title": f"Proposed {CANARY}"})).json()
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    made = (await admin.post(API, json=EVENT)).json()
+    assert (await admin.post(f"{API}/{made['id']}/publish")).status_code == 200
+    page = (await client.get("/countries/SN")).text
+    assert f'href="/events/{made["id"]}"' in page and CANARY not in page
+    assert CANARY not in (await member.get("/countries/SN")).text
+    assert proposed["status"] == "proposed"
+    assert "/events/" not in (await client.get("/countries/KE")).text
