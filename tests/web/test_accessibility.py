@@ -163,6 +163,13 @@ PAGES = [
     PageType("events", lambda s: "/events"),
     PageType("events-past", lambda s: "/events/past?region=africa"),
     PageType("event", lambda s: f"/events/{s.event_id}"),
+    PageType("event-decide", lambda s: f"/events/{s.event_id}", STAFF),
+    PageType(
+        "event-decline-refused",
+        lambda s: f"/events/{s.event_id}",
+        readers=(MODERATOR,),
+        then=_form_error("main form[action$='/decline']", {"reason": " "}),
+    ),
     PageType("experiences-filtered", lambda s: "/experiences?country=SN"),
     PageType("experience", lambda s: f"/experiences/{s.experience_id}"),
     PageType(

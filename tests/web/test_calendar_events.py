@@ -10,6 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from forum.models import Role
+from tests.pages import field_errors, submit
 from web import schemas
 
 API = "/api/v1/events"
@@ -279,3 +280,25 @@ async def test_the_country_page_lists_its_published_events_only(make, client):
     assert CANARY not in (await member.get("/countries/SN")).text
     assert proposed["status"] == "proposed"
     assert "/events/" not in (await client.get("/countries/KE")).text
+
+
+async def test_deciders_publish_and_decline_through_forms(make, db, client):
+    member = await make.logged_in()
+    made = (await member.post(API, json=EVENT)).json()
+    page = f"/events/{made['id']}"
+    assert "/publish" not in (await member.get(page)).text
+    moderator = await _moderator(make, db, "africa")
+    r = await submit(moderator, page, f"{page}/decline", {"reason": " "})
+    assert r.status_code == 422 and "reason" in field_errors(r.text)
+    assert (await moderator.get(f"{API}/{made['id']}")).json()["status"] == "proposed"
+    r = await submit(moderator, page, f"{page}/publish", {})
+    assert r.status_code == 303 and r.headers["location"] == f"{page}?decided=1"
+    assert EVENT["title"] in (await client.get(page)).text
+    r = await submit(moderator, page, f"{page}/decline", {"reason": "Cancelled."})
+    assert r.status_code == 303
+    assert "Cancelled." in (await member.get(page)).text
+    assert (await client.get(page)).status_code == 404
+    other = await make.logged_in()
+    r = await submit(other, "/events", f"{page}/publish", {})
+    assert r.status_code == 404
+    assert (await member.get(f"{API}/{made['id']}")).json()["status"] == "declined"

@@ -23,7 +23,9 @@ from starlette.routing import Route
 from forum import calendar_events
 from forum.calendar_events import View
 from forum.errors import DomainError, Kind
+from web import forms
 from web.inputs import query_text
+from web.pages import messages
 from web.pages.view import Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
@@ -108,10 +110,56 @@ async def show(request: Request) -> Response:
     reader, event = await _one(request)
     if event is None:
         return not_found_page(request, reader)
-    async with unit(request) as u:
-        known = await u.catalog()
-    return render(request, reader, "event.html", e=event, named=known.name,
+    return await _event_page(request, reader, event)
+
+
+async def _event_page(
+    request: Request,
+    reader: Viewer,
+    event: View,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    reason: str = "",
+) -> Response:
+    known = await request.app.state.catalog.current()
+    return render(request, reader, "event.html", status, e=event, named=known.name,
+                  errors=errors or {}, reason=reason, decided=request.query_params.get("decided"),
                   in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale))  # fmt: skip
+
+
+async def publish(request: Request) -> Response:
+    return await _decide(request, publishing=True)
+
+
+async def decline(request: Request) -> Response:
+    return await _decide(request, publishing=False)
+
+
+async def _decide(request: Request, *, publishing: bool) -> Response:
+    """The decision forms of an event's page (its deciders): publish, or decline with a
+    reason; errors come back next to the reason, success is Post/Redirect/Get."""
+    form = await forms.read_form(request)
+    raw = request.path_params["event_id"]
+    reason = form.get("reason")
+    async with unit(request, form_token=form.token) as u:
+        reader = viewer(request, u.current)
+        if not _ID.match(raw):
+            return not_found_page(request, reader)
+        known = await u.catalog()
+        try:
+            if publishing:
+                await calendar_events.publish(u.session, u.actor, known, int(raw))
+            else:
+                await calendar_events.decline(u.session, u.actor, known, int(raw), reason)
+        except DomainError as failure:
+            if failure.kind is Kind.NOT_FOUND:
+                return not_found_page(request, reader)
+            if failure.kind is not Kind.INVALID:
+                raise
+            event = await calendar_events.get(u.session, u.actor, known, int(raw))
+            errors = messages.for_form(failure, reader.gettext)
+            return await _event_page(request, reader, event, errors, 422, reason)
+    return forms.redirect(f"/events/{raw}?decided=1")
 
 
 def _vevent(e: View, host: str) -> ICalEvent:
@@ -171,5 +219,7 @@ ROUTES = [
     Route("/events/past", past, methods=["GET"]),
     Route("/events/{event_id}.ics", ics, methods=["GET"]),
     Route("/events/{event_id}", show, methods=["GET"]),
+    Route("/events/{event_id}/publish", publish, methods=["POST"]),
+    Route("/events/{event_id}/decline", decline, methods=["POST"]),
     Route("/regions/{slug}/events.ics", region_feed, methods=["GET"]),
 ]
