@@ -164,6 +164,13 @@ PAGES = [
     PageType("events-past", lambda s: "/events/past?region=africa"),
     PageType("event", lambda s: f"/events/{s.event_id}"),
     PageType("event-decide", lambda s: f"/events/{s.event_id}", STAFF),
+    PageType("event-new", lambda s: "/events/new", (MEMBER,)),
+    PageType(
+        "event-new-refused",
+        lambda s: "/events/new",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"title": "T", "time_zone": "Nowhere/Else"}),
+    ),
     PageType(
         "event-decline-refused",
         lambda s: f"/events/{s.event_id}",

@@ -302,3 +302,38 @@ async def test_deciders_publish_and_decline_through_forms(make, db, client):
     r = await submit(other, "/events", f"{page}/publish", {})
     assert r.status_code == 404
     assert (await member.get(f"{API}/{made['id']}")).json()["status"] == "declined"
+
+
+FORM = {
+    "title": "Anti-Corruption Day in Dakar",
+    "region": "africa",
+    "starts": f"{NEXT_YEAR}-12-09T10:00",
+    "ends": f"{NEXT_YEAR}-12-09T16:00",
+    "time_zone": "Africa/Dakar",
+    "place": "Dakar",
+    "country": "SN",
+    "description": "A *public* debate.",
+    "registration_url": "",
+    "language": "fr",
+}
+
+
+async def test_a_member_proposes_through_the_form(make, db, client):
+    assert (await client.get("/events/new")).status_code == 404
+    member = await make.logged_in()
+    assert "/events/new" in (await member.get("/events")).text
+    for bad, field in [({"time_zone": "Nowhere/Else"}, "time_zone"),
+                       ({"registration_url": "javascript:x"}, "registration_url"),
+                       ({"starts": "soon"}, "starts"), ({"region": ""}, "region")]:  # fmt: skip
+        r = await submit(member, "/events/new", "/events/new", {**FORM, **bad})
+        assert r.status_code == 422, (bad, r.text[:300])
+        assert field in field_errors(r.text), bad
+        assert 'value="Anti-Corruption Day in Dakar"' in r.text
+    assert await _count(db, "SELECT count(*) FROM calendar_events") == 0
+    r = await submit(member, "/events/new", "/events/new", {**FORM, "online": "on"})
+    assert r.status_code == 303, r.text
+    page = await member.get(r.headers["location"])
+    assert "<em>public</em>" in page.text and "only its proposer" in page.text
+    assert (await client.get(r.headers["location"])).status_code == 404
+    made = (await member.get(API, params={"state": "proposed"})).json()["events"]
+    assert made[0]["online"] and made[0]["starts_at"].startswith(f"{NEXT_YEAR}-12-09T10:00")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from icalendar import Calendar
 from icalendar import Event as ICalEvent
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,7 +24,8 @@ from starlette.routing import Route
 from forum import calendar_events
 from forum.calendar_events import View
 from forum.errors import DomainError, Kind
-from web import forms
+from forum.permissions import allows, check_can_propose_event
+from web import forms, schemas
 from web.inputs import query_text
 from web.pages import messages
 from web.pages.view import Viewer, render, viewer
@@ -77,6 +79,7 @@ async def _listing(request: Request, *, past: bool) -> Response:
         more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
     return render(request, reader, "events.html", past=past, months=_months(found, reader.locale),
                   more=more, chosen=chosen, named=known.name,
+                  may_propose=allows(check_can_propose_event, reader.actor),
                   in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale),
                   regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
                   countries=[(c.code, c.name)
@@ -214,7 +217,59 @@ async def region_feed(request: Request) -> Response:
     return _ics(found, request, known.name("region", request.path_params["slug"]))
 
 
+FORM_FIELDS = ("title", "region", "starts", "ends", "time_zone", "place", "country",
+               "description", "registration_url", "language")  # fmt: skip
+
+
+async def new_form(request: Request) -> Response:
+    async with unit(request) as u:
+        reader = viewer(request, u.current)
+    if not allows(check_can_propose_event, reader.actor):
+        return not_found_page(request, reader)
+    values = {"time_zone": "UTC", "language": reader.locale[:2], "region": "", "country": ""}
+    return await _form(request, reader, values)
+
+
+async def _form(
+    request: Request,
+    reader: Viewer,
+    values: dict[str, object],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    known = await request.app.state.catalog.current()
+    return render(request, reader, "event_form.html", status, values=values,
+                  errors=errors or {},
+                  regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
+                  countries=[(c.code, c.name)
+                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+
+
+async def create(request: Request) -> Response:
+    form = await forms.read_form(request)
+    shown: dict[str, object] = {name: form.get(name) for name in FORM_FIELDS}
+    shown["online"] = "online" in form
+    checked = {k: v for k, v in shown.items() if v != "" or k in ("title", "starts", "ends")}
+    async with unit(request, form_token=form.token) as u:
+        reader = viewer(request, u.current)
+        known = await u.catalog()
+        try:
+            data = forms.check(schemas.EventCreate, checked)
+            made = await calendar_events.propose(
+                u.session,
+                u.actor,
+                known,
+                calendar_events.Details(**data.changes()),  # type: ignore[arg-type]
+            )
+        except (ValidationError, DomainError) as failure:
+            errors = messages.for_form(failure, reader.gettext)
+            return await _form(request, reader, shown, errors, 422)
+    return forms.redirect(f"/events/{made.id}")
+
+
 ROUTES = [
+    Route("/events/new", new_form, methods=["GET"]),
+    Route("/events/new", create, methods=["POST"]),
     Route("/events", upcoming, methods=["GET"]),
     Route("/events/past", past, methods=["GET"]),
     Route("/events/{event_id}.ics", ics, methods=["GET"]),
