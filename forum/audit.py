@@ -28,6 +28,7 @@ ACTIONS = (
     "application.approve", "application.refuse", "moderator.assign", "editor.assign",
     "flag.assign", "flag.resolve", "post.edit", "post.redact",
     "post.approve", "post.reject", "region.settings", "review.edit",
+    "event.publish", "event.decline", "event.edit",
 )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from forum import (
     accounts,
     affiliations,
     catalog,
+    demo_calendar,
     demo_data,
     demo_reviews,
     experiences,
@@ -73,6 +74,7 @@ async def load(db: Database) -> int:
                 )
             added += 1
     await _experiences(db, members)
+    await demo_calendar.load(db, members)
     return added
 
 

@@ -790,3 +790,44 @@ class CountryReviewChange(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     before: Mapped[dict] = mapped_column(JSONB)
     after: Mapped[dict] = mapped_column(JSONB)
+
+
+class CalendarEventStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+    DECLINED = "declined"
+
+
+class CalendarEvent(Base):
+    """A dated happening in a region (`forum.calendar_events`): instants in UTC, with the
+    IANA zone it is held in."""
+
+    __tablename__ = "calendar_events"
+    __table_args__ = (
+        Index("ix_calendar_events_status_starts_at", "status", "starts_at"),
+        CheckConstraint("status IN ('proposed', 'published', 'declined')", name="status"),
+        CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default=text("'{}'"))
+    title: Mapped[str] = mapped_column(String(200))
+    description_source: Mapped[str] = mapped_column(Text, server_default="")
+    description_html: Mapped[str] = mapped_column(Text, server_default="")
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    online: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    place: Mapped[str] = mapped_column(String(200), server_default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    registration_url: Mapped[str] = mapped_column(String(500), server_default="")
+    status: Mapped[str] = mapped_column(String(16), server_default="proposed")
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -622,3 +622,60 @@ def audit_regions(actor: Actor, moderated: Collection[int]) -> frozenset[int] | 
     if actor.role is Role.ADMIN:
         return None
     return frozenset(moderated)
+
+
+# Calendar events (`forum.calendar_events`)
+
+
+def check_can_propose_event(actor: Actor) -> None:
+    """Members in good standing propose events; they wait for a decision."""
+    check_can_write(actor)
+
+
+def check_can_decide_event(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Publishing, declining and editing an event: editors (and admins) everywhere, the
+    region's moderators in theirs."""
+    if allows(check_can_edit_knowledge, actor):
+        return
+    check_can_moderate_in(actor, region_id, moderated)
+
+
+def can_read_event(
+    actor: Actor,
+    region_id: int,
+    region_visibility: str,
+    published: bool,
+    proposer_id: int | None,
+    moderated: Collection[int],
+) -> bool:
+    """A published event is read wherever its region is; one proposed or declined only by
+    its proposer and those who may decide it."""
+    if not can_read_region(actor, region_visibility):
+        return False
+    return (
+        published
+        or (_is(actor, proposer_id) and not actor.suspended)
+        or allows(check_can_decide_event, actor, region_id, moderated)
+    )
+
+
+@dataclass(frozen=True)
+class EventScope:
+    """Which unpublished events a reader's lists include, besides their own proposals:
+    all (`everywhere`) or those of `regions`."""
+
+    everywhere: bool
+    regions: frozenset[int]
+
+
+def unpublished_events(actor: Actor, moderated: Collection[int]) -> EventScope:
+    if allows(check_can_edit_knowledge, actor):
+        return EventScope(True, frozenset())
+    if not allows(check_can_moderate, actor):
+        return EventScope(False, frozenset())
+    return EventScope(False, frozenset(moderated))
+
+
+def event_audience(region_visibility: str) -> str:
+    """Who may receive a published event's events (their payload is the id only)."""
+    return organisation_audience(region_visibility)

@@ -33,6 +33,8 @@ _QUERY_DOC = {
     "moderator": "The acting moderator's or admin's user id",
     "action": "One action, such as post.hide or application.approve",
     "status": "pending (the default, oldest first), approved or refused (latest first)",
+    "when": "upcoming (the default, soonest first) or past (latest first)",
+    "state": "published (the default), proposed or declined (those you may read)",
 }
 _REF = "#/components/schemas/{model}"
 # Path parameters are integer ids but these.

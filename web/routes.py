@@ -15,6 +15,7 @@ from web.api import (
     applications,
     approvals,
     audit,
+    calendar_events,
     catalog,
     experiences,
     flags,
@@ -310,5 +311,25 @@ OPERATIONS = (
     Operation("POST", "/posts/{post_id}/reject", approvals.reject,
               "Reject a post awaiting approval with a reason the author is emailed (it is "
               "deleted and its text erased)", schemas.Rejected, 200, schemas.RejectionIn,
+              errors=(400, 401, 403, 404, 409, 413, 415, 422)),
+    Operation("GET", "/events", calendar_events.list_events,
+              "Calendar events you may read: upcoming soonest first, or past latest first",
+              schemas.EventList,
+              query=("when", "region", "country", "state", "cursor", "limit"), errors=(404, 422)),
+    Operation("POST", "/events", calendar_events.propose_event,
+              "Propose an event (members); it is read by you, editors and the region's "
+              "moderators until published", schemas.EventOut, 201, schemas.EventCreate,
+              errors=(400, 401, 403, 413, 415, 422)),
+    Operation("GET", "/events/{event_id}", calendar_events.get_event, "An event you may read",
+              schemas.EventOut, errors=(404,)),
+    Operation("PATCH", "/events/{event_id}", calendar_events.edit_event,
+              "Edit an event (editors, the region's moderators)", schemas.EventOut, 200,
+              schemas.EventFields, errors=(400, 401, 403, 404, 413, 415, 422)),
+    Operation("POST", "/events/{event_id}/publish", calendar_events.publish_event,
+              "Publish an event (editors, the region's moderators)", schemas.EventOut,
+              errors=(401, 403, 404, 409)),
+    Operation("POST", "/events/{event_id}/decline", calendar_events.decline_event,
+              "Decline an event with a reason for its proposer (editors, the region's "
+              "moderators)", schemas.EventOut, 200, schemas.EventDecline,
               errors=(400, 401, 403, 404, 409, 413, 415, 422)),
 )  # fmt: skip

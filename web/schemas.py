@@ -500,7 +500,7 @@ class AuditEntryOut(BaseModel):
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
-        "region.settings", "review.edit",
+        "region.settings", "review.edit", "event.publish", "event.decline", "event.edit",
     ]  # fmt: skip
     target_type: str = Field(
         description="post, thread, user, application, flag_case, region or review"
@@ -1038,3 +1038,84 @@ class ReviewOut(BaseModel):
 class ReviewList(BaseModel):
     country: str
     reviews: list[ReviewOut]
+
+
+# Calendar events (`forum.calendar_events`)
+
+
+# JSON carries times as ISO 8601 text: these fields parse it (the models are strict).
+LocalTime = Annotated[datetime, Field(strict=False)]
+
+
+class EventFields(Request):
+    """Times are local to `time_zone` (an offset, if given, is honoured). Leave a field out
+    to keep it as it is (an edit) or take its default (a proposal)."""
+
+    title: Title | None = None
+    region: Slug | None = None
+    starts: LocalTime | None = Field(default=None, description="Local start, e.g. 2018-05-14T09:00")
+    ends: LocalTime | None = Field(default=None, description="Local end")
+    time_zone: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None, description="IANA time zone, e.g. Africa/Dakar"
+    )
+    description: Markdown | None = None
+    online: bool | None = None
+    place: Annotated[str, Field(max_length=200)] | None = None
+    country: CountryCode | None = Field(default=None, description="Where it takes place")
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    organisation: Slug | None = Field(default=None, description="The organiser's slug")
+    language: Language | None = None
+    registration_url: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="An http or https address"
+    )
+
+    def changes(self) -> dict[str, object]:
+        given = self.model_dump(exclude_unset=True)
+        if "countries" in given:
+            given["countries"] = tuple(given["countries"] or ())
+        nullable = {"country", "organisation"}
+        return {k: v for k, v in given.items() if v is not None or k in nullable}
+
+
+class EventCreate(EventFields):
+    title: Title  # type: ignore[assignment]
+    region: Slug  # type: ignore[assignment]
+    starts: LocalTime  # type: ignore[assignment]
+    ends: LocalTime  # type: ignore[assignment]
+    time_zone: Annotated[str, Field(max_length=64)]  # type: ignore[assignment]
+
+
+class EventDecline(Request):
+    reason: Reason = Field(description="Why, for the proposer")
+
+
+class EventOut(BaseModel):
+    id: int
+    status: Literal["proposed", "published", "declined"]
+    title: str
+    region: str
+    region_name: str
+    countries: list[str]
+    description: str = Field(description="The Markdown as written")
+    description_html: str = Field(description="Sanitised HTML")
+    starts_at: datetime = Field(description="UTC")
+    ends_at: datetime = Field(description="UTC")
+    time_zone: str
+    local_start: str = Field(description="ISO 8601 in the event's own zone")
+    local_end: str
+    online: bool
+    place: str
+    country: str | None
+    organisation: str | None
+    organisation_name: str | None
+    language: str
+    registration_url: str
+    proposer: str | None = Field(description="Shown while the event is not published")
+    decline_reason: str | None
+    created_at: datetime
+    may_decide: bool
+
+
+class EventList(BaseModel):
+    events: list[EventOut]
+    next_cursor: str | None

@@ -59,6 +59,7 @@ class Site:
     application_id: int = 0  # an applicant's, naming the readers' organisation
     case_id: int = 0  # a reported post's open case, in africa
     member_id: int = 0  # a member the staff may suspend
+    event_id: int = 0  # a published calendar event, in africa
 
 
 ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
@@ -141,6 +142,7 @@ PAGES = [
     PageType("country", lambda s: "/countries/KE"),
     PageType("map", lambda s: "/map"),
     PageType("map-region", lambda s: "/map?region=africa"),
+    PageType("country-events", lambda s: "/countries/SN"),
     PageType("region-filtered", lambda s: "/regions/africa?topic=public-procurement"),
     PageType("organisations", lambda s: "/organisations"),
     PageType("organisations-filtered", lambda s: "/organisations?country=SN"),
@@ -160,6 +162,23 @@ PAGES = [
         then=_form_error("main form", {"languages": "French and Wolof"}),
     ),
     PageType("experiences", lambda s: "/experiences"),
+    PageType("events", lambda s: "/events"),
+    PageType("events-past", lambda s: "/events/past?region=africa"),
+    PageType("event", lambda s: f"/events/{s.event_id}"),
+    PageType("event-decide", lambda s: f"/events/{s.event_id}", STAFF),
+    PageType("event-new", lambda s: "/events/new", (MEMBER,)),
+    PageType(
+        "event-new-refused",
+        lambda s: "/events/new",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"title": "T", "time_zone": "Nowhere/Else"}),
+    ),
+    PageType(
+        "event-decline-refused",
+        lambda s: f"/events/{s.event_id}",
+        readers=(MODERATOR,),
+        then=_form_error("main form[action$='/decline']", {"reason": " "}),
+    ),
     PageType("experiences-filtered", lambda s: "/experiences?country=SN"),
     PageType("experience", lambda s: f"/experiences/{s.experience_id}"),
     PageType(
@@ -395,16 +414,24 @@ async def site(
     reported = {"reason": "other", "text": "It names a witness."}
     r = await readers["en"].api.post(f"/api/v1/posts/{first}/flags", json=reported)
     assert r.status_code == 201, r.text
+    event = {"title": "Saly workshop", "region": "africa", "starts": "2099-05-14T09:00",
+             "ends": "2099-05-16T17:00", "time_zone": "Africa/Dakar", "place": "Saly",
+             "description": "Three days on *parallel reports*.", "country": "SN"}  # fmt: skip
+    made = await readers["en"].api.post("/api/v1/events", json=event)
+    assert made.status_code == 201, made.text
     db = Database(module_database_url, pool_size=1)
     try:
         async with db.transaction() as s:
             case_id = await s.scalar(text("SELECT case_id FROM flags WHERE id = :f"),
                                      {"f": r.json()["id"]})  # fmt: skip
+            # Published as an editor would (the pages shown, not the decision, are tested).
+            await s.execute(text("UPDATE calendar_events SET status = 'published' WHERE id = :e"),
+                            {"e": made.json()["id"]})  # fmt: skip
     finally:
         await db.dispose()
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
                 reset_link=reset, application_id=application_id, case_id=case_id,
-                member_id=other.user_id)  # fmt: skip
+                member_id=other.user_id, event_id=made.json()["id"])  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -197,6 +197,15 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
                json={"body": "h1, edited"})  # fmt: skip
     await call("POST", f"/posts/{held[1]}/reject", "/posts/{post_id}/reject", admin,
                json={"reason": "Off topic"})  # fmt: skip
+    event = {"title": "E", "region": "africa", "starts": "2099-05-14T09:00",
+             "ends": "2099-05-14T17:00", "time_zone": "Africa/Dakar", "online": True}  # fmt: skip
+    one_event = f"/events/{(await call('POST', '/events', '/events', json=event))['id']}"
+    await call("PATCH", one_event, "/events/{event_id}", admin, json={"title": "E2"})
+    await call("POST", one_event + "/publish", "/events/{event_id}/publish", admin)
+    await call("GET", one_event, "/events/{event_id}")
+    await call("GET", "/events", "/events")
+    await call("POST", one_event + "/decline", "/events/{event_id}/decline", admin,
+               json={"reason": "Cancelled"})  # fmt: skip
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

@@ -8,6 +8,7 @@ from web.pages import (
     approvals,
     audit,
     browse,
+    calendar_events,
     experiences,
     flags,
     language,
@@ -48,4 +49,5 @@ ROUTES = [
     *approvals.ROUTES,
     *regions_admin.ROUTES,
     *reviews.ROUTES,
+    *calendar_events.ROUTES,
 ]

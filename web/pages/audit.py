@@ -51,6 +51,9 @@ ACTION_LABELS = {
     "flag.resolve": N_("Report case resolved"),
     "post.approve": N_("Post approved"),
     "post.reject": N_("Post rejected"),
+    "event.publish": N_("Event published"),
+    "event.decline": N_("Event declined"),
+    "event.edit": N_("Event edited"),
     "region.settings": N_("Region's settings changed"),
     "review.edit": N_("Country's UNCAC review changed"),
 }
