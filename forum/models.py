@@ -741,3 +741,31 @@ class FlagNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = _now()
+
+
+class Resource(Base):
+    """A link to a source document or a partner, curated by editors (`forum.resources`);
+    `forum.link_check` fills the last two columns."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('convention_text', 'review_report', 'guide', 'training_material', "
+            "'partner_organisation')",
+            name="kind",
+        ),
+        Index("ix_resources_kind_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), server_default=text("'{}'"))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default=text("'{}'"))
+    topic_ids: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), server_default=text("'{}'"))
+    created_at: Mapped[datetime] = _now()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    broken_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

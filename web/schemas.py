@@ -962,3 +962,62 @@ class RegionSettingsList(BaseModel):
 class Rejected(BaseModel):
     post_id: int
     rejected: bool
+
+
+# Resources (links to source documents and partners)
+
+ResourceKindName = Literal[
+    "convention_text", "review_report", "guide", "training_material", "partner_organisation"
+]
+WebAddress = Annotated[
+    str, Field(max_length=2000, pattern=r"^https?://\S+$", description="http or https")
+]
+
+
+class ResourceFields(Request):
+    """Leave a field out to keep it as it is (a patch) or take its default (creation)."""
+
+    title: Title | None = None
+    url: WebAddress | None = None
+    kind: ResourceKindName | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    languages: list[Language] | None = Field(default=None, max_length=_FEW)
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as `forum.resources.Entry` holds them."""
+        given = self.model_dump(exclude_unset=True)
+        for name in ("languages", "countries", "topics"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return {k: v for k, v in given.items() if v is not None}
+
+
+class ResourceCreate(ResourceFields):
+    title: Title  # type: ignore[assignment]
+    url: WebAddress  # type: ignore[assignment]
+    kind: ResourceKindName  # type: ignore[assignment]
+
+
+class ResourceOut(BaseModel):
+    id: int
+    title: str
+    url: str
+    kind: ResourceKindName
+    description: str
+    languages: list[str]
+    countries: list[str]
+    topics: list[str]
+    created_at: datetime
+    edited_at: datetime | None
+    last_checked_at: datetime | None = Field(description="When `forum check-links` last looked")
+    broken_since: datetime | None = Field(
+        description="Since when the link has not answered (null: it answered when checked)"
+    )
+    may_edit: bool
+
+
+class ResourceList(BaseModel):
+    resources: list[ResourceOut]
+    next_cursor: str | None

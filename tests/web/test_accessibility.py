@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import affiliations, catalog, experiences, organisations, sessions
+from forum import affiliations, catalog, experiences, organisations, resources, sessions
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -179,6 +179,15 @@ PAGES = [
     PageType(
         "experience-revisions", lambda s: f"/experiences/{s.experience_id}/revisions", (MEMBER,)
     ),
+    PageType("resources", lambda s: "/resources"),
+    PageType("resources-filtered", lambda s: "/resources?kind=guide&country=SN"),
+    PageType("resource-new", lambda s: "/resources/new", readers=(ADMIN,)),
+    PageType(
+        "resource-new-refused",
+        lambda s: "/resources/new",
+        readers=(ADMIN,),
+        then=_form_error("main form", {"title": "A guide", "url": "not a link"}),
+    ),
     PageType("verified", lambda s: s.verify_links.pop(), readers=(VISITOR,)),
     PageType("verify-unusable", lambda s: "/verify/spent", readers=(VISITOR,), status=400),
     PageType("password-forgot", lambda s: "/password/forgot", readers=(VISITOR,)),
@@ -325,6 +334,9 @@ async def _organisations_and_links(
             )  # fmt: skip
             told = await experiences.create(s, writer, known, ORGANISATION, story)
             await experiences.update_story(s, writer, known, told.id, {"outcome": "Fewer bribes."})
+            await resources.create(s, admin, known, resources.Entry(
+                "Guide to the review mechanism", "https://example.org/guide", "guide",
+                "For CSOs.", ("en", "fr"), ("SN",)))  # fmt: skip
             accounts = [m.user_id for m in [*members, *readers.values()]]
             assert len(accounts) >= len(LANGUAGES) * len(SCREENS)
             verify = [

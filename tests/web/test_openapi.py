@@ -186,6 +186,12 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("GET", "/regions/settings", "/regions/settings", admin)
     await call("PATCH", "/regions/africa", "/regions/{slug}", admin,
                json={"approve_new_members": True})  # fmt: skip
+    resource = {"title": "Guide", "url": "https://example.org/g", "kind": "guide"}
+    rid = (await call("POST", "/resources", "/resources", admin, json=resource))["id"]
+    await call("GET", "/resources?kind=guide", "/resources")
+    await call("GET", f"/resources/{rid}", "/resources/{resource_id}")
+    await call("PATCH", f"/resources/{rid}", "/resources/{resource_id}", admin,
+               json={"languages": ["fr"]})  # fmt: skip
     newbie = await make.logged_in(await make.user())
     held = [(await newbie.post(PREFIX + f"/threads/{tid}/posts", json={"body": b})).json()["id"]
             for b in ("h1", "h2")]  # fmt: skip

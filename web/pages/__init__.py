@@ -18,6 +18,7 @@ from web.pages import (
     posting,
     recovery,
     regions_admin,
+    resources,
     revisions,
     search,
     splitting,
@@ -44,4 +45,5 @@ ROUTES = [
     *experiences.ROUTES,
     *approvals.ROUTES,
     *regions_admin.ROUTES,
+    *resources.ROUTES,
 ]
