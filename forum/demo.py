@@ -17,6 +17,7 @@ from forum import (
     affiliations,
     catalog,
     demo_data,
+    demo_news,
     experiences,
     organisations,
     posts,
@@ -71,6 +72,7 @@ async def load(db: Database) -> int:
                 )
             added += 1
     await _experiences(db, members)
+    await demo_news.load(db)
     return added
 
 

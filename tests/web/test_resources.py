@@ -159,3 +159,16 @@ async def test_others_get_no_form(make, client, db):
     )
     assert r.status_code in (403, 404) and page.status_code == 200
     assert await _count(db) == 1
+
+
+async def test_the_demo_adds_its_resources_once(db, client):
+    from forum import demo, demo_news
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    listed = (await client.get(API, params={"limit": 100})).json()["resources"]
+    assert sorted(x["url"] for x in listed) == sorted(e.url for e in demo_news.RESOURCES)
+    assert all("Demonstration" in x["description"] for x in listed)
+    assert {x["kind"] for x in listed} == {
+        "convention_text", "guide", "review_report", "training_material", "partner_organisation"
+    }  # fmt: skip
