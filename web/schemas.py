@@ -1021,3 +1021,68 @@ class ResourceOut(BaseModel):
 class ResourceList(BaseModel):
     resources: list[ResourceOut]
     next_cursor: str | None
+
+
+# News
+
+NewsStatus = Literal["proposed", "published"]
+
+
+class NewsFields(Request):
+    """Leave a field out to keep it as it is (a patch)."""
+
+    title: Title | None = None
+    summary: Annotated[str, Field(max_length=2000)] | None = None
+    source_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    source_url: WebAddress | None = None
+    published_on: Day | None = Field(default=None, description="The day the article appeared")
+    region: Slug | None = None
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+    language: Language | None = None
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as `forum.news.Article` holds them."""
+        given = self.model_dump(exclude_unset=True)
+        for name in ("countries", "topics"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return {k: v for k, v in given.items() if v is not None}
+
+
+class NewsCreate(NewsFields):
+    """An editor's item is published at once; a member's is proposed."""
+
+    title: Title  # type: ignore[assignment]
+    source_name: Annotated[str, Field(min_length=1, max_length=200)]  # type: ignore[assignment]
+    source_url: WebAddress  # type: ignore[assignment]
+    published_on: Day  # type: ignore[assignment]
+    region: Slug  # type: ignore[assignment]
+
+
+class NewsOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    source_name: str
+    source_url: str
+    published_on: date
+    region: str
+    countries: list[str]
+    topics: list[str]
+    language: str
+    status: NewsStatus = Field(
+        description="proposed: seen only by its proposer, editors and the region's moderators"
+    )
+    created_at: datetime
+    may_decide: bool = Field(description="Whether you may approve or decline it")
+    may_edit: bool
+
+
+class NewsList(BaseModel):
+    news: list[NewsOut]
+    next_cursor: str | None
+
+
+class NewsDeclined(BaseModel):
+    declined: bool

@@ -1,0 +1,141 @@
+"""News: editors publish, members propose; a proposal's canary reaches only its proposer,
+editors, admins and its region's moderators (item, lists, status filter) until approved;
+declining deletes it; refusals and bad input change nothing; `news.published` goes to the
+region's channel with ids only."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from forum.models import Event, NewsItem, Role
+from web import schemas
+
+API = "/api/v1/news"
+CANARY = "zebracanary"
+ITEM = {
+    "title": "CSOs join Senegal's review",
+    "summary": "Civil society took part in the country visit.",
+    "source_name": "Le Quotidien",
+    "source_url": "https://example.org/article",
+    "published_on": "2018-05-20",
+    "region": "africa",
+    "countries": ["SN"],
+    "topics": ["public-procurement"],
+    "language": "en",
+}
+
+
+async def _moderator(make, db, slug: str):
+    user = await make.user(Role.MODERATOR)
+    async with db.transaction() as s:
+        await s.execute(
+            text("INSERT INTO moderated_regions SELECT :u, id FROM regions WHERE slug = :r"),
+            {"u": user["id"], "r": slug},
+        )
+    return await make.logged_in(user)
+
+
+async def _count(db) -> int:
+    async with db.transaction() as s:
+        return await s.scalar(select(func.count()).select_from(NewsItem))
+
+
+async def test_an_editor_publishes_at_once(make, client, db):
+    editor = await make.logged_in(await make.user(Role.EDITOR))
+    r = await editor.post(API, json=ITEM)
+    assert r.status_code == 201, r.text
+    made = schemas.NewsOut.model_validate(r.json())
+    assert made.status == "published" and made.may_edit and not made.may_decide
+    assert (await client.get(f"{API}/{made.id}")).json()["title"] == ITEM["title"]
+    listed = (await client.get(API, params={"region": "africa"})).json()
+    schemas.NewsList.model_validate(listed)
+    assert [n["id"] for n in listed["news"]] == [made.id]
+    assert (await client.get(API, params={"country": "KE"})).json()["news"] == []
+    r = await editor.patch(f"{API}/{made.id}", json={"title": "Renamed"})
+    assert r.status_code == 200 and r.json()["title"] == "Renamed"
+    async with db.transaction() as s:
+        found = (await s.execute(select(Event.type, Event.channels, Event.visibility,
+                                        Event.payload).where(Event.type.like("news.%"))
+                                 .order_by(Event.id))).all()  # fmt: skip
+    assert [tuple(e) for e in found] == [
+        ("news.published", ["region:africa"], "public", {"id": made.id}),
+        ("news.updated", ["region:africa"], "public", {"id": made.id}),
+    ]
+
+
+async def test_a_proposals_canary_reaches_only_those_who_may_see_it(make, client, db):
+    proposer = await make.logged_in()
+    other = await make.logged_in()
+    editor = await make.logged_in(await make.user(Role.EDITOR))
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    here = await _moderator(make, db, "africa")
+    elsewhere = await _moderator(make, db, "south-east-asia")
+    r = await proposer.post(API, json={**ITEM, "title": f"About {CANARY}"})
+    assert r.status_code == 201 and r.json()["status"] == "proposed"
+    nid = r.json()["id"]
+    async with db.transaction() as s:
+        assert await s.scalar(select(func.count()).select_from(Event)
+                              .where(Event.type.like("news.%"))) == 0  # fmt: skip
+    for reader in (proposer, editor, admin, here):
+        assert CANARY in (await reader.get(f"{API}/{nid}")).text
+        assert CANARY in (await reader.get(API)).text
+        assert CANARY in (await reader.get(API, params={"status": "proposed"})).text
+    for reader in (client, other, elsewhere):
+        r = await reader.get(f"{API}/{nid}")
+        assert r.status_code == 404 and CANARY not in r.text
+        for params in ({}, {"status": "proposed"}, {"region": "africa"}, {"country": "SN"}):
+            r = await reader.get(API, params=params)
+            assert r.status_code == 200 and CANARY not in r.text and r.json()["news"] == []
+    assert (await proposer.get(f"{API}/{nid}")).json()["may_decide"] is False
+    assert (await here.get(f"{API}/{nid}")).json()["may_decide"] is True
+    r = await proposer.post(f"{API}/{nid}/approve")
+    assert r.status_code == 403
+    r = await elsewhere.post(f"{API}/{nid}/approve")
+    assert r.status_code == 404  # it does not exist for them
+    r = await here.post(f"{API}/{nid}/approve")
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    assert CANARY in (await client.get(f"{API}/{nid}")).text
+    assert (await here.post(f"{API}/{nid}/approve")).status_code == 409
+    assert (await editor.post(f"{API}/{nid}/decline")).status_code == 409
+
+
+async def test_decline_deletes_and_refusals_change_nothing(make, client, db):
+    proposer = await make.logged_in()
+    editor = await make.logged_in(await make.user(Role.EDITOR))
+    nid = (await proposer.post(API, json=ITEM)).json()["id"]
+    assert (await client.post(API, json=ITEM)).status_code == 401
+    assert (await proposer.patch(f"{API}/{nid}", json={"title": "X"})).status_code == 403
+    for bad in (
+        {**ITEM, "source_url": "javascript:alert(1)"},
+        {**ITEM, "region": "nowhere"},
+        {**ITEM, "countries": ["ID"]},  # not a country of the region
+        {**ITEM, "published_on": "2999-01-01"},
+        {**ITEM, "published_on": "yesterday"},
+        {**ITEM, "title": " "},
+        {**ITEM, "source_name": ""},
+        {**ITEM, "language": "english"},
+        {k: v for k, v in ITEM.items() if k != "region"},
+    ):
+        r = await editor.post(API, json=bad)
+        assert r.status_code == 422 and "error" in r.json(), (bad, r.text)
+    assert await _count(db) == 1
+    r = await editor.post(f"{API}/{nid}/decline")
+    assert r.status_code == 200 and r.json() == {"declined": True}
+    assert await _count(db) == 0
+    assert (await proposer.get(f"{API}/{nid}")).status_code == 404
+    assert (await editor.post(f"{API}/{nid}/decline")).status_code == 404
+    for bad in ({"status": "draft"}, {"region": "nowhere"}, {"country": "ZZ"}, {"cursor": "x"}):
+        assert (await client.get(API, params=bad)).status_code in (404, 422)
+
+
+async def test_members_only_regions_stay_closed(make, client, db):
+    editor = await make.logged_in(await make.user(Role.EDITOR))
+    member = await make.logged_in()
+    nid = (await editor.post(API, json={**ITEM, "region": "staff-room", "countries": [],
+                                         "title": CANARY})).json()["id"]  # fmt: skip
+    assert (await client.get(f"{API}/{nid}")).status_code == 404
+    assert CANARY not in (await client.get(API)).text
+    assert CANARY in (await member.get(API)).text
+    async with db.transaction() as s:
+        visibility = await s.scalar(select(Event.visibility).where(Event.type == "news.published"))
+    assert visibility == "members"
