@@ -169,7 +169,7 @@ async def create(
         await session.execute(
             insert(NewsItem)
             .values(**_values(cleaned, region_id, catalog), status=status,
-                    proposer_id=actor.user_id if actor.user_id else None)
+                    proposer_id=actor.user_id if status == PROPOSED else None)
             .returning(*NewsItem.__table__.c)
         )
     ).one()  # fmt: skip

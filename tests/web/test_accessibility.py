@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import affiliations, catalog, experiences, organisations, resources, sessions
+from forum import affiliations, catalog, experiences, news, organisations, resources, sessions
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -59,6 +59,7 @@ class Site:
     application_id: int = 0  # an applicant's, naming the readers' organisation
     case_id: int = 0  # a reported post's open case, in africa
     member_id: int = 0  # a member the staff may suspend
+    news_id: int = 0  # a published news item
 
 
 ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
@@ -178,6 +179,16 @@ PAGES = [
     ),
     PageType(
         "experience-revisions", lambda s: f"/experiences/{s.experience_id}/revisions", (MEMBER,)
+    ),
+    PageType("news", lambda s: "/news"),
+    PageType("news-region", lambda s: "/news?region=africa"),
+    PageType("news-item", lambda s: f"/news/{s.news_id}"),
+    PageType("news-new", lambda s: "/news/new", readers=(MEMBER,)),
+    PageType(
+        "news-new-refused",
+        lambda s: "/news/new",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"title": "A story", "source_url": "not a link"}),
     ),
     PageType("resources", lambda s: "/resources"),
     PageType("resources-filtered", lambda s: "/resources?kind=guide&country=SN"),
@@ -401,11 +412,16 @@ async def site(
         async with db.transaction() as s:
             case_id = await s.scalar(text("SELECT case_id FROM flags WHERE id = :f"),
                                      {"f": r.json()["id"]})  # fmt: skip
+            article = news.Article("Des OSC au cœur de l'examen", "Le Soleil",
+                                   "https://example.org/a", date(2018, 5, 25), "africa",
+                                   "Un atelier à Saly.", ("SN",), language="fr")  # fmt: skip
+            published = await news.create(s, Actor(10**6, Role.ADMIN), await catalog.load(s),
+                                          article)  # fmt: skip
     finally:
         await db.dispose()
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
                 reset_link=reset, application_id=application_id, case_id=case_id,
-                member_id=other.user_id)  # fmt: skip
+                member_id=other.user_id, news_id=published.id)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

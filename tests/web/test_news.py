@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from forum.models import Event, NewsItem, Role
+from tests.pages import field_errors, submit
 from web import schemas
 
 API = "/api/v1/news"
@@ -139,3 +140,70 @@ async def test_members_only_regions_stay_closed(make, client, db):
     async with db.transaction() as s:
         visibility = await s.scalar(select(Event.visibility).where(Event.type == "news.published"))
     assert visibility == "members"
+
+
+FORM = {
+    "title": f"Saly workshop {CANARY}",
+    "summary": "CSOs and officials met in Saly in May 2018.",
+    "source_name": "Le Soleil",
+    "source_url": "https://example.org/saly",
+    "published_on": "2018-05-25",
+    "region": "africa",
+    "language": "fr",
+}
+
+
+async def _everywhere(reader, nid: int) -> dict[str, str]:
+    """What a reader gets on every path that could show the item."""
+    return {
+        "item": (await reader.get(f"/news/{nid}")).text,
+        "list": (await reader.get("/news")).text,
+        "region": (await reader.get("/news?region=africa")).text,
+        "country": (await reader.get("/countries/SN")).text,
+        "atom": (await reader.get("/regions/africa/news.atom")).text,
+        "api": (await reader.get(API)).text,
+    }
+
+
+async def test_pages_a_proposal_through_forms_then_approved(make, client, db):
+    import xml.etree.ElementTree as ET
+
+    proposer_user = await make.user()
+    proposer = await make.logged_in(proposer_user)
+    other = await make.logged_in()
+    here = await _moderator(make, db, "africa")
+    bad = await submit(proposer, "/news/new", "/news/new", {**FORM, "source_url": "nope"})
+    assert bad.status_code == 422 and "source_url" in field_errors(bad.text)
+    assert await _count(db) == 0
+    r = await submit(proposer, "/news/new", "/news/new", [*FORM.items(), ("countries", "SN")])
+    assert r.status_code == 303, r.text
+    nid = int(r.headers["location"].split("/")[2].split("?")[0])
+    assert CANARY in (await proposer.get(r.headers["location"])).text
+    for reader in (client, other):
+        seen = await _everywhere(reader, nid)
+        assert all(CANARY not in page for page in seen.values()), reader
+    assert "Approve and publish" in (await here.get(f"/news/{nid}")).text
+    assert "Approve and publish" not in (await proposer.get(f"/news/{nid}")).text
+    r = await submit(here, f"/news/{nid}", f"/news/{nid}/decide", {"do": "approve"})
+    assert r.status_code == 303
+    seen = await _everywhere(client, nid)
+    assert all(CANARY in page for page in seen.values()), seen
+    feed = ET.fromstring((await client.get("/regions/africa/news.atom")).content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")] == [FORM["title"]]
+
+
+async def test_pages_decline_and_refusals(make, client, db):
+    proposer = await make.logged_in()
+    editor = await make.logged_in(await make.user(Role.EDITOR))
+    member = await make.logged_in()
+    nid = (await proposer.post(API, json={**ITEM, "title": CANARY})).json()["id"]
+    assert (await client.get("/news/new")).status_code == 404
+    assert (await member.get(f"/news/{nid}")).status_code == 404
+    r = await submit(editor, f"/news/{nid}", f"/news/{nid}/decide", {"do": "decline"})
+    assert r.status_code == 303 and await _count(db) == 0
+    assert (await client.get("/regions/staff-room/news.atom")).status_code == 404
+    assert (await member.get("/regions/staff-room/news.atom")).status_code == 404
+    assert (await client.get("/regions/nowhere/news.atom")).status_code == 404
+    assert (await client.get("/news?region=nowhere")).status_code == 404
+    assert (await client.get("/news/abc")).status_code == 404

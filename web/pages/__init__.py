@@ -14,6 +14,7 @@ from web.pages import (
     membership,
     moderation,
     moderators,
+    news,
     organisations,
     posting,
     recovery,
@@ -46,4 +47,5 @@ ROUTES = [
     *approvals.ROUTES,
     *regions_admin.ROUTES,
     *resources.ROUTES,
+    *news.ROUTES,
 ]

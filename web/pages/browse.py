@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import cases, catalog, moderators, reading, splitting, threads
+from forum import cases, catalog, moderators, news, reading, splitting, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -99,7 +99,9 @@ async def country(request: Request) -> Response:
             return not_found_page(request, reader)
         # A country lies in one region: only the topic narrows it down.
         listing = await _listing(request, u, known, filters=("topic",), country=code)
-    return _render_list(request, reader, known, "country.html", country=found, **listing)
+        country_news, _ = await news.list_news(u.session, u.actor, known, country=code, limit=5)
+    return _render_list(request, reader, known, "country.html", country=found,
+                        country_news=country_news, **listing)  # fmt: skip
 
 
 async def _listing(
