@@ -207,3 +207,15 @@ async def test_pages_decline_and_refusals(make, client, db):
     assert (await client.get("/regions/nowhere/news.atom")).status_code == 404
     assert (await client.get("/news?region=nowhere")).status_code == 404
     assert (await client.get("/news/abc")).status_code == 404
+
+
+async def test_the_demo_publishes_its_news_once(db, client):
+    from forum import demo, demo_news
+
+    await demo.load(db)
+    await demo.load(db)  # idempotent
+    listed = (await client.get(API, params={"limit": 100})).json()["news"]
+    assert sorted(n["title"] for n in listed) == sorted(a.title for a in demo_news.NEWS)
+    assert all(n["status"] == "published" and "Demonstration" in n["summary"] for n in listed)
+    assert "Saly" in (await client.get("/countries/SN")).text
+    assert "Sarajevo" in (await client.get("/regions/south-east-europe/news.atom")).text
