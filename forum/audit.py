@@ -27,7 +27,7 @@ ACTIONS = (
     "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
     "application.approve", "application.refuse", "moderator.assign", "editor.assign",
     "flag.assign", "flag.resolve", "post.edit", "post.redact",
-    "post.approve", "post.reject", "region.settings",
+    "post.approve", "post.reject", "region.settings", "news.approve", "news.decline",
 )  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, moderators, pagination
+from forum import audit, events, moderators, pagination
 from forum.catalog import Catalog, RegionEntry
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import NewsItem
@@ -200,19 +200,22 @@ async def get(session: AsyncConnection, actor: Actor, catalog: Catalog, news_id:
     return _view(row, actor, catalog, moderated)
 
 
-async def _proposal(
-    session: AsyncConnection, actor: Actor, catalog: Catalog, news_id: int
+async def _decide(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, news_id: int, decision: str
 ) -> list[int]:
-    """Check that the actor may decide on this proposal; the regions they moderate."""
+    """Check that the actor may decide on this proposal, and audit the decision (ids only:
+    a declined proposal's text goes); the regions the actor moderates."""
     row, moderated = await _readable_row(session, actor, catalog, news_id, lock=True)
     check_can_decide_news(actor, row.region_id, moderated)
     if row.status != PROPOSED:
         raise DomainError(Kind.CONFLICT, "already_decided", "This news is published already.")
+    await audit.record(session, actor, f"news.{decision}", ("news", news_id),
+                       region_id=row.region_id, before={"status": PROPOSED})  # fmt: skip
     return moderated
 
 
 async def approve(session: AsyncConnection, actor: Actor, catalog: Catalog, news_id: int) -> View:
-    moderated = await _proposal(session, actor, catalog, news_id)
+    moderated = await _decide(session, actor, catalog, news_id, "approve")
     row = (
         await session.execute(
             update(NewsItem).where(NewsItem.id == news_id).values(status=PUBLISHED)
@@ -225,7 +228,7 @@ async def approve(session: AsyncConnection, actor: Actor, catalog: Catalog, news
 
 async def decline(session: AsyncConnection, actor: Actor, catalog: Catalog, news_id: int) -> None:
     """A declined proposal is deleted, its text with it."""
-    await _proposal(session, actor, catalog, news_id)
+    await _decide(session, actor, catalog, news_id, "decline")
     await session.execute(delete(NewsItem).where(NewsItem.id == news_id))
 
 

@@ -500,7 +500,7 @@ class AuditEntryOut(BaseModel):
         "thread.move", "thread.split", "thread.merge", "user.suspend", "user.reinstate",
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
-        "region.settings",
+        "region.settings", "news.approve", "news.decline",
     ]  # fmt: skip
     target_type: str = Field(description="post, thread, user, application, flag_case or region")
     target_id: int

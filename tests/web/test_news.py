@@ -219,3 +219,23 @@ async def test_the_demo_publishes_its_news_once(db, client):
     assert all(n["status"] == "published" and "Demonstration" in n["summary"] for n in listed)
     assert "Saly" in (await client.get("/countries/SN")).text
     assert "Sarajevo" in (await client.get("/regions/south-east-europe/news.atom")).text
+
+
+async def test_decisions_are_audited_with_ids_only(make, db):
+    proposer = await make.logged_in()
+    admin = await make.logged_in(await make.user(Role.ADMIN))
+    here = await _moderator(make, db, "africa")
+    kept, dropped = [
+        (await proposer.post(API, json={**ITEM, "title": f"{CANARY} {n}"})).json()["id"]
+        for n in (1, 2)
+    ]
+    assert (await here.post(f"{API}/{kept}/approve")).status_code == 200
+    assert (await here.post(f"{API}/{dropped}/decline")).status_code == 200
+    r = await admin.get("/api/v1/audit")
+    assert r.status_code == 200
+    entries = [e for e in r.json()["entries"] if e["action"].startswith("news.")]
+    assert sorted((e["action"], e["target_id"]) for e in entries) == [
+        ("news.approve", kept), ("news.decline", dropped)
+    ]  # fmt: skip
+    assert CANARY not in r.text
+    assert "News item declined" in (await admin.get("/audit?action=news.decline")).text

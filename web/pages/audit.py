@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "post.approve": N_("Post approved"),
     "post.reject": N_("Post rejected"),
     "region.settings": N_("Region's settings changed"),
+    "news.approve": N_("News item approved"),
+    "news.decline": N_("News item declined"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),
@@ -59,6 +61,7 @@ TARGET_LABELS = {
     "application": N_("Application"),
     "flag_case": N_("Report case"),
     "region": N_("Region"),
+    "news": N_("News item"),
 }
 
 # The fields an entry's before and after hold (`forum.audit.record`'s callers).
