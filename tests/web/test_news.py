@@ -239,3 +239,32 @@ async def test_decisions_are_audited_with_ids_only(make, db):
     ]  # fmt: skip
     assert CANARY not in r.text
     assert "News item declined" in (await admin.get("/audit?action=news.decline")).text
+
+
+def test_the_policy_for_proposals():
+    from forum.permissions import (
+        ANONYMOUS,
+        Actor,
+        allows,
+        can_read_proposed_news,
+        check_can_decide_news,
+    )
+
+    proposer, member = Actor(1, Role.MEMBER), Actor(2, Role.MEMBER)
+    editor, admin, moderator = Actor(3, Role.EDITOR), Actor(4, Role.ADMIN), Actor(5, Role.MODERATOR)
+    suspended_editor = Actor(6, Role.EDITOR, suspended=True)
+    # (actor, moderates the region) -> reads the proposal, may decide
+    cases = {
+        (ANONYMOUS, False): (False, False),
+        (proposer, False): (True, False),
+        (member, False): (False, False),
+        (editor, False): (True, True),
+        (admin, False): (True, True),
+        (moderator, True): (True, True),
+        (moderator, False): (False, False),
+        (suspended_editor, False): (False, False),
+    }
+    for (actor, moderates), (reads, decides) in cases.items():
+        assert can_read_proposed_news(actor, proposer.user_id, moderates) is reads, actor
+        region_ids = [7] if moderates else []
+        assert allows(check_can_decide_news, actor, 7, region_ids) is decides, actor
