@@ -5,13 +5,23 @@ region's channel with ids only."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select, text
 
+from forum import sessions
+from forum.db import Database, driver_dsn
 from forum.models import Event, NewsItem, Role
 from tests.pages import field_errors, submit
+from tests.servers import Served, forum_env
+from tests.web.test_leaks import World, anonymous, frames_until, replay, subscribe
+from tests.web.test_leaks import reader as leak_reader
 from web import schemas
 
 API = "/api/v1/news"
+SECRET = "n" * 40
 CANARY = "zebracanary"
 ITEM = {
     "title": "CSOs join Senegal's review",
@@ -268,3 +278,37 @@ def test_the_policy_for_proposals():
         assert can_read_proposed_news(actor, proposer.user_id, moderates) is reads, actor
         region_ids = [7] if moderates else []
         assert allows(check_can_decide_news, actor, 7, region_ids) is decides, actor
+
+
+@pytest.fixture(scope="module")
+async def world(module_database_url: str) -> AsyncIterator[World]:
+    served = Served(forum_env(FORUM_DATABASE_URL=driver_dsn(module_database_url),
+                              FORUM_SECRET_KEY=SECRET))  # fmt: skip
+    db = Database(module_database_url, pool_size=2)
+    policy = sessions.Policy(SECRET.encode(), timedelta(days=1), timedelta(days=2))
+    world = World(served, db, policy, None)  # type: ignore[arg-type]  # no search here
+    try:
+        yield world
+    finally:
+        for client in world.clients:
+            await client.aclose()
+        await db.dispose()
+        served.stop()
+
+
+async def test_websockets_carry_ids_only_and_nothing_before_approval(world):
+    proposer, editor = await leak_reader(world), await leak_reader(world, Role.EDITOR)
+    visitor = anonymous(world)
+    ws = await visitor.ws().__aenter__()
+    await subscribe(ws, ["region:africa"])
+    r = await proposer.http.post(API, json={**ITEM, "title": f"Live {CANARY}"})
+    assert r.status_code == 201, r.text
+    nid = r.json()["id"]
+    assert CANARY not in await replay(visitor, ["region:africa"])
+    r = await editor.http.post(f"{API}/{nid}/approve")
+    assert r.status_code == 200, r.text
+    frames = await frames_until(ws, lambda f: f.get("type") == "news.published")
+    await ws.close()
+    assert frames[-1]["data"] == {"id": nid} and CANARY not in str(frames)
+    backlog = await replay(visitor, ["region:africa"])
+    assert "news.published" in backlog and CANARY not in backlog
