@@ -18,6 +18,7 @@ from forum import (
     catalog,
     demo_calendar,
     demo_data,
+    demo_news,
     demo_reviews,
     experiences,
     organisations,
@@ -75,6 +76,7 @@ async def load(db: Database) -> int:
             added += 1
     await _experiences(db, members)
     await demo_calendar.load(db, members)
+    await demo_news.load(db)
     return added
 
 

@@ -831,3 +831,58 @@ class CalendarEvent(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Resource(Base):
+    """A link to a source document or a partner, curated by editors (`forum.resources`);
+    `forum.link_check` fills the last two columns."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('convention_text', 'review_report', 'guide', 'training_material', "
+            "'partner_organisation')",
+            name="kind",
+        ),
+        Index("ix_resources_kind_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), server_default=text("'{}'"))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default=text("'{}'"))
+    topic_ids: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), server_default=text("'{}'"))
+    created_at: Mapped[datetime] = _now()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    broken_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NewsItem(Base):
+    """An article about anti-corruption CSOs (`forum.news`): published by an editor, or
+    proposed by a member and shown to few until an editor or the region's moderator
+    approves it."""
+
+    __tablename__ = "news"
+    __table_args__ = (
+        CheckConstraint("status IN ('proposed', 'published')", name="status"),
+        Index("ix_news_region_id_status_id", "region_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, server_default="")
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str] = mapped_column(String(2000))
+    published_on: Mapped[date] = mapped_column(Date)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), server_default=text("'{}'"))
+    topic_ids: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), server_default=text("'{}'"))
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    status: Mapped[str] = mapped_column(String(16))
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -679,3 +679,30 @@ def unpublished_events(actor: Actor, moderated: Collection[int]) -> EventScope:
 def event_audience(region_visibility: str) -> str:
     """Who may receive a published event's events (their payload is the id only)."""
     return organisation_audience(region_visibility)
+
+
+# News (`forum.news`)
+
+
+def news_audience(region_visibility: str) -> str:
+    """Who may receive a published news item's events (their payload is ids only)."""
+    return organisation_audience(region_visibility)
+
+
+def can_read_proposed_news(actor: Actor, proposer_id: int | None, moderates_region: bool) -> bool:
+    """A news item proposed by a member and not yet approved: its proposer, editors,
+    admins and the moderators of its region; nobody else."""
+    if _is(actor, proposer_id):
+        return True
+    if actor.suspended:
+        return False
+    return actor.role in (Role.EDITOR, Role.ADMIN) or (
+        actor.role is Role.MODERATOR and moderates_region
+    )
+
+
+def check_can_decide_news(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Approve or decline a proposed news item: editors, admins, its region's moderators."""
+    if allows(check_can_edit_knowledge, actor):
+        return
+    check_can_moderate_in(actor, region_id, moderated)

@@ -1,5 +1,5 @@
 """The `forum` command: serve, migrate, create-admin, approve, moderator, demo, reindex,
-search, indexer, import-organisations.
+search, indexer, import-organisations, check-links.
 
 It lives in `web`, the top of the import graph, because it drives every package.
 """
@@ -17,7 +17,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from forum import accounts, applications, catalog, demo, embedded, migrate, organisation_import
+from forum import (
+    accounts,
+    applications,
+    catalog,
+    demo,
+    embedded,
+    link_check,
+    migrate,
+    organisation_import,
+)
 from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
@@ -93,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     orgs.add_argument("file", help="a UTF-8 CSV file with a header row")
     orgs.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
+    links = commands.add_parser(
+        "check-links", help="report resources whose address no longer answers"
+    )
+    links.add_argument(
+        "--mark", action="store_true", help="record the outcome (otherwise nothing changes)"
+    )
+    links.add_argument(
+        "--delay", type=float, default=1.0, help="seconds between two requests to one host"
+    )
+    links.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+
     args = parser.parse_args(argv)
     # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
     # process on the spot, skipping the exit handlers, and one of those stops the embedded
@@ -135,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             text = _read_csv(args.file)
             report = _with_db(settings, _prepared(lambda db: _import(db, text, args.dry_run)))
             return _print_import(report, args.dry_run)
+        elif args.command == "check-links":
+            return _check_links(settings, args)
         elif args.command == "indexer":
             if not settings.meili_url:
                 raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
@@ -275,6 +297,20 @@ def _print_import(report: organisation_import.Report, dry_run: bool) -> int:
     print(f"forum: {len(report.created)} {would}created, {len(report.updated)} {would}updated, "
           f"{len(report.unchanged)} unchanged{note}")  # fmt: skip
     return 0
+
+
+def _check_links(settings: Settings, args: argparse.Namespace) -> int:
+    """Broken links on standard output, one a line; exit status 1 if any."""
+    if args.delay < 0 or args.timeout <= 0:
+        raise ConfigError("--delay must be 0 or more and --timeout more than 0")
+    results = _with_db(settings, _prepared(lambda db: link_check.run(
+        db, mark=args.mark, delay=args.delay, per_request=args.timeout)))  # fmt: skip
+    broken = [r for r in results if r.broken]
+    for r in broken:
+        print(f"broken\t{r.id}\t{r.url}\t{r.status if r.status is not None else r.error}")
+    marked = " (marked)" if args.mark else ""
+    print(f"forum: {len(results)} links checked, {len(broken)} broken{marked}")
+    return 1 if broken else 0
 
 
 def _read_password(from_stdin: bool) -> str:

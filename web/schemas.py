@@ -501,6 +501,7 @@ class AuditEntryOut(BaseModel):
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
         "region.settings", "review.edit", "event.publish", "event.decline", "event.edit",
+        "news.approve", "news.decline",
     ]  # fmt: skip
     target_type: str = Field(
         description="post, thread, user, application, flag_case, region or review"
@@ -1119,3 +1120,127 @@ class EventOut(BaseModel):
 class EventList(BaseModel):
     events: list[EventOut]
     next_cursor: str | None
+
+
+# Resources (links to source documents and partners)
+
+ResourceKindName = Literal[
+    "convention_text", "review_report", "guide", "training_material", "partner_organisation"
+]
+WebAddress = Annotated[
+    str, Field(max_length=2000, pattern=r"^https?://\S+$", description="http or https")
+]
+
+
+class ResourceFields(Request):
+    """Leave a field out to keep it as it is (a patch) or take its default (creation)."""
+
+    title: Title | None = None
+    url: WebAddress | None = None
+    kind: ResourceKindName | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    languages: list[Language] | None = Field(default=None, max_length=_FEW)
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as `forum.resources.Entry` holds them."""
+        given = self.model_dump(exclude_unset=True)
+        for name in ("languages", "countries", "topics"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return {k: v for k, v in given.items() if v is not None}
+
+
+class ResourceCreate(ResourceFields):
+    title: Title  # type: ignore[assignment]
+    url: WebAddress  # type: ignore[assignment]
+    kind: ResourceKindName  # type: ignore[assignment]
+
+
+class ResourceOut(BaseModel):
+    id: int
+    title: str
+    url: str
+    kind: ResourceKindName
+    description: str
+    languages: list[str]
+    countries: list[str]
+    topics: list[str]
+    created_at: datetime
+    edited_at: datetime | None
+    last_checked_at: datetime | None = Field(description="When `forum check-links` last looked")
+    broken_since: datetime | None = Field(
+        description="Since when the link has not answered (null: it answered when checked)"
+    )
+    may_edit: bool
+
+
+class ResourceList(BaseModel):
+    resources: list[ResourceOut]
+    next_cursor: str | None
+
+
+# News
+
+NewsStatus = Literal["proposed", "published"]
+
+
+class NewsFields(Request):
+    """Leave a field out to keep it as it is (a patch)."""
+
+    title: Title | None = None
+    summary: Annotated[str, Field(max_length=2000)] | None = None
+    source_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    source_url: WebAddress | None = None
+    published_on: Day | None = Field(default=None, description="The day the article appeared")
+    region: Slug | None = None
+    countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
+    topics: list[Slug] | None = Field(default=None, max_length=_FEW)
+    language: Language | None = None
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as `forum.news.Article` holds them."""
+        given = self.model_dump(exclude_unset=True)
+        for name in ("countries", "topics"):
+            if name in given:
+                given[name] = tuple(given[name] or ())
+        return {k: v for k, v in given.items() if v is not None}
+
+
+class NewsCreate(NewsFields):
+    """An editor's item is published at once; a member's is proposed."""
+
+    title: Title  # type: ignore[assignment]
+    source_name: Annotated[str, Field(min_length=1, max_length=200)]  # type: ignore[assignment]
+    source_url: WebAddress  # type: ignore[assignment]
+    published_on: Day  # type: ignore[assignment]
+    region: Slug  # type: ignore[assignment]
+
+
+class NewsOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    source_name: str
+    source_url: str
+    published_on: date
+    region: str
+    countries: list[str]
+    topics: list[str]
+    language: str
+    status: NewsStatus = Field(
+        description="proposed: seen only by its proposer, editors and the region's moderators"
+    )
+    created_at: datetime
+    may_decide: bool = Field(description="Whether you may approve or decline it")
+    may_edit: bool
+
+
+class NewsList(BaseModel):
+    news: list[NewsOut]
+    next_cursor: str | None
+
+
+class NewsDeclined(BaseModel):
+    declined: bool

@@ -14,7 +14,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from forum import affiliations, catalog, demo_reviews, experiences, organisations, sessions
+from forum import (
+    affiliations,
+    catalog,
+    demo_reviews,
+    experiences,
+    news,
+    organisations,
+    resources,
+    sessions,
+)
 from forum.db import Database
 from forum.experiences import Story
 from forum.mail import tokens
@@ -60,6 +69,7 @@ class Site:
     case_id: int = 0  # a reported post's open case, in africa
     member_id: int = 0  # a member the staff may suspend
     event_id: int = 0  # a published calendar event, in africa
+    news_id: int = 0  # a published news item
 
 
 ORGANISATION = "ligue-transparence"  # verified; the reading members are its representatives
@@ -199,6 +209,25 @@ PAGES = [
     ),
     PageType(
         "experience-revisions", lambda s: f"/experiences/{s.experience_id}/revisions", (MEMBER,)
+    ),
+    PageType("news", lambda s: "/news"),
+    PageType("news-region", lambda s: "/news?region=africa"),
+    PageType("news-item", lambda s: f"/news/{s.news_id}"),
+    PageType("news-new", lambda s: "/news/new", readers=(MEMBER,)),
+    PageType(
+        "news-new-refused",
+        lambda s: "/news/new",
+        readers=(MEMBER,),
+        then=_form_error("main form", {"title": "A story", "source_url": "not a link"}),
+    ),
+    PageType("resources", lambda s: "/resources"),
+    PageType("resources-filtered", lambda s: "/resources?kind=guide&country=SN"),
+    PageType("resource-new", lambda s: "/resources/new", readers=(ADMIN,)),
+    PageType(
+        "resource-new-refused",
+        lambda s: "/resources/new",
+        readers=(ADMIN,),
+        then=_form_error("main form", {"title": "A guide", "url": "not a link"}),
     ),
     PageType("verified", lambda s: s.verify_links.pop(), readers=(VISITOR,)),
     PageType("verify-unusable", lambda s: "/verify/spent", readers=(VISITOR,), status=400),
@@ -355,6 +384,9 @@ async def _organisations_and_links(
             )  # fmt: skip
             told = await experiences.create(s, writer, known, ORGANISATION, story)
             await experiences.update_story(s, writer, known, told.id, {"outcome": "Fewer bribes."})
+            await resources.create(s, admin, known, resources.Entry(
+                "Guide to the review mechanism", "https://example.org/guide", "guide",
+                "For CSOs.", ("en", "fr"), ("SN",)))  # fmt: skip
             accounts = [m.user_id for m in [*members, *readers.values()]]
             assert len(accounts) >= len(LANGUAGES) * len(SCREENS)
             verify = [
@@ -427,11 +459,17 @@ async def site(
             # Published as an editor would (the pages shown, not the decision, are tested).
             await s.execute(text("UPDATE calendar_events SET status = 'published' WHERE id = :e"),
                             {"e": made.json()["id"]})  # fmt: skip
+            article = news.Article("Des OSC au cœur de l'examen", "Le Soleil",
+                                   "https://example.org/a", date(2018, 5, 25), "africa",
+                                   "Un atelier à Saly.", ("SN",), language="fr")  # fmt: skip
+            published = await news.create(s, Actor(10**6, Role.ADMIN), await catalog.load(s),
+                                          article)  # fmt: skip
     finally:
         await db.dispose()
     return Site(thread_id, quoting, own, experience_id=experience_id, verify_links=verify,
                 reset_link=reset, application_id=application_id, case_id=case_id,
-                member_id=other.user_id, event_id=made.json()["id"])  # fmt: skip
+                member_id=other.user_id, event_id=made.json()["id"],
+                news_id=published.id)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

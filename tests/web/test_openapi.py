@@ -189,6 +189,22 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("GET", "/countries/SN/reviews", "/countries/{code}/reviews")
     await call("PATCH", "/regions/africa", "/regions/{slug}", admin,
                json={"approve_new_members": True})  # fmt: skip
+    resource = {"title": "Guide", "url": "https://example.org/g", "kind": "guide"}
+    rid = (await call("POST", "/resources", "/resources", admin, json=resource))["id"]
+    await call("GET", "/resources?kind=guide", "/resources")
+    await call("GET", f"/resources/{rid}", "/resources/{resource_id}")
+    await call("PATCH", f"/resources/{rid}", "/resources/{resource_id}", admin,
+               json={"languages": ["fr"]})  # fmt: skip
+    item = {"title": "N", "source_name": "S", "source_url": "https://example.org/n",
+            "published_on": "2018-05-20", "region": "africa"}  # fmt: skip
+    nid = (await call("POST", "/news", "/news", admin, json=item))["id"]
+    await call("GET", "/news?region=africa", "/news")
+    await call("GET", f"/news/{nid}", "/news/{news_id}")
+    await call("PATCH", f"/news/{nid}", "/news/{news_id}", admin, json={"summary": "S"})
+    proposer = await make.logged_in(await make.user())
+    proposed = [(await proposer.post(PREFIX + "/news", json=item)).json()["id"] for _ in "ab"]
+    await call("POST", f"/news/{proposed[0]}/approve", "/news/{news_id}/approve", admin)
+    await call("POST", f"/news/{proposed[1]}/decline", "/news/{news_id}/decline", admin)
     newbie = await make.logged_in(await make.user())
     held = [(await newbie.post(PREFIX + f"/threads/{tid}/posts", json={"body": b})).json()["id"]
             for b in ("h1", "h2")]  # fmt: skip

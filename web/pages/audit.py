@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "event.edit": N_("Event edited"),
     "region.settings": N_("Region's settings changed"),
     "review.edit": N_("Country's UNCAC review changed"),
+    "news.approve": N_("News item approved"),
+    "news.decline": N_("News item declined"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),
@@ -65,6 +67,7 @@ TARGET_LABELS = {
     "flag_case": N_("Report case"),
     "region": N_("Region"),
     "review": N_("UNCAC review"),
+    "news": N_("News item"),
 }
 
 # The fields an entry's before and after hold (`forum.audit.record`'s callers).

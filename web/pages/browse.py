@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import calendar_events, cases, catalog, moderators, reading, splitting, threads
+from forum import calendar_events, cases, catalog, moderators, news, reading, splitting, threads
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -102,7 +102,9 @@ async def country(request: Request) -> Response:
         listing = await _listing(request, u, known, filters=("topic",), country=code)
         listing["review"] = await review_pages.section(u, reader, known, code)
         listing["events"] = await calendar_events.for_country(u.session, u.actor, known, code)
-    return _render_list(request, reader, known, "country.html", country=found, **listing)
+        country_news, _ = await news.list_news(u.session, u.actor, known, country=code, limit=5)
+    return _render_list(request, reader, known, "country.html", country=found,
+                        country_news=country_news, **listing)  # fmt: skip
 
 
 async def _listing(
