@@ -70,13 +70,16 @@ def smtp_port(inbox: mail.Inbox) -> Any:
 
 
 @pytest.fixture
-async def smtp_app(settings: Settings, smtp_port: int) -> AsyncIterator[Any]:
+async def smtp_app(settings: Settings, smtp_port: int, app: Any) -> AsyncIterator[Any]:
     """The app sending through the test SMTP server. Its own sender loop is stopped so
-    that each test says when the outbox is drained (`drain`)."""
+    that each test says when the outbox is drained (`drain`), and so is the loop of the
+    test's other app (`app`, which `make` and `client` use, writing to a Maildir): both
+    drain the same outbox, and under load that one took the mail a test waited for."""
+    await app.state.mail_sender.stop()
     configured = dataclasses.replace(
         settings, smtp=Smtp("127.0.0.1", smtp_port), mail_from=FROM, public_url=SITE
     )
-    app = create_app(configured)
-    async with app.router.lifespan_context(app):
-        await app.state.mail_sender.stop()
-        yield app
+    sending = create_app(configured)
+    async with sending.router.lifespan_context(sending):
+        await sending.state.mail_sender.stop()
+        yield sending
