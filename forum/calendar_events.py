@@ -3,7 +3,7 @@ the event log).
 
 Table `calendar_events`, through SQLAlchemy Core only. Members propose an event
 (`proposed`): only its proposer and those who may decide it (editors, the region's
-moderators, admins: `permissions.check_can_decide_event`) read it until it is published;
+moderators, admins: `permissions.check_can_decide_proposal`) read it until it is published;
 declined, it stays theirs, with its reason. A published event is read wherever its region
 is. Start and end are stored as UTC instants with the IANA zone the event is held in
 (`zoneinfo`), given as local times in that zone. The description is Markdown, rendered
@@ -31,10 +31,10 @@ from forum.permissions import (
     Actor,
     allows,
     can_read_event,
-    check_can_decide_event,
-    check_can_propose_event,
-    event_audience,
-    unpublished_events,
+    check_can_decide_proposal,
+    check_can_propose,
+    proposal_scope,
+    region_audience,
 )
 
 MAX_TITLE = 200
@@ -222,7 +222,7 @@ def _view(row: Any, actor: Actor, catalog: Catalog, moderated: list[int]) -> Vie
         proposer=row.proposer_name if row.status != CalendarEventStatus.PUBLISHED else None,
         decline_reason=row.decline_reason,
         created_at=row.created_at,
-        may_decide=allows(check_can_decide_event, actor, row.region_id, moderated),
+        may_decide=allows(check_can_decide_proposal, actor, row.region_id, moderated),
     )
 
 
@@ -263,7 +263,7 @@ def _visible(actor: Actor, catalog: Catalog, moderated: list[int], statuses: set
     """The SQL condition for the events a reader may list, among `statuses`."""
     readable = [r.id for r in catalog.readable_regions(actor)]
     shown = [CalendarEvent.status == CalendarEventStatus.PUBLISHED.value]
-    scope = unpublished_events(actor, moderated)
+    scope = proposal_scope(actor, moderated)
     if scope.everywhere:
         shown.append(CalendarEvent.status != CalendarEventStatus.PUBLISHED.value)
     elif scope.regions:
@@ -345,7 +345,7 @@ async def feed(
 async def propose(
     session: AsyncConnection, actor: Actor, catalog: Catalog, details: Details
 ) -> View:
-    check_can_propose_event(actor)
+    check_can_propose(actor)
     values = check_details(details, catalog, actor)
     values["organisation_id"] = await _organisation_id(
         session, actor, catalog, details.organisation
@@ -364,7 +364,7 @@ async def _deciding(
 ) -> tuple[Any, list[int]]:
     moderated = await moderators.regions_of(session, actor)
     row = await _readable(session, actor, catalog, event_id, moderated, lock=True)
-    check_can_decide_event(actor, row.region_id, moderated)
+    check_can_decide_proposal(actor, row.region_id, moderated)
     return row, moderated
 
 
@@ -392,7 +392,7 @@ async def _publish(
     assert region is not None
     await events.append(
         session, "event.published", [f"region:{region.slug}"],
-        event_audience(region.visibility), {"event_id": row.id},
+        region_audience(region.visibility), {"event_id": row.id},
     )  # fmt: skip
     await audit.record(
         session, actor, "event.publish", ("calendar_event", row.id), region_id=row.region_id,
@@ -458,7 +458,7 @@ async def update_details(
     row, moderated = await _deciding(session, actor, catalog, event_id)
     details = replace(_details(row, catalog), **changes)
     values = check_details(details, catalog, actor)
-    check_can_decide_event(actor, values["region_id"], moderated)
+    check_can_decide_proposal(actor, values["region_id"], moderated)
     values["organisation_id"] = await _organisation_id(
         session, actor, catalog, details.organisation
     )

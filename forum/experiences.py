@@ -45,8 +45,8 @@ from forum.permissions import (
     can_read_experience,
     check_can_read_experience_revisions,
     check_can_write_experience,
-    experience_audience,
     readable_visibilities,
+    region_audience,
 )
 
 FIELDS = ("context", "action", "obstacles", "outcome", "lessons")
@@ -214,7 +214,7 @@ async def _announce(session: AsyncConnection, type_: str, experience_id: int, fo
         session,
         type_,
         [f"region:{found.region}"],
-        experience_audience(found.region_visibility),
+        region_audience(found.region_visibility),
         {"experience_id": experience_id},
     )
 
@@ -487,6 +487,6 @@ async def current(
         .where(Experience.id.in_([i for i in ids if isinstance(i, int)]))
     )
     return {
-        r.id: ({"experience_id": r.id, "organisation": r.slug}, experience_audience(r.visibility))
+        r.id: ({"experience_id": r.id, "organisation": r.slug}, region_audience(r.visibility))
         for r in rows
     }

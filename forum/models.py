@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -60,6 +61,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class EmailMode(enum.StrEnum):
+    IMMEDIATELY = "immediately"  # batched: at most one mail per member every 5 minutes
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NONE = "none"
+
+
 class Visibility(enum.StrEnum):
     PUBLIC = "public"
     MEMBERS = "members"
@@ -80,6 +88,9 @@ class User(Base):
         Index("uq_users_display_name_key", "display_name_key", unique=True),
         CheckConstraint(
             "role IN ('applicant', 'member', 'moderator', 'editor', 'admin')", name="role"
+        ),
+        CheckConstraint(
+            "email_mode IN ('immediately', 'daily', 'weekly', 'none')", name="email_mode"
         ),
     )
 
@@ -106,6 +117,13 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When a post of theirs was first approved or published (`forum.approvals`).
     trusted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How notifications reach them by mail (`EmailMode`); `mailed_at`: the last such mail.
+    email_mode: Mapped[str] = mapped_column(String(12), server_default="immediately")
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bounces of mail to `email`; after repeated ones (`mail_failing_since`) no mail goes
+    # to it until the member confirms the address again.
+    mail_bounces: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    mail_failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Session(Base):
@@ -886,3 +904,75 @@ class NewsItem(Base):
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = _now()
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FollowLevel(enum.StrEnum):
+    WATCHING = "watching"  # every new post notifies
+    TRACKING = "tracking"  # counts only
+    MUTED = "muted"  # nothing, even where a broader follow would
+
+
+class Follow(Base):
+    """What a member follows. `target` is written as a realtime channel is
+    (`thread:42`, `region:africa`, `topic:<slug>`, `country:KE`, `organisation:<slug>`,
+    `search:<saved search id>`), so an event's followers are found by the targets it
+    names. `mailing_list` (regions only): each new post mailed as its own message."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        Index("ix_follows_target_level", "target", "level"),
+        CheckConstraint("level IN ('watching', 'tracking', 'muted')", name="level"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(String(120), primary_key=True)
+    level: Mapped[str] = mapped_column(String(8))
+    mailing_list: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = _now()
+
+
+class SavedSearch(Base):
+    """A query and its filters, followed as `search:<id>`."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(500))
+    filters: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'"))
+    created_at: Mapped[datetime] = _now()
+
+
+class Notification(Base):
+    """One per member and source event (the fan-out is at least once; the unique key
+    makes it idempotent). Ids only: what it shows is read from the current state, through
+    the policy, when it is shown or mailed. The mailer's queue: `mailed_at IS NULL`."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_id"),
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+        Index(
+            "ix_notifications_unmailed",
+            "user_id",
+            "id",
+            postgresql_where=text("mailed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    # Why it reached this member: reply, mention, watching, moderation, review, ...
+    reason: Mapped[str] = mapped_column(String(24))
+    # What it is about, written as a target is (`post:9`, `thread:4`, `country:KE`, ...).
+    subject: Mapped[str] = mapped_column(String(120))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = _now()
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,13 +25,14 @@ from forum.models import NewsItem
 from forum.permissions import (
     Actor,
     allows,
-    can_read_proposed_news,
+    can_read_proposal,
     can_read_region,
-    check_can_decide_news,
+    check_can_decide_proposal,
     check_can_edit_knowledge,
-    check_can_write,
-    news_audience,
+    check_can_propose,
+    proposal_scope,
     readable_visibilities,
+    region_audience,
 )
 from forum.resources import check_url
 
@@ -146,7 +147,7 @@ def _view(row: Any, actor: Actor, catalog: Catalog, moderated: list[int]) -> Vie
         status=row.status,
         created_at=row.created_at,
         may_decide=row.status == PROPOSED
-        and allows(check_can_decide_news, actor, row.region_id, moderated),
+        and allows(check_can_decide_proposal, actor, row.region_id, moderated),
         may_edit=allows(check_can_edit_knowledge, actor),
     )
 
@@ -155,14 +156,14 @@ async def _published(session: AsyncConnection, catalog: Catalog, row: Any) -> No
     region = catalog.region_by_id(row.region_id)
     assert region is not None
     await events.append(session, "news.published", [f"region:{region.slug}"],
-                        news_audience(region.visibility), {"id": row.id})  # fmt: skip
+                        region_audience(region.visibility), {"id": row.id})  # fmt: skip
 
 
 async def create(
     session: AsyncConnection, actor: Actor, catalog: Catalog, article: Article
 ) -> View:
     """Published at once for an editor; proposed for any other member."""
-    check_can_write(actor)
+    check_can_propose(actor)
     cleaned, region_id = check_article(actor, article, catalog)
     status = PUBLISHED if allows(check_can_edit_knowledge, actor) else PROPOSED
     row = (
@@ -188,8 +189,8 @@ async def _readable_row(
     region = catalog.region_by_id(row.region_id) if row else None
     if row is None or region is None or not can_read_region(actor, region.visibility):
         raise not_found("news")
-    if row.status == PROPOSED and not can_read_proposed_news(
-        actor, row.proposer_id, row.region_id in moderated
+    if row.status == PROPOSED and not can_read_proposal(
+        actor, row.proposer_id, row.region_id, moderated
     ):
         raise not_found("news")
     return row, moderated
@@ -206,7 +207,7 @@ async def _decide(
     """Check that the actor may decide on this proposal, and audit the decision (ids only:
     a declined proposal's text goes); the regions the actor moderates."""
     row, moderated = await _readable_row(session, actor, catalog, news_id, lock=True)
-    check_can_decide_news(actor, row.region_id, moderated)
+    check_can_decide_proposal(actor, row.region_id, moderated)
     if row.status != PROPOSED:
         raise DomainError(Kind.CONFLICT, "already_decided", "This news is published already.")
     await audit.record(session, actor, f"news.{decision}", ("news", news_id),
@@ -260,7 +261,7 @@ async def update_article(
         region = catalog.region_by_id(row.region_id)
         assert region is not None
         await events.append(session, "news.updated", [f"region:{region.slug}"],
-                            news_audience(region.visibility), {"id": row.id})  # fmt: skip
+                            region_audience(region.visibility), {"id": row.id})  # fmt: skip
     return _view(row, actor, catalog, moderated)
 
 
@@ -279,14 +280,13 @@ async def list_news(
     may read, and the proposals the reader may see (`status=proposed`: only those)."""
     moderated = await moderators.regions_of(session, actor)
     readable = [r.id for r in catalog.regions if r.visibility in readable_visibilities(actor)]
-    # `can_read_proposed_news` for many rows: everywhere, or the reader's own, or in the
-    # regions the reader moderates.
-    everywhere = can_read_proposed_news(actor, None, False)
-    where_moderating = can_read_proposed_news(actor, None, True)
+    scope = proposal_scope(actor, moderated)
     proposals = or_(
-        true() if everywhere else false(),
-        NewsItem.proposer_id == actor.user_id if actor.user_id else false(),
-        NewsItem.region_id.in_(moderated) if where_moderating else false(),
+        true() if scope.everywhere else false(),
+        NewsItem.proposer_id == actor.user_id
+        if actor.user_id is not None and not actor.suspended
+        else false(),
+        NewsItem.region_id.in_(sorted(scope.regions)),
     )
     query = select(*NewsItem.__table__.c).where(
         NewsItem.region_id.in_(readable),

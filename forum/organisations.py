@@ -54,7 +54,7 @@ from forum.permissions import (
     check_can_verify_organisation,
     may_see_affiliation,
     may_see_contact,
-    organisation_audience,
+    region_audience,
 )
 
 MAX_MEMBERS_LISTED = 200
@@ -328,7 +328,7 @@ async def _announce(session: AsyncConnection, type_: str, found: Found) -> None:
         session,
         type_,
         [f"region:{found.region}"],
-        organisation_audience(found.region_visibility),
+        region_audience(found.region_visibility),
         {"organisation": found.slug},
     )
 
@@ -447,4 +447,4 @@ async def current(
         .join(Region, Region.id == Country.region_id)
         .where(Organisation.slug.in_(list(slugs)))
     )
-    return {r.slug: ({"organisation": r.slug}, organisation_audience(r.visibility)) for r in rows}
+    return {r.slug: ({"organisation": r.slug}, region_audience(r.visibility)) for r in rows}

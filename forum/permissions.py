@@ -460,9 +460,11 @@ def may_see_affiliation(actor: Actor, user_id: int, shown: bool, tie: Tie) -> bo
     )
 
 
-def organisation_audience(region_visibility: str) -> str:
-    """Who may receive an organisation's events (they carry nothing a reader of the
-    profile may not see: no email, no phone)."""
+def region_audience(region_visibility: str) -> str:
+    """Who may receive the events of a thing read wherever its region is (an
+    organisation, an experience, a country's review, a published event or news item):
+    the region's readers. Such events carry ids and nothing a reader of the thing may
+    not see (no email, no phone)."""
     return PUBLIC if region_visibility == Visibility.PUBLIC.value else MEMBERS
 
 
@@ -470,7 +472,7 @@ def affiliation_audience(user_id: int, shown: bool, region_visibility: str) -> s
     """An affiliation's change reaches the profile's readers only if it is shown; else
     only the member."""
     if shown:
-        return organisation_audience(region_visibility)
+        return region_audience(region_visibility)
     return user_audience(user_id)
 
 
@@ -524,16 +526,6 @@ def can_read_experience(actor: Actor, region_visibility: str) -> bool:
     regions: anyone; a members-only region: members). The countries it names do not
     widen or narrow that; the threads it links to are each filtered as threads."""
     return can_read_organisation(actor, region_visibility)
-
-
-def review_audience(region_visibility: str) -> str:
-    """Who may receive a country's review events (ids only; readers of its region)."""
-    return organisation_audience(region_visibility)
-
-
-def experience_audience(region_visibility: str) -> str:
-    """Who may receive an experience's events (their payload is the id only)."""
-    return organisation_audience(region_visibility)
 
 
 def check_can_write_experience(actor: Actor, tie: Tie) -> None:
@@ -624,20 +616,30 @@ def audit_regions(actor: Actor, moderated: Collection[int]) -> frozenset[int] | 
     return frozenset(moderated)
 
 
-# Calendar events (`forum.calendar_events`)
+# Proposals: calendar events (`forum.calendar_events`) and news (`forum.news`)
 
 
-def check_can_propose_event(actor: Actor) -> None:
-    """Members in good standing propose events; they wait for a decision."""
+def check_can_propose(actor: Actor) -> None:
+    """Members in good standing propose events and news items; they wait for a decision."""
     check_can_write(actor)
 
 
-def check_can_decide_event(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
-    """Publishing, declining and editing an event: editors (and admins) everywhere, the
-    region's moderators in theirs."""
+def check_can_decide_proposal(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
+    """Publishing, declining and editing what members propose (events, news items):
+    editors (and admins) everywhere, the region's moderators in theirs."""
     if allows(check_can_edit_knowledge, actor):
         return
     check_can_moderate_in(actor, region_id, moderated)
+
+
+def can_read_proposal(
+    actor: Actor, proposer_id: int | None, region_id: int, moderated: Collection[int]
+) -> bool:
+    """A proposal (an event or news item not yet published, or declined): its proposer
+    in good standing and those who may decide it; nobody else."""
+    return (_is(actor, proposer_id) and not actor.suspended) or allows(
+        check_can_decide_proposal, actor, region_id, moderated
+    )
 
 
 def can_read_event(
@@ -652,57 +654,21 @@ def can_read_event(
     its proposer and those who may decide it."""
     if not can_read_region(actor, region_visibility):
         return False
-    return (
-        published
-        or (_is(actor, proposer_id) and not actor.suspended)
-        or allows(check_can_decide_event, actor, region_id, moderated)
-    )
+    return published or can_read_proposal(actor, proposer_id, region_id, moderated)
 
 
 @dataclass(frozen=True)
-class EventScope:
-    """Which unpublished events a reader's lists include, besides their own proposals:
-    all (`everywhere`) or those of `regions`."""
+class ProposalScope:
+    """Which proposals (events, news items) a reader's lists include, besides their own:
+    all (`everywhere`) or those of `regions` (`can_read_proposal` for many rows)."""
 
     everywhere: bool
     regions: frozenset[int]
 
 
-def unpublished_events(actor: Actor, moderated: Collection[int]) -> EventScope:
+def proposal_scope(actor: Actor, moderated: Collection[int]) -> ProposalScope:
     if allows(check_can_edit_knowledge, actor):
-        return EventScope(True, frozenset())
+        return ProposalScope(True, frozenset())
     if not allows(check_can_moderate, actor):
-        return EventScope(False, frozenset())
-    return EventScope(False, frozenset(moderated))
-
-
-def event_audience(region_visibility: str) -> str:
-    """Who may receive a published event's events (their payload is the id only)."""
-    return organisation_audience(region_visibility)
-
-
-# News (`forum.news`)
-
-
-def news_audience(region_visibility: str) -> str:
-    """Who may receive a published news item's events (their payload is ids only)."""
-    return organisation_audience(region_visibility)
-
-
-def can_read_proposed_news(actor: Actor, proposer_id: int | None, moderates_region: bool) -> bool:
-    """A news item proposed by a member and not yet approved: its proposer, editors,
-    admins and the moderators of its region; nobody else."""
-    if _is(actor, proposer_id):
-        return True
-    if actor.suspended:
-        return False
-    return actor.role in (Role.EDITOR, Role.ADMIN) or (
-        actor.role is Role.MODERATOR and moderates_region
-    )
-
-
-def check_can_decide_news(actor: Actor, region_id: int, moderated: Collection[int]) -> None:
-    """Approve or decline a proposed news item: editors, admins, its region's moderators."""
-    if allows(check_can_edit_knowledge, actor):
-        return
-    check_can_moderate_in(actor, region_id, moderated)
+        return ProposalScope(False, frozenset())
+    return ProposalScope(False, frozenset(moderated))

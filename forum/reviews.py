@@ -24,7 +24,7 @@ from forum import audit, events
 from forum.catalog import Catalog, CountryEntry
 from forum.errors import invalid, not_found
 from forum.models import CountryReview, CountryReviewChange, ReviewCycle, User
-from forum.permissions import Actor, check_can_edit_knowledge, review_audience
+from forum.permissions import Actor, check_can_edit_knowledge, region_audience
 
 # In the order a review reaches them.
 STAGES = ("self_assessment", "country_visit", "executive_summary", "full_report", "follow_up")
@@ -250,7 +250,7 @@ async def set_review(
                            region_id=region.id, before=before, after=after)  # fmt: skip
         await events.append(
             session, "country.review_changed", [f"region:{region.slug}"],
-            review_audience(region.visibility), {"country": country.code, "cycle": cycle},
+            region_audience(region.visibility), {"country": country.code, "cycle": cycle},
         )  # fmt: skip
     reviews = await for_country(session, actor, catalog, country.code)
     return next(r for r in reviews if r.cycle == cycle)

@@ -256,13 +256,14 @@ def test_the_policy_for_proposals():
         ANONYMOUS,
         Actor,
         allows,
-        can_read_proposed_news,
-        check_can_decide_news,
+        can_read_proposal,
+        check_can_decide_proposal,
     )
 
     proposer, member = Actor(1, Role.MEMBER), Actor(2, Role.MEMBER)
     editor, admin, moderator = Actor(3, Role.EDITOR), Actor(4, Role.ADMIN), Actor(5, Role.MODERATOR)
     suspended_editor = Actor(6, Role.EDITOR, suspended=True)
+    suspended_proposer = Actor(1, Role.MEMBER, suspended=True)
     # (actor, moderates the region) -> reads the proposal, may decide
     cases = {
         (ANONYMOUS, False): (False, False),
@@ -273,11 +274,12 @@ def test_the_policy_for_proposals():
         (moderator, True): (True, True),
         (moderator, False): (False, False),
         (suspended_editor, False): (False, False),
+        (suspended_proposer, False): (False, False),
     }
     for (actor, moderates), (reads, decides) in cases.items():
-        assert can_read_proposed_news(actor, proposer.user_id, moderates) is reads, actor
         region_ids = [7] if moderates else []
-        assert allows(check_can_decide_news, actor, 7, region_ids) is decides, actor
+        assert can_read_proposal(actor, proposer.user_id, 7, region_ids) is reads, actor
+        assert allows(check_can_decide_proposal, actor, 7, region_ids) is decides, actor
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from forum import calendar_events
 from forum.calendar_events import View
 from forum.errors import DomainError, Kind
-from forum.permissions import allows, check_can_propose_event
+from forum.permissions import allows, check_can_propose
 from web import forms, schemas
 from web.inputs import query_text
 from web.pages import messages
@@ -79,7 +79,7 @@ async def _listing(request: Request, *, past: bool) -> Response:
         more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
     return render(request, reader, "events.html", past=past, months=_months(found, reader.locale),
                   more=more, chosen=chosen, named=known.name,
-                  may_propose=allows(check_can_propose_event, reader.actor),
+                  may_propose=allows(check_can_propose, reader.actor),
                   in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale),
                   regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
                   countries=[(c.code, c.name)
@@ -224,7 +224,7 @@ FORM_FIELDS = ("title", "region", "starts", "ends", "time_zone", "place", "count
 async def new_form(request: Request) -> Response:
     async with unit(request) as u:
         reader = viewer(request, u.current)
-    if not allows(check_can_propose_event, reader.actor):
+    if not allows(check_can_propose, reader.actor):
         return not_found_page(request, reader)
     values = {"time_zone": "UTC", "language": reader.locale[:2], "region": "", "country": ""}
     return await _form(request, reader, values)
