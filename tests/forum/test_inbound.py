@@ -76,7 +76,7 @@ THUNDERBIRD = f"""On 01/12/2026 03:10, CSO Forum wrote:
 
 {WRITTEN}
 
--- {SIG_SPACE}
+--{SIG_SPACE}
 Amina Diallo
 Transparency Network, Dakar
 """
