@@ -44,8 +44,8 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def read(message: EmailMessage, envelope_sender: str | None = None) -> Inbound:
-    """`envelope_sender`: the SMTP `MAIL FROM` ("" for the null return path of a bounce
-    or an auto-reply); None when unknown."""
+    """`envelope_sender`: the SMTP `MAIL FROM` ("" or "<>" for the null return path of
+    a bounce or an auto-reply); None when unknown."""
     return Inbound(
         sender=parseaddr(_header(message, "From"))[1],
         subject=_header(message, "Subject")[:MAX_SUBJECT],
@@ -85,7 +85,8 @@ def automatic(message: EmailMessage, envelope_sender: str | None = None) -> bool
         return True
     if _header(message, "Precedence").lower() in _LIST_PRECEDENCE:
         return True
-    if envelope_sender == "" or _header(message, "Return-Path").strip() == "<>":
+    null_sender = envelope_sender is not None and not envelope_sender.strip("<> ")
+    if null_sender or _header(message, "Return-Path").strip() == "<>":
         return True
     if message.get_content_type() == "multipart/report":
         return True

@@ -208,6 +208,7 @@ def test_people_are_not_auto_replies():
     assert not inbound.read(plain("We tried it.", Auto_Submitted="no")).automatic
     assert not inbound.read(plain("We tried it."), envelope_sender="amina@example.org").automatic
     assert inbound.read(plain("We tried it."), envelope_sender="").automatic
+    assert inbound.read(plain("We tried it."), envelope_sender="<>").automatic
 
 
 def test_attachments_are_found_and_a_signature_logo_is_not_one():
