@@ -149,27 +149,31 @@ def test_a_members_own_words_about_someone_who_wrote_stay():
     assert inbound.read(plain(inline)).text == "We did, in Nairobi.\nIt worked."
 
 
-def test_an_html_only_message_is_read_as_text_without_its_quote():
-    message = plain("")
-    message.set_content(
-        "<html><head><style>p {color: red}</style></head><body>"
-        '<div dir="ltr"><p>We tried this in <b>Nairobi</b>.</p><p>It&nbsp;worked.<br>Twice.</p>'
-        '</div><div class="gmail_quote"><div>On Tue, CSO Forum wrote:</div>'
-        "<blockquote>Who has tried it?</blockquote></div></body></html>",
-        subtype="html",
-    )
-    assert inbound.read(message).text == "We tried this in Nairobi.\n\nIt worked.\nTwice."
+GMAIL_HTML = (
+    "<html><head><style>p {color: red}</style></head><body>"
+    '<div dir="ltr"><p>We tried this in <b>Nairobi</b>.</p><p>It&nbsp;worked.<br>Twice.</p>'
+    '</div><div class="gmail_quote"><div>On Tue, CSO Forum wrote:</div>'
+    "<blockquote>Who has tried it?</blockquote></div></body></html>"
+)
+OUTLOOK_HTML = (
+    "<html><body><div>Nous avons essayé.</div>"
+    '<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>De :</b> CSO Forum</div>'
+    "<div>Qui a essayé ?</div></body></html>"
+)
 
 
-def test_outlook_html_stops_at_the_quoted_message():
+@pytest.mark.parametrize(
+    ("html", "written"),
+    [
+        (GMAIL_HTML, "We tried this in Nairobi.\n\nIt worked.\nTwice."),
+        (OUTLOOK_HTML, "Nous avons essayé."),
+    ],
+    ids=["gmail", "outlook"],
+)
+def test_an_html_only_message_is_read_as_text_without_its_quote(html: str, written: str):
     message = plain("")
-    message.set_content(
-        "<html><body><div>Nous avons essayé.</div>"
-        '<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>De :</b> CSO Forum</div>'
-        "<div>Qui a essayé ?</div></body></html>",
-        subtype="html",
-    )
-    assert inbound.read(message).text == "Nous avons essayé."
+    message.set_content(html, subtype="html")
+    assert inbound.read(message).text == written
 
 
 def test_the_plain_part_is_preferred_to_the_html_one():
