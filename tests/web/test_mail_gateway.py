@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 
 from forum.config import ConfigError, Settings
 from forum.mail import reply_address
-from forum.mail.gateway import Gateway
+from forum.mail.gateway import MAX_MESSAGE, Gateway
 from forum.mail.outbox import Mailer
 from forum.models import Role
 from tests import mail
@@ -287,3 +287,15 @@ def test_the_gateway_address_setting():
     for bad in ("8025", "localhost", "host:99999", "a b:25", "smtp://x:25"):
         with pytest.raises(ConfigError, match="FORUM_MAIL_GATEWAY must be host:port"):
             Settings.from_env({**base, "FORUM_MAIL_GATEWAY": bad})
+
+
+async def test_a_message_over_the_size_limit_is_refused_by_smtp(
+    make: Any, app: Any, settings: Settings, gateway: Gateway
+):
+    member = await make.user()
+    tid = (await make.thread())["thread"]["id"]
+    huge = message(member["email"], reply_to(settings, member, tid), "x" * (MAX_MESSAGE + 1024))
+    with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+        await send(gateway, huge)
+    assert refused.value.code == 552
+    assert len(await posts_in(app.state.db, tid)) == 1
