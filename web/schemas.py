@@ -352,6 +352,10 @@ class UserOut(BaseModel):
     )
     created_at: datetime
     email_verified: bool = Field(description="The address was confirmed through an emailed link")
+    mail_failing: bool = Field(
+        description="Mail to the address keeps bouncing: no notification mail goes to it "
+        "until it is confirmed again (ask for a confirmation link)"
+    )
 
 
 class Me(BaseModel):
