@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -26,8 +26,8 @@ from forum.calendar_events import View
 from forum.errors import DomainError, Kind
 from forum.permissions import allows, check_can_propose
 from web import forms, schemas
-from web.inputs import query_text
 from web.pages import messages
+from web.pages.listing import Listed, filtered
 from web.pages.view import Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
@@ -61,29 +61,16 @@ def _months(found: list[View], locale: str) -> list[Month]:
 
 
 async def _listing(request: Request, *, past: bool) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None for k in ("region", "country")}
-        try:
-            found, cursor = await calendar_events.list_events(
-                u.session, u.actor, known, past=past, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    return render(request, reader, "events.html", past=past, months=_months(found, reader.locale),
-                  more=more, chosen=chosen, named=known.name,
-                  may_propose=allows(check_can_propose, reader.actor),
-                  in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale),
-                  regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
-                  countries=[(c.code, c.name)
-                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+    def context(page: Listed) -> dict[str, object]:
+        locale = page.reader.locale
+        return {"past": past, "months": _months(page.found, locale),
+                "may_propose": allows(check_can_propose, page.reader.actor),
+                "in_own_zone": lambda v, z: in_own_zone(v, z, locale),
+                "regions": page.regions(), "countries": page.countries()}  # fmt: skip
+
+    return await filtered(request, "events.html", ("region", "country"),
+                          partial(calendar_events.list_events, past=past), LIST_PAGE,
+                          context)  # fmt: skip
 
 
 async def upcoming(request: Request) -> Response:

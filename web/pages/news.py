@@ -23,8 +23,9 @@ from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import ANONYMOUS, allows, check_can_write
 from web import forms, schemas
-from web.inputs import path_id, query_text
+from web.inputs import path_id
 from web.pages import messages
+from web.pages.listing import filtered
 from web.pages.view import Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
@@ -35,29 +36,11 @@ _ID = re.compile(r"^[0-9]{1,18}$")
 
 
 async def listing(request: Request) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None for k in ("region", "country")}
-        try:
-            found, cursor = await news.list_news(
-                u.session, u.actor, known, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    regions = [(r.slug, r.name) for r in known.readable_regions(reader.actor)]
-    return render(request, reader, "news.html", found=found, more=more, chosen=chosen,
-                  named=known.name, regions=regions,
-                  may_post=allows(check_can_write, reader.actor),
-                  saved=request.query_params.get("saved"),
-                  countries=[(c.code, c.name)
-                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+    return await filtered(request, "news.html", ("region", "country"), news.list_news,
+                          LIST_PAGE, lambda page: {
+                              "regions": page.regions(), "countries": page.countries(),
+                              "may_post": allows(check_can_write, page.reader.actor),
+                              "saved": request.query_params.get("saved")})  # fmt: skip
 
 
 async def show(request: Request) -> Response:
