@@ -8,7 +8,8 @@ declined, it stays theirs, with its reason. A published event is read wherever i
 is. Start and end are stored as UTC instants with the IANA zone the event is held in
 (`zoneinfo`), given as local times in that zone. The description is Markdown, rendered
 and sanitised by `forum.markup`. Publishing appends `event.published` on the region's
-channel (payload the id only) and, like declining and editing, an audit entry.
+channel (payload the id only) and, like declining and editing, an audit entry; editing a
+published event appends `event.updated` the same way.
 """
 
 from __future__ import annotations
@@ -446,6 +447,17 @@ def _details(row: Any, catalog: Catalog) -> Details:
     )  # fmt: skip
 
 
+async def current_details(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, event_id: int
+) -> Details:
+    """What the event's edit form starts from (those who may decide it; others get 404
+    for an event they may not read, 403 for one they may)."""
+    moderated = await moderators.regions_of(session, actor)
+    row = await _readable(session, actor, catalog, event_id, moderated)
+    check_can_decide_proposal(actor, row.region_id, moderated)
+    return _details(row, catalog)
+
+
 async def update_details(
     session: AsyncConnection,
     actor: Actor,
@@ -463,6 +475,13 @@ async def update_details(
         session, actor, catalog, details.organisation
     )
     await session.execute(update(CalendarEvent).where(CalendarEvent.id == event_id).values(values))
+    if row.status == CalendarEventStatus.PUBLISHED:
+        region = catalog.region_by_id(values["region_id"])
+        assert region is not None
+        await events.append(
+            session, "event.updated", [f"region:{region.slug}"],
+            region_audience(region.visibility), {"event_id": event_id},
+        )  # fmt: skip
     await audit.record(
         session, actor, "event.edit", ("calendar_event", event_id), region_id=row.region_id,
         before={"region_id": row.region_id}, after={"region_id": values["region_id"]},

@@ -505,7 +505,7 @@ class AuditEntryOut(BaseModel):
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
         "region.settings", "review.edit", "event.publish", "event.decline", "event.edit",
-        "news.approve", "news.decline",
+        "news.approve", "news.decline", "news.edit",
     ]  # fmt: skip
     target_type: str = Field(
         description="post, thread, user, application, flag_case, region or review"

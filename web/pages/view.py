@@ -20,6 +20,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from forum.errors import Kind
 from forum.leaving import FORMER_MEMBER
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
@@ -28,6 +29,9 @@ from web.i18n import N_
 from web.pages import fragments, offer
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
+# What an edit form answers a reader who may not use it: the 404 page, as if there were
+# no such form (a visitor is not asked to log in for it either).
+NO_FORM = frozenset({Kind.NOT_FOUND, Kind.FORBIDDEN, Kind.UNAUTHENTICATED})
 
 
 @dataclass(frozen=True)
