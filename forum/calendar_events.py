@@ -286,12 +286,15 @@ async def list_events(
     past: bool = False,
     region: str | None = None,
     country: str | None = None,
-    status: str = CalendarEventStatus.PUBLISHED.value,
+    status: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
     now: datetime | None = None,
 ) -> tuple[list[View], str | None]:
-    """Upcoming events soonest first (those not yet over), or past ones latest first."""
+    """Upcoming events soonest first (those not yet over), or past ones latest first;
+    published ones, or those of `status` the reader may see (proposals: their own, or
+    those they may decide)."""
+    status = status or CalendarEventStatus.PUBLISHED.value
     if status not in set(CalendarEventStatus):
         raise invalid("status", "Choose proposed, published or declined.", "status")
     moderated = await moderators.regions_of(session, actor)

@@ -68,7 +68,7 @@ async def _listing(request: Request, *, past: bool) -> Response:
                 "in_own_zone": lambda v, z: in_own_zone(v, z, locale),
                 "regions": page.regions(), "countries": page.countries()}  # fmt: skip
 
-    return await filtered(request, "events.html", ("region", "country"),
+    return await filtered(request, "events.html", ("region", "country", "status"),
                           partial(calendar_events.list_events, past=past), LIST_PAGE,
                           context)  # fmt: skip
 
