@@ -1,6 +1,7 @@
 """News items, events and resources in the Meilisearch backend, without a server (the fake
 one): the documents it stores, each in its kind's index, the filters it sends (resources,
-of no region, are read by everyone), the hits it reads back, and removals by kind."""
+of no region, are read by everyone), the hits it reads back, removals by kind, and a
+rebuild from the forum (the shared suite, `test_hub_kinds.py`, follows each change)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from datetime import UTC, datetime
 from forum.knowledge_documents import KnowledgeDocument
 from search import meili_filters
 from search.backend import Filters, Kind, Query
+from search.indexer import Indexer
 from search.meili import MeiliBackend
 from search.meili_documents import knowledge_to_meili
+from tests.search.engines import Hub
+from tests.search.fake_meili import FAST
 from tests.search.readers import EVERYONE, PUBLIC
 
 START = datetime(2018, 5, 22, 9, tzinfo=UTC)
@@ -101,3 +105,21 @@ async def test_each_kind_goes_to_its_index_and_comes_back_as_a_hit(backend: Meil
     await backend.remove_knowledge({"news": [4, 99], "event": [5]})
     assert set(meili.documents("t_news")) == {7} and meili.documents("t_events") == {}
     assert set(meili.documents("t_resources")) == {6}
+
+
+async def test_a_rebuild_fills_the_three_indexes_with_what_is_published(db, make, backend, meili):
+    hub = Hub(db, make)
+    proposer = await make.user()
+    item = await hub.news(title="Saly news")
+    await hub.news(proposer, title="Saly proposal", summary="Gymnobelideus.")
+    event = await hub.event(title="Saly workshop")
+    withdrawn = await hub.event(title="Saly withdrawn")
+    await hub.decline_event(withdrawn)
+    await hub.event(proposer, published=False, title="Saly proposed", description="Petaurus.")
+    resource = await hub.resource(title="Saly guide")
+    await Indexer(db, backend, backoff=FAST).rebuild()
+    assert set(meili.documents("t_news")) == {item}
+    assert set(meili.documents("t_events")) == {event}
+    assert set(meili.documents("t_resources")) == {resource}
+    stored = str([meili.documents(f"t_{name}") for name in ("news", "events", "resources")])
+    assert "Gymnobelideus" not in stored and "Petaurus" not in stored
