@@ -4,7 +4,8 @@ The filter goes out as a list of expressions, which Meilisearch ANDs. Each one i
 condition whose values are quoted string literals (or integers we formatted), so a value
 can never close its quotes and add an `OR`; and the regions the reader may read now are
 a list entry of their own, first, so even a broken entry could only narrow what the
-reader gets, never widen it.
+reader gets, never widen it. The one index without it is `resources`: its documents
+belong to no region and everyone reads them.
 """
 
 from __future__ import annotations
