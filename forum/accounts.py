@@ -117,6 +117,8 @@ def user_view(row: Any) -> dict[str, Any]:
         "role": row.role,
         "created_at": row.created_at,
         "email_verified": row.email_verified_at is not None,
+        # Mail to the address keeps bouncing (`forum.mail.bounces`).
+        "mail_failing": row.mail_failing_since is not None,
     }
 
 
@@ -130,6 +132,7 @@ _USER_COLUMNS = (
     User.role,
     User.created_at,
     User.email_verified_at,
+    User.mail_failing_since,
 )
 
 

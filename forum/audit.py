@@ -29,7 +29,7 @@ ACTIONS = (
     "flag.assign", "flag.resolve", "post.edit", "post.redact",
     "post.approve", "post.reject", "region.settings", "review.edit",
     "event.publish", "event.decline", "event.edit",
-    "news.approve", "news.decline",
+    "news.approve", "news.decline", "news.edit",
 )  # fmt: skip
 
 

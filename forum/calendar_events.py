@@ -8,11 +8,11 @@ declined, it stays theirs, with its reason. A published event is read wherever i
 is. Start and end are stored as UTC instants with the IANA zone the event is held in
 (`zoneinfo`), given as local times in that zone. The description is Markdown, rendered
 and sanitised by `forum.markup`. Publishing appends `event.published` on the region's
-channel (payload the id only) and, like declining and editing, an audit entry. A
-published event is searched, past ones too: its document is written in the same
-transaction (`forum.knowledge_documents`), and a published event's edit or withdrawal
-appends `event.updated` or `event.withdrawn` (ids only, as publishing) for the
-Meilisearch indexer; a proposal's life appends nothing.
+channel (payload the id only) and, like declining and editing, an audit entry; editing a
+published event appends `event.updated` the same way, and withdrawing it (declining it
+once published) `event.withdrawn`. A published event is searched, past ones too: its
+document is written in the same transaction (`forum.knowledge_documents`), and those
+events tell the Meilisearch indexer; a proposal's life appends nothing.
 """
 
 from __future__ import annotations
@@ -289,12 +289,15 @@ async def list_events(
     past: bool = False,
     region: str | None = None,
     country: str | None = None,
-    status: str = CalendarEventStatus.PUBLISHED.value,
+    status: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
     now: datetime | None = None,
 ) -> tuple[list[View], str | None]:
-    """Upcoming events soonest first (those not yet over), or past ones latest first."""
+    """Upcoming events soonest first (those not yet over), or past ones latest first;
+    published ones, or those of `status` the reader may see (proposals: their own, or
+    those they may decide)."""
+    status = status or CalendarEventStatus.PUBLISHED.value
     if status not in set(CalendarEventStatus):
         raise invalid("status", "Choose proposed, published or declined.", "status")
     moderated = await moderators.regions_of(session, actor)
@@ -456,6 +459,17 @@ def _details(row: Any, catalog: Catalog) -> Details:
         country=row.country, countries=tuple(row.countries), organisation=row.organisation,
         language=row.language, registration_url=row.registration_url,
     )  # fmt: skip
+
+
+async def current_details(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, event_id: int
+) -> Details:
+    """What the event's edit form starts from (those who may decide it; others get 404
+    for an event they may not read, 403 for one they may)."""
+    moderated = await moderators.regions_of(session, actor)
+    row = await _readable(session, actor, catalog, event_id, moderated)
+    check_can_decide_proposal(actor, row.region_id, moderated)
+    return _details(row, catalog)
 
 
 async def update_details(

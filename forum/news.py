@@ -5,9 +5,10 @@ member's is `proposed`: only its proposer, editors, admins and the region's mode
 read it (`permissions.can_read_proposed_news`), on every path (lists, the item, the Atom
 feed, counts), until an editor or the region's moderator approves it; declining deletes
 it. A published item is read wherever its region is. Publishing appends `news.published`
-(its region's channel, the region's audience, ids only); an edit `news.updated`. A
-published item is searched: its document is written in the same transaction
-(`forum.knowledge_documents`); a declined proposal had none.
+(its region's channel, the region's audience, ids only); an edit `news.updated`, and an
+audit entry (`news.edit`, ids only) as decisions have. A published item is searched: its
+document is written in the same transaction (`forum.knowledge_documents`); a declined
+proposal had none.
 """
 
 from __future__ import annotations
@@ -249,7 +250,7 @@ async def update_article(
     if unknown:
         raise invalid(sorted(unknown)[0], "This field cannot be changed.", "unknown_field")
     row, moderated = await _readable_row(session, actor, catalog, news_id, lock=True)
-    was = _view(row, actor, catalog, moderated)
+    was, was_region = _view(row, actor, catalog, moderated), row.region_id
     current = {f: getattr(was, f) for f in ARTICLE_FIELDS}
     current["countries"], current["topics"] = tuple(was.countries), tuple(was.topics)
     cleaned, region_id = check_article(actor, Article(**{**current, **changes}), catalog)
@@ -266,6 +267,10 @@ async def update_article(
         assert region is not None
         await events.append(session, "news.updated", [f"region:{region.slug}"],
                             region_audience(region.visibility), {"id": row.id})  # fmt: skip
+    # Ids only, as for decisions: the text is the item's, and may be changed again.
+    await audit.record(session, actor, "news.edit", ("news", news_id), region_id=row.region_id,
+                       before={"region_id": was_region}, after={"region_id": row.region_id},
+                       )  # fmt: skip
     return _view(row, actor, catalog, moderated)
 
 

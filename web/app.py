@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 mail.renderer(settings.link_base),
                 settings.mail_from,
                 transport_for(settings),
+                secret=settings.secret_key,
             )
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()

@@ -14,6 +14,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from forum import applications, approvals, cases, resets, suspensions, verification
+from forum.mail import replies
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -27,6 +28,7 @@ SUBJECTS = {
     suspensions.KIND: N_("Your account on the forum is suspended"),
     cases.KIND: N_("The post you reported has been reviewed"),
     approvals.REJECTED_KIND: N_("Your post was not approved"),
+    replies.ANSWER_KIND: N_("Your reply by email was not posted"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
 

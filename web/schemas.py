@@ -352,6 +352,10 @@ class UserOut(BaseModel):
     )
     created_at: datetime
     email_verified: bool = Field(description="The address was confirmed through an emailed link")
+    mail_failing: bool = Field(
+        description="Mail to the address keeps bouncing: no notification mail goes to it "
+        "until it is confirmed again (ask for a confirmation link)"
+    )
 
 
 class Me(BaseModel):
@@ -501,7 +505,7 @@ class AuditEntryOut(BaseModel):
         "application.approve", "application.refuse", "moderator.assign", "editor.assign",
         "flag.assign", "flag.resolve", "post.edit", "post.redact", "post.approve", "post.reject",
         "region.settings", "review.edit", "event.publish", "event.decline", "event.edit",
-        "news.approve", "news.decline",
+        "news.approve", "news.decline", "news.edit",
     ]  # fmt: skip
     target_type: str = Field(
         description="post, thread, user, application, flag_case, region or review"

@@ -2,10 +2,8 @@
 
 A notification about a post carries the address of its member and thread; a message
 sent to it is a reply by that member in that thread (`forum mail-gateway`). The token
-is signed, not stored: the member's id, the thread's id and the day it stops working,
-then an HMAC over them with a key derived from the forum's secret. It is lower case
-letters and digits only, because mail relays may change the case of a local part, and
-it stays well under the 64 characters a local part may have.
+is signed, not stored (`signed`): the member's id, the thread's id and the day it stops
+working, then an HMAC over them with a key derived from the forum's secret.
 
 Whoever holds the address may post as the member in that thread until it expires, as
 anyone who reads a member's mail could: the gateway still applies every rule of the API
@@ -14,17 +12,14 @@ anyone who reads a member's mail could: the gateway still applies every rule of 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parseaddr
+from datetime import date, timedelta
+
+from forum.mail.signed import Kind
 
 LOCAL_PREFIX = "reply+"
 LIFETIME = timedelta(days=180)
-_EPOCH = date(2020, 1, 1)
-_MAC_CHARS = 20  # 100 bits of base32
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+KIND = Kind(LOCAL_PREFIX, ids=2, lifetime=LIFETIME, purpose=b"forum reply address")
 
 
 @dataclass(frozen=True)
@@ -34,51 +29,20 @@ class ReplyTarget:
     expires: date
 
 
-def _key(secret: str) -> bytes:
-    return hmac.new(secret.encode(), b"forum reply address", hashlib.sha256).digest()
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _ALPHABET[rest] + digits
-        if number == 0:
-            return digits
-
-
-def _mac(secret: str, payload: str) -> str:
-    digest = hmac.new(_key(secret), payload.encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:16])
-    return _base36(number)[-_MAC_CHARS:].rjust(_MAC_CHARS, "0")
-
-
 def token(secret: str, user_id: int, thread_id: int, today: date | None = None) -> str:
-    expires = (today or datetime.now(UTC).date()) + LIFETIME
-    payload = ".".join(_base36(n) for n in (user_id, thread_id, (expires - _EPOCH).days))
-    return f"{payload}.{_mac(secret, payload)}"
+    return KIND.token(secret, (user_id, thread_id), today)
 
 
 def address(secret: str, mail_from: str, user_id: int, thread_id: int) -> str:
     """The reply address for `user_id` in `thread_id`, at the domain of `mail_from`."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
-    return f"{LOCAL_PREFIX}{token(secret, user_id, thread_id)}@{domain}"
+    return KIND.address(secret, mail_from, (user_id, thread_id))
 
 
 def target(secret: str, recipient: str, today: date | None = None) -> ReplyTarget | None:
     """Whom and where a message to `recipient` replies as; None when the address is not
     one of ours, its signature is wrong, or it has expired."""
-    local = parseaddr(recipient)[1].rpartition("@")[0].lower()
-    if not local.startswith(LOCAL_PREFIX):
+    found = KIND.opened(secret, recipient, today)
+    if found is None:
         return None
-    parts = local[len(LOCAL_PREFIX) :].split(".")
-    if len(parts) != 4 or not all(p and set(p) <= set(_ALPHABET) for p in parts):
-        return None
-    payload, mac = ".".join(parts[:3]), parts[3]
-    if not hmac.compare_digest(mac, _mac(secret, payload)):
-        return None
-    user_id, thread_id, days = (int(p, 36) for p in parts[:3])
-    expires = _EPOCH + timedelta(days=days)
-    if expires < (today or datetime.now(UTC).date()):
-        return None
+    (user_id, thread_id), expires = found
     return ReplyTarget(user_id, thread_id, expires)

@@ -185,6 +185,13 @@ PAGES = [
         readers=(MEMBER,),
         then=_form_error("main form", {"title": "T", "time_zone": "Nowhere/Else"}),
     ),
+    PageType("event-edit", lambda s: f"/events/{s.event_id}/edit", (ADMIN,)),
+    PageType(
+        "event-edit-refused",
+        lambda s: f"/events/{s.event_id}/edit",
+        readers=(ADMIN,),
+        then=_form_error("main form", {"time_zone": "Nowhere/Else"}),
+    ),
     PageType(
         "event-decline-refused",
         lambda s: f"/events/{s.event_id}",
@@ -221,6 +228,13 @@ PAGES = [
         lambda s: "/news/new",
         readers=(MEMBER,),
         then=_form_error("main form", {"title": "A story", "source_url": "not a link"}),
+    ),
+    PageType("news-edit", lambda s: f"/news/{s.news_id}/edit", readers=(ADMIN,)),
+    PageType(
+        "news-edit-refused",
+        lambda s: f"/news/{s.news_id}/edit",
+        readers=(ADMIN,),
+        then=_form_error("main form", {"source_url": "not a link"}),
     ),
     PageType("resources", lambda s: "/resources"),
     PageType("resources-filtered", lambda s: "/resources?kind=guide&country=SN"),

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "review.edit": N_("Country's UNCAC review changed"),
     "news.approve": N_("News item approved"),
     "news.decline": N_("News item declined"),
+    "news.edit": N_("News item edited"),
 }
 TARGET_LABELS = {
     "post": N_("Post"),

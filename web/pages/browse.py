@@ -15,7 +15,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from forum import calendar_events, cases, catalog, moderators, news, reading, splitting, threads
+from forum import (
+    calendar_events,
+    cases,
+    catalog,
+    experiences,
+    moderators,
+    news,
+    organisations,
+    reading,
+    resources,
+    splitting,
+    threads,
+)
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import keeps_read_positions
@@ -29,6 +41,7 @@ from web.pages.view import not_found as not_found_page
 from web.unit import Unit, unit
 
 LIST_PAGE = 30  # threads per page of a list
+SHORT_LIST = 5  # of each kind on a country's page, with a link to the whole list
 FILTERS = ("region", "topic", "country")
 
 
@@ -102,9 +115,16 @@ async def country(request: Request) -> Response:
         listing = await _listing(request, u, known, filters=("topic",), country=code)
         listing["review"] = await review_pages.section(u, reader, known, code)
         listing["events"] = await calendar_events.for_country(u.session, u.actor, known, code)
-        country_news, _ = await news.list_news(u.session, u.actor, known, country=code, limit=5)
+        # Each through its domain's lister, which applies the reading rules (members-only
+        # regions, proposals): the page adds no rule of its own.
+        short = {"country": code, "limit": SHORT_LIST}
+        country_news, _ = await news.list_news(u.session, u.actor, known, **short)
+        orgs, _ = await organisations.list_organisations(u.session, u.actor, known, **short)
+        stories, _ = await experiences.list_experiences(u.session, u.actor, known, **short)
+        links, _ = await resources.list_resources(u.session, u.actor, known, **short)
     return _render_list(request, reader, known, "country.html", country=found,
-                        country_news=country_news, **listing)  # fmt: skip
+                        country_news=country_news, organisations=orgs, experiences=stories,
+                        resources=links, **listing)  # fmt: skip
 
 
 async def _listing(

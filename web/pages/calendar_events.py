@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -24,11 +24,11 @@ from starlette.routing import Route
 from forum import calendar_events
 from forum.calendar_events import View
 from forum.errors import DomainError, Kind
-from forum.permissions import allows, check_can_propose
+from forum.permissions import ANONYMOUS, allows, check_can_propose
 from web import forms, schemas
-from web.inputs import query_text
 from web.pages import messages
-from web.pages.view import Viewer, render, viewer
+from web.pages.listing import Listed, filtered
+from web.pages.view import NO_FORM, Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
 
@@ -61,29 +61,16 @@ def _months(found: list[View], locale: str) -> list[Month]:
 
 
 async def _listing(request: Request, *, past: bool) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None for k in ("region", "country")}
-        try:
-            found, cursor = await calendar_events.list_events(
-                u.session, u.actor, known, past=past, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    return render(request, reader, "events.html", past=past, months=_months(found, reader.locale),
-                  more=more, chosen=chosen, named=known.name,
-                  may_propose=allows(check_can_propose, reader.actor),
-                  in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale),
-                  regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
-                  countries=[(c.code, c.name)
-                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+    def context(page: Listed) -> dict[str, object]:
+        locale = page.reader.locale
+        return {"past": past, "months": _months(page.found, locale),
+                "may_propose": allows(check_can_propose, page.reader.actor),
+                "in_own_zone": lambda v, z: in_own_zone(v, z, locale),
+                "regions": page.regions(), "countries": page.countries()}  # fmt: skip
+
+    return await filtered(request, "events.html", ("region", "country", "status"),
+                          partial(calendar_events.list_events, past=past), LIST_PAGE,
+                          context)  # fmt: skip
 
 
 async def upcoming(request: Request) -> Response:
@@ -127,6 +114,7 @@ async def _event_page(
     known = await request.app.state.catalog.current()
     return render(request, reader, "event.html", status, e=event, named=known.name,
                   errors=errors or {}, reason=reason, decided=request.query_params.get("decided"),
+                  edited=request.query_params.get("edited"),
                   in_own_zone=lambda v, z: in_own_zone(v, z, reader.locale))  # fmt: skip
 
 
@@ -204,11 +192,13 @@ async def ics(request: Request) -> Response:
 
 
 async def region_feed(request: Request) -> Response:
+    """The region's calendar, for calendar programs: like the news feed, what a visitor
+    reads (a subscription carries no cookie), so a members-only region has none."""
     async with unit(request) as u:
-        reader = viewer(request, u.current)
+        reader = viewer(request, None)
         known = await u.catalog()
         try:
-            found = await calendar_events.feed(u.session, u.actor, known,
+            found = await calendar_events.feed(u.session, ANONYMOUS, known,
                                                request.path_params["slug"])  # fmt: skip
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
@@ -219,6 +209,13 @@ async def region_feed(request: Request) -> Response:
 
 FORM_FIELDS = ("title", "region", "starts", "ends", "time_zone", "place", "country",
                "description", "registration_url", "language")  # fmt: skip
+REQUIRED = ("title", "starts", "ends")
+_LOCAL = "%Y-%m-%dT%H:%M"  # what a datetime-local field holds
+
+
+def _event_id(request: Request) -> int | None:
+    raw = request.path_params["event_id"]
+    return int(raw) if _ID.match(raw) else None
 
 
 async def new_form(request: Request) -> Response:
@@ -230,41 +227,88 @@ async def new_form(request: Request) -> Response:
     return await _form(request, reader, values)
 
 
+async def edit_form(request: Request) -> Response:
+    """The event's current values, for those who may decide it; anyone else gets 404."""
+    async with unit(request) as u:
+        reader = viewer(request, u.current)
+        event_id = _event_id(request)
+        try:
+            if event_id is None:
+                raise DomainError(Kind.NOT_FOUND, "event_not_found", "")
+            now = await calendar_events.current_details(u.session, u.actor, await u.catalog(),
+                                                        event_id)  # fmt: skip
+        except DomainError as exc:
+            if exc.kind in NO_FORM:
+                return not_found_page(request, reader)
+            raise
+    values: dict[str, object] = {name: getattr(now, name) for name in FORM_FIELDS}
+    values |= {"starts": now.starts.strftime(_LOCAL), "ends": now.ends.strftime(_LOCAL),
+               "country": now.country or "", "online": now.online}  # fmt: skip
+    return await _form(request, reader, values, event_id=event_id)
+
+
 async def _form(
     request: Request,
     reader: Viewer,
     values: dict[str, object],
     errors: dict[str, str] | None = None,
     status: int = 200,
+    event_id: int | None = None,
 ) -> Response:
+    """The form to propose an event, or to edit event `event_id`."""
     known = await request.app.state.catalog.current()
+    action = "/events/new" if event_id is None else f"/events/{event_id}/edit"
     return render(request, reader, "event_form.html", status, values=values,
-                  errors=errors or {},
+                  errors=errors or {}, action=action, editing=event_id is not None,
                   regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
                   countries=[(c.code, c.name)
                              for c in known.readable_countries(reader.actor)])  # fmt: skip
 
 
-async def create(request: Request) -> Response:
+async def _save(request: Request, event_id: int | None) -> Response:
+    """Propose an event (`event_id` None), or edit one. A proposal leaves an empty field
+    to its default; an edit sets every field of the form, so an empty one is cleared."""
     form = await forms.read_form(request)
     shown: dict[str, object] = {name: form.get(name) for name in FORM_FIELDS}
     shown["online"] = "online" in form
-    checked = {k: v for k, v in shown.items() if v != "" or k in ("title", "starts", "ends")}
+    if event_id is None:
+        checked = {k: v for k, v in shown.items() if v != "" or k in REQUIRED}
+    else:
+        checked = {**shown, "country": shown["country"] or None}
     async with unit(request, form_token=form.token) as u:
         reader = viewer(request, u.current)
         known = await u.catalog()
         try:
-            data = forms.check(schemas.EventCreate, checked)
-            made = await calendar_events.propose(
-                u.session,
-                u.actor,
-                known,
-                calendar_events.Details(**data.changes()),  # type: ignore[arg-type]
-            )
+            if event_id is None:
+                data = forms.check(schemas.EventCreate, checked)
+                made = await calendar_events.propose(
+                    u.session,
+                    u.actor,
+                    known,
+                    calendar_events.Details(**data.changes()),  # type: ignore[arg-type]
+                )
+            else:
+                data = forms.check(schemas.EventFields, checked)
+                made = await calendar_events.update_details(u.session, u.actor, known, event_id,
+                                                            data.changes())  # fmt: skip
         except (ValidationError, DomainError) as failure:
+            if isinstance(failure, DomainError) and event_id and failure.kind in NO_FORM:
+                return not_found_page(request, reader)
             errors = messages.for_form(failure, reader.gettext)
-            return await _form(request, reader, shown, errors, 422)
-    return forms.redirect(f"/events/{made.id}")
+            return await _form(request, reader, shown, errors, 422, event_id)
+    return forms.redirect(f"/events/{made.id}" + ("" if event_id is None else "?edited=1"))
+
+
+async def create(request: Request) -> Response:
+    return await _save(request, None)
+
+
+async def edit(request: Request) -> Response:
+    event_id = _event_id(request)
+    if event_id is None:
+        async with unit(request) as u:
+            return not_found_page(request, viewer(request, u.current))
+    return await _save(request, event_id)
 
 
 ROUTES = [
@@ -274,6 +318,8 @@ ROUTES = [
     Route("/events/past", past, methods=["GET"]),
     Route("/events/{event_id}.ics", ics, methods=["GET"]),
     Route("/events/{event_id}", show, methods=["GET"]),
+    Route("/events/{event_id}/edit", edit_form, methods=["GET"]),
+    Route("/events/{event_id}/edit", edit, methods=["POST"]),
     Route("/events/{event_id}/publish", publish, methods=["POST"]),
     Route("/events/{event_id}/decline", decline, methods=["POST"]),
     Route("/regions/{slug}/events.ics", region_feed, methods=["GET"]),

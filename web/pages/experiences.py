@@ -27,6 +27,7 @@ from web.forms import Form
 from web.i18n import N_
 from web.inputs import query_text
 from web.pages import messages
+from web.pages.listing import filtered
 from web.pages.view import Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
@@ -50,27 +51,10 @@ def _text_labels(reader: Viewer) -> list[tuple[str, str]]:
 
 
 async def listing(request: Request) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None
-                  for k in ("organisation", "country", "topic")}  # fmt: skip
-        try:
-            found, cursor = await experiences.list_experiences(
-                u.session, u.actor, known, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    return render(request, reader, "experiences.html", found=found, more=more, chosen=chosen,
-                  named=known.name,
-                  countries=[(c.code, c.name) for c in known.readable_countries(reader.actor)],
-                  topics=[(t.slug, t.name) for t in known.topics])  # fmt: skip
+    return await filtered(request, "experiences.html", ("organisation", "country", "topic"),
+                          experiences.list_experiences, LIST_PAGE,
+                          lambda page: {"countries": page.countries(),
+                                        "topics": page.topics()})  # fmt: skip
 
 
 def _experience_id(request: Request) -> int | None:

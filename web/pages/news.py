@@ -1,6 +1,7 @@
 """News in the browser: the list (all regions, one region, one country), one item with
 its editors' and moderators' controls, the form to post one (editors publish, members
-propose), and each region's Atom feed (`/regions/{slug}/news.atom`, published items only).
+propose) and the same form to edit one (editors), and each region's Atom feed
+(`/regions/{slug}/news.atom`, published items only).
 
 What a reader gets is `forum.news`'s: a proposal is shown only to those who may see it,
 on every one of these paths. Forms are real forms with their CSRF field, Post/Redirect/Get.
@@ -23,11 +24,12 @@ from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.permissions import ANONYMOUS, allows, check_can_write
 from web import forms, schemas
-from web.inputs import path_id, query_text
+from web.inputs import path_id
 from web.pages import messages
-from web.pages.view import Viewer, render, viewer
+from web.pages.listing import filtered
+from web.pages.view import NO_FORM, Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
-from web.unit import unit
+from web.unit import Unit, unit
 
 LIST_PAGE = 30
 FEED_SIZE = 50
@@ -35,46 +37,36 @@ _ID = re.compile(r"^[0-9]{1,18}$")
 
 
 async def listing(request: Request) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None for k in ("region", "country")}
-        try:
-            found, cursor = await news.list_news(
-                u.session, u.actor, known, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    regions = [(r.slug, r.name) for r in known.readable_regions(reader.actor)]
-    return render(request, reader, "news.html", found=found, more=more, chosen=chosen,
-                  named=known.name, regions=regions,
-                  may_post=allows(check_can_write, reader.actor),
-                  saved=request.query_params.get("saved"),
-                  countries=[(c.code, c.name)
-                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+    return await filtered(request, "news.html", ("region", "country"), news.list_news,
+                          LIST_PAGE, lambda page: {
+                              "regions": page.regions(), "countries": page.countries(),
+                              "may_post": allows(check_can_write, page.reader.actor),
+                              "saved": request.query_params.get("saved")})  # fmt: skip
+
+
+async def _item(u: Unit, known: Catalog, request: Request) -> news.View | None:
+    """The item the path names, if this reader may read it."""
+    news_id = _news_id(request)
+    if news_id is None:
+        return None
+    try:
+        return await news.get(u.session, u.actor, known, news_id)
+    except DomainError as exc:
+        if exc.kind is Kind.NOT_FOUND:
+            return None
+        raise
 
 
 async def show(request: Request) -> Response:
     async with unit(request) as u:
         reader = viewer(request, u.current)
         known = await u.catalog()
-        raw = request.path_params["news_id"]
-        try:
-            if not _ID.match(raw):
-                raise DomainError(Kind.NOT_FOUND, "news_not_found", "")
-            item = await news.get(u.session, u.actor, known, int(raw))
-        except DomainError as exc:
-            if exc.kind is Kind.NOT_FOUND:
-                return not_found_page(request, reader)
-            raise
+        item = await _item(u, known, request)
+    if item is None:
+        return not_found_page(request, reader)
     return render(request, reader, "news_item.html", n=item, named=known.name,
-                  saved=request.query_params.get("saved"))  # fmt: skip
+                  saved=request.query_params.get("saved"),
+                  edited=request.query_params.get("edited"))  # fmt: skip
 
 
 def _form_page(
@@ -84,12 +76,20 @@ def _form_page(
     values: dict[str, object],
     errors: dict[str, str] | None = None,
     status: int = 200,
+    news_id: int | None = None,
 ) -> Response:
+    """The form to post an item, or to edit item `news_id`."""
+    action = "/news/new" if news_id is None else f"/news/{news_id}/edit"
     return render(request, reader, "news_form.html", status, values=values,
-                  errors=errors or {},
+                  errors=errors or {}, action=action, editing=news_id is not None,
                   regions=[(r.slug, r.name) for r in known.readable_regions(reader.actor)],
                   countries=[(c.code, c.name) for c in known.readable_countries(reader.actor)],
                   topics=[(t.slug, t.name) for t in known.topics])  # fmt: skip
+
+
+def _news_id(request: Request) -> int | None:
+    raw = request.path_params["news_id"]
+    return int(raw) if _ID.match(raw) else None
 
 
 async def new_form(request: Request) -> Response:
@@ -104,7 +104,22 @@ async def new_form(request: Request) -> Response:
     return _form_page(request, reader, known, values)
 
 
-async def create(request: Request) -> Response:
+async def edit_form(request: Request) -> Response:
+    """The item's current values, for those who may edit it; anyone else gets 404."""
+    async with unit(request) as u:
+        reader = viewer(request, u.current)
+        known = await u.catalog()
+        item = await _item(u, known, request)
+    if item is None or not item.may_edit:
+        return not_found_page(request, reader)
+    values = {name: getattr(item, name) for name in news.ARTICLE_FIELDS}
+    values["published_on"] = item.published_on.isoformat()
+    return _form_page(request, reader, known, values, news_id=item.id)
+
+
+async def _save(request: Request, news_id: int | None) -> Response:
+    """Post a new item (`news_id` None) or change one: every field of the form is sent,
+    so an edit sets them all. Refused input comes back in the form, kept (422)."""
     form = await forms.read_form(request)
     shown: dict[str, object] = {
         **{k: form.get(k).strip() for k in ("title", "summary", "source_name", "source_url",
@@ -118,11 +133,31 @@ async def create(request: Request) -> Response:
         known = await u.catalog()
         try:
             data = forms.check(schemas.NewsCreate, shown)
-            made = await news.create(u.session, u.actor, known, news.Article(**data.changes()))
+            if news_id is None:
+                made = await news.create(u.session, u.actor, known,
+                                         news.Article(**data.changes()))  # fmt: skip
+            else:
+                made = await news.update_article(u.session, u.actor, known, news_id,
+                                                 data.changes())  # fmt: skip
         except (ValidationError, DomainError) as failure:
+            if isinstance(failure, DomainError) and failure.kind in NO_FORM:
+                return not_found_page(request, reader)
             return _form_page(request, reader, known, shown,
-                              messages.for_form(failure, reader.gettext), 422)  # fmt: skip
-    return forms.redirect(f"/news/{made.id}?saved=1")
+                              messages.for_form(failure, reader.gettext), 422,
+                              news_id)  # fmt: skip
+    return forms.redirect(f"/news/{made.id}?{'saved' if news_id is None else 'edited'}=1")
+
+
+async def create(request: Request) -> Response:
+    return await _save(request, None)
+
+
+async def edit(request: Request) -> Response:
+    news_id = _news_id(request)
+    if news_id is None:
+        async with unit(request) as u:
+            return not_found_page(request, viewer(request, u.current))
+    return await _save(request, news_id)
 
 
 async def decide(request: Request) -> Response:
@@ -182,6 +217,8 @@ ROUTES = [
     Route("/news/new", new_form, methods=["GET"]),
     Route("/news/new", create, methods=["POST"]),
     Route("/news/{news_id}", show, methods=["GET"]),
+    Route("/news/{news_id}/edit", edit_form, methods=["GET"]),
+    Route("/news/{news_id}/edit", edit, methods=["POST"]),
     Route("/news/{news_id}/decide", decide, methods=["POST"]),
     Route("/regions/{slug}/news.atom", atom, methods=["GET"]),
 ]

@@ -7,7 +7,6 @@ Post/Redirect/Get. The actions are the API's (`forum.resources`).
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -22,8 +21,8 @@ from forum.resources import ResourceKind
 from web import forms, schemas
 from web.forms import Form
 from web.i18n import N_
-from web.inputs import query_text
 from web.pages import messages
+from web.pages.listing import Listed, filtered
 from web.pages.view import Viewer, render, viewer
 from web.pages.view import not_found as not_found_page
 from web.unit import unit
@@ -45,28 +44,14 @@ def _kinds(reader: Viewer) -> list[tuple[str, str]]:
 
 
 async def listing(request: Request) -> Response:
-    async with unit(request) as u:
-        reader = viewer(request, u.current)
-        known = await u.catalog()
-        chosen = {k: query_text(request, k, 64) or None for k in ("kind", "country")}
-        try:
-            found, cursor = await resources.list_resources(
-                u.session, u.actor, known, **chosen,
-                cursor=query_text(request, "cursor"), limit=LIST_PAGE,
-            )  # fmt: skip
-        except DomainError as exc:
-            if exc.kind in (Kind.NOT_FOUND, Kind.INVALID):
-                return not_found_page(request, reader)
-            raise
-    more = None
-    if cursor:
-        more = "?" + urlencode([*((k, v) for k, v in chosen.items() if v), ("cursor", cursor)])
-    return render(request, reader, "resources.html", found=found, more=more, chosen=chosen,
-                  named=known.name, kinds=_kinds(reader), kind_label=dict(_kinds(reader)),
-                  may_add=allows(check_can_edit_knowledge, reader.actor),
-                  saved=request.query_params.get("saved"),
-                  countries=[(c.code, c.name)
-                             for c in known.readable_countries(reader.actor)])  # fmt: skip
+    def context(page: Listed) -> dict[str, object]:
+        kinds = _kinds(page.reader)
+        return {"kinds": kinds, "kind_label": dict(kinds), "countries": page.countries(),
+                "may_add": allows(check_can_edit_knowledge, page.reader.actor),
+                "saved": request.query_params.get("saved")}  # fmt: skip
+
+    return await filtered(request, "resources.html", ("kind", "country"),
+                          resources.list_resources, LIST_PAGE, context)  # fmt: skip
 
 
 def _form_page(

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from forum.errors import Kind
 from forum.leaving import FORMER_MEMBER
 from forum.permissions import ANONYMOUS, Actor
 from forum.sessions import Current
@@ -28,6 +29,9 @@ from web.i18n import N_
 from web.pages import fragments, offer
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
+# What an edit form answers a reader who may not use it: the 404 page, as if there were
+# no such form (a visitor is not asked to log in for it either).
+NO_FORM = frozenset({Kind.NOT_FOUND, Kind.FORBIDDEN, Kind.UNAUTHENTICATED})
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def _env(locale: str) -> Environment:
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
     env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     env.globals.update(author=_author(i18n.translations(locale)), former_member=FORMER_MEMBER)
-    env.globals.update(remembered=fragments.remembering())
+    env.globals.update(fragments.remembering())
     return env
 
 
