@@ -9,7 +9,10 @@ is. Start and end are stored as UTC instants with the IANA zone the event is hel
 (`zoneinfo`), given as local times in that zone. The description is Markdown, rendered
 and sanitised by `forum.markup`. Publishing appends `event.published` on the region's
 channel (payload the id only) and, like declining and editing, an audit entry; editing a
-published event appends `event.updated` the same way.
+published event appends `event.updated` the same way, and withdrawing it (declining it
+once published) `event.withdrawn`. A published event is searched, past ones too: its
+document is written in the same transaction (`forum.knowledge_documents`), and those
+events tell the Meilisearch indexer; a proposal's life appends nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, events, markup, moderators, pagination
+from forum import audit, events, knowledge_documents, markup, moderators, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import CalendarEvent, CalendarEventStatus, Organisation, User
@@ -392,12 +395,7 @@ async def _publish(
     if row.status == CalendarEventStatus.PUBLISHED:
         raise DomainError(Kind.CONFLICT, "already_published", "This event is published.")
     await _set_status(session, row.id, CalendarEventStatus.PUBLISHED, None)
-    region = catalog.region_by_id(row.region_id)
-    assert region is not None
-    await events.append(
-        session, "event.published", [f"region:{region.slug}"],
-        region_audience(region.visibility), {"event_id": row.id},
-    )  # fmt: skip
+    await _told(session, catalog, "event.published", row.id, row.region_id)
     await audit.record(
         session, actor, "event.publish", ("calendar_event", row.id), region_id=row.region_id,
         before={"status": row.status}, after={"status": CalendarEventStatus.PUBLISHED.value},
@@ -418,6 +416,8 @@ async def decline(
     if row.status == CalendarEventStatus.DECLINED:
         raise DomainError(Kind.CONFLICT, "already_declined", "This event is declined.")
     await _set_status(session, event_id, CalendarEventStatus.DECLINED, reason)
+    if row.status == CalendarEventStatus.PUBLISHED:  # withdrawn: readers had seen it
+        await _told(session, catalog, "event.withdrawn", event_id, row.region_id)
     await audit.record(
         session, actor, "event.decline", ("calendar_event", event_id), region_id=row.region_id,
         reason=reason, before={"status": row.status},
@@ -434,6 +434,17 @@ async def _set_status(
         .where(CalendarEvent.id == event_id)
         .values(status=status.value, decline_reason=reason, decided_at=func.now())
     )
+    await knowledge_documents.refresh(session, events=[event_id])
+
+
+async def _told(
+    session: AsyncConnection, catalog: Catalog, type: str, event_id: int, region_id: int
+) -> None:
+    """A published event's change, on its region's channel to the region's readers."""
+    region = catalog.region_by_id(region_id)
+    assert region is not None
+    await events.append(session, type, [f"region:{region.slug}"],
+                        region_audience(region.visibility), {"event_id": event_id})  # fmt: skip
 
 
 def _details(row: Any, catalog: Catalog) -> Details:
@@ -478,13 +489,9 @@ async def update_details(
         session, actor, catalog, details.organisation
     )
     await session.execute(update(CalendarEvent).where(CalendarEvent.id == event_id).values(values))
+    await knowledge_documents.refresh(session, events=[event_id])
     if row.status == CalendarEventStatus.PUBLISHED:
-        region = catalog.region_by_id(values["region_id"])
-        assert region is not None
-        await events.append(
-            session, "event.updated", [f"region:{region.slug}"],
-            region_audience(region.visibility), {"event_id": event_id},
-        )  # fmt: skip
+        await _told(session, catalog, "event.updated", event_id, values["region_id"])
     await audit.record(
         session, actor, "event.edit", ("calendar_event", event_id), region_id=row.region_id,
         before={"region_id": row.region_id}, after={"region_id": values["region_id"]},

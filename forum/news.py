@@ -6,7 +6,9 @@ read it (`permissions.can_read_proposed_news`), on every path (lists, the item, 
 feed, counts), until an editor or the region's moderator approves it; declining deletes
 it. A published item is read wherever its region is. Publishing appends `news.published`
 (its region's channel, the region's audience, ids only); an edit `news.updated`, and an
-audit entry (`news.edit`, ids only) as decisions have.
+audit entry (`news.edit`, ids only) as decisions have. A published item is searched: its
+document is written in the same transaction (`forum.knowledge_documents`); a declined
+proposal had none.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, events, moderators, pagination
+from forum import audit, events, knowledge_documents, moderators, pagination
 from forum.catalog import Catalog, RegionEntry
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import NewsItem
@@ -156,6 +158,7 @@ def _view(row: Any, actor: Actor, catalog: Catalog, moderated: list[int]) -> Vie
 async def _published(session: AsyncConnection, catalog: Catalog, row: Any) -> None:
     region = catalog.region_by_id(row.region_id)
     assert region is not None
+    await knowledge_documents.refresh(session, news=[row.id])
     await events.append(session, "news.published", [f"region:{region.slug}"],
                         region_audience(region.visibility), {"id": row.id})  # fmt: skip
 
@@ -258,6 +261,7 @@ async def update_article(
             .returning(*NewsItem.__table__.c)
         )
     ).one()  # fmt: skip
+    await knowledge_documents.refresh(session, news=[row.id])  # a proposal has none
     if row.status == PUBLISHED:
         region = catalog.region_by_id(row.region_id)
         assert region is not None

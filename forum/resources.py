@@ -3,7 +3,8 @@ material) and to partner organisations, curated by editors.
 
 Table `resources` through SQLAlchemy Core only. Everyone reads them (they point at public
 documents); editors and admins write them (`permissions.check_can_edit_knowledge`). Every
-change appends `resource.created|updated` (public, the id only). `forum.link_check` reads
+change appends `resource.created|updated` (public, the id only) and rewrites its search
+document in the same transaction (`forum.knowledge_documents`). `forum.link_check` reads
 the links and, when asked, records what it found (`record_check`).
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, pagination
+from forum import events, knowledge_documents, pagination
 from forum.catalog import Catalog
 from forum.errors import invalid, not_found
 from forum.models import Resource
@@ -162,6 +163,7 @@ def _view(row: Any, actor: Actor, catalog: Catalog) -> View:
 
 
 async def _changed(session: AsyncConnection, type: str, resource_id: int) -> None:
+    await knowledge_documents.refresh(session, resources=[resource_id])
     await events.append(session, type, [CHANNEL], PUBLIC, {"id": resource_id})
 
 

@@ -4,8 +4,9 @@ A backend answers a `Query` (validated words, filters and the regions the reader
 read now) with `Results`: every hit, snippet, facet, total and suggestion comes from
 documents of those regions only, whatever the documents were written with. Both backends
 must give the same observable answers; one test suite (`tests/search/test_backends.py`,
-`tests/search/test_kinds.py`) runs against each backend that can run. Posts, organisations
-and experiences are searched together: one query, one ranking, one total.
+`tests/search/test_kinds.py`, `tests/search/test_hub_kinds.py`) runs against each backend
+that can run. Posts, organisations, experiences, news items, events and resources are
+searched together: one query, one ranking, one total.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ class Kind(enum.StrEnum):
     POST = "post"  # a reply
     ORGANISATION = "organisation"  # a CSO profile (`forum.knowledge_documents`)
     EXPERIENCE = "experience"  # a CSO's case story
+    NEWS = "news"  # a published news item
+    EVENT = "event"  # a published event, past ones too
+    RESOURCE = "resource"  # a link to a document or a partner (no region: read by all)
 
 
 @dataclass(frozen=True)
 class Filters:
     kinds: tuple[Kind, ...] = ()
-    regions: tuple[str, ...] = ()  # slugs
+    regions: tuple[str, ...] = ()  # slugs (a resource, of no region, matches none)
     countries: tuple[str, ...] = ()  # ISO 3166 alpha-2
     topics: tuple[str, ...] = ()  # slugs
-    uncac_articles: tuple[int, ...] = ()  # posts have none: only other kinds match
+    uncac_articles: tuple[int, ...] = ()  # only organisations and experiences have any
     author: int | None = None  # posts only
     # An organisation's slug: the organisation itself, its experiences, and posts whose
     # author shows an affiliation with it (a hidden one is never searched).
@@ -59,7 +63,8 @@ class Filters:
 class Query:
     text: str
     # The regions this reader may read now: the policy over the current catalog
-    # (`Catalog.readable_regions`). Nothing outside them reaches the reader.
+    # (`Catalog.readable_regions`). Nothing outside them reaches the reader but
+    # resources: of no region, everyone reads them (`forum.resources`).
     readable: tuple[RegionEntry, ...]
     filters: Filters = field(default_factory=Filters)
     page: int = 1
@@ -71,12 +76,12 @@ class Query:
 @dataclass(frozen=True)
 class Hit:
     kind: Kind
-    title: str  # a post's thread's title, an organisation's name, an experience's title
+    title: str  # a post's thread's title, an organisation's name, the others' titles
     snippet: str  # safe HTML: escaped text, matched words in <mark>
-    region: str
+    region: str | None  # None for a resource: it belongs to no region
     topics: tuple[str, ...]  # a post's: its thread's one topic
     countries: tuple[str, ...]
-    created_at: datetime
+    created_at: datetime  # a news item's day, an event's start
     language: str  # "" when unknown (an organisation that names no language)
     uncac_articles: tuple[int, ...] = ()
     # Posts (THREAD, POST)
@@ -89,6 +94,13 @@ class Hit:
     organisation: str | None = None
     organisation_name: str | None = None
     experience_id: int | None = None
+    # News items, events and resources: the item's id (`kind` says which); an event's
+    # end; a news item's source, an event's place or a resource's kind; a resource's
+    # address
+    item_id: int | None = None
+    ends_at: datetime | None = None
+    source: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)

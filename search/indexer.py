@@ -2,8 +2,10 @@
 
 Posts follow `post.*` and `thread.*` events (and renames, and `affiliation.changed`: a
 post carries the organisations its author shows); organisations follow
-`organisation.created|updated` (with their experiences, which are in their region) and
-experiences `experience.created|updated`.
+`organisation.created|updated` (with their experiences, which are in their region),
+experiences `experience.created|updated`, news items `news.published|updated`, events
+`event.published|updated|withdrawn` and resources `resource.created|updated`. A document
+the forum no longer has (a withdrawn event, a row deleted) is removed.
 
 At least once: a batch's documents are sent, the backend acknowledges, and only then does
 the cursor move (in `search_cursors`), so a crash or an outage replays a batch instead of
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
@@ -27,7 +29,15 @@ from forum import documents, events, knowledge_documents
 from forum.db import Database
 from forum.documents import Document
 from forum.events import Cursor, Event
-from forum.knowledge_documents import KnowledgeDocument
+from forum.knowledge_documents import (
+    EVENT,
+    EXPERIENCE,
+    NEWS,
+    ORGANISATION,
+    RESOURCE,
+    SELECTORS,
+    KnowledgeDocument,
+)
 from forum.locks import Lock
 from forum.models import Organisation, Post, SearchCursor
 from search.backend import Backend
@@ -53,9 +63,8 @@ class Rebuildable(Backend, Protocol):
 
     async def index_knowledge(self, documents: Sequence[KnowledgeDocument]) -> None: ...
 
-    async def remove_knowledge(
-        self, organisation_ids: Sequence[int], experience_ids: Sequence[int]
-    ) -> None: ...
+    async def remove_knowledge(self, gone: Mapping[str, Sequence[int]]) -> None:
+        """Remove documents by kind and the id of what they were built from."""
 
 
 def post_id(event: Event) -> int | None:
@@ -90,10 +99,27 @@ def organisation_slug(event: Event) -> str | None:
     return slug if isinstance(slug, str) else None
 
 
-def experience_id(event: Event) -> int | None:
-    if event.type not in ("experience.created", "experience.updated"):
-        return None
-    return _id(event.payload.get("experience_id"))
+# The events that change one document beside posts (not an organisation's, named by
+# slug): its kind and the payload's key naming it.
+_ITEMS = {
+    "experience.created": (EXPERIENCE, "experience_id"),
+    "experience.updated": (EXPERIENCE, "experience_id"),
+    "news.published": (NEWS, "id"),
+    "news.updated": (NEWS, "id"),
+    "event.published": (EVENT, "event_id"),
+    "event.updated": (EVENT, "event_id"),
+    "event.withdrawn": (EVENT, "event_id"),
+    "resource.created": (RESOURCE, "id"),
+    "resource.updated": (RESOURCE, "id"),
+}
+
+
+def knowledge_item(event: Event) -> tuple[str, int] | None:
+    """The kind and id of the experience, news item, event or resource an event
+    changed."""
+    kind, name = _ITEMS.get(event.type, ("", ""))
+    found = _id(event.payload.get(name)) if kind else None
+    return None if found is None else (kind, found)
 
 
 def _id(value: object) -> int | None:
@@ -136,8 +162,8 @@ class Indexer:
             return await self._drain() if mine else 0
 
     async def rebuild(self) -> int:
-        """Reindex every post, organisation and experience into fresh indexes and swap them
-        in; the number of posts indexed."""
+        """Reindex every post and everything searched beside posts into fresh indexes and
+        swap them in; the number of posts indexed."""
         async with self._exclusive(wait=True):
             return await self._rebuild()
 
@@ -180,12 +206,12 @@ class Indexer:
             async with self.db.transaction() as conn:
                 batch = await events.read(conn, cursor, self.batch)
                 ids = await self._changed(conn, batch)
-                organisations, stories = await self._knowledge_changed(conn, batch)
+                knowledge = await self._knowledge_changed(conn, batch)
             if not batch:
                 return sent
             await self._send(ids)
-            await self._send_knowledge(organisations, stories)
-            sent += len(ids) + len(organisations) + len(stories)
+            await self._send_knowledge(knowledge)
+            sent += len(ids) + sum(len(found) for found in knowledge.values())
             cursor = batch[-1].cursor
             await self._save(cursor)
             if len(batch) < self.batch:
@@ -215,32 +241,32 @@ class Indexer:
 
     async def _knowledge_changed(
         self, conn: AsyncConnection, batch: Sequence[Event]
-    ) -> tuple[list[int], list[int]]:
-        """The organisations (by id) and experiences these events changed."""
+    ) -> dict[str, list[int]]:
+        """What these events changed beside posts, by kind: organisations (by id, with
+        their experiences), experiences, news items, events and resources."""
+        changed: dict[str, dict[int, None]] = {kind: {} for kind in SELECTORS}
         slugs = {s for e in batch if (s := organisation_slug(e)) is not None}
-        organisations: list[int] = []
         if slugs:
-            organisations = list(
-                await conn.scalars(select(Organisation.id).where(Organisation.slug.in_(slugs)))
-            )
-        stories = list(dict.fromkeys(i for e in batch if (i := experience_id(e)) is not None))
-        return organisations, stories
+            rows = await conn.scalars(select(Organisation.id).where(Organisation.slug.in_(slugs)))
+            changed[ORGANISATION].update(dict.fromkeys(rows))
+        for kind, found in (i for e in batch if (i := knowledge_item(e)) is not None):
+            changed[kind][found] = None
+        return {kind: list(ids) for kind, ids in changed.items() if ids}
 
-    async def _send_knowledge(self, organisations: list[int], stories: list[int]) -> None:
-        if not (organisations or stories):
+    async def _send_knowledge(self, changed: dict[str, list[int]]) -> None:
+        if not changed:
             return
         async with self.db.transaction() as conn:
             found = await knowledge_documents.load(
-                conn, organisations=organisations, experiences=stories
+                conn, **{SELECTORS[kind]: ids for kind, ids in changed.items()}
             )
         if found:
             await self.backend.index_knowledge(found)
-        # Gone since (a row deleted by an operator): nothing left to find.
-        present = {(d.organisation_id, d.experience_id) for d in found}
-        await self.backend.remove_knowledge(
-            [o for o in organisations if (o, None) not in present],
-            [s for s in stories if s not in {e for _, e in present}],
-        )
+        # Gone since (a withdrawn event, a row deleted): nothing left to find.
+        present = {(d.kind, d.key) for d in found}
+        gone = {kind: [i for i in ids if (kind, i) not in present] for kind, ids in changed.items()}
+        if any(gone.values()):
+            await self.backend.remove_knowledge({k: ids for k, ids in gone.items() if ids})
 
     async def _send(self, ids: Sequence[int]) -> None:
         for chunk in _chunks(ids, self.batch):
@@ -282,9 +308,9 @@ class Indexer:
                 yield found
 
         async with self.db.transaction() as conn:
-            every = list(await conn.scalars(select(Organisation.id)))
-            # A few thousand profiles and stories: one read.
-            knowledge = await knowledge_documents.load(conn, organisations=every)
+            # A few thousand profiles, stories, news items, events and resources: one read.
+            every = await knowledge_documents.everything(conn)
+            knowledge = await knowledge_documents.load(conn, **every)
         await self.backend.rebuild(batches(), knowledge)
         await self._save(head)
         log.info("search index rebuilt: %d posts, %d others", count, len(knowledge))

@@ -1,6 +1,8 @@
-"""The Meilisearch backend: indexes `posts`, `experiences` and `organisations` (under an
-optional prefix), settings written at start, one federated multi-search per query across
-the three (hits ranked together, facets merged, one total).
+"""The Meilisearch backend: indexes `posts`, `experiences`, `organisations`, `news`,
+`events` and `resources` (under an optional prefix), settings written at start, one
+federated multi-search per query across them (hits ranked together, facets merged, one
+total). Every index but `resources` holds regional documents, filtered by the regions the
+reader may read; everyone reads resources.
 
 Writes return only once Meilisearch has finished the task, so the indexer moves its
 cursor only past what is really searchable. Transient failures (connection refused or
@@ -10,7 +12,7 @@ reset, timeouts, 5xx, 429, tasks failing for internal reasons) are retried with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,7 +29,14 @@ from meilisearch_python_sdk.models.settings import MeilisearchSettings
 from meilisearch_python_sdk.models.task import TaskInfo
 
 from forum.documents import Document
-from forum.knowledge_documents import EXPERIENCE, KnowledgeDocument
+from forum.knowledge_documents import (
+    EVENT,
+    EXPERIENCE,
+    NEWS,
+    ORGANISATION,
+    RESOURCE,
+    KnowledgeDocument,
+)
 from search import meili_filters
 from search.backend import (
     FACETS,
@@ -55,7 +64,16 @@ from search.retry import Backoff, retrying
 
 T = TypeVar("T")
 
-INDEXES = ("posts", "experiences", "organisations")
+INDEXES = ("posts", "experiences", "organisations", "news", "events", "resources")
+# The index of each kind of `forum.knowledge_documents`.
+KNOWLEDGE_INDEXES = {
+    ORGANISATION: "organisations",
+    EXPERIENCE: "experiences",
+    NEWS: "news",
+    EVENT: "events",
+    RESOURCE: "resources",
+}
+UNREGIONAL = frozenset({"resources"})  # indexes of documents everyone reads
 MAX_FACET_VALUES = 100
 CROP_WORDS = 32
 
@@ -154,23 +172,24 @@ class MeiliBackend:
         await self._remove(self.posts, post_ids)
 
     async def index_knowledge(self, documents: Sequence[KnowledgeDocument]) -> None:
-        """Add or replace these organisations' and experiences' documents."""
+        """Add or replace these documents (organisations, experiences, news items, events,
+        resources), each in its kind's index."""
         for name, found in _by_index(documents).items():
             await self._add(self.uids[name], found)
 
-    async def remove_knowledge(
-        self, organisation_ids: Sequence[int], experience_ids: Sequence[int]
-    ) -> None:
-        await self._remove(self.uids["organisations"], organisation_ids)
-        await self._remove(self.uids["experiences"], experience_ids)
+    async def remove_knowledge(self, gone: Mapping[str, Sequence[int]]) -> None:
+        """Remove documents by kind (`forum.knowledge_documents.KINDS`) and the id of what
+        they were built from; unknown ids are ignored."""
+        for kind, ids in gone.items():
+            await self._remove(self.uids[KNOWLEDGE_INDEXES[kind]], ids)
 
     async def rebuild(
         self,
         batches: AsyncIterable[Sequence[Document]],
         knowledge: Sequence[KnowledgeDocument] = (),
     ) -> None:
-        """Fill fresh indexes from `batches` (posts) and `knowledge` (organisations and
-        experiences), then swap them in for the live ones at once: searches go on
+        """Fill fresh indexes from `batches` (posts) and `knowledge` (everything else),
+        then swap them in for the live ones at once: searches go on
         answering from the old indexes until the new ones are complete."""
         fresh = {uid: f"{uid}_rebuild" for uid in self.uids.values()}
         for new in fresh.values():
@@ -190,12 +209,15 @@ class MeiliBackend:
         if not query.readable:  # a reader who may read no region finds nothing
             return nothing_found()
         page = min(max(query.page, 1), MAX_PAGE)
-        filters = meili_filters.expression(query)
+        filters = {
+            regional: meili_filters.expression(query, regional=regional)
+            for regional in (True, False)
+        }
         queries = [
             SearchParams(
                 index_uid=uid,
                 query=query.text,
-                filter=filters,
+                filter=filters[name not in UNREGIONAL] or None,
                 attributes_to_retrieve=list(RETRIEVED),
                 attributes_to_crop=list(BODY_FIELDS),
                 attributes_to_highlight=list(BODY_FIELDS),
@@ -204,7 +226,7 @@ class MeiliBackend:
                 highlight_pre_tag=MARK_START,
                 highlight_post_tag=MARK_END,
             )
-            for uid in self.uids.values()
+            for name, uid in self.uids.items()
         ]
         # Facets of a federated search are asked for per index and merged into one
         # distribution; per-query `facets` are refused in federated mode.
@@ -316,11 +338,9 @@ def _index_of(raw: dict[str, Any]) -> str | None:
 
 
 def _by_index(documents: Sequence[KnowledgeDocument]) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {"organisations": [], "experiences": []}
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in KNOWLEDGE_INDEXES.values()}
     for doc in documents:
-        found["experiences" if doc.kind == EXPERIENCE else "organisations"].append(
-            knowledge_to_meili(doc)
-        )
+        found[KNOWLEDGE_INDEXES[doc.kind]].append(knowledge_to_meili(doc))
     return found
 
 
@@ -332,19 +352,24 @@ def _snippet(raw: dict[str, Any]) -> str:
 
 def _knowledge_hit(raw: dict[str, Any]) -> Hit:
     kind = Kind(raw["kind"])
+    ends = raw.get("ends_at_iso")
     return Hit(
         kind=kind,
         title=raw["heading"],
         snippet=_snippet(raw),
-        region=raw["region"],
+        region=raw.get("region"),
         topics=tuple(raw["topics"]),
         countries=tuple(raw["countries"]),
         uncac_articles=tuple(raw["uncac_articles"]),
         created_at=datetime.fromisoformat(raw["created_at_iso"]),
         language=raw["language"],
-        organisation=raw["organisations"][0],
-        organisation_name=raw["organisation_name"],
+        organisation=next(iter(raw["organisations"]), None),
+        organisation_name=raw.get("organisation_name"),
         experience_id=int(raw["id"]) if kind is Kind.EXPERIENCE else None,
+        item_id=raw.get("item_id"),
+        ends_at=datetime.fromisoformat(ends) if ends else None,
+        source=raw.get("source") or "",
+        url=raw.get("url") or "",
     )
 
 

@@ -1,5 +1,6 @@
-"""What Meilisearch stores of a post, an organisation and an experience, and the index
-settings (the same for the three indexes) that make them searchable.
+"""What Meilisearch stores of a post and of everything searched beside posts (an
+organisation, an experience, a news item, an event, a resource), and the index settings
+(the same for every index) that make them searchable.
 
 Meilisearch picks a tokenizer per attribute, not per document (`localizedAttributes`), so a
 post's title and body go into attributes named for its language (`body_fra`); languages
@@ -45,6 +46,10 @@ RETRIEVED = (
     "uncac_articles",
     "organisations",
     "organisation_name",
+    "item_id",
+    "ends_at_iso",
+    "source",
+    "url",
 )
 
 SETTINGS: dict[str, Any] = {
@@ -113,27 +118,35 @@ def to_meili(doc: Document) -> dict[str, Any]:
 
 
 def knowledge_to_meili(doc: KnowledgeDocument) -> dict[str, Any]:
-    """An organisation (in `organisations`, by its id) or an experience (in `experiences`):
-    only what `forum.knowledge_documents` holds, so never an email or a phone."""
+    """A document of `forum.knowledge_documents` in its kind's index, by the id of what it
+    was built from (`KnowledgeDocument.key`): only what that module holds, so never an
+    email or a phone, nor a proposal's text."""
     locale = LOCALES.get(doc.language)
     suffix = f"_{locale}" if locale else ""
-    return {
-        "id": doc.experience_id if doc.experience_id is not None else doc.organisation_id,
+    fields: dict[str, Any] = {
+        "id": doc.key,
         "kind": doc.kind,
         "heading": doc.title,
         f"title{suffix}": doc.title,
         f"body{suffix}": doc.body,
         "language": doc.language,
-        "region": doc.region,
         "topics": list(doc.topics),
         "countries": list(doc.countries),
         "uncac_articles": list(doc.uncac_articles),
         # The `org` filter matches the organisation itself and its experiences.
-        "organisations": [doc.organisation],
+        "organisations": [doc.organisation] if doc.organisation else [],
         "organisation_name": doc.organisation_name,
+        "item_id": doc.item_id,
+        "ends_at_iso": doc.ends_at.isoformat() if doc.ends_at else None,
+        "source": doc.source,
+        "url": doc.url,
         "created_at": int(doc.created_at.timestamp()),
         "created_at_iso": doc.created_at.isoformat(),
     }
+    # A resource has no region: no region filter matches it (`meili_filters.expression`).
+    if doc.region is not None:
+        fields["region"] = doc.region
+    return fields
 
 
 def settings_cover(current: Any, wanted: Any, key: str = "") -> bool:

@@ -4,7 +4,8 @@ The filter goes out as a list of expressions, which Meilisearch ANDs. Each one i
 condition whose values are quoted string literals (or integers we formatted), so a value
 can never close its quotes and add an `OR`; and the regions the reader may read now are
 a list entry of their own, first, so even a broken entry could only narrow what the
-reader gets, never widen it.
+reader gets, never widen it. The one index without it is `resources`: its documents
+belong to no region and everyone reads them.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ def day_start(day: date) -> int:
     return int(datetime.combine(day, time(), UTC).timestamp())
 
 
-def expression(query: Query) -> list[str]:
-    """The filter for this query: the regions the reader may read first, always; then the
-    filters."""
+def expression(query: Query, *, regional: bool = True) -> list[str]:
+    """The filter for this query: the regions the reader may read first, always, in an
+    index of regional documents; then the filters. Resources, the one kind without a
+    region, are read by everyone (`regional=False` for their index)."""
     f = query.filters
-    # Sorted so the same query always makes the same request (and the same cache key).
-    parts = [one_of("region", sorted(r.slug for r in query.readable))]
+    parts: list[str] = []
+    if regional:
+        # Sorted so the same query always makes the same request (and the same cache key).
+        parts.append(one_of("region", sorted(r.slug for r in query.readable)))
     if f.kinds:
         parts.append(one_of("kind", [k.value for k in f.kinds]))
     if f.regions:

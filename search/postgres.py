@@ -100,10 +100,11 @@ _WORDS = f"""
          ({_alternatives("excluded")}) AS u(unwanted)
 """
 
-# Filters other than the scope lexemes', on posts' documents (`d`) and on organisations'
-# and experiences' (`k`). The organisation's posts are those of members who show their
+# Filters other than the scope lexemes', on posts' documents (`d`) and on the other
+# kinds' (`k`). The organisation's posts are those of members who show their
 # affiliation now (`permissions.affiliation_shown`): asked at each query, so hiding it
-# applies at once; organisations and experiences have no author.
+# applies at once; the other kinds have no author, and only organisations and
+# experiences name an organisation.
 _FILTERS = {
     "author": "d.author_id = :author",
     "organisation": """d.author_id IN (
@@ -139,16 +140,19 @@ _MATCHES = """
     LIMIT {cap}
 """
 
-# Organisations and experiences matching the words and the scope: a few thousand
-# documents in all, so every match is ranked.
+# Organisations, experiences, news items, events and resources matching the words and
+# the scope: a few thousand documents in all, so every match is ranked. A resource is
+# the one kind without a region (the table checks it): everyone reads resources. An
+# event to come is as recent as today.
 _KNOWLEDGE = """
     SELECT k.id, k.kind, k.region_id, k.topic_ids, k.countries, k.uncac_articles,
            ts_rank(k.tsv, (SELECT CAST(words AS tsquery) FROM q))
-           / (1 + extract(epoch FROM now() - k.created_at) / (2 * 365 * 86400)) AS score
+           / (1 + extract(epoch FROM now() - least(k.created_at, now()))
+                  / (2 * 365 * 86400)) AS score
     FROM search_knowledge k
     -- Uses index: ix_search_knowledge_tsv
     WHERE k.tsv @@ (SELECT CAST(words AS tsquery) FROM q){scope}
-      AND k.region_id = ANY(:regions){filters}
+      AND (k.region_id = ANY(:regions) OR k.region_id IS NULL){filters}
     ORDER BY k.created_at DESC, k.id DESC
     LIMIT {cap}
 """
@@ -195,7 +199,7 @@ _SEARCH = """
         -- (facet, value, count); ids and codes as text.
         (SELECT array_agg(ROW(facet, value, n)) FROM (
             SELECT 'region' AS facet, CAST(region_id AS text) AS value, count(*) AS n
-            FROM scoped GROUP BY region_id
+            FROM scoped WHERE region_id IS NOT NULL GROUP BY region_id
             UNION ALL
             SELECT 'kind', kind, count(*) FROM scoped GROUP BY kind
             UNION ALL
@@ -232,11 +236,13 @@ _SEARCH = """
                               array_to_string(k.topic_ids, ' '),
                               array_to_string(k.countries, ' '),
                               array_to_string(k.uncac_articles, ' '),
-                              k.created_at, k.language, top.score)
+                              k.created_at, k.language,
+                              coalesce(k.news_id, k.event_id, k.resource_id), k.ends_at,
+                              k.source, k.url, top.score)
                           ORDER BY top.score DESC, top.knowledge_id DESC)
          FROM top
          JOIN search_knowledge k ON k.id = top.knowledge_id
-         JOIN organisations o ON o.id = k.organisation_id) AS found
+         LEFT JOIN organisations o ON o.id = k.organisation_id) AS found
 """
 
 _HAS_WINDOW = "SELECT EXISTS (SELECT FROM search_cursors WHERE name = $1)"
@@ -367,8 +373,7 @@ class PostgresBackend:
 
     async def _scope(self, conn: asyncpg.Connection, query: Query) -> str | None:
         """The filters on kind, region, topic, country and UNCAC article as the text of a
-        tsquery of
-        scope lexemes ("" when there are none), or None when one of them names only
+        tsquery of scope lexemes ("" when there are none), or None when one of them names only
         regions the reader may not read (or that do not exist) or topics that do not
         exist (the service refuses those first)."""
         f = query.filters
@@ -434,14 +439,15 @@ class PostgresBackend:
         )
 
     def _found(self, record: tuple[Any, ...], names: _Names, wanted: frozenset[str]) -> Hit:
-        """An organisation's or an experience's hit (`forum.knowledge_documents`)."""
+        """The hit of anything searched beside posts (`forum.knowledge_documents`)."""
         kind, experience_id, slug, name, title, body, region_id, *rest = record
-        topic_ids, countries, articles, created_at, language, _ = rest
+        topic_ids, countries, articles, created_at, language, *rest = rest
+        item_id, ends_at, source, url, _ = rest
         return Hit(
             kind=Kind(kind),
             title=title,
             snippet=snippets.highlight(body, wanted),
-            region=names.regions[region_id],
+            region=None if region_id is None else names.regions[region_id],
             topics=tuple(names.topic(int(t)) for t in topic_ids.split()),
             countries=tuple(countries.split()),
             uncac_articles=tuple(int(a) for a in articles.split()),
@@ -450,6 +456,10 @@ class PostgresBackend:
             organisation=slug,
             organisation_name=name,
             experience_id=experience_id,
+            item_id=item_id,
+            ends_at=ends_at,
+            source=source,
+            url=url,
         )
 
 

@@ -19,7 +19,7 @@ from forum.config import Settings
 from forum.db import Database
 from forum.errors import DomainError, Kind, invalid
 from forum.locks import Lock
-from forum.models import Organisation, Post
+from forum.models import Post
 from forum.permissions import Actor
 from search import vocabulary
 from search.backend import Backend, Filters, Query, Results, nothing_found
@@ -106,8 +106,8 @@ class Search:
                 raise invalid("org", f"Unknown organisation: {slug}.", "unknown_org") from None
 
     async def rebuild(self) -> int:
-        """Rebuild every document from the posts, organisations and experiences, and the
-        vocabulary; search stays up.
+        """Rebuild every document from the posts and what is searched beside them
+        (`forum.knowledge_documents`), and the vocabulary; search stays up.
 
         PostgreSQL documents are rewritten in place, batch by batch (each batch is
         right as soon as it commits); Meilisearch gets fresh indexes swapped in.
@@ -118,9 +118,10 @@ class Search:
             async with self.db.transaction() as session:
                 await documents.refresh(session, range(start + 1, start + REBUILD_BATCH + 1))
         async with self.db.transaction() as session:
-            # A few thousand profiles with their experiences: one transaction.
-            every = list(await session.scalars(select(Organisation.id)))
-            await knowledge_documents.refresh(session, organisations=every)
+            # A few thousand profiles with their experiences, news items, events and
+            # resources: one transaction.
+            every = await knowledge_documents.everything(session)
+            await knowledge_documents.refresh(session, **every)
         async with self.db.transaction() as session:
             await session.execute(text("TRUNCATE search_terms, search_terms_fading"))
             await session.execute(

@@ -255,7 +255,7 @@ async def _search(db: Database, settings: Settings, args: argparse.Namespace) ->
     for hit in results.hits:
         snippet = " ".join(re.sub(r"</?mark>", "*", html.unescape(hit.snippet)).split())
         topics = " ".join(hit.topics)
-        where = f"{hit.kind}, {hit.region}, {topics}, {hit.created_at:%Y-%m-%d}"
+        where = f"{hit.kind}, {hit.region or '-'}, {topics}, {hit.created_at:%Y-%m-%d}"
         print(f"\n{hit.title} [{where}]\n  {hit_url(hit)}\n  {snippet}")
 
 

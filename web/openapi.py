@@ -18,14 +18,17 @@ _QUERY_DOC = {
     "cursor": "Opaque cursor from the previous page's next_cursor",
     "limit": "Page size, 1 to 100 (default 20)",
     "q": 'Words to find, at most 500 characters: "a phrase", -excluded, a OR b',
-    "kind": "thread, post, organisation or experience (repeatable; default: every kind)",
+    "kind": (
+        "Search: thread, post, organisation, experience, news, event or resource "
+        "(repeatable; default: every kind). Resources: the resource's kind"
+    ),
     "author": "Author's user id (posts only)",
     "org": (
         "Organisation slug: the organisation, its experiences, and posts by members who "
         "show their affiliation with it (an affiliation a member keeps to themselves is "
         "never searched)"
     ),
-    "uncac": "UNCAC article, 1 to 71 (repeatable; posts have none)",
+    "uncac": "UNCAC article, 1 to 71 (repeatable; only organisations and experiences have any)",
     "from": "On or after this day (YYYY-MM-DD, UTC)",
     "to": "On or before this day (YYYY-MM-DD, UTC)",
     "page": "Result page, 1 to 50 (20 hits each)",

@@ -134,8 +134,8 @@ OPERATIONS = (
               "Render Markdown as a post would be, storing nothing (members)", schemas.Preview,
               200, schemas.PreviewRequest, errors=(400, 401, 403, 413, 415, 422, 429)),
     Operation("GET", "/search", search.search,
-              "Search posts, threads, organisations and experiences across regions, with "
-              "facets and suggestions",
+              "Search posts, threads, organisations, experiences, news, events and "
+              "resources across regions, with facets and suggestions",
               schemas.SearchResults,
               query=("q", "kind", "region", "country", "topic", "uncac", "author", "org",
                      "from", "to", "page"),

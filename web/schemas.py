@@ -640,20 +640,23 @@ class SearchOrganisation(BaseModel):
 
 
 class SearchHit(BaseModel):
-    kind: Literal["thread", "post", "organisation", "experience"] = Field(
-        description="thread (an opening post), post (a reply), organisation (a CSO profile) "
-        "or experience (a CSO's case story)"
+    kind: Literal["thread", "post", "organisation", "experience", "news", "event", "resource"] = (
+        Field(
+            description="thread (an opening post), post (a reply), organisation (a CSO "
+            "profile), experience (a CSO's case story), news (a published news item), event "
+            "(a published event, past ones too) or resource (a link to a document or partner)"
+        )
     )
-    title: str = Field(
-        description="A post's thread's title, an organisation's name, an experience's title"
-    )
+    title: str = Field(description="A post's thread's title, an organisation's name, or the title")
     snippet: str = Field(description="Safe HTML: escaped text, matched words in <mark>")
-    region: str
+    region: str | None = Field(description="None for a resource: resources have no region")
     topic: str | None = Field(description="The first of topics (a post's thread's topic)")
     topics: list[str]
     countries: list[str]
-    uncac_articles: list[int] = Field(description="UNCAC articles (posts have none)")
-    created_at: datetime
+    uncac_articles: list[int] = Field(
+        description="UNCAC articles (only organisations and experiences have any)"
+    )
+    created_at: datetime = Field(description="A news item's day; an event's start")
     language: str = Field(description="ISO 639-1 code; empty when unknown")
     post_id: int | None = Field(description="Posts only")
     thread_id: int | None = Field(description="Posts only")
@@ -663,9 +666,20 @@ class SearchHit(BaseModel):
         description="Organisations and experiences: the organisation"
     )
     experience_id: int | None = Field(description="Experiences only")
+    news_id: int | None = Field(description="News only")
+    event_id: int | None = Field(description="Events only")
+    resource_id: int | None = Field(description="Resources only")
+    ends_at: datetime | None = Field(description="Events only: the end")
+    source: str | None = Field(description="News only: where the article appeared")
+    place: str | None = Field(description="Events only: where it is held (empty: online)")
+    resource_kind: str | None = Field(
+        description="Resources only: convention_text, review_report, guide, "
+        "training_material or partner_organisation"
+    )
     url: str = Field(
         description="The page of the hit: the thread scrolled to the post, the "
-        "organisation's profile or the experience"
+        "organisation's profile, the experience, the news item or the event; a "
+        "resource's own address"
     )
 
 

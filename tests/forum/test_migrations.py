@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from forum import migrate, names
+from forum import knowledge_documents, migrate, names
 from forum.db import Database
 
 OLD = '<p><a href="https://example.org" rel="nofollow ugc noopener">site</a> and rel="x"</p>'
@@ -158,5 +158,37 @@ async def test_0006_leaves_search_documents_nothing_a_reader_may_not_see(empty_d
         async with db.transaction() as s:
             # Back as the region is now, never opened to everyone.
             assert await s.scalar(text("SELECT visibility FROM search_documents")) == "members"
+    finally:
+        await db.dispose()
+
+
+async def test_0026_searches_the_knowledge_hub_and_goes_back(empty_database_url):
+    """0026 lets a resource's document be of no region, sends the indexer to rebuild
+    (three new indexes), and its downgrade drops the new kinds' documents."""
+    db = Database(empty_database_url, pool_size=1)
+    try:
+        await _to(db, "0025")
+        async with db.transaction() as s:
+            await s.execute(
+                text("INSERT INTO search_cursors (name, position) VALUES ('meilisearch', '5-9')")
+            )
+        await migrate.upgrade(db.engine)
+        async with db.transaction() as s:
+            assert await s.scalar(text("SELECT count(*) FROM search_cursors")) == 0
+            await s.execute(
+                text(
+                    "INSERT INTO resources (title, url, kind, description) "
+                    "VALUES ('Guide', 'https://example.org', 'guide', 'Quokka.')"
+                )
+            )
+            await knowledge_documents.refresh(s, resources=[1])
+            kind, region = (
+                await s.execute(text("SELECT kind, region_id FROM search_knowledge"))
+            ).one()
+            assert (kind, region) == ("resource", None)
+        await _to(db, "0025", down=True)
+        async with db.transaction() as s:
+            assert await s.scalar(text("SELECT count(*) FROM search_knowledge")) == 0
+        await migrate.upgrade(db.engine)
     finally:
         await db.dispose()

@@ -26,4 +26,4 @@ async def backend(meili: FakeMeili) -> AsyncIterator[MeiliBackend]:
 
 
 # The shared suites' fixtures: every backend that can run, and knowledge objects.
-from tests.search.engines import engine, knowledge  # noqa: E402, F401
+from tests.search.engines import engine, hub, knowledge  # noqa: E402, F401

@@ -14,7 +14,7 @@ from forum.documents import Document
 from forum.knowledge_documents import KnowledgeDocument
 from search import meili_filters
 from search.backend import MARK_END, MARK_START, Filters, Kind, Query
-from search.meili import MeiliBackend
+from search.meili import INDEXES, MeiliBackend
 from search.meili_documents import SETTINGS, knowledge_to_meili, to_meili
 from tests.search import fake_meili_filter
 from tests.search.fake_meili import KEY, QUICK, doc
@@ -71,7 +71,7 @@ async def test_start_creates_indexes_and_writes_settings_only_when_they_differ(m
     first = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
     await first.start()
     await first.close()
-    for uid in ("t_posts", "t_experiences", "t_organisations"):
+    for uid in (f"t_{name}" for name in INDEXES):
         index = meili.indexes[uid]
         assert sorted(index.settings["filterableAttributes"]) == sorted(
             SETTINGS["filterableAttributes"]
@@ -81,12 +81,12 @@ async def test_start_creates_indexes_and_writes_settings_only_when_they_differ(m
             index.settings["localizedAttributes"]
         )
         assert index.settings["pagination"]["maxTotalHits"] == 10_000
-    assert len(meili.requests("PATCH", r"/indexes/[^/]+/settings")) == 3
+    assert len(meili.requests("PATCH", r"/indexes/[^/]+/settings")) == len(INDEXES)
 
     meili.seen.clear()
     again = MeiliBackend(meili.url, KEY, prefix="t_", **QUICK)
     await again.start()
-    assert [s.method for s in meili.seen] == ["GET"] * 3  # nothing rewritten, no reindex
+    assert [s.method for s in meili.seen] == ["GET"] * len(INDEXES)  # nothing rewritten
 
     meili.indexes["t_posts"].settings["filterableAttributes"] = ["kind"]  # changed by hand
     meili.seen.clear()
@@ -169,19 +169,21 @@ async def test_hostile_filters_cannot_widen_what_a_reader_sees(backend, meili):
         assert [h.post_id for h in results.hits] == [100 + n]
         (request,) = meili.requests("POST", "/multi-search")
         for query in request.body["queries"]:
+            # Resources, of no region, are read by everyone: their index has no regions.
+            regional = query["indexUid"] != "t_resources"
             assert query["filter"] == meili_filters.expression(
-                Query("", PUBLIC, Filters(organisation=value))
+                Query("", PUBLIC, Filters(organisation=value)), regional=regional
             )
 
 
 # -- searching --------------------------------------------------------------------------
 
 
-async def test_one_federated_request_across_the_three_indexes(backend, meili):
+async def test_one_federated_request_across_every_index(backend, meili):
     await backend.search(Query("open data", PUBLIC, Filters(regions=("africa",)), page=3))
     (request,) = meili.requests("POST", "/multi-search")
     federation = request.body["federation"]
-    uids = ["t_posts", "t_experiences", "t_organisations"]
+    uids = [f"t_{name}" for name in INDEXES]
     assert federation["limit"] == 20 and federation["offset"] == 40
     facets = ["region", "topics", "kind", "countries", "uncac_articles"]
     assert federation["facetsByIndex"] == {uid: facets for uid in uids}
@@ -189,10 +191,10 @@ async def test_one_federated_request_across_the_three_indexes(backend, meili):
     assert [q["indexUid"] for q in request.body["queries"]] == uids
     for query in request.body["queries"]:
         assert query["q"] == "open data"
-        assert query["filter"] == [
-            'region IN ["africa", "south-east-asia"]',
-            'region IN ["africa"]',
-        ]
+        readable = ['region IN ["africa", "south-east-asia"]']
+        if query["indexUid"] == "t_resources":  # everyone reads them; no region matches
+            readable = []
+        assert query["filter"] == [*readable, 'region IN ["africa"]']
         assert query["highlightPreTag"] == MARK_START and query["highlightPostTag"] == MARK_END
         assert "body_fra" in query["attributesToCrop"]
         assert "body_fra" not in query["attributesToRetrieve"]  # the crop is enough

@@ -17,7 +17,7 @@ from search.backend import Filters, Kind, Query
 from search.indexer import Indexer
 from search.meili import MeiliBackend
 from tests.factories import Factory
-from tests.search.engines import Knowledge, key
+from tests.search.engines import Hub, Knowledge, key
 from tests.search.readers import EVERYONE, PUBLIC
 
 pytestmark = pytest.mark.skipif(
@@ -135,3 +135,35 @@ async def test_organisations_and_experiences_in_one_federated_search(db, make, b
     assert (await backend.search(Query("4242", PUBLIC))).total == 0
     french = await backend.search(Query("réformes électorales", PUBLIC))
     assert ("experience", story) in {key(h) for h in french.hits}
+
+
+async def test_news_events_and_resources_in_one_federated_search(db, make, backend):
+    """The `news`, `events` and `resources` indexes on a real server: one query across
+    kinds, a resource (no region attribute) out of a region filter but read by a visitor,
+    a proposal nowhere, a withdrawn event removed, and a misspelt word still found."""
+    hub = Hub(db, make)
+    proposer = await make.user()
+    item = await hub.news(title="Procurement monitoring in Senegal", language="en")
+    event = await hub.event(title="Procurement monitoring workshop")
+    resource = await hub.resource(title="Procurement monitoring guide")
+    withdrawn = await hub.event(title="Procurement monitoring withdrawn")
+    await hub.news(proposer, title="Procurement monitoring proposal")
+    await hub.decline_event(withdrawn)
+    await Indexer(db, backend).catch_up()
+
+    results = await backend.search(Query("procurement monitoring", PUBLIC))
+    assert {key(h) for h in results.hits} == {
+        ("news", item),
+        ("event", event),
+        ("resource", resource),
+    }
+    assert results.facets["kind"] == {"news": 1, "event": 1, "resource": 1}
+    assert results.facets["region"] == {"africa": 2}
+    regional = await backend.search(
+        Query("procurement monitoring", PUBLIC, Filters(regions=("africa",)))
+    )
+    assert {key(h) for h in regional.hits} == {("news", item), ("event", event)}
+    only = await backend.search(Query("monitoring", EVERYONE, Filters(kinds=(Kind.RESOURCE,))))
+    assert [key(h) for h in only.hits] == [("resource", resource)]
+    typo = await backend.search(Query("procurment", PUBLIC, Filters(kinds=(Kind.NEWS,))))
+    assert [key(h) for h in typo.hits] == [("news", item)]

@@ -130,6 +130,8 @@ PAGES = [
     PageType("search", lambda s: "/search?q=tender"),
     PageType("search-empty", lambda s: "/search"),
     PageType("search-filtered", lambda s: "/search?q=tender&region=africa&kind=post"),
+    # A news item and a resource, each with its own result line.
+    PageType("search-hub", lambda s: "/search?q=saly%20OR%20guide"),
     PageType("not-found", lambda s: "/threads/999999999", status=404),
     PageType("login", lambda s: "/login", readers=(VISITOR,)),
     PageType("login-refused", lambda s: "/login", readers=(VISITOR,), then=_wrong_login),

@@ -1,5 +1,5 @@
-"""GET /search: posts, threads, organisations and experiences across regions, with facets
-and suggestions."""
+"""GET /search: posts, threads, organisations, experiences, news, events and resources
+across regions, with facets and suggestions."""
 
 from __future__ import annotations
 
@@ -86,11 +86,18 @@ def _hit(hit: Hit) -> dict[str, Any]:
         "author": None,
         "organisation": None,
         "experience_id": hit.experience_id,
+        "news_id": hit.item_id if hit.kind is Kind.NEWS else None,
+        "event_id": hit.item_id if hit.kind is Kind.EVENT else None,
+        "resource_id": hit.item_id if hit.kind is Kind.RESOURCE else None,
+        "ends_at": hit.ends_at,
+        "source": hit.source if hit.kind is Kind.NEWS else None,
+        "place": hit.source if hit.kind is Kind.EVENT else None,
+        "resource_kind": hit.source if hit.kind is Kind.RESOURCE else None,
         "url": hit_url(hit),
     }
     if hit.post_id is not None:
         found["author"] = {"id": hit.author_id, "name": hit.author_name}
-    else:
+    elif hit.organisation is not None:
         found["organisation"] = {"slug": hit.organisation, "name": hit.organisation_name}
     return found
 

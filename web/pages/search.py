@@ -13,11 +13,12 @@ from forum.organisation_fields import UNCAC_ARTICLES
 from search.backend import MAX_PAGE, PER_PAGE
 from web.api import search as search_api
 from web.pages import messages
+from web.pages.resources import KIND_LABELS
 from web.pages.view import reader_viewer, render
 
 # Filters the page's form offers; others (author, organisation) come from links and are
-# kept as they are. Each kind (posts, organisations, experiences) is searched unless the
-# form names one.
+# kept as they are. Each kind (posts, organisations, experiences, news, events,
+# resources) is searched unless the form names one.
 _CONTROLS = ("kind", "region", "topic", "country", "uncac", "from", "to")
 
 
@@ -53,6 +54,7 @@ async def search(request: Request) -> Response:
         "max_page": MAX_PAGE,
         "page": 1,
         "named": known.name,
+        "resource_kinds": {k.value: reader.gettext(v) for k, v in KIND_LABELS.items()},
     }
     if context["words"]:
         try:

@@ -1,5 +1,5 @@
 """Rows: the knowledge hub's read paths (`forum.calendar_events`, `forum.news`,
-`forum.reviews`). A proposal (an event or a news item a member proposed) is read by its
+`forum.reviews`, and search). A proposal (an event or a news item a member proposed) is read by its
 proposer (none of the roles here) and those who may decide it: editors, the region's
 moderators and admins; nobody else, on any path, and never in a shared feed. What is
 published in a members-only region is read by its readers only (members, editors,
@@ -33,6 +33,8 @@ from tests.web.matrix.harness import (
     nothing_to_the_refused,
     page,
     readers,
+    search,
+    shown_to,
     sql,
     writers,
 )
@@ -178,6 +180,17 @@ ROWS = [
     Row("region's Atom feed, members-only region",
         news_target(region="staff-room", published=True),
         page("GET", "/regions/staff-room/news.atom"), FEED_OF_NO_REGION),
+    # Search shows what is published: a proposal is found by nobody at all (its proposer
+    # and deciders neither); a members-only region's items by its readers only; a public
+    # region's by everyone (the canary is found where it may be).
+    Row("search, event, proposed", event_target(), search(), NEVER),
+    Row("search, news, proposed", news_target(), search(), NEVER),
+    Row("search, event, members-only region", event_target(region="staff-room", published=True),
+        search(), shown_to(*MEMBERS)),
+    Row("search, news, members-only region", news_target(region="staff-room", published=True),
+        search("news"), shown_to(*MEMBERS)),
+    Row("search, event", event_target(published=True), search("event"), readers(SEEN, SEEN)),
+    Row("search, news", news_target(published=True), search(), readers(SEEN, SEEN)),
     # A country of the members-only region: its review is its readers'.
     Row("country review, members-only region", members_only_review,
         api("GET", "/countries/{}/reviews"), _read_by(MEMBERS, "country_not_found")),
