@@ -8,6 +8,8 @@ bug cannot become an injection. `sanitise` is the one seam to swap bleach for nh
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from functools import cache, partial
 
 import bleach
@@ -72,3 +74,30 @@ async def render_off_loop(source: str) -> str:
     (a 64 KiB table: 1.6 s on the development machine), which must not stall every other
     request of the process while it runs."""
     return await asyncio.to_thread(render, source)
+
+
+# A tag, or the start of one cut off at the end of the text.
+_TAG = re.compile(r"<[^>]*(?:>|$)")
+_SPACES = re.compile(r"\s+")
+
+
+def text_of(body_html: str) -> str:
+    """The text of sanitised HTML (a post's, or its beginning), tags as spaces."""
+    return html.unescape(_TAG.sub(" ", body_html))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text on one line, at most `limit` characters (cut at a word, with an
+    ellipsis)."""
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" .,;:") + "…"
+
+
+def excerpt(body_html: str, limit: int) -> str:
+    """A short plain-text beginning of sanitised HTML (`shorten`)."""
+    return shorten(text_of(body_html[: limit * 32]), limit)

@@ -954,7 +954,8 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("user_id", "event_id"),
-        Index("ix_notifications_user_id_id", "user_id", "id"),
+        # The list: unread first, newest first (`forum.notifications.listing`).
+        Index("ix_notifications_listing", "user_id", text("(read_at IS NOT NULL)"), "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
         Index(
             "ix_notifications_unmailed",
@@ -971,6 +972,9 @@ class Notification(Base):
     reason: Mapped[str] = mapped_column(String(24))
     # What it is about, written as a target is (`post:9`, `thread:4`, `country:KE`, ...).
     subject: Mapped[str] = mapped_column(String(120))
+    # What happened, where the reason alone does not say (a moderation outcome:
+    # `post.hidden`, `user.suspended`, ...; an application's decision: `approved`).
+    action: Mapped[str | None] = mapped_column(String(32))
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     post_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = _now()

@@ -110,6 +110,52 @@ def can_see_post_content(actor: Actor, author_id: int | None, hidden: bool, dele
     return not hidden or actor.staff or _is(actor, author_id)
 
 
+@dataclass(frozen=True)
+class PostState:
+    """A post and its thread as the database holds them now: what `can_read_post` needs."""
+
+    region_visibility: str
+    thread_hidden: bool
+    thread_pending: bool
+    thread_author_id: int | None
+    author_id: int | None
+    hidden: bool
+    deleted: bool
+    pending: bool
+    region_id: int
+
+
+def can_read_post(actor: Actor, post: PostState, moderated: Collection[int] = ()) -> bool:
+    """Whether `actor` may read this post's words now, wherever they would reach them
+    (a notification, a mail): its thread readable, the post findable and its content
+    visible, and, awaiting approval, readable as such (`moderated`: the actor's regions)."""
+    if not can_read_thread(
+        actor,
+        post.region_visibility,
+        post.thread_hidden,
+        pending=post.thread_pending,
+        author_id=post.thread_author_id,
+    ):
+        return False
+    if not can_find_post(actor, post.author_id, post.pending):
+        return False
+    if not can_see_post_content(actor, post.author_id, post.hidden, post.deleted):
+        return False
+    if post.pending or post.thread_pending:
+        author = post.author_id if post.pending else post.thread_author_id
+        return can_read_pending(actor, author, post.region_id in moderated)
+    return True
+
+
+def hears_outcome(actor: Actor, author_id: int | None, region_visibility: str) -> bool:
+    """A moderation outcome about what `author_id` wrote (hidden, deleted, approved, ...)
+    is told to its author while they may read its region, even when what it is about is
+    hidden from them now: it is their own writing. What the notice shows of it still
+    follows the rules: a thread's title to its readers and its author, a post's words
+    as `can_read_post` says."""
+    return _is(actor, author_id) and can_read_region(actor, region_visibility)
+
+
 def can_find_post(actor: Actor, author_id: int | None, pending: bool) -> bool:
     """A post awaiting approval (`forum.approvals`) is held hidden and has no place in
     its thread: to anyone but its author and moderators it does not exist (no
