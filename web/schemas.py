@@ -190,6 +190,10 @@ class SettingsChange(Request):
     language: Annotated[str, Field(max_length=8)] | None = Field(
         default=None, description="Interface language: en, fr or es"
     )
+    handle: Annotated[str, Field(max_length=31)] | None = Field(
+        default=None,
+        description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
+    )
 
 
 # Responses
@@ -344,6 +348,7 @@ class UserOut(BaseModel):
     id: int
     email: str
     display_name: str
+    handle: str = Field(description="`@handle` mentions this member; /members/<handle>")
     organisation: str | None
     show_organisation: bool
     language: str
