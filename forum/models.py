@@ -949,6 +949,9 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[str] = mapped_column(String(500))
     filters: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'"))
+    # The query as the PostgreSQL search reads it (the text of a tsquery, in every
+    # language at once), tested against each new post's document (`forum.notifier`).
+    words: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 

@@ -12,6 +12,9 @@ given theirs the same way, oldest first.
 `handle_redirects`: a handle a member used before keeps leading to them (mentions and
 profile links written with it still work); nobody else may take it while it does.
 
+`saved_searches.words`: the query as the PostgreSQL search reads it (a tsquery's text),
+matched against each new post's document by the notifier.
+
 `notifications.action`: what happened, where the reason alone does not say (a
 moderation outcome: `post.hidden`, `user.suspended`; an application's decision).
 
@@ -79,6 +82,7 @@ END $$;
 
 
 def upgrade() -> None:
+    op.add_column("saved_searches", sa.Column("words", sa.Text, server_default="", nullable=False))
     op.add_column("users", sa.Column("handle", sa.String(30)))
     op.create_table(
         "handle_redirects",
@@ -117,3 +121,4 @@ def downgrade() -> None:
     op.drop_index("ix_notifications_listing", table_name="notifications")
     op.create_index("ix_notifications_user_id_id", "notifications", ["user_id", "id"])
     op.drop_column("notifications", "action")
+    op.drop_column("saved_searches", "words")
