@@ -12,6 +12,7 @@ the write path). Table `follows`, through Core.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from forum import organisations
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
-from forum.models import Follow, FollowLevel, Region, SavedSearch, Thread
+from forum.models import Follow, FollowLevel, Organisation, Region, SavedSearch, Thread
 from forum.permissions import Actor, can_read_thread, check_signed_in
 
 KINDS = ("thread", "region", "topic", "country", "organisation", "search")
@@ -152,8 +153,8 @@ async def one_of(session: AsyncConnection, actor: Actor, target: str) -> Followe
 
 async def mine(session: AsyncConnection, actor: Actor) -> list[Followed]:
     """Everything the member follows (at most MAX_FOLLOWS), newest first. Targets they
-    may no longer read stay listed, by their name only, so that they can stop following
-    them; they notify nothing."""
+    may no longer read stay listed, without their name (`names`), so that they can stop
+    following them; they notify nothing."""
     check_signed_in(actor)
     rows = await session.execute(
         select(Follow.target, Follow.level, Follow.mailing_list, Follow.created_at)
@@ -162,3 +163,53 @@ async def mine(session: AsyncConnection, actor: Actor) -> list[Followed]:
         .limit(MAX_FOLLOWS)
     )
     return [Followed(r.target, r.level, r.mailing_list, r.created_at) for r in rows]
+
+
+async def names(
+    session: AsyncConnection, actor: Actor, catalog: Catalog, targets: list[str]
+) -> dict[str, str]:
+    """The names of the targets `actor` may read now (a thread's title, a region's name,
+    ...); the others are left out."""
+    found: dict[str, str] = {}
+    threads, orgs, searches = [], [], []
+    for target in targets:
+        kind, _, key = target.partition(":")
+        if kind == "thread" and key.isdigit():
+            threads.append(int(key))
+        elif kind == "organisation":
+            orgs.append(key)
+        elif kind == "search" and key.isdigit():
+            searches.append(int(key))
+        elif kind in ("region", "topic"):
+            with contextlib.suppress(DomainError):  # unknown, or not readable
+                entry = catalog.region(actor, key) if kind == "region" else catalog.topic(key)
+                found[target] = entry.name
+        elif kind == "country" and key in {c.code for c in catalog.readable_countries(actor)}:
+            found[target] = catalog.name("country", key)
+    if threads:
+        rows = await session.execute(
+            select(Thread.id, Thread.title, Thread.hidden, Thread.pending, Thread.author_id,
+                   Region.visibility)
+            .join(Region, Region.id == Thread.region_id)
+            .where(Thread.id.in_(threads))
+        )  # fmt: skip
+        for r in rows:
+            if can_read_thread(actor, r.visibility, r.hidden, pending=r.pending,
+                               author_id=r.author_id):  # fmt: skip
+                found[f"thread:{r.id}"] = r.title
+    for slug in orgs:
+        try:
+            await organisations.find(session, actor, catalog, slug)
+        except DomainError:
+            continue
+        found[f"organisation:{slug}"] = (
+            await session.scalar(select(Organisation.name).where(Organisation.slug == slug)) or slug
+        )
+    if searches:
+        rows = await session.execute(
+            select(SavedSearch.id, SavedSearch.name).where(
+                SavedSearch.id.in_(searches), SavedSearch.user_id == actor.user_id
+            )
+        )
+        found.update({f"search:{r.id}": r.name for r in rows})
+    return found

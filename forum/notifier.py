@@ -282,16 +282,28 @@ class Notifier:
         self.poll = poll
         self._log = LogPosition(db, name, Lock.NOTIFIER)
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def position(self) -> Cursor | None:
+        """How far the fan-out has got in the event log."""
+        return await self._log.get()
 
     async def start(self) -> None:
         """Take a position in the log (the head, on a first start: what happens from now
         on notifies), then fan out in the background."""
         await self._start()
-        self._task = asyncio.create_task(self.run())
+        self._stop.clear()
+        self._task = asyncio.create_task(self.run(self._stop))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            await background.cancel([self._task])
+        """Let the batch under way finish (a cancelled query can leave its connection
+        half-open), then, if it takes too long, cancel it."""
+        if self._task is None:
+            return
+        self._stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait({self._task}, timeout=background.UNWIND)
+        await background.cancel([self._task])
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Catch up, then poll, until `stop` is set; ride out database outages with a

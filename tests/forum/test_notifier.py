@@ -4,29 +4,14 @@ idempotent; one live event per batch names the members told."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select, text, update
 
-from forum import catalog, events, follows, moderation, posts, saved_searches
+from forum import catalog, follows, moderation, posts, saved_searches
 from forum.models import Notification, Role, User
 from forum.permissions import Actor
+from tests.notify import settle
 
 ADMIN = Actor(0, Role.ADMIN)
-
-
-async def settle(app) -> None:
-    """Until the notifier has fanned out everything written so far."""
-    db = app.state.db
-    async with db.transaction() as conn:
-        head = await events.head(conn)
-    for _ in range(400):
-        await app.state.notifier.catch_up()
-        at = await app.state.notifier._log.get()
-        if at is not None and at >= head:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the notifier did not catch up")
 
 
 async def told(app, user) -> list[tuple[str, str]]:
@@ -160,7 +145,7 @@ async def test_replay_writes_nothing_twice_and_one_live_event_per_batch(app, db,
     for w in watchers:
         await follow(db, w, "region:africa")
     await settle(app)
-    before = await app.state.notifier._log.get()
+    before = await app.state.notifier.position()
     await make.thread(author)
     await settle(app)
     async with db.transaction() as s:

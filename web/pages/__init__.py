@@ -17,6 +17,7 @@ from web.pages import (
     moderation,
     moderators,
     news,
+    notifications,
     organisations,
     posting,
     recovery,
@@ -56,4 +57,5 @@ ROUTES = [
     *calendar_events.ROUTES,
     *resources.ROUTES,
     *news.ROUTES,
+    *notifications.ROUTES,
 ]

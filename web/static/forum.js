@@ -351,4 +351,22 @@
       drop(document.getElementById("no-cases"));
     });
   }
+
+  // The unread count in the header: anything on the member's own channel (a
+  // notification, one read on another page) asks the API for the count they may see now.
+  var unread = document.getElementById("notification-count");
+  if (unread && unread.dataset.liveUser) {
+    var count = $(unread, ".count");
+    var recount = function () {
+      fetch("/api/v1/notifications/count", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          if (!d) return;
+          count.textContent = d.unread > 99 ? "99+" : d.unread ? String(d.unread) : "";
+          count.hidden = !d.unread;
+        }).catch(function () { /* the next page shows it */ });
+    };
+    if (unread.dataset.unknown) recount(); // a page that did not count (a thread's)
+    live("user:" + unread.dataset.liveUser, null, recount);
+  }
 })();
