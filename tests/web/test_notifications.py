@@ -160,3 +160,24 @@ async def test_save_a_search_from_the_search_page(app, make):
     saved_id = listed[0]["id"]
     assert (await c.delete(f"/api/v1/saved-searches/{saved_id}")).json() == {"deleted": True}
     assert (await c.delete(f"/api/v1/saved-searches/{saved_id}")).status_code == 404
+
+
+async def test_the_pages_speak_the_members_language(app, make):
+    words = {
+        "en": ("A new thread: “Budget”", "Mark all read", "What you follow"),
+        "fr": ("Une nouvelle discussion : « Budget »", "Tout marquer comme lu",
+               "Ce que vous suivez"),
+        "es": ("Un nuevo hilo: «Budget»", "Marcar todo como leído", "Lo que sigue"),
+    }  # fmt: skip
+    readers = {}
+    for language in words:
+        readers[language] = await make.user(language=language)
+        c = await make.logged_in(readers[language])
+        await c.put("/api/v1/follows/region:africa", json={"level": "watching"})
+    await make.thread(await make.user(), title="Budget")
+    await settle(app)
+    for language, (item, button, link) in words.items():
+        c = await make.logged_in(readers[language])
+        page = (await c.get("/notifications")).text
+        assert item in page and button in page and link in page, language
+        assert f'lang="{language}"' in page
