@@ -162,3 +162,73 @@ async def test_replay_writes_nothing_twice_and_one_live_event_per_batch(app, db,
     await settle(app)
     async with db.transaction() as s:
         assert await s.scalar(text("SELECT count(*) FROM notifications")) == 3
+
+
+async def test_a_mailing_list_region_gives_list_post(app, db, make):
+    author, listener = await make.user(), await make.user()
+    await follow(db, listener, "region:africa", mailing_list=True)
+    tid = (await make.thread(author))["thread"]["id"]
+    reply = await make.reply(tid, author)
+    assert await told(app, listener) == [
+        ("list_post", f"post:{(await _first_post(db, tid))}"), ("list_post", f"post:{reply['id']}")
+    ]  # fmt: skip
+
+
+async def _first_post(db, thread_id: int) -> int:
+    async with db.transaction() as s:
+        return await s.scalar(
+            text("SELECT id FROM posts WHERE thread_id = :t AND position = 1"), {"t": thread_id}
+        )
+
+
+async def test_review_news_event_and_application_notify_who_follows_or_applied(app, db, make):
+    from datetime import date, datetime
+
+    from forum import applications, calendar_events, news, reviews
+    from forum.calendar_events import Details
+    from forum.news import Article
+
+    editor = await make.user(Role.EDITOR)
+    follower = await make.user()
+    await follow(db, follower, "country:KE")
+    await follow(db, follower, "region:africa")
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        cycle = (await reviews.cycles(s))[0][0]
+        stages = reviews.ReviewData(stages={"self_assessment": date(2020, 1, 1)})
+        await reviews.set_review(s, editor["actor"], known, "KE", cycle, stages)
+        item = await news.create(s, editor["actor"], known, Article(
+            title="CSOs in Nairobi", source_name="S", source_url="https://example.org/n",
+            published_on=date(2024, 5, 1), region="africa"))  # fmt: skip
+        proposed = await calendar_events.propose(s, (await make.user())["actor"], known, Details(
+            title="Workshop", region="africa", starts=datetime(2099, 5, 14, 9),
+            ends=datetime(2099, 5, 14, 17), time_zone="Africa/Nairobi", online=True))  # fmt: skip
+        await calendar_events.publish_as_operator(s, known, proposed.id)
+    assert set(await told(app, follower)) == {
+        ("review", f"country:KE:{cycle}"), ("news", f"news:{item.id}"),
+        ("calendar_event", f"calendar_event:{proposed.id}"),
+    }  # fmt: skip
+    applicant = await make.user(Role.APPLICANT)
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        found = await applications.submit(s, applicant["actor"], known, country="KE",
+                                          motivation="I work on procurement.",
+                                          organisation_name="Haki")  # fmt: skip
+        await applications.approve_by_operator(s, app.state.mailer, applicant["email"])
+    assert await told(app, applicant) == [("application", f"application:{found['id']}")]
+    async with db.transaction() as s:
+        action = await s.scalar(
+            select(Notification.action).where(Notification.user_id == applicant["id"])
+        )
+    assert action == "approved"
+
+
+async def test_outcomes_tell_whom_they_concern(app, db, make):
+    author = await make.user()
+    tid = (await make.thread(author))["thread"]["id"]
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        await moderation.set_thread_flag(s, ADMIN, known, tid, "locked", True)
+        await moderation.set_suspended(s, ADMIN, app.state.mailer, author["id"], suspended=True,
+                                       reason="Spam")  # fmt: skip
+    assert await told(app, author) == [("moderation", f"thread:{tid}"), ("moderation", "account")]

@@ -45,3 +45,23 @@ async def test_settings_page_changes_the_handle(app, make):
     assert r.status_code == 303 and r.headers["location"] == "/settings?saved=handle"
     page = await c.get("/settings?saved=handle")
     assert 'href="/members/ana"' in page.text and 'value="ana"' in page.text
+
+
+async def test_the_profile_shows_only_what_its_member_shows(app, db, make):
+    from forum import affiliations, catalog, organisations
+    from forum.models import Role
+    from forum.organisation_fields import Profile
+    from forum.permissions import Actor
+
+    admin = Actor(10**6, Role.ADMIN)
+    member = await make.user(display_name="Awa Ndiaye")
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        await organisations.create(s, admin, known, "shown-org", Profile("Shown Org", "SN", "ngo"))
+        await organisations.create(s, admin, known, "kept-org", Profile("canary-kept", "SN", "ngo"))
+        await affiliations.affiliate(s, member["actor"], known, "shown-org",
+                                     user_id=member["id"], shown=True)  # fmt: skip
+        await affiliations.affiliate(s, member["actor"], known, "kept-org",
+                                     user_id=member["id"], shown=False)  # fmt: skip
+    page = (await factories.client(app).get("/members/awa_ndiaye")).text
+    assert 'href="/organisations/shown-org"' in page and "canary-kept" not in page
