@@ -1,6 +1,6 @@
 """The fan-out: each reason gives its notification, to whom it concerns and may read it,
 never to the author; the most specific follow wins and muted silences; at least once and
-idempotent; one live event per batch names the members told."""
+idempotent; one live event per post names the members told."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ async def test_saved_search_matches_new_posts(app, db, make):
     assert await told(app, searcher) == [("saved_search", f"post:{match['post']['id']}")]
 
 
-async def test_replay_writes_nothing_twice_and_one_live_event_per_batch(app, db, make):
+async def test_replay_writes_nothing_twice_and_one_live_event_per_post(app, db, make):
     author = await make.user()
     watchers = [await make.user() for _ in range(3)]
     for w in watchers:
