@@ -1,8 +1,9 @@
 // The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
 // dates in the reader's own time zone, adds live updates to a thread page over /ws
 // ("Realtime protocol"; a post's open revisions page reloads when the post is edited or
-// redacted), sends the reply form through the JSON API without reloading,
-// and shows previews in place. No words of its own: the page gives them, translated.
+// redacted), sends the reply form through the JSON API without reloading, shows
+// previews in place, and keeps a member's unread notifications count in the header
+// live. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
   var dates = window.Intl && new Intl.DateTimeFormat(document.documentElement.lang || undefined,
