@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -92,6 +93,8 @@ class User(Base):
         CheckConstraint(
             "email_mode IN ('immediately', 'daily', 'weekly', 'none')", name="email_mode"
         ),
+        Index("uq_users_handle", "handle", unique=True),
+        CheckConstraint("handle ~ '^[a-z0-9_]{3,30}$'", name="handle"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -101,6 +104,9 @@ class User(Base):
     # another member's name with other capitals, accents or invisible characters. Filled
     # from `display_name` on every insert; whatever changes a name must set it too.
     display_name_key: Mapped[str] = mapped_column(Text, default=_display_name_key)
+    # `@handle` (`forum.handles`): lower case, unique; the database gives a new account
+    # one derived from its display name when none is given (migration 0026).
+    handle: Mapped[str] = mapped_column(String(30), server_default=FetchedValue())
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), server_default=Role.MEMBER.value)
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -943,6 +949,19 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[str] = mapped_column(String(500))
     filters: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'"))
+    # The query as the PostgreSQL search reads it (the text of a tsquery, in every
+    # language at once), tested against each new post's document (`forum.notifier`).
+    words: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = _now()
+
+
+class HandleRedirect(Base):
+    """A handle a member used before: it still leads to them, and nobody else takes it."""
+
+    __tablename__ = "handle_redirects"
+
+    handle: Mapped[str] = mapped_column(String(30), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = _now()
 
 
@@ -954,7 +973,8 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("user_id", "event_id"),
-        Index("ix_notifications_user_id_id", "user_id", "id"),
+        # The list: unread first, newest first (`forum.notifications.listing`).
+        Index("ix_notifications_listing", "user_id", text("(read_at IS NOT NULL)"), "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
         Index(
             "ix_notifications_unmailed",
@@ -971,6 +991,9 @@ class Notification(Base):
     reason: Mapped[str] = mapped_column(String(24))
     # What it is about, written as a target is (`post:9`, `thread:4`, `country:KE`, ...).
     subject: Mapped[str] = mapped_column(String(120))
+    # What happened, where the reason alone does not say (a moderation outcome:
+    # `post.hidden`, `user.suspended`, ...; an application's decision: `approved`).
+    action: Mapped[str | None] = mapped_column(String(32))
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     post_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = _now()

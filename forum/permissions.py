@@ -26,6 +26,11 @@ STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
 PUBLIC = "public"
 MEMBERS = "members"
 STAFF = "staff"
+# Each account whose own channel (`user:<id>`) the event lists, and nobody else: only that
+# account may join its channel (`check_can_listen`), so the channel names the audience.
+# One event tells many members at once (`forum.notifier`: one row, not one per member).
+# Such an event must list `user:` channels only (`recipients_channels`).
+RECIPIENTS = "recipients"
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,48 @@ def audiences(actor: Actor) -> frozenset[str]:
     found = {PUBLIC}
     if actor.user_id is not None:
         found.add(user_audience(actor.user_id))
+        found.add(RECIPIENTS)
     if actor.member:
         found.add(MEMBERS)
     if actor.staff:
         found.add(STAFF)
     return frozenset(found)
+
+
+def recipients_channels(user_ids: Collection[int]) -> list[str]:
+    """The channels of a `RECIPIENTS` event: each listed account's own, nothing else."""
+    return [user_audience(i) for i in user_ids]
+
+
+@dataclass(frozen=True)
+class Readers:
+    """`audiences` for a query over many accounts: those who belong to an audience now.
+    Queries filter `users u` with `(:any_role OR u.role = ANY(:roles)) AND (NOT
+    :good_standing OR NOT <suspended now>) AND (:only IS NULL OR u.id = :only)`;
+    `nobody` for an audience no account belongs to."""
+
+    any_role: bool
+    roles: tuple[str, ...]
+    good_standing: bool
+    only: int | None = None
+    nobody: bool = False
+
+
+def readers(audience: str) -> Readers:
+    """Who among accounts receives what is addressed to `audience` (as `audiences` says
+    for one actor): public, anyone; members, approved members in good standing; staff,
+    moderators and admins in good standing; `user:<id>`, that account."""
+    if audience == PUBLIC:
+        return Readers(True, (), False)
+    if audience == MEMBERS:
+        member_roles = tuple(r.value for r in Role if r is not Role.APPLICANT)
+        return Readers(False, member_roles, True)
+    if audience == STAFF:
+        return Readers(False, tuple(r.value for r in STAFF_ROLES), True)
+    kind, _, number = audience.partition(":")
+    if kind == "user" and number.isdigit():
+        return Readers(True, (), False, only=int(number))
+    return Readers(True, (), False, nobody=True)
 
 
 def readable_visibilities(actor: Actor) -> frozenset[str]:
@@ -108,6 +150,52 @@ def can_see_post_content(actor: Actor, author_id: int | None, hidden: bool, dele
     if deleted:
         return False
     return not hidden or actor.staff or _is(actor, author_id)
+
+
+@dataclass(frozen=True)
+class PostState:
+    """A post and its thread as the database holds them now: what `can_read_post` needs."""
+
+    region_visibility: str
+    thread_hidden: bool
+    thread_pending: bool
+    thread_author_id: int | None
+    author_id: int | None
+    hidden: bool
+    deleted: bool
+    pending: bool
+    region_id: int
+
+
+def can_read_post(actor: Actor, post: PostState, moderated: Collection[int] = ()) -> bool:
+    """Whether `actor` may read this post's words now, wherever they would reach them
+    (a notification, a mail): its thread readable, the post findable and its content
+    visible, and, awaiting approval, readable as such (`moderated`: the actor's regions)."""
+    if not can_read_thread(
+        actor,
+        post.region_visibility,
+        post.thread_hidden,
+        pending=post.thread_pending,
+        author_id=post.thread_author_id,
+    ):
+        return False
+    if not can_find_post(actor, post.author_id, post.pending):
+        return False
+    if not can_see_post_content(actor, post.author_id, post.hidden, post.deleted):
+        return False
+    if post.pending or post.thread_pending:
+        author = post.author_id if post.pending else post.thread_author_id
+        return can_read_pending(actor, author, post.region_id in moderated)
+    return True
+
+
+def hears_outcome(actor: Actor, author_id: int | None, region_visibility: str) -> bool:
+    """A moderation outcome about what `author_id` wrote (hidden, deleted, approved, ...)
+    is told to its author while they may read its region, even when what it is about is
+    hidden from them now: it is their own writing. What the notice shows of it still
+    follows the rules: a thread's title to its readers and its author, a post's words
+    as `can_read_post` says."""
+    return _is(actor, author_id) and can_read_region(actor, region_visibility)
 
 
 def can_find_post(actor: Actor, author_id: int | None, pending: bool) -> bool:

@@ -20,6 +20,7 @@ from forum.db import Database, driver_dsn
 from forum.limits import Limiter
 from forum.mail.outbox import Mailer
 from forum.mail.sender import Sender, transport_for
+from forum.notifier import Notifier
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 catalog=catalog,
             )
             app.state.search = Search(db, settings, catalog)
+            app.state.notifier = Notifier(db, catalog)
             app.state.mailer = Mailer(app.state.policy.digest, settings.mail_from)
             app.state.mail_sender = Sender(
                 db,
@@ -89,11 +91,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.search.start()
             await app.state.limiter.start()
             await app.state.mail_sender.start()
+            await app.state.notifier.start()
             try:
                 yield
             finally:
                 await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
+                await app.state.notifier.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
         finally:

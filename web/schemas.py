@@ -190,6 +190,10 @@ class SettingsChange(Request):
     language: Annotated[str, Field(max_length=8)] | None = Field(
         default=None, description="Interface language: en, fr or es"
     )
+    handle: Annotated[str, Field(max_length=31)] | None = Field(
+        default=None,
+        description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
+    )
 
 
 # Responses
@@ -344,6 +348,7 @@ class UserOut(BaseModel):
     id: int
     email: str
     display_name: str
+    handle: str = Field(description="`@handle` mentions this member; /members/<handle>")
     organisation: str | None
     show_organisation: bool
     language: str
@@ -1262,3 +1267,105 @@ class NewsList(BaseModel):
 
 class NewsDeclined(BaseModel):
     declined: bool
+
+
+# Notifications, follows and saved searches (issue 14)
+
+
+FollowLevelName = Literal["watching", "tracking", "muted"]
+
+
+class FollowIn(Request):
+    level: FollowLevelName = Field(
+        description="watching: every new post notifies; tracking: counts only; muted: "
+        "nothing, even where a broader follow would"
+    )
+    mailing_list: bool = Field(
+        default=False, description="Regions only: every new post mailed as its own message"
+    )
+
+
+class FollowOut(BaseModel):
+    target: str = Field(description="thread:42, region:<slug>, topic:<slug>, country:<CODE>, "
+                        "organisation:<slug> or search:<saved search id>")  # fmt: skip
+    level: FollowLevelName
+    mailing_list: bool
+    created_at: datetime | None
+
+
+class FollowList(BaseModel):
+    follows: list[FollowOut]
+
+
+class Unfollowed(BaseModel):
+    unfollowed: bool
+
+
+class SavedSearchIn(Request):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
+    q: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
+    region: Annotated[str, Field(max_length=64)] | None = None
+    topic: Annotated[str, Field(max_length=64)] | None = None
+    country: Annotated[str, Field(max_length=2)] | None = None
+
+
+class SavedSearchOut(BaseModel):
+    id: int
+    name: str
+    query: str
+    region: str | None
+    topic: str | None
+    country: str | None
+    created_at: datetime
+    target: str = Field(description="Followed as this (watching: new matching posts notify)")
+
+
+class SavedSearchList(BaseModel):
+    saved_searches: list[SavedSearchOut]
+
+
+class SavedSearchDeleted(BaseModel):
+    deleted: bool
+
+
+NotificationReason = Literal[
+    "reply", "mention", "watching", "list_post", "saved_search", "new_thread", "moderation",
+    "review", "calendar_event", "news", "application",
+]  # fmt: skip
+
+
+class NotificationOut(BaseModel):
+    id: int
+    reason: NotificationReason
+    subject: str = Field(description="post:<id>, thread:<id>, account, country:<CODE>:<cycle>, "
+                         "calendar_event:<id>, news:<id> or application:<id>")  # fmt: skip
+    action: str | None = Field(description="What happened, where the reason alone does not say")
+    title: str
+    excerpt: str = Field(description="Plain text, short")
+    url: str = Field(description="A path on the site")
+    thread_id: int | None
+    post_id: int | None
+    created_at: datetime
+    read: bool
+
+
+class NotificationList(BaseModel):
+    notifications: list[NotificationOut] = Field(
+        description="Unread first, newest first; only what you may see now (a page may hold "
+        "fewer than asked)"
+    )
+    next_cursor: str | None
+
+
+class NotificationCount(BaseModel):
+    unread: int = Field(description="Up to 100; 100 means 'more than 99'")
+
+
+class NotificationsRead(Request):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, max_length=100, description="These; leave out to mark all read"
+    )
+
+
+class NotificationsMarked(BaseModel):
+    marked: int

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
-from forum import idempotency, limits, sessions
+from forum import idempotency, limits, notifications, sessions
 from forum.catalog import Catalog
 from forum.limits import Rule
 from forum.permissions import ANONYMOUS, Actor
@@ -39,6 +39,16 @@ class Unit:
         return await self.request.app.state.catalog.current()
 
 
+def _page_view(request: Request) -> bool:
+    """A page (not the API) read by a member, whose header shows their unread count; once
+    per request."""
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and not hasattr(request.state, "unread")
+    )
+
+
 @asynccontextmanager
 async def unit(
     request: Request, limit: Rule | None = None, form_token: str | None = None
@@ -55,6 +65,11 @@ async def unit(
                 elif found is not None:
                     auth.check_csrf(request, found)
             actor = found.actor if found else ANONYMOUS
+            if found is not None and _page_view(request):
+                # The header's count (`_notification_count.html`), in the page's own
+                # transaction: one probe of an index when nothing is unread.
+                known = await request.app.state.catalog.current()
+                request.state.unread = await notifications.unread_count(connection, actor, known)
             bucket = None
             if limit is not None:
                 bucket = limits.of_request(

@@ -138,6 +138,9 @@ PAGES = [
     PageType("register", lambda s: "/register", readers=(VISITOR,)),
     PageType("settings", lambda s: "/settings", readers=(MEMBER,)),
     PageType("sessions", lambda s: "/settings/sessions", readers=(MEMBER,)),
+    PageType("notifications", lambda s: "/notifications", readers=(MEMBER,)),
+    PageType("following", lambda s: "/following", readers=(MEMBER,)),
+    PageType("member-profile", lambda s: "/members/amina_diallo"),  # "Amina Diallo"'s
     PageType("new-thread", lambda s: "/threads/new", readers=(MEMBER,)),
     PageType("new-thread-preview", lambda s: "/threads/new", readers=(MEMBER,), then=_preview),
     PageType(

@@ -222,6 +222,17 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
     await call("GET", "/events", "/events")
     await call("POST", one_event + "/decline", "/events/{event_id}/decline", admin,
                json={"reason": "Cancelled"})  # fmt: skip
+    follow = "/follows/{target}"
+    await call("PUT", "/follows/region:africa", follow, json={"level": "watching"})
+    await call("GET", "/me/follows", "/me/follows")
+    await call("DELETE", "/follows/region:africa", follow)
+    saved = await call("POST", "/saved-searches", "/saved-searches",
+                       json={"name": "S", "q": "tenders", "region": "africa"})  # fmt: skip
+    await call("GET", "/me/saved-searches", "/me/saved-searches")
+    await call("DELETE", f"/saved-searches/{saved['id']}", "/saved-searches/{saved_id}")
+    await call("GET", "/notifications", "/notifications")
+    await call("GET", "/notifications/count", "/notifications/count")
+    await call("POST", "/notifications/read", "/notifications/read", json={})
     await call("DELETE", "/auth/me", "/auth/me",
                json={"password": "a new long password", "keep_posts": False})  # fmt: skip
     assert checked == set(by_key)

@@ -67,7 +67,11 @@ async def change_me(request: Request) -> JSON:
     async with unit(request) as u:
         current = _logged_in(u)
         user = await accounts.change_settings(
-            u.session, u.actor, display_name=data.display_name, language=data.language
+            u.session,
+            u.actor,
+            display_name=data.display_name,
+            language=data.language,
+            handle=data.handle,
         )
         return _me(user, current.csrf_token)
 

@@ -128,6 +128,7 @@ async def _settings_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     password_errors: dict[str, str] | None = None,
+    handle: tuple[str, dict[str, str]] | None = None,
 ) -> Response:
     return render(
         request,
@@ -138,6 +139,8 @@ async def _settings_page(
         values=values or {"display_name": user["display_name"], "language": user["language"]},
         errors=errors or {},
         password_errors=password_errors or {},
+        handle_value=handle[0] if handle else user["handle"],
+        handle_errors=handle[1] if handle else {},
         languages=[(code, i18n.NAMES[code]) for code in accounts.INTERFACE_LANGUAGES],
         saved=request.query_params.get("saved") if status == 200 else None,
     )
@@ -170,6 +173,23 @@ async def change_settings(request: Request) -> Response:
             return await _settings_page(request, reader, user, 422, values, errors)
     # The next page is in the language just chosen: it is read with the session.
     return forms.redirect(SETTINGS + "?saved=profile")
+
+
+async def change_handle(request: Request) -> Response:
+    form = await forms.read_form(request)
+    wanted = form.get("handle") or ""
+    async with unit(request, form_token=form.token) as u:
+        reader = viewer(request, u.current)
+        check_signed_in(u.actor)
+        assert u.actor.user_id is not None
+        try:
+            data = forms.check(schemas.SettingsChange, {"handle": wanted})
+            await accounts.change_settings(u.session, u.actor, handle=data.handle)
+        except (ValidationError, DomainError) as failure:
+            errors = messages.for_form(failure, reader.gettext)
+            user = await accounts.get(u.session, u.actor.user_id)
+            return await _settings_page(request, reader, user, 422, handle=(wanted, errors))
+    return forms.redirect(SETTINGS + "?saved=handle")
 
 
 async def change_password(request: Request) -> Response:
@@ -307,6 +327,7 @@ ROUTES = [
     Route(SETTINGS, settings, methods=["GET"]),
     Route(SETTINGS, change_settings, methods=["POST"]),
     Route(SETTINGS + "/password", change_password, methods=["POST"]),
+    Route(SETTINGS + "/handle", change_handle, methods=["POST"]),
     Route(LEAVE, delete_form, methods=["GET"]),
     Route(LEAVE, delete_account, methods=["POST"]),
     Route(SESSIONS, sessions_page, methods=["GET"]),

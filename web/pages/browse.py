@@ -20,6 +20,7 @@ from forum import (
     cases,
     catalog,
     experiences,
+    follows,
     moderators,
     news,
     organisations,
@@ -64,6 +65,7 @@ async def region(request: Request) -> Response:
         if slug not in regions:  # unknown, private, or not even a slug
             return not_found_page(request, reader)
         listing = await _listing(request, u, known, region=slug)
+        listing["following"] = await follows.one_of(u.session, u.actor, f"region:{slug}")
         moderate = False
         if u.actor.staff:  # the "Moderation" entry: no query for anyone else
             moderated = await moderators.regions_of(u.session, u.actor)
@@ -87,6 +89,7 @@ async def topic(request: Request) -> Response:
         slug = request.path_params["slug"]
         found = known.topic(slug)  # unknown: 404
         listing = await _listing(request, u, known, topic=slug)
+        listing["following"] = await follows.one_of(u.session, u.actor, f"topic:{found.slug}")
     return _render_list(request, reader, known, "topic.html", topic=found, **listing)
 
 
@@ -114,6 +117,7 @@ async def country(request: Request) -> Response:
         # A country lies in one region: only the topic narrows it down.
         listing = await _listing(request, u, known, filters=("topic",), country=code)
         listing["review"] = await review_pages.section(u, reader, known, code)
+        listing["following"] = await follows.one_of(u.session, u.actor, f"country:{code}")
         listing["events"] = await calendar_events.for_country(u.session, u.actor, known, code)
         # Each through its domain's lister, which applies the reading rules (members-only
         # regions, proposals): the page adds no rule of its own.
@@ -185,6 +189,10 @@ async def thread(request: Request) -> Response:
             # what one has read costs nothing more, and visitors write nothing at all.
             await reading.record_direct(connection, reader.actor, thread_id, last)
     new_from = reading.first_new(reader.actor, previous, page["posts"])
+    following = None
+    if reader.actor.authenticated:  # the Follow control's state: visitors have none
+        async with request.app.state.db.connection() as connection:
+            following = await follows.one_of(connection, reader.actor, f"thread:{thread_id}")
     moderate, moves, reported = False, None, {}
     if reader.actor.staff:  # only they may moderate: no query for anyone else
         region_id = known.region(reader.actor, page["thread"]["region"]).id
@@ -201,7 +209,7 @@ async def thread(request: Request) -> Response:
         }  # fmt: skip
     return render(request, reader, "thread.html", page=page, since=since, named=known.name,
                   new_from=new_from, moderate=moderate, moves=moves,
-                  reported=reported)  # fmt: skip
+                  reported=reported, following=following)  # fmt: skip
 
 
 async def _merged_or_not_found(request: Request, reader: Viewer) -> Response:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from forum import affiliations, experiences, organisations
+from forum import affiliations, experiences, follows, organisations
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind
 from forum.models import FieldVisibility, OrganisationKind
@@ -117,6 +117,7 @@ async def _profile_page(
             stories, _ = await experiences.list_experiences(
                 u.session, u.actor, known, organisation=slug, limit=EXPERIENCES_LISTED
             )
+            following = await follows.one_of(u.session, u.actor, f"organisation:{slug}")
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:
                 return not_found_page(request, reader)
@@ -124,7 +125,8 @@ async def _profile_page(
     return render(request, reader, "organisation.html", status, org=view, threads=started,
                   stories=stories, named=known.name, errors=errors or {}, values=values or {},
                   uncac=uncac.names(reader.locale),
-                  saved=request.query_params.get("saved"), **_labels(reader))  # fmt: skip
+                  saved=request.query_params.get("saved"), following=following,
+                  **_labels(reader))  # fmt: skip
 
 
 async def profile(request: Request) -> Response:

@@ -164,7 +164,13 @@ def render(
     html = (
         _env(viewer.locale)
         .get_template(template)
-        .render(viewer=viewer, csrf_field=_csrf_field(viewer), here=here, **context)
+        .render(
+            viewer=viewer,
+            csrf_field=_csrf_field(viewer),
+            here=here,
+            unread=getattr(request.state, "unread", None),
+            **context,
+        )
     )
     response = HTMLResponse(html, status_code=status)
     if viewer.new_token:

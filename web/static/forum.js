@@ -1,8 +1,9 @@
 // The forum's one script (DESIGN.md, "Web pages"). Every page works without it. It shows
 // dates in the reader's own time zone, adds live updates to a thread page over /ws
 // ("Realtime protocol"; a post's open revisions page reloads when the post is edited or
-// redacted), sends the reply form through the JSON API without reloading,
-// and shows previews in place. No words of its own: the page gives them, translated.
+// redacted), sends the reply form through the JSON API without reloading, shows
+// previews in place, and keeps a member's unread notifications count in the header
+// live. No words of its own: the page gives them, translated.
 (function () {
   "use strict";
   var dates = window.Intl && new Intl.DateTimeFormat(document.documentElement.lang || undefined,
@@ -350,5 +351,23 @@
       cases.hidden = false;
       drop(document.getElementById("no-cases"));
     });
+  }
+
+  // The unread count in the header: anything on the member's own channel (a
+  // notification, one read on another page) asks the API for the count they may see now.
+  var unread = document.getElementById("notification-count");
+  if (unread && unread.dataset.liveUser) {
+    var count = $(unread, ".count");
+    var recount = function () {
+      fetch("/api/v1/notifications/count", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          if (!d) return;
+          count.textContent = d.unread > 99 ? "99+" : d.unread ? String(d.unread) : "";
+          count.hidden = !d.unread;
+        }).catch(function () { /* the next page shows it */ });
+    };
+    if (unread.dataset.unknown) recount(); // a page that did not count (a thread's)
+    live("user:" + unread.dataset.liveUser, null, recount);
   }
 })();
