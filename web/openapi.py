@@ -32,9 +32,10 @@ _QUERY_DOC = {
     "organisation": "Organisation slug",
     "moderator": "The acting moderator's or admin's user id",
     "action": "One action, such as post.hide or application.approve",
-    "status": "pending (the default, oldest first), approved or refused (latest first)",
+    "status": "Which ones by their state: applications pending (the default, oldest first), "
+    "approved or refused (latest first); events published (the default), proposed or "
+    "declined; news published or proposed (default: both, those you may read)",
     "when": "upcoming (the default, soonest first) or past (latest first)",
-    "state": "published (the default), proposed or declined (those you may read)",
 }
 _REF = "#/components/schemas/{model}"
 # Path parameters are integer ids but these.

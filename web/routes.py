@@ -317,7 +317,7 @@ OPERATIONS = (
     Operation("GET", "/events", calendar_events.list_events,
               "Calendar events you may read: upcoming soonest first, or past latest first",
               schemas.EventList,
-              query=("when", "region", "country", "state", "cursor", "limit"), errors=(404, 422)),
+              query=("when", "region", "country", "status", "cursor", "limit"), errors=(404, 422)),
     Operation("POST", "/events", calendar_events.propose_event,
               "Propose an event (members); it is read by you, editors and the region's "
               "moderators until published", schemas.EventOut, 201, schemas.EventCreate,

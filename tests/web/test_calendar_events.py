@@ -108,7 +108,7 @@ async def test_decline_with_a_reason_the_proposer_reads(make, db, client):
     mine = (await member.get(f"{API}/{made['id']}")).json()
     assert mine["decline_reason"] == "Already listed."
     assert (await client.get(f"{API}/{made['id']}")).status_code == 404
-    declined = (await member.get(API, params={"state": "declined"})).json()["events"]
+    declined = (await member.get(API, params={"status": "declined"})).json()["events"]
     assert [e["id"] for e in declined] == [made["id"]]
     assert await _count(db, "SELECT count(*) FROM audit_log WHERE action = 'event.decline'") == 1
 
@@ -148,7 +148,7 @@ async def test_bad_input_is_refused_and_changes_nothing(make, db, client):
         assert r.status_code == 422, (change, r.text)
         assert field in r.json()["error"]["fields"], (change, r.text)
     assert (await client.get(f"{API}/999999")).status_code == 404
-    assert (await client.get(API, params={"state": "nonsense"})).status_code == 422
+    assert (await client.get(API, params={"status": "nonsense"})).status_code == 422
     assert (await client.get(API, params={"cursor": "garbage"})).status_code == 422
     assert await _count(db, "SELECT count(*) FROM calendar_events") == 0
 
@@ -182,7 +182,7 @@ async def test_a_proposals_canary_reaches_only_its_proposer_and_deciders(make, d
     other = await make.logged_in()
     elsewhere = await _moderator(make, db, "south-east-asia")
     one = made["id"]
-    paths = [API, f"{API}/{one}", f"{API}?state=proposed", "/events", f"/events/{one}",
+    paths = [API, f"{API}/{one}", f"{API}?status=proposed", "/events", f"/events/{one}",
              f"/events/{one}.ics", "/regions/africa/events.ics", "/events/past"]  # fmt: skip
 
     async def seen(who) -> bool:
@@ -335,5 +335,5 @@ async def test_a_member_proposes_through_the_form(make, db, client):
     page = await member.get(r.headers["location"])
     assert "<em>public</em>" in page.text and "only its proposer" in page.text
     assert (await client.get(r.headers["location"])).status_code == 404
-    made = (await member.get(API, params={"state": "proposed"})).json()["events"]
+    made = (await member.get(API, params={"status": "proposed"})).json()["events"]
     assert made[0]["online"] and made[0]["starts_at"].startswith(f"{NEXT_YEAR}-12-09T10:00")

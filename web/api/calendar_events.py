@@ -24,7 +24,7 @@ async def list_events(request: Request) -> JSON:
             past=past == "past",
             region=query_text(request, "region", 64),
             country=query_text(request, "country", 2),
-            status=query_text(request, "state", 16) or "published",
+            status=query_text(request, "status", 16) or "published",
             cursor=query_text(request, "cursor"),
             limit=page_limit(request, 50),
         )
