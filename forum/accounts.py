@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events, names, suspensions
 from forum.errors import DomainError, Kind, invalid
-from forum.models import Role, User
+from forum.models import EmailMode, Role, User
 from forum.permissions import Actor, check_can_change_settings, check_can_write, user_audience
 
 # Deliberately loose (real addresses are varied), but no spaces or control characters.
@@ -117,6 +117,7 @@ def user_view(row: Any) -> dict[str, Any]:
         "role": row.role,
         "created_at": row.created_at,
         "email_verified": row.email_verified_at is not None,
+        "email_mode": row.email_mode,
     }
 
 
@@ -130,6 +131,7 @@ _USER_COLUMNS = (
     User.role,
     User.created_at,
     User.email_verified_at,
+    User.email_mode,
 )
 
 
@@ -224,9 +226,11 @@ async def change_settings(
     *,
     display_name: str | None = None,
     language: str | None = None,
+    email_mode: str | None = None,
 ) -> dict[str, Any]:
-    """Change one's display name and/or interface language (None: leave it); the account
-    as it is now. Every value is checked before anything is written."""
+    """Change one's display name, interface language and/or how notifications are mailed
+    (None: leave it); the account as it is now. Every value is checked before anything
+    is written."""
     check_can_change_settings(actor, renaming=display_name is not None)
     assert actor.user_id is not None
     values: dict[str, Any] = {}
@@ -239,6 +243,11 @@ async def change_settings(
             message = "Choose one of the interface languages: " + ", ".join(INTERFACE_LANGUAGES)
             raise invalid("language", message + ".", "unknown_language")
         values["language"] = language
+    if email_mode is not None:
+        if email_mode not in set(EmailMode):
+            message = "Choose one of: " + ", ".join(EmailMode)
+            raise invalid("email_mode", message + ".", "unknown_email_mode")
+        values["email_mode"] = email_mode
     if values:
         try:
             async with session.begin_nested():

@@ -152,7 +152,7 @@ OPERATIONS = (
               "Change password; ends every other session", schemas.Me, 200,
               schemas.PasswordChange, errors=(400, 401, 403, 413, 415, 422, 429)),
     Operation("PATCH", "/auth/me", accounts.change_me,
-              "Change your display name and/or interface language", schemas.Me, 200,
+              "Change your display name, interface language and/or email mode", schemas.Me, 200,
               schemas.SettingsChange, errors=(400, 401, 403, 409, 413, 415, 422)),
     Operation("GET", "/auth/me/export", accounts.export,
               "Download everything the forum holds about you, as one JSON file", None,

@@ -190,6 +190,11 @@ class SettingsChange(Request):
     language: Annotated[str, Field(max_length=8)] | None = Field(
         default=None, description="Interface language: en, fr or es"
     )
+    email_mode: Annotated[str, Field(max_length=12)] | None = Field(
+        default=None,
+        description="How notifications are mailed: immediately (at most one mail every 5 "
+        "minutes), daily or weekly (a digest at 06:00 UTC; weekly on Mondays), or none",
+    )
 
 
 # Responses
@@ -352,6 +357,9 @@ class UserOut(BaseModel):
     )
     created_at: datetime
     email_verified: bool = Field(description="The address was confirmed through an emailed link")
+    email_mode: Literal["immediately", "daily", "weekly", "none"] = Field(
+        description="How notifications are mailed (`PATCH /auth/me` changes it)"
+    )
 
 
 class Me(BaseModel):

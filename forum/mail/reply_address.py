@@ -14,17 +14,16 @@ anyone who reads a member's mail could: the gateway still applies every rule of 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 
+from forum.mail import signing
+
 LOCAL_PREFIX = "reply+"
 LIFETIME = timedelta(days=180)
 _EPOCH = date(2020, 1, 1)
-_MAC_CHARS = 20  # 100 bits of base32
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_PURPOSE = b"forum reply address"
 
 
 @dataclass(frozen=True)
@@ -34,29 +33,9 @@ class ReplyTarget:
     expires: date
 
 
-def _key(secret: str) -> bytes:
-    return hmac.new(secret.encode(), b"forum reply address", hashlib.sha256).digest()
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _ALPHABET[rest] + digits
-        if number == 0:
-            return digits
-
-
-def _mac(secret: str, payload: str) -> str:
-    digest = hmac.new(_key(secret), payload.encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:16])
-    return _base36(number)[-_MAC_CHARS:].rjust(_MAC_CHARS, "0")
-
-
 def token(secret: str, user_id: int, thread_id: int, today: date | None = None) -> str:
     expires = (today or datetime.now(UTC).date()) + LIFETIME
-    payload = ".".join(_base36(n) for n in (user_id, thread_id, (expires - _EPOCH).days))
-    return f"{payload}.{_mac(secret, payload)}"
+    return signing.sign(secret, _PURPOSE, (user_id, thread_id, (expires - _EPOCH).days))
 
 
 def address(secret: str, mail_from: str, user_id: int, thread_id: int) -> str:
@@ -71,13 +50,10 @@ def target(secret: str, recipient: str, today: date | None = None) -> ReplyTarge
     local = parseaddr(recipient)[1].rpartition("@")[0].lower()
     if not local.startswith(LOCAL_PREFIX):
         return None
-    parts = local[len(LOCAL_PREFIX) :].split(".")
-    if len(parts) != 4 or not all(p and set(p) <= set(_ALPHABET) for p in parts):
+    found = signing.verified(secret, _PURPOSE, local[len(LOCAL_PREFIX) :], 3)
+    if found is None:
         return None
-    payload, mac = ".".join(parts[:3]), parts[3]
-    if not hmac.compare_digest(mac, _mac(secret, payload)):
-        return None
-    user_id, thread_id, days = (int(p, 36) for p in parts[:3])
+    user_id, thread_id, days = found
     expires = _EPOCH + timedelta(days=days)
     if expires < (today or datetime.now(UTC).date()):
         return None

@@ -76,10 +76,12 @@ async def smtp_app(settings: Settings, smtp_port: int, app: Any) -> AsyncIterato
     test's other app (`app`, which `make` and `client` use, writing to a Maildir): both
     drain the same outbox, and under load that one took the mail a test waited for."""
     await app.state.mail_sender.stop()
+    await app.state.notices.stop()
     configured = dataclasses.replace(
         settings, smtp=Smtp("127.0.0.1", smtp_port), mail_from=FROM, public_url=SITE
     )
     sending = create_app(configured)
     async with sending.router.lifespan_context(sending):
         await sending.state.mail_sender.stop()
+        await sending.state.notices.stop()
         yield sending

@@ -67,7 +67,11 @@ async def change_me(request: Request) -> JSON:
     async with unit(request) as u:
         current = _logged_in(u)
         user = await accounts.change_settings(
-            u.session, u.actor, display_name=data.display_name, language=data.language
+            u.session,
+            u.actor,
+            display_name=data.display_name,
+            language=data.language,
+            email_mode=data.email_mode,
         )
         return _me(user, current.csrf_token)
 

@@ -26,6 +26,7 @@ from web.pages import (
     search,
     splitting,
     suspensions,
+    unsubscribe,
     world_map,
 )
 
@@ -45,6 +46,7 @@ ROUTES = [
     *suspensions.ROUTES,
     *splitting.ROUTES,
     *recovery.ROUTES,
+    *unsubscribe.ROUTES,
     *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,

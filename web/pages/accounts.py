@@ -17,9 +17,11 @@ from starlette.routing import Route
 
 from forum import accounts, sessions
 from forum.errors import DomainError, Kind
+from forum.models import EmailMode
 from forum.permissions import check_can_manage_sessions, check_signed_in
 from web import account_actions, auth, forms, i18n, schemas
 from web.forms import Form
+from web.i18n import N_
 from web.pages import messages
 from web.pages.membership import APPLY
 from web.pages.view import Viewer, render, viewer
@@ -27,6 +29,12 @@ from web.unit import log_in, unit
 
 SETTINGS = "/settings"
 SESSIONS = "/settings/sessions"
+EMAIL_MODES = {
+    EmailMode.IMMEDIATELY.value: N_("As it happens (at most one mail every 5 minutes)"),
+    EmailMode.DAILY.value: N_("A daily digest"),
+    EmailMode.WEEKLY.value: N_("A weekly digest"),
+    EmailMode.NONE.value: N_("No notification mail"),
+}
 
 
 def _next(value: str | None) -> str:
@@ -128,6 +136,7 @@ async def _settings_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     password_errors: dict[str, str] | None = None,
+    mail_errors: dict[str, str] | None = None,
 ) -> Response:
     return render(
         request,
@@ -139,6 +148,8 @@ async def _settings_page(
         errors=errors or {},
         password_errors=password_errors or {},
         languages=[(code, i18n.NAMES[code]) for code in accounts.INTERFACE_LANGUAGES],
+        email_modes=[(mode, reader.gettext(label)) for mode, label in EMAIL_MODES.items()],
+        mail_errors=mail_errors or {},
         saved=request.query_params.get("saved") if status == 200 else None,
     )
 
@@ -170,6 +181,22 @@ async def change_settings(request: Request) -> Response:
             return await _settings_page(request, reader, user, 422, values, errors)
     # The next page is in the language just chosen: it is read with the session.
     return forms.redirect(SETTINGS + "?saved=profile")
+
+
+async def change_email_mode(request: Request) -> Response:
+    form = await forms.read_form(request)
+    async with unit(request, form_token=form.token) as u:
+        reader = viewer(request, u.current)
+        check_signed_in(u.actor)
+        assert u.actor.user_id is not None
+        try:
+            data = forms.check(schemas.SettingsChange, {"email_mode": form.get("email_mode")})
+            await accounts.change_settings(u.session, u.actor, email_mode=data.email_mode)
+        except (ValidationError, DomainError) as failure:
+            errors = messages.for_form(failure, reader.gettext)
+            user = await accounts.get(u.session, u.actor.user_id)
+            return await _settings_page(request, reader, user, 422, mail_errors=errors)
+    return forms.redirect(SETTINGS + "?saved=mail")
 
 
 async def change_password(request: Request) -> Response:
@@ -306,6 +333,7 @@ ROUTES = [
     Route("/logout", logout, methods=["POST"]),
     Route(SETTINGS, settings, methods=["GET"]),
     Route(SETTINGS, change_settings, methods=["POST"]),
+    Route(SETTINGS + "/mail", change_email_mode, methods=["POST"]),
     Route(SETTINGS + "/password", change_password, methods=["POST"]),
     Route(LEAVE, delete_form, methods=["GET"]),
     Route(LEAVE, delete_account, methods=["POST"]),
