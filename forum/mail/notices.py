@@ -16,11 +16,12 @@ outbox messages, per member, as their `users.email_mode` says.
 Every row is checked again through `forum.notifications.shown` when its mail is
 written: what the member may no longer read is marked mailed and not sent, and a mail's
 words are only ever what `shown` returns (and, for a mailing-list post the member may
-read, its text). The outbox row(s) and `mailed_at` are written in one transaction: a
-worker that dies leaves the member's rows unmailed, and nothing is lost or sent twice.
-Two workers never write the same member's mail: each takes the member's row with
-`FOR NO KEY UPDATE SKIP LOCKED` (which does not block the fan-out's inserts, whose
-foreign key only takes a KEY SHARE lock) and leaves a locked member to the other.
+read, its text). The outbox row(s) and `mailed_at` are written in one transaction (a
+few members share one, each in a savepoint): a worker that dies leaves the rows
+unmailed, and nothing is lost or queued twice. Two workers never write the same member's
+mail: each takes the members' rows with `FOR NO KEY UPDATE SKIP LOCKED` (which does not
+block the fan-out's inserts, whose foreign key only takes a KEY SHARE lock) and leaves a
+locked member to the other.
 
 Tables `notifications` and `users` (Core statements), `outbox` through `forum.mail.outbox`.
 """
@@ -54,7 +55,8 @@ LIST_POST = "list_post"
 BATCH_EVERY = timedelta(minutes=5)
 DIGEST_HOUR = 6  # UTC: daily digests go out at 06:00, weekly ones on Mondays at 06:00
 POLL = 10.0  # seconds
-MEMBERS = 50  # members per batch
+MEMBERS = 200  # members found per query
+TOGETHER = 25  # members mailed in one transaction
 ROWS = 200  # notifications one member's pass takes (the rest go in the next)
 ITEMS = 50  # listed in one mail; beyond, the mail says how many more
 REFERENCES = 20  # ancestors named in a mailing-list mail's `References`
@@ -173,16 +175,19 @@ class Notices:
                         .limit(MEMBERS)
                     )
                 )
-            for user_id in members:
-                async with self.db.transaction() as session:
-                    queued += await self._member(session, user_id, now)
+            for start in range(0, len(members), TOGETHER):
+                queued += await self._members(members[start : start + TOGETHER], now)
             if len(members) < MEMBERS:
                 return queued
             after = members[-1]
 
-    async def _member(self, session: AsyncConnection, user_id: int, now: datetime) -> int:
-        found = (
-            await session.execute(
+    async def _members(self, user_ids: list[int], now: datetime) -> int:
+        """Mail a few members in one transaction (one commit for them all), each in a
+        savepoint: one whose mail fails to be written is left for the next pass and
+        holds up nobody else."""
+        queued = 0
+        async with self.db.transaction() as session:
+            found = await session.execute(
                 select(
                     User.id,
                     User.email,
@@ -191,13 +196,21 @@ class Notices:
                     User.email_mode,
                     User.mail_failing_since.isnot(None).label("failing"),
                 )
-                .where(User.id == user_id)
+                .where(User.id.in_(user_ids))
+                .order_by(User.id)
                 .with_for_update(key_share=True, skip_locked=True)  # FOR NO KEY UPDATE
             )
-        ).first()
-        if found is None:  # another worker has them, or the account is gone
-            return 0
-        member = Member(*found)
+            # Members another worker holds are skipped (SKIP LOCKED): it mails them.
+            for member in [Member(*row) for row in found]:
+                try:
+                    async with session.begin_nested():
+                        queued += await self._member(session, member, now)
+                except Exception as exc:
+                    log.error("notification mail for member %d: %r", member.id, exc)
+        return queued
+
+    async def _member(self, session: AsyncConnection, member: Member, now: datetime) -> int:
+        user_id = member.id
         # Uses index: ix_notifications_unmailed
         rows = list(
             await session.execute(
