@@ -118,6 +118,8 @@ def user_view(row: Any) -> dict[str, Any]:
         "created_at": row.created_at,
         "email_verified": row.email_verified_at is not None,
         "email_mode": row.email_mode,
+        # Mail to the address keeps bouncing (`forum.mail.bounces`).
+        "mail_failing": row.mail_failing_since is not None,
     }
 
 
@@ -132,6 +134,7 @@ _USER_COLUMNS = (
     User.created_at,
     User.email_verified_at,
     User.email_mode,
+    User.mail_failing_since,
 )
 
 

@@ -68,6 +68,8 @@ class Rates:
     ws_connect: Rate = Rate(600, timedelta(minutes=10))
     # subscriptions with `since` (a backlog read) per member, or per address if anonymous
     ws_backlog: Rate = Rate(600, timedelta(minutes=10))
+    # answers the mail gateway sends to one address about replies it could not post
+    mail_answer: Rate = Rate(3, timedelta(hours=1))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Rates:
@@ -100,6 +102,8 @@ class Settings:
     mail_from: str = "CSO Forum <forum@localhost>"
     # The address people reach the forum at, for links in emails.
     public_url: str = ""
+    # Where `forum mail-gateway` listens for replies and bounces (`forum.mail.gateway`).
+    mail_gateway: tuple[str, int] = ("127.0.0.1", 8025)
 
     @property
     def link_base(self) -> str:
@@ -141,6 +145,7 @@ class Settings:
         if public_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", public_url):
             raise ConfigError(f"FORUM_PUBLIC_URL must be an http(s):// address, got {public_url!r}")
         return cls(
+            mail_gateway=_address_setting("FORUM_MAIL_GATEWAY", env.get("FORUM_MAIL_GATEWAY")),
             smtp=smtp,
             mail_from=mail_from or cls.mail_from,
             public_url=public_url,
@@ -207,6 +212,16 @@ def _smtp_setting(raw: str | None) -> Smtp | None:
         username=unquote(url.username) if url.username else None,
         password=unquote(url.password) if url.password else None,
     )
+
+
+def _address_setting(name: str, raw: str | None) -> tuple[str, int]:
+    """`host:port` (an IPv6 host in brackets: `[::1]:8025`)."""
+    if not raw:
+        return Settings.mail_gateway
+    found = re.match(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$", raw.strip())
+    if found is None or not 1 <= int(found[2]) <= 65535:
+        raise ConfigError(f"{name} must be host:port such as 127.0.0.1:8025, got {raw!r}")
+    return found[1].strip("[]"), int(found[2])
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -81,6 +81,7 @@ class Rule(enum.StrEnum):
     RESET_ACCOUNT = "reset_account"
     WS_CONNECT = "ws_connect"
     WS_BACKLOG = "ws_backlog"
+    MAIL_ANSWER = "mail_answer"
 
 
 # Rules that count a member; the others count the client's address, except the login
@@ -110,6 +111,7 @@ _REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.RESET_ACCOUNT: ("rate_limited", "Too many password reset requests."),
     Rule.WS_CONNECT: ("rate_limited", "Too many live connections from this address."),
     Rule.WS_BACKLOG: ("rate_limited", "Too many requests for missed events."),
+    Rule.MAIL_ANSWER: ("rate_limited", "Too many answers to this address."),
 }
 
 

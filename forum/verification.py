@@ -1,6 +1,7 @@
 """Email verification: a single-use link sent to a new account's address (and again on
 request); following it sets `users.email_verified_at`. Membership approval reads that
-date; this module grants nothing else."""
+date; this module grants nothing else. An address where mail is failing
+(`forum.mail.bounces`) is confirmed again the same way, which clears its bounces."""
 
 from __future__ import annotations
 
@@ -21,15 +22,19 @@ KIND = "verify"
 
 async def send(session: AsyncConnection, mailer: Mailer, user_id: int) -> None:
     """Queue a verification email (in the caller's transaction); refused when the address
-    is verified already."""
+    is verified already and mail to it is not failing."""
     user = (
         await session.execute(
-            select(User.email, User.display_name, User.language, User.email_verified_at).where(
-                User.id == user_id
-            )
+            select(
+                User.email,
+                User.display_name,
+                User.language,
+                User.email_verified_at,
+                User.mail_failing_since,
+            ).where(User.id == user_id)
         )
     ).one()
-    if user.email_verified_at is not None:
+    if user.email_verified_at is not None and user.mail_failing_since is None:
         raise DomainError(Kind.CONFLICT, "already_verified", "Your address is verified already.")
     token = await tokens.issue(session, mailer.digest, user_id, Purpose.VERIFY, LIFETIME)
     await mailer.enqueue(
@@ -45,6 +50,10 @@ async def verify(session: AsyncConnection, mailer: Mailer, token: str) -> int:
         update(User)
         .where(User.id == user_id, User.email_verified_at.is_(None))
         .values(email_verified_at=func.now())
+    )
+    # Mail reaches the address: what its bounces stopped (`forum.mail.bounces`) resumes.
+    await session.execute(
+        update(User).where(User.id == user_id).values(mail_bounces=0, mail_failing_since=None)
     )
     # Other links sent for the same address have nothing left to do.
     await tokens.spend_all(session, user_id, Purpose.VERIFY)

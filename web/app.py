@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 mail.renderer(settings.link_base),
                 settings.mail_from,
                 transport_for(settings),
+                secret=settings.secret_key,
             )
             app.state.notices = Notices(
                 db,

@@ -1,5 +1,5 @@
 """The `forum` command: serve, migrate, create-admin, approve, moderator, demo, reindex,
-search, indexer, import-organisations, check-links.
+search, indexer, import-organisations, check-links, mail-gateway.
 
 It lives in `web`, the top of the import graph, because it drives every package.
 """
@@ -31,6 +31,8 @@ from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from forum.errors import DomainError
+from forum.limits import Limiter
+from forum.mail.gateway import Gateway
 from forum.mail.outbox import Mailer
 from forum.models import Role, Visibility
 from forum.permissions import Actor
@@ -113,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     links.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
 
+    commands.add_parser(
+        "mail-gateway",
+        help="receive replies by email and bounces over SMTP (at FORUM_MAIL_GATEWAY, "
+        "default 127.0.0.1:8025), from the mail server that forwards them",
+    )
+
     args = parser.parse_args(argv)
     # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
     # process on the spot, skipping the exit handlers, and one of those stops the embedded
@@ -157,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             return _print_import(report, args.dry_run)
         elif args.command == "check-links":
             return _check_links(settings, args)
+        elif args.command == "mail-gateway":
+            _with_db(settings, _prepared(lambda db: _run_mail_gateway(db, settings)))
         elif args.command == "indexer":
             if not settings.meili_url:
                 raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
@@ -264,6 +274,26 @@ async def _run_indexer(db: Database, settings: Settings) -> None:
         await search.indexer.run()
     finally:
         await search.stop()
+
+
+async def _run_mail_gateway(db: Database, settings: Settings) -> None:
+    policy = Policy.of(settings)
+    limiter = Limiter(db, settings.rates, policy.digest)
+    mailer = Mailer(policy.digest, settings.mail_from)
+    gateway = Gateway(db, limiter, mailer, settings.secret_key)
+    host, port = settings.mail_gateway
+    try:
+        await gateway.start(host, port)
+    except OSError as exc:
+        problem = f"FORUM_MAIL_GATEWAY: cannot listen on {host}:{port}: {exc.strerror}"
+        raise ConfigError(problem) from None
+    print(f"forum: mail gateway listening on {host}:{port}, for replies to "
+          f"reply+...@{gateway.domain} and bounces to bounce+...@{gateway.domain}; "
+          "Ctrl-C stops", flush=True)  # fmt: skip
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await gateway.stop()
 
 
 def _read_csv(path: str) -> str:

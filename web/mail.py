@@ -14,7 +14,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from forum import applications, approvals, cases, notifications, resets, suspensions, verification
-from forum.mail import notices
+from forum.mail import notices, replies
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -28,6 +28,7 @@ SUBJECTS = {
     suspensions.KIND: N_("Your account on the forum is suspended"),
     cases.KIND: N_("The post you reported has been reviewed"),
     approvals.REJECTED_KIND: N_("Your post was not approved"),
+    replies.ANSWER_KIND: N_("Your reply by email was not posted"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
 # Why each notification in a notice mail reached the member.
@@ -78,7 +79,7 @@ def renderer(link_base: str) -> Render:
         words = i18n.translations(locale)
         if kind == notices.NOTICES:
             context["reasons"] = {k: words.gettext(v) for k, v in REASONS.items()}
-        context["subject"] = subject = _subject(words, kind, params)
+        context["mail_subject"] = subject = _subject(words, kind, params)
         return Rendered(
             subject=subject,
             text=env.get_template(f"mail/{kind}.txt").render(context),

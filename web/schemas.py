@@ -360,6 +360,10 @@ class UserOut(BaseModel):
     email_mode: Literal["immediately", "daily", "weekly", "none"] = Field(
         description="How notifications are mailed (`PATCH /auth/me` changes it)"
     )
+    mail_failing: bool = Field(
+        description="Mail to the address keeps bouncing: no notification mail goes to it "
+        "until it is confirmed again (ask for a confirmation link)"
+    )
 
 
 class Me(BaseModel):

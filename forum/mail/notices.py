@@ -6,8 +6,8 @@ outbox messages, per member, as their `users.email_mode` says.
   minutes waits and goes together.
 - `daily` / `weekly`: a digest at `DIGEST_HOUR` UTC (each day; on Mondays), holding
   the notifications that arrived before that hour and were not mailed yet.
-- `none`, or an address that is failing (`users.mail_failing_since`): nothing is sent;
-  the rows are marked mailed.
+- `none`, or an address that is failing (`bounces.receives_notifications`): nothing is
+  sent; the rows are marked mailed.
 - `list_post` (a region followed in mailing-list mode): one mail per post, at once
   whatever the mode (but `none`), threaded: its `Message-ID` is made from the post,
   `In-Reply-To` names the post it quotes or else the thread's first post, `References`
@@ -33,7 +33,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -43,7 +42,7 @@ from sqlalchemy.orm import aliased
 from forum import background, markup, notifications
 from forum.catalog import CatalogCache
 from forum.db import Database
-from forum.mail import outbox, reply_address, unsubscribe
+from forum.mail import bounces, outbox, reply_address, signed, unsubscribe
 from forum.models import EmailMode, Notification, Post, Region, Thread, User
 from forum.notifications import Shown
 
@@ -84,7 +83,7 @@ def _due(now: datetime) -> Any:
     return or_(
         Notification.reason == notifications.LIST_POST,
         User.email_mode == EmailMode.NONE.value,
-        User.mail_failing_since.isnot(None),
+        ~bounces.receives_notifications(),
         and_(
             User.email_mode == EmailMode.IMMEDIATELY.value,
             or_(User.mailed_at.is_(None), User.mailed_at <= now - BATCH_EVERY),
@@ -137,7 +136,7 @@ class Notices:
         self.secret = secret
         self.mail_from = mail_from
         self.link_base = link_base
-        self.domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+        self.domain = signed.domain_of(mail_from)
         self.poll = poll
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -194,7 +193,7 @@ class Notices:
                     User.display_name,
                     User.language,
                     User.email_mode,
-                    User.mail_failing_since.isnot(None).label("failing"),
+                    (~bounces.receives_notifications()).label("failing"),
                 )
                 .where(User.id.in_(user_ids))
                 .order_by(User.id)

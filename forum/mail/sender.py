@@ -12,6 +12,10 @@ server that is down only delays mail. A message the server refuses for good (a 5
 its recipient or its content, see `permanent`) is marked failed, logged and kept with the
 reason: retrying would get the same answer forever and hold up nothing but itself.
 
+A message to a member goes out with the VERP envelope sender naming them
+(`bounces.envelope_sender`), so a bounce says whose address failed; a notification to
+an address that keeps bouncing is settled unsent (`bounces.skipped`).
+
 Without `FORUM_SMTP_URL` the messages go to the Maildir `data_dir/mail` (any mail
 client reads it) and each link is logged, so the embedded setup lets a newcomer verify.
 """
@@ -32,7 +36,7 @@ import aiosmtplib
 from forum import background
 from forum.config import Settings, Smtp
 from forum.db import Database
-from forum.mail import outbox, tokens
+from forum.mail import bounces, outbox, tokens
 from forum.mail.message import Render, compose
 
 log = logging.getLogger("forum.mail")
@@ -44,17 +48,22 @@ SMTP_TIMEOUT = 60.0  # per command; the lease (`outbox.LEASE`) is far longer
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage, link: str | None) -> None: ...
+    async def send(
+        self, message: EmailMessage, link: str | None, envelope_sender: str | None = None
+    ) -> None: ...
 
 
 class SmtpTransport:
     def __init__(self, smtp: Smtp) -> None:
         self.smtp = smtp
 
-    async def send(self, message: EmailMessage, link: str | None) -> None:
+    async def send(
+        self, message: EmailMessage, link: str | None, envelope_sender: str | None = None
+    ) -> None:
         s = self.smtp
         await aiosmtplib.send(
             message,
+            sender=envelope_sender,
             hostname=s.host,
             port=s.port,
             username=s.username,
@@ -71,7 +80,11 @@ class MaildirTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    async def send(self, message: EmailMessage, link: str | None) -> None:
+    async def send(
+        self, message: EmailMessage, link: str | None, envelope_sender: str | None = None
+    ) -> None:
+        if envelope_sender:
+            message["Return-Path"] = f"<{envelope_sender}>"
         await asyncio.to_thread(self._add, message)
         log.warning(
             "mail to %s (%s) is in %s%s",
@@ -112,8 +125,12 @@ class Sender:
         mail_from: str,
         transport: Transport,
         poll: float = POLL,
+        secret: str | None = None,
     ) -> None:
+        """`secret`: the forum's, to sign the envelope sender (`bounces`); without it
+        mail goes out from `mail_from` and its bounces are not counted."""
         self.db = db
+        self.secret = secret
         self.render = render
         self.mail_from = mail_from
         self.transport = transport
@@ -126,13 +143,23 @@ class Sender:
         while True:
             async with self.db.transaction() as session:
                 batch = await outbox.claim(session, BATCH)
+                members = await bounces.recipients(session, [q.recipient for q in batch])
+                for queued in batch:
+                    if bounces.skipped(queued.kind, members.get(queued.recipient.lower())):
+                        await outbox.refused(session, queued.id, bounces.SKIPPED)
             if not batch:
                 return done
             for queued in batch:
+                member = members.get(queued.recipient.lower())
+                if bounces.skipped(queued.kind, member):
+                    continue
+                envelope = None
+                if member is not None and self.secret is not None:
+                    envelope = bounces.envelope_sender(self.secret, self.mail_from, member.user_id)
                 try:
                     rendered = self.render(queued.kind, queued.language, queued.params)
                     await self.transport.send(
-                        compose(queued, rendered, self.mail_from), rendered.link
+                        compose(queued, rendered, self.mail_from), rendered.link, envelope
                     )
                 except Exception as exc:  # the server is away, refused, timed out...
                     await self._settle_failure(queued, exc)

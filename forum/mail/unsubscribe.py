@@ -3,25 +3,27 @@
 
 A token names a member and what to stop: all notification mail (`email_mode` becomes
 `none`) or one region's mailing-list mail (that follow's `mailing_list` goes off; the
-follow itself stays). It is signed, not stored (`forum.mail.signing`), and does not
-expire: an unsubscribe link in an old mail must still work, and what it can do is only
-ever to send less mail. Tables `users` and `follows`, through Core statements.
+follow itself stays). It is signed, not stored (`forum.mail.signed`), and works for
+`LIFETIME`: an unsubscribe link in an old mail must still work, and what it can do is
+only ever to send less mail. Tables `users` and `follows`, through Core statements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events
 from forum.errors import DomainError, Kind
-from forum.mail import signing
+from forum.mail import signed
 from forum.models import EmailMode, Follow, Region, User
 from forum.permissions import user_audience
 
-_PURPOSE = b"forum unsubscribe"
+LIFETIME = timedelta(days=730)
+_KIND = signed.Kind("", ids=2, lifetime=LIFETIME, purpose=b"forum unsubscribe")
 _ALL = 0  # the scope of a token for all notification mail; otherwise a region's id
 MAX_TOKEN = 100
 
@@ -37,7 +39,7 @@ class Unsubscribe:
 
 
 def token(secret: str, user_id: int, region_id: int | None = None) -> str:
-    return signing.sign(secret, _PURPOSE, (user_id, _ALL if region_id is None else region_id))
+    return _KIND.token(secret, (user_id, _ALL if region_id is None else region_id))
 
 
 def unusable() -> DomainError:
@@ -48,10 +50,10 @@ def unusable() -> DomainError:
 async def what(session: AsyncConnection, secret: str, value: str) -> Unsubscribe:
     """What `value` would stop, without changing anything; `unusable()` if it is not one
     of ours or its member or region is gone."""
-    found = signing.verified(secret, _PURPOSE, value, 2) if len(value) <= MAX_TOKEN else None
+    found = _KIND.opened_token(secret, value) if len(value) <= MAX_TOKEN else None
     if found is None:
         raise unusable()
-    user_id, scope = found
+    (user_id, scope), _ = found
     mode = await session.scalar(select(User.email_mode).where(User.id == user_id))
     if mode is None:
         raise unusable()

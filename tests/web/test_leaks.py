@@ -38,7 +38,7 @@ from forum import catalog, moderation, sessions
 from forum.catalog import CatalogCache
 from forum.config import Settings
 from forum.db import Database, driver_dsn
-from forum.models import Region, Role, Topic, User
+from forum.models import Country, Region, Role, Topic, User
 from forum.permissions import Actor
 from search.service import Search
 from tests.factories import MAILER
@@ -112,10 +112,12 @@ class Reader:
         headers = {"Cookie": self.cookie} if self.cookie else None
         return connect(url, additional_headers=headers)
 
-    async def thread(self, region: str, topic: str, title: str, body: str) -> int:
-        r = await self.http.post(
-            "/api/v1/threads", json={"region": region, "topic": topic, "title": title, "body": body}
-        )
+    async def thread(
+        self, region: str, topic: str, title: str, body: str, country: str | None = None
+    ) -> int:
+        wanted = {"region": region, "topic": topic, "title": title, "body": body}
+        r = await self.http.post("/api/v1/threads", json={**wanted, "countries": [country]}
+                                 if country else wanted)  # fmt: skip
         assert r.status_code == 201, r.text
         return r.json()["thread"]["id"]
 
@@ -220,6 +222,7 @@ class Case:
     canary: str
     region: str
     topic: str
+    country: str
     thread_id: int = 0
     canary_posts: list[int] = field(default_factory=list)
 
@@ -228,17 +231,25 @@ class Case:
         return [f"thread:{self.thread_id}", f"region:{self.region}", f"topic:{self.topic}"]
 
 
-async def new_place(world: World, visibility: str = "public") -> tuple[str, str]:
-    """A region and a topic of the case's own, so counts and facets are the case's."""
+async def new_place(world: World, visibility: str = "public") -> tuple[str, str, str]:
+    """A region, a topic and a country (in the region) of the case's own, so counts,
+    facets and the country's page are the case's. Its code is one ISO 3166 leaves to
+    users (Q and X followed by a letter), so no real country's."""
     n = next(_numbers)
     region, topic = f"leak-region-{n}", f"leak-topic-{n}"
+    country = "QX"[n // 26 % 2] + chr(ord("A") + n % 26)
     async with world.db.transaction() as s:
-        await s.execute(
-            insert(Region).values(slug=region, name=f"Leak region {n}", visibility=visibility)
+        made = await s.execute(
+            insert(Region)
+            .values(slug=region, name=f"Leak region {n}", visibility=visibility)
+            .returning(Region.id)
         )
         await s.execute(insert(Topic).values(slug=topic, name=f"Leak topic {n}"))
+        await s.execute(
+            insert(Country).values(code=country, name=f"Leak country {n}", region_id=made.scalar())
+        )
     await wait_for(lambda: regions_known(world, region))
-    return region, topic
+    return region, topic, country
 
 
 async def regions_known(world: World, region: str) -> bool:
@@ -264,6 +275,7 @@ async def everything(who: Reader, case: Case) -> dict[str, str]:
     seen["thread page"] = (await get(f"/threads/{case.thread_id}")).text
     seen["region page"] = (await get(f"/regions/{case.region}")).text
     seen["front page"] = (await get("/")).text
+    seen["country page"] = (await get(f"/countries/{case.country}")).text
     seen["thread API"] = (await get(f"/api/v1/threads/{case.thread_id}")).text
     seen["region threads API"] = (await get("/api/v1/threads", params={"region": case.region})).text
     seen["topic threads API"] = (await get("/api/v1/threads", params={"topic": case.topic})).text
@@ -429,8 +441,8 @@ CHANGES = [
 @pytest.mark.parametrize("change", CHANGES, ids=[c.name for c in CHANGES])
 async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, change: Change):
     canary = word()
-    region, topic = await new_place(world, change.region_visibility)
-    case = Case(world, change.name, canary, region, topic)
+    region, topic, country = await new_place(world, change.region_visibility)
+    case = Case(world, change.name, canary, region, topic, country)
     who = await reader(world) if change.reader == "member" else anonymous(world)
     author = world.author
     assert author is not None
@@ -439,7 +451,7 @@ async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, c
 
     async with who.ws() as socket:
         live = Live(socket)
-        case.thread_id = await author.thread(region, topic, title, opening)
+        case.thread_id = await author.thread(region, topic, title, opening, country)
         await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
         # Three posts: "did you mean" proposes only words at least three posts hold.
         for n in range(3):
@@ -457,6 +469,8 @@ async def test_nothing_reaches_a_reader_who_may_no_longer_see_it(world: World, c
         for channel in ("thread page", "thread API", "search hits", "search page",
                         "websocket replay"):  # fmt: skip
             assert canary in before[channel], channel
+        if change.whole_thread:
+            assert canary in before["country page"]
         assert misspelt(canary) not in before["did you mean"]
         assert f'"suggestion":"{canary}"' in before["did you mean"]
         if change.reader == "member":  # quoting is for members
@@ -523,8 +537,8 @@ async def test_nothing_of_a_member_who_left_reaches_anyone(world: World, keep_po
     # Deleting posts: the canary is in every post of theirs. Keeping them: it is their name.
     name = f"Leaving {canary}" if keep_posts else f"Leaving {word()}"
     said = "the bribe" if keep_posts else canary
-    region, topic = await new_place(world)
-    case = Case(world, "member left", canary, region, topic)
+    region, topic, country = await new_place(world)
+    case = Case(world, "member left", canary, region, topic, country)
     leaving = await leaving_member(world, name)
     who = await reader(world)
     other = world.author
@@ -533,7 +547,7 @@ async def test_nothing_of_a_member_who_left_reaches_anyone(world: World, keep_po
     async with who.ws() as socket:
         live = Live(socket)
         case.thread_id = await leaving.thread(
-            region, topic, "Testimony about a tender", f"The testimony names {said}."
+            region, topic, "Testimony about a tender", f"The testimony names {said}.", country
         )
         await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
         for n in range(3):
@@ -580,15 +594,15 @@ async def test_nothing_of_a_member_who_left_reaches_anyone(world: World, keep_po
 
 async def test_an_applicant_reads_members_only_content_only_once_approved(world: World):
     canary = word()
-    region, topic = await new_place(world, "members")
-    case = Case(world, "applicant", canary, region, topic)
+    region, topic, country = await new_place(world, "members")
+    case = Case(world, "applicant", canary, region, topic, country)
     author, admin = world.author, await reader(world, Role.ADMIN)
     assert author is not None
     who = await reader(world, Role.APPLICANT)
     async with who.ws() as socket:
         live = Live(socket)
         case.thread_id = await author.thread(
-            region, topic, f"Testimony about {canary}", f"The testimony names {canary}."
+            region, topic, f"Testimony about {canary}", f"The testimony names {canary}.", country
         )
         await subscribe(socket, [*case.channels, f"thread:{world.sync_thread}"])
         for n in range(3):

@@ -319,6 +319,36 @@ async def test_a_remembered_post_still_answers_to_its_reader_and_its_state_now(m
     assert "Canary-wren" in _article((await author.get(f"/threads/{tid}")).text, pid)
 
 
+def _skeleton(page: str, which: str) -> str:
+    start = page.index(f'<template id="post-{which}">')
+    return page[start : page.index("</template>", start)]
+
+
+async def test_remembered_skeletons_offer_each_reader_their_own_links(make, db, client):
+    """The live posts' skeletons are remembered too: whoever reads first, a member's own
+    skeleton offers Edit and Delete and the other Report; a visitor's neither; the
+    region's moderator's carries the moderation form (rendered afresh)."""
+    tid = (await make.thread())["thread"]["id"]
+    moderating = await make.user(Role.MODERATOR)
+    async with db.transaction() as s:
+        await s.execute(
+            text("INSERT INTO moderated_regions SELECT :u, id FROM regions WHERE slug = 'africa'"),
+            {"u": moderating["id"]},
+        )
+    moderator, member = await make.logged_in(moderating), await make.logged_in()
+    for _ in range(2):
+        page = (await client.get(f"/threads/{tid}")).text
+        assert "/edit" not in _skeleton(page, "mine") and "/flag" not in _skeleton(page, "other")
+        page = (await member.get(f"/threads/{tid}")).text
+        assert 'href="/posts/{id}/edit"' in _skeleton(page, "mine")
+        assert 'href="/posts/{id}/delete"' in _skeleton(page, "mine")
+        assert 'href="/posts/{id}/flag"' in _skeleton(page, "other")
+        assert "/edit" not in _skeleton(page, "other")
+        assert "/moderate" not in _skeleton(page, "other")
+        page = (await moderator.get(f"/threads/{tid}")).text
+        assert 'action="/posts/{id}/moderate"' in _skeleton(page, "other")
+
+
 async def test_each_post_carries_its_language_and_direction(make, client):
     tid = (await make.thread(body="Who audits the tenders?", language="en"))["thread"]["id"]
     arabic = await make.reply(tid, body="من يراقب المناقصات العامة في بلدنا؟", language="ar")

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from forum import calendar_events
 from forum.calendar_events import View
 from forum.errors import DomainError, Kind
-from forum.permissions import allows, check_can_propose
+from forum.permissions import ANONYMOUS, allows, check_can_propose
 from web import forms, schemas
 from web.inputs import query_text
 from web.pages import messages
@@ -204,11 +204,13 @@ async def ics(request: Request) -> Response:
 
 
 async def region_feed(request: Request) -> Response:
+    """The region's calendar, for calendar programs: like the news feed, what a visitor
+    reads (a subscription carries no cookie), so a members-only region has none."""
     async with unit(request) as u:
-        reader = viewer(request, u.current)
+        reader = viewer(request, None)
         known = await u.catalog()
         try:
-            found = await calendar_events.feed(u.session, u.actor, known,
+            found = await calendar_events.feed(u.session, ANONYMOUS, known,
                                                request.path_params["slug"])  # fmt: skip
         except DomainError as exc:
             if exc.kind is Kind.NOT_FOUND:

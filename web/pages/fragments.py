@@ -12,6 +12,10 @@ The `post` macro must read nothing else from the page's context that varies betw
 readers or requests. The things it uses that do, the CSRF field of the moderators' forms
 and a post's open report case, are for the region's moderators, whose posts are rendered
 afresh (`moderate`, `reported`).
+
+The two skeletons of a live post (the reader's own and anyone else's, which the script
+fills) are the `post` macro too, and are remembered the same way, by the thread, whether
+the reader may quote, and what they may do with each.
 """
 
 from __future__ import annotations
@@ -30,11 +34,31 @@ from web.pages import offer
 SIZE = 2048  # posts per interface language (about 2 KB each)
 
 
-def remembering(size: int = SIZE) -> Callable[..., Markup]:
-    """`remembered(post, p, thread, quote, on_page, moderate, reported)` for one template
-    environment (one interface language): `post(p, thread, quote, on_page,
-    moderate=moderate, reported=reported)`, rendered once per distinct key."""
-    found: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+class _Remembered:
+    """The last `size` fragments rendered, by key (least recently used first out)."""
+
+    def __init__(self, size: int) -> None:
+        self._found: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[Any, ...], render: Callable[[], Markup]) -> Markup:
+        try:
+            self._found.move_to_end(key)
+            return self._found[key]
+        except KeyError:
+            html = self._found[key] = render()
+            if len(self._found) > self._size:
+                self._found.popitem(last=False)
+            return html
+
+
+def remembering(size: int = SIZE) -> dict[str, Callable[..., Markup]]:
+    """For one template environment (one interface language):
+    `remembered(post, p, thread, quote, on_page, moderate, reported)`, which is
+    `post(p, thread, quote, on_page, moderate=moderate, reported=reported)`, and
+    `remembered_skeletons(skeletons, thread, quote, moderate)`, which is
+    `skeletons(thread, quote, moderate)`, each rendered once per distinct key."""
+    posts, skeletons = _Remembered(size), _Remembered(size)
 
     @pass_context
     def remembered(
@@ -51,13 +75,22 @@ def remembering(size: int = SIZE) -> Callable[..., Markup]:
             return post(p, thread, quote, on_page, moderate=moderate, reported=reported)
         may = offer.on_post(context["viewer"].actor, p["author"]["id"], p["deleted"], False)
         key = (orjson.dumps(p), thread["id"], quote, p.get("reply_to") in on_page, may)
-        try:
-            found.move_to_end(key)
-            return found[key]
-        except KeyError:
-            html = found[key] = post(p, thread, quote, on_page)
-            if len(found) > size:
-                found.popitem(last=False)
-            return html
+        return posts.get(key, lambda: post(p, thread, quote, on_page))
 
-    return remembered
+    @pass_context
+    def remembered_skeletons(
+        context: Context,
+        render: Callable[..., Markup],
+        thread: Mapping[str, Any],
+        quote: bool,
+        moderate: bool,
+    ) -> Markup:
+        if moderate:
+            return render(thread, quote, moderate)
+        actor = context["viewer"].actor
+        mine = offer.on_post(actor, actor.user_id or 0, False, False)
+        others = offer.on_post(actor, -1, False, False)
+        key = (thread["id"], quote, mine, others)
+        return skeletons.get(key, lambda: render(thread, quote, moderate))
+
+    return {"remembered": remembered, "remembered_skeletons": remembered_skeletons}

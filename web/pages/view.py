@@ -149,7 +149,7 @@ def _env(locale: str) -> Environment:
     env.filters.update(datetime=formats.datetime, date=formats.date, number=formats.number)
     env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     env.globals.update(author=_author(i18n.translations(locale)), former_member=FORMER_MEMBER)
-    env.globals.update(remembered=fragments.remembering())
+    env.globals.update(fragments.remembering())
     return env
 
 

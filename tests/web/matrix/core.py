@@ -14,6 +14,7 @@ from tests.web.matrix.harness import (
     ELSEWHERE,
     HERE,
     MEMBER,
+    MEMBERS,
     MODERATORS_ONLY,
     NOT_YOUR_REGION,
     OK,
@@ -193,7 +194,7 @@ ROWS = [
         "revisions read, own",
         own_post_target(),
         api("GET", "/posts/{}/revisions"),
-        readers(OK, Outcome(403, "revisions_private"), MEMBER, SUSPENDED, *STAFF),
+        readers(OK, Outcome(403, "revisions_private"), *MEMBERS, SUSPENDED),
     ),
     Row(
         "revisions read",
@@ -210,7 +211,7 @@ ROWS = [
     *(
         Row(f"{what}, {name}", make, call, expected)
         for name, make, who in (
-            ("members-only", thread_target(region="staff-room"), (MEMBER, *STAFF)),
+            ("members-only", thread_target(region="staff-room"), MEMBERS),
             ("hidden thread", thread_target(hidden=True), STAFF),
         )
         for what, call, expected in (
@@ -232,7 +233,7 @@ ROWS = [
         "thread list, members-only region",
         thread_target(region="staff-room"),
         api("GET", "/threads?region=staff-room"),
-        shown_to(MEMBER, *STAFF, refused=Outcome(404, "region_not_found", sees=False)),
+        shown_to(*MEMBERS, refused=Outcome(404, "region_not_found", sees=False)),
     ),
     *(
         Row(f"{what}, a hidden thread", thread_target(hidden=True), call, shown_to(*STAFF))

@@ -14,7 +14,7 @@ from tests.web.matrix.harness import (
     CREATED,
     ELSEWHERE,
     HERE,
-    MEMBER,
+    MEMBERS,
     OK,
     SEEN,
     STAFF,
@@ -110,7 +110,7 @@ def reported_already() -> Make:
 
     async def make(world: World, role: str) -> Target:
         target = await make_post(world, role)
-        if role in (MEMBER, *STAFF):
+        if role in MEMBERS:
             await _report(world, world.users[role], int(target.path), "spam", "")
         return target
 
@@ -158,7 +158,7 @@ ROWS = [
         "page: flag report form",
         post_target(),
         page("GET", "/posts/{}/flag"),
-        {**readers(OK, Outcome(403), MEMBER, *STAFF), ANONYMOUS: TO_LOGIN},
+        {**readers(OK, Outcome(403), *MEMBERS), ANONYMOUS: TO_LOGIN},
     ),
     Row(
         "flag report, own post",
@@ -188,7 +188,7 @@ ROWS = [
         "flag report, members-only region",
         post_target(region="staff-room"),
         api("POST", "/posts/{}/flags", lambda t: SPAM),
-        readers(CREATED, POST_NOT_FOUND, MEMBER, *STAFF),
+        readers(CREATED, POST_NOT_FOUND, *MEMBERS),
     ),
     # The queues: the region's moderators and admins (a case listed by its thread's title).
     Row(

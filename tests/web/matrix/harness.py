@@ -25,9 +25,11 @@ from tests.servers import Served
 from web import auth
 
 ANONYMOUS, APPLICANT, MEMBER, SUSPENDED = "anonymous", "applicant", "member", "suspended"
-HERE, ELSEWHERE, ADMIN = "moderator_here", "moderator_elsewhere", "admin"
-ROLES = (ANONYMOUS, APPLICANT, MEMBER, SUSPENDED, HERE, ELSEWHERE, ADMIN)
+EDITOR, HERE, ELSEWHERE, ADMIN = "editor", "moderator_here", "moderator_elsewhere", "admin"
+ROLES = (ANONYMOUS, APPLICANT, MEMBER, SUSPENDED, EDITOR, HERE, ELSEWHERE, ADMIN)
 STAFF = (HERE, ELSEWHERE, ADMIN)
+# Who reads a members-only region: members in good standing, whatever else they are.
+MEMBERS = (MEMBER, EDITOR, *STAFF)
 SECRET = "k" * 40  # `module_served`'s
 _words = itertools.count(1)
 
@@ -91,12 +93,14 @@ ADMIN_ONLY = Outcome(403, "admin_only")
 
 
 def writers(allowed: Outcome) -> dict[str, Outcome]:
-    """Taking part: every member in good standing, moderators and admins included."""
+    """Taking part: every member in good standing, editors, moderators and admins
+    included."""
     return {
         ANONYMOUS: LOGIN,
         APPLICANT: NOT_APPROVED,
         MEMBER: allowed,
         SUSPENDED: SUSPENDED_NOW,
+        EDITOR: allowed,
         HERE: allowed,
         ELSEWHERE: allowed,
         ADMIN: allowed,

@@ -1,9 +1,9 @@
 """Rows: the knowledge hub's read paths (`forum.calendar_events`, `forum.news`,
 `forum.reviews`). A proposal (an event or a news item a member proposed) is read by its
-proposer (none of the roles here) and those who may decide it: the region's moderators
-and admins; nobody else, on any path, and never in a shared feed. What is published in
-a members-only region is read by its readers only (members, moderators, admins), on the
-API, the pages, the iCalendar and Atom feeds.
+proposer (none of the roles here) and those who may decide it: editors, the region's
+moderators and admins; nobody else, on any path, and never in a shared feed. What is
+published in a members-only region is read by its readers only (members, editors,
+moderators, admins) on the API and the pages; the region has no iCalendar or Atom feed.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from forum import calendar_events, catalog, news, reviews
 from forum.models import Role
 from tests.web.matrix.harness import (
     ADMIN,
+    CREATED,
+    EDITOR,
     HERE,
-    MEMBER,
-    STAFF,
+    MEMBERS,
+    OK,
+    SEEN,
     UNSEEN,
     Make,
     Outcome,
@@ -26,16 +29,16 @@ from tests.web.matrix.harness import (
     World,
     api,
     canary_word,
+    no_target,
     nothing_to_the_refused,
     page,
     readers,
     sql,
+    writers,
 )
 
-# A proposal's readers, and a members-only region's.
-DECIDERS = (HERE, ADMIN)
-MEMBERS_ONLY = (MEMBER, *STAFF)
-SEEN = Outcome(200, sees=True)
+# A proposal's readers: those who may decide it.
+DECIDERS = (EDITOR, HERE, ADMIN)
 
 
 def _read_by(who: tuple[str, ...], missing: str) -> dict[str, Outcome]:
@@ -112,7 +115,23 @@ async def members_only_review(world: World, role: str) -> Target:
 
 
 EVENT_NOT_FOUND, NEWS_NOT_FOUND = "event_not_found", "news_not_found"
+# The knowledge pages' curators: editors and admins.
+CURATORS = {**writers(Outcome(403, "editors_only")), EDITOR: CREATED, ADMIN: CREATED}
+
+
+def deciders(missing: str) -> dict[str, Outcome]:
+    """Deciding a proposal: those who may (editors, the region's moderators, admins);
+    to anyone else it is not there."""
+    return readers(OK, Outcome(404, missing), *DECIDERS)
+
+
+REVIEW = {"stages": {"self_assessment": "2024-03-01"}, "facts": {}}
+RESOURCE = {"title": "The Convention", "url": "https://www.unodc.org/uncac",
+            "kind": "convention_text"}  # fmt: skip
 NEVER = readers(UNSEEN, UNSEEN)
+# A feed is what a visitor reads (a feed reader carries no cookie): a members-only region
+# has none, whoever asks.
+FEED_OF_NO_REGION = readers(UNSEEN, Outcome(404, sees=False))
 
 ROWS = [
     # A proposed event: its deciders, on every path; never in the region's shared feed.
@@ -129,15 +148,15 @@ ROWS = [
         NEVER),
     # A published event of the members-only region: its readers.
     Row("event, members-only region", event_target(region="staff-room", published=True),
-        api("GET", "/events/{}"), _read_by(MEMBERS_ONLY, EVENT_NOT_FOUND)),
+        api("GET", "/events/{}"), _read_by(MEMBERS, EVENT_NOT_FOUND)),
     Row("page: event, members-only region", event_target(region="staff-room", published=True),
-        page("GET", "/events/{}"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/events/{}"), _page_read_by(MEMBERS)),
     Row("event, members-only region, iCalendar",
         event_target(region="staff-room", published=True),
-        page("GET", "/events/{}.ics"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/events/{}.ics"), _page_read_by(MEMBERS)),
     Row("region's calendar feed, members-only region",
         event_target(region="staff-room", published=True),
-        page("GET", "/regions/staff-room/events.ics"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/regions/staff-room/events.ics"), FEED_OF_NO_REGION),
     # A proposed news item, as a proposed event; never in the region's Atom feed.
     Row("news, proposed", news_target(), api("GET", "/news/{}"),
         _read_by(DECIDERS, NEWS_NOT_FOUND)),
@@ -150,15 +169,23 @@ ROWS = [
         NEVER),
     # Published news of the members-only region: its readers.
     Row("news, members-only region", news_target(region="staff-room", published=True),
-        api("GET", "/news/{}"), _read_by(MEMBERS_ONLY, NEWS_NOT_FOUND)),
+        api("GET", "/news/{}"), _read_by(MEMBERS, NEWS_NOT_FOUND)),
     Row("page: news, members-only region", news_target(region="staff-room", published=True),
-        page("GET", "/news/{}"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/news/{}"), _page_read_by(MEMBERS)),
     Row("region's Atom feed, members-only region",
         news_target(region="staff-room", published=True),
-        page("GET", "/regions/staff-room/news.atom"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/regions/staff-room/news.atom"), FEED_OF_NO_REGION),
     # A country of the members-only region: its review is its readers'.
     Row("country review, members-only region", members_only_review,
-        api("GET", "/countries/{}/reviews"), _read_by(MEMBERS_ONLY, "country_not_found")),
+        api("GET", "/countries/{}/reviews"), _read_by(MEMBERS, "country_not_found")),
     Row("page: country, members-only region", members_only_review,
-        page("GET", "/countries/{}"), _page_read_by(MEMBERS_ONLY)),
+        page("GET", "/countries/{}"), _page_read_by(MEMBERS)),
+    # The curators' and deciders' actions.
+    Row("review edit", no_target, api("PUT", "/countries/SN/reviews/1", lambda t: REVIEW),
+        {**CURATORS, EDITOR: OK, ADMIN: OK}),
+    Row("resource add", no_target, api("POST", "/resources", lambda t: RESOURCE), CURATORS),
+    Row("event publish", event_target(), api("POST", "/events/{}/publish"),
+        deciders(EVENT_NOT_FOUND)),
+    Row("news approve", news_target(), api("POST", "/news/{}/approve"),
+        deciders(NEWS_NOT_FOUND)),
 ]  # fmt: skip

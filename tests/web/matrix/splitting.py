@@ -16,7 +16,7 @@ from tests.web.matrix.harness import (
     CREATED,
     ELSEWHERE,
     HERE,
-    MEMBER,
+    MEMBERS,
     NOT_YOUR_REGION,
     OK,
     STAFF,
@@ -144,7 +144,7 @@ MERGED = Outcome(404, "thread_merged", sees=True)  # and where its posts are
 LEADS = Outcome(301, sees=True)  # there
 # Both regions' moderators: one of only one of them may not.
 ONLY_ADMINS_HERE = {HERE: NOT_YOUR_REGION, ELSEWHERE: NOT_YOUR_REGION}
-WHO_READ_MEMBERS = (MEMBER, *STAFF)
+
 
 ROWS = [
     Row(
@@ -211,25 +211,25 @@ ROWS = [
         "thread read, split into members-only",
         split_by_an_admin(region="staff-room"),
         api("GET", "/threads/{}"),
-        shown_to(*WHO_READ_MEMBERS, refused=Outcome(404, "thread_not_found", sees=False)),
+        shown_to(*MEMBERS, refused=Outcome(404, "thread_not_found", sees=False)),
     ),
     Row(
         "page: thread, split into members-only",
         split_by_an_admin(region="staff-room"),
         page("GET", "/threads/{}"),
-        shown_to(*WHO_READ_MEMBERS, refused=Outcome(404, sees=False)),
+        shown_to(*MEMBERS, refused=Outcome(404, sees=False)),
     ),
     Row(
         "search, split into members-only",
         split_by_an_admin(region="staff-room"),
         search(),
-        shown_to(*WHO_READ_MEMBERS),
+        shown_to(*MEMBERS),
     ),
     Row(
         "listen, split into members-only",
         split_by_an_admin(region="staff-room"),
         listen("thread:{}"),
-        readers(OK, CHANNEL_MISSING, *WHO_READ_MEMBERS),
+        readers(OK, CHANNEL_MISSING, *MEMBERS),
     ),
     Row(
         "thread read, the thread a split left",
@@ -241,7 +241,7 @@ ROWS = [
         "replay, the thread a split left",
         the_thread_left(shows="title"),
         replay("thread:{}"),
-        shown_to(*WHO_READ_MEMBERS),
+        shown_to(*MEMBERS),
     ),
     # A merged thread's address: where its posts are, to those who may read them there.
     Row(
@@ -254,7 +254,7 @@ ROWS = [
         "thread read, merged into members-only",
         merged_by_an_admin(into_region="staff-room", shows="api"),
         api("GET", "/threads/{}"),
-        readers(MERGED, Outcome(404, "thread_not_found", sees=False), *WHO_READ_MEMBERS),
+        readers(MERGED, Outcome(404, "thread_not_found", sees=False), *MEMBERS),
     ),
     Row(
         "thread read, merged into a thread hidden since",
@@ -272,6 +272,6 @@ ROWS = [
         "page: thread, merged into members-only",
         merged_by_an_admin(into_region="staff-room", shows="page"),
         page("GET", "/threads/{}"),
-        readers(LEADS, Outcome(404, sees=False), *WHO_READ_MEMBERS),
+        readers(LEADS, Outcome(404, sees=False), *MEMBERS),
     ),
 ]
