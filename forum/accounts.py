@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import events, names, suspensions
+from forum import events, handles, names, suspensions
 from forum.errors import DomainError, Kind, invalid
 from forum.models import EmailMode, Role, User
 from forum.permissions import Actor, check_can_change_settings, check_can_write, user_audience
@@ -111,6 +111,7 @@ def user_view(row: Any) -> dict[str, Any]:
         "id": row.id,
         "email": row.email,
         "display_name": row.display_name,
+        "handle": row.handle,
         "organisation": row.organisation,
         "show_organisation": row.organisation_public,
         "language": row.language,
@@ -127,6 +128,7 @@ _USER_COLUMNS = (
     User.id,
     User.email,
     User.display_name,
+    User.handle,
     User.organisation,
     User.organisation_public,
     User.language,
@@ -230,12 +232,15 @@ async def change_settings(
     display_name: str | None = None,
     language: str | None = None,
     email_mode: str | None = None,
+    handle: str | None = None,
 ) -> dict[str, Any]:
-    """Change one's display name, interface language and/or how notifications are mailed
-    (None: leave it); the account as it is now. Every value is checked before anything
-    is written."""
-    check_can_change_settings(actor, renaming=display_name is not None)
+    """Change one's display name, handle (`forum.handles`), interface language and/or how
+    notifications are mailed (None: leave it); the account as it is now. Every value is
+    checked before anything is written."""
+    check_can_change_settings(actor, renaming=display_name is not None or handle is not None)
     assert actor.user_id is not None
+    if handle is not None:
+        handles.check(handle)
     values: dict[str, Any] = {}
     if display_name is not None:
         display_name = clean_display_name(display_name)
@@ -263,6 +268,8 @@ async def change_settings(
             session, "user.updated", [f"user:{actor.user_id}"], user_audience(actor.user_id),
             {"user_id": actor.user_id, "fields": sorted(values.keys() - {"display_name_key"})},
         )  # fmt: skip
+    if handle is not None:
+        await handles.change(session, actor, handle)
     return await get(session, actor.user_id)
 
 

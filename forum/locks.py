@@ -17,6 +17,7 @@ class Lock(enum.IntEnum):
     VOCABULARY = 7_311_002  # search: "did you mean" vocabulary upkeep
     SEARCH_WINDOW = 7_311_003  # search: moving the window of newest documents
     INDEXER = 7_311_004  # search: one Meilisearch indexer per name (second key: its name)
+    NOTIFIER = 7_311_005  # notifications: one fan-out of the event log (second key: its name)
 
 
 async def try_for_transaction(session: AsyncConnection, lock: Lock) -> bool:

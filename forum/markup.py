@@ -15,6 +15,7 @@ from functools import cache, partial
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 
 ALLOWED_TAGS = frozenset(
     {
@@ -39,9 +40,50 @@ def _link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+# `@handle` mentions a member (`forum.handles`): a link to their profile. Only where a
+# word starts (not in "a@b.org" or "https://site/@name"), never inside code (code spans
+# and blocks are not parsed for inline rules) or inside a link's text.
+_MENTION = re.compile(r"@([A-Za-z0-9_]{3,30})(?![A-Za-z0-9_])")
+_BEFORE_MENTION = frozenset("([{\"'“‘«¿¡*~")
+MENTION_MARKUP = "mention"
+MAX_MENTIONS = 20  # members one post notifies by mention; the rest are plain links
+
+
+def _mention(state: StateInline, silent: bool) -> bool:
+    pos = state.pos
+    if state.src[pos] != "@" or state.linkLevel > 0:
+        return False
+    if pos > 0 and not (state.src[pos - 1].isspace() or state.src[pos - 1] in _BEFORE_MENTION):
+        return False
+    found = _MENTION.match(state.src, pos)
+    if found is None:
+        return False
+    if not silent:
+        opening = state.push("link_open", "a", 1)
+        opening.attrs = {"href": f"/members/{found.group(1).lower()}"}
+        opening.markup = MENTION_MARKUP
+        state.push("text", "", 0).content = found.group(0)
+        state.push("link_close", "a", -1).markup = MENTION_MARKUP
+    state.pos = found.end()
+    return True
+
+
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("js-default").enable(["strikethrough", "table"])
+    md = MarkdownIt("js-default").enable(["strikethrough", "table"])
+    md.inline.ruler.before("emphasis", "mention", _mention)
+    return md
+
+
+def mentions(source: str) -> list[str]:
+    """The handles a post's Markdown mentions (lower case, each once, in order, at most
+    MAX_MENTIONS), as `render` links them."""
+    found: dict[str, None] = {}
+    for block in _markdown().parse(source):
+        for token in block.children or ():
+            if token.type == "link_open" and token.markup == MENTION_MARKUP:
+                found[str(token.attrs["href"]).rsplit("/", 1)[1]] = None
+    return list(found)[:MAX_MENTIONS]
 
 
 @cache

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -92,6 +93,8 @@ class User(Base):
         CheckConstraint(
             "email_mode IN ('immediately', 'daily', 'weekly', 'none')", name="email_mode"
         ),
+        Index("uq_users_handle", "handle", unique=True),
+        CheckConstraint("handle ~ '^[a-z0-9_]{3,30}$'", name="handle"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -101,6 +104,9 @@ class User(Base):
     # another member's name with other capitals, accents or invisible characters. Filled
     # from `display_name` on every insert; whatever changes a name must set it too.
     display_name_key: Mapped[str] = mapped_column(Text, default=_display_name_key)
+    # `@handle` (`forum.handles`): lower case, unique; the database gives a new account
+    # one derived from its display name when none is given (migration 0026).
+    handle: Mapped[str] = mapped_column(String(30), server_default=FetchedValue())
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), server_default=Role.MEMBER.value)
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -943,6 +949,19 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[str] = mapped_column(String(500))
     filters: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'"))
+    # The query as the PostgreSQL search reads it (the text of a tsquery, in every
+    # language at once), tested against each new post's document (`forum.notifier`).
+    words: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = _now()
+
+
+class HandleRedirect(Base):
+    """A handle a member used before: it still leads to them, and nobody else takes it."""
+
+    __tablename__ = "handle_redirects"
+
+    handle: Mapped[str] = mapped_column(String(30), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = _now()
 
 

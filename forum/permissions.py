@@ -26,6 +26,11 @@ STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
 PUBLIC = "public"
 MEMBERS = "members"
 STAFF = "staff"
+# Each account whose own channel (`user:<id>`) the event lists, and nobody else: only that
+# account may join its channel (`check_can_listen`), so the channel names the audience.
+# One event tells many members at once (`forum.notifier`: one row, not one per member).
+# Such an event must list `user:` channels only (`recipients_channels`).
+RECIPIENTS = "recipients"
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,48 @@ def audiences(actor: Actor) -> frozenset[str]:
     found = {PUBLIC}
     if actor.user_id is not None:
         found.add(user_audience(actor.user_id))
+        found.add(RECIPIENTS)
     if actor.member:
         found.add(MEMBERS)
     if actor.staff:
         found.add(STAFF)
     return frozenset(found)
+
+
+def recipients_channels(user_ids: Collection[int]) -> list[str]:
+    """The channels of a `RECIPIENTS` event: each listed account's own, nothing else."""
+    return [user_audience(i) for i in user_ids]
+
+
+@dataclass(frozen=True)
+class Readers:
+    """`audiences` for a query over many accounts: those who belong to an audience now.
+    Queries filter `users u` with `(:any_role OR u.role = ANY(:roles)) AND (NOT
+    :good_standing OR NOT <suspended now>) AND (:only IS NULL OR u.id = :only)`;
+    `nobody` for an audience no account belongs to."""
+
+    any_role: bool
+    roles: tuple[str, ...]
+    good_standing: bool
+    only: int | None = None
+    nobody: bool = False
+
+
+def readers(audience: str) -> Readers:
+    """Who among accounts receives what is addressed to `audience` (as `audiences` says
+    for one actor): public, anyone; members, approved members in good standing; staff,
+    moderators and admins in good standing; `user:<id>`, that account."""
+    if audience == PUBLIC:
+        return Readers(True, (), False)
+    if audience == MEMBERS:
+        member_roles = tuple(r.value for r in Role if r is not Role.APPLICANT)
+        return Readers(False, member_roles, True)
+    if audience == STAFF:
+        return Readers(False, tuple(r.value for r in STAFF_ROLES), True)
+    kind, _, number = audience.partition(":")
+    if kind == "user" and number.isdigit():
+        return Readers(True, (), False, only=int(number))
+    return Readers(True, (), False, nobody=True)
 
 
 def readable_visibilities(actor: Actor) -> frozenset[str]:

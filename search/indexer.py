@@ -17,30 +17,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import documents, events, knowledge_documents
+from forum.consumers import LogPosition
 from forum.db import Database
 from forum.documents import Document
 from forum.events import Cursor, Event
 from forum.knowledge_documents import KnowledgeDocument
 from forum.locks import Lock
-from forum.models import Organisation, Post, SearchCursor
+from forum.models import Organisation, Post
 from search.backend import Backend
 from search.retry import Backoff
 
 log = logging.getLogger("forum.search")
-
-# One indexer per name at a time across worker processes (with the name's hash as the
-# second key): two would race to move the cursor, one of them backwards past the other.
-_LOCK = int(Lock.INDEXER)
-_LOCK_TRY = text("SELECT pg_try_advisory_lock(:key, hashtext(:name))")
-_LOCK_WAIT = text("SELECT pg_advisory_lock(:key, hashtext(:name))")
-_UNLOCK = text("SELECT pg_advisory_unlock(:key, hashtext(:name))")
 
 
 class Rebuildable(Backend, Protocol):
@@ -121,14 +114,12 @@ class Indexer:
         self.batch = batch
         self.poll = poll
         self.backoff = backoff or Backoff(base=0.5, cap=30.0)
+        # One indexer per name at a time across worker processes (`forum.consumers`).
+        self._log = LogPosition(db, name, Lock.INDEXER)
 
     async def position(self) -> Cursor | None:
         """Where the indexer has got to in the event log (None before its first run)."""
-        async with self.db.transaction() as conn:
-            raw = await conn.scalar(
-                select(SearchCursor.position).where(SearchCursor.name == self.name)
-            )
-        return Cursor.parse(raw) if raw is not None else None
+        return await self._log.get()
 
     async def catch_up(self) -> int:
         """Send every change up to the head of the log; the number of documents sent."""
@@ -291,36 +282,8 @@ class Indexer:
         return count
 
     async def _save(self, cursor: Cursor) -> None:
-        statement = insert(SearchCursor).values(name=self.name, position=str(cursor))
-        statement = statement.on_conflict_do_update(
-            index_elements=[SearchCursor.name],
-            set_={"position": statement.excluded.position, "updated_at": func.now()},
-        )
-        async with self.db.transaction() as conn:
-            await conn.execute(statement)
+        await self._log.save(cursor)
 
-    @contextlib.asynccontextmanager
-    async def _exclusive(self, *, wait: bool = False) -> AsyncIterator[bool]:
-        """Whether this process holds the indexer's lock for the block: a session lock on a
-        connection of its own, released when the block ends or the connection drops.
-        Catching up skips a turn when another process holds it; a rebuild waits."""
-        args: dict[str, Any] = {"key": _LOCK, "name": self.name}
-        async with self.db.engine.connect() as conn:
-            if wait:
-                await conn.execute(_LOCK_WAIT, args)
-                mine = True
-            else:
-                mine = bool(await conn.scalar(_LOCK_TRY, args))
-            await conn.commit()  # the lock belongs to the session: no transaction stays open
-            try:
-                yield mine
-            finally:
-                if mine:
-                    try:
-                        await conn.execute(_UNLOCK, args)
-                        await conn.commit()
-                    except Exception:
-                        # Back in the pool still locked, it would keep every indexer out:
-                        # closing the session is what surely releases its lock.
-                        await conn.invalidate()
-                        raise
+    def _exclusive(self, *, wait: bool = False) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Catching up skips a turn when another process holds the lock; a rebuild waits."""
+        return self._log.exclusive(wait=wait)

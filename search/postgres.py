@@ -280,6 +280,23 @@ class PostgresBackend:
                 {"ids": list(post_ids)},
             )
 
+    async def words_of(self, query: str) -> str | None:
+        """The text of the tsquery a search for `query` matches documents with (None for a
+        query of stop words only): what a saved search keeps (`forum.saved_searches`)."""
+        terms = words.parse(query)
+        if terms.empty:
+            return None
+        async with self.db.transaction() as session:
+            found = await session.scalar(
+                text(_WORDS),
+                {
+                    "positive": terms.positive,
+                    "prefixes": "",
+                    "excluded": " OR ".join(f'"{e}"' for e in terms.excluded),
+                },
+            )
+        return str(found) if found else None
+
     async def search(self, query: Query) -> Results:
         terms = words.parse(query.text)
         if terms.empty or not query.readable:

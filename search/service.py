@@ -58,6 +58,12 @@ class Search:
         if self.meili:
             await self.meili.close()
 
+    async def words_of(self, query: str) -> str | None:
+        """A query as the PostgreSQL backend matches it (whichever backend answers
+        searches, new posts always have their PostgreSQL documents): what a saved search
+        keeps to be tested against new posts."""
+        return await self.postgres.words_of(query)
+
     async def find(self, actor: Actor, words: str, filters: Filters, page: int) -> Results:
         """What `actor` may find now: every hit, count and suggestion comes from the
         regions the policy lets them read in the current catalog."""

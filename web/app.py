@@ -21,6 +21,7 @@ from forum.limits import Limiter
 from forum.mail.notices import Notices
 from forum.mail.outbox import Mailer
 from forum.mail.sender import Sender, transport_for
+from forum.notifier import Notifier
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 catalog=catalog,
             )
             app.state.search = Search(db, settings, catalog)
+            app.state.notifier = Notifier(db, catalog)
             app.state.mailer = Mailer(app.state.policy.digest, settings.mail_from)
             app.state.mail_sender = Sender(
                 db,
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.search.start()
             await app.state.limiter.start()
             await app.state.mail_sender.start()
+            await app.state.notifier.start()
             await app.state.notices.start()
             try:
                 yield
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await app.state.notices.stop()
                 await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
+                await app.state.notifier.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
         finally:

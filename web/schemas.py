@@ -195,6 +195,10 @@ class SettingsChange(Request):
         description="How notifications are mailed: immediately (at most one mail every 5 "
         "minutes), daily or weekly (a digest at 06:00 UTC; weekly on Mondays), or none",
     )
+    handle: Annotated[str, Field(max_length=31)] | None = Field(
+        default=None,
+        description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
+    )
 
 
 # Responses
@@ -349,6 +353,7 @@ class UserOut(BaseModel):
     id: int
     email: str
     display_name: str
+    handle: str = Field(description="`@handle` mentions this member; /members/<handle>")
     organisation: str | None
     show_organisation: bool
     language: str

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.markup import ALLOWED_TAGS, render
+from forum.markup import ALLOWED_TAGS, mentions, render
 
 
 def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
@@ -68,3 +68,27 @@ def test_links_are_marked_user_generated():
 
 def test_code_blocks_show_html_as_text():
     assert "&lt;b&gt;" in render("```\n<b>not bold</b>\n```")
+
+
+@pytest.mark.parametrize(
+    ("source", "linked"),
+    [
+        ("hi @Amina and @bob_2!", ["amina", "bob_2"]),
+        ("(@amina) **@claire**", ["amina", "claire"]),
+        ("@amina @amina", ["amina"]),
+        ("write to a@b.org", []),
+        ("https://medium.com/@user", []),
+        ("`@code` and", []),
+        ("    @block", []),
+        ("```\n@fenced\n```", []),
+        ("[see @amina](https://x.org)", []),
+        ("@ab is too short", []),
+        ("é@amina", []),
+    ],
+)
+def test_mentions_link_to_profiles_outside_code_links_and_addresses(source, linked):
+    assert mentions(source) == linked
+    hrefs = [a["href"] for t, a in elements(render(source)) if t == "a"]
+    assert list(dict.fromkeys(h for h in hrefs if h.startswith("/"))) == [
+        f"/members/{h}" for h in linked
+    ]

@@ -115,15 +115,34 @@ SUSPENDED_MODERATOR = p.Actor(6, Role.MODERATOR, suspended=True)
     ("actor", "expected"),
     [
         (ANON, {"public"}),
-        (MEMBER, {"public", "members", "user:1"}),
-        (SUSPENDED, {"public", "user:5"}),
-        (SUSPENDED_MODERATOR, {"public", "user:6"}),
-        (APPLICANT, {"public", "user:7"}),
-        (MODERATOR, {"public", "members", "staff", "user:3"}),
+        (MEMBER, {"public", "members", "user:1", "recipients"}),
+        (SUSPENDED, {"public", "user:5", "recipients"}),
+        (SUSPENDED_MODERATOR, {"public", "user:6", "recipients"}),
+        (APPLICANT, {"public", "user:7", "recipients"}),
+        (MODERATOR, {"public", "members", "staff", "user:3", "recipients"}),
     ],
 )
 def test_audiences(actor, expected):
     assert p.audiences(actor) == expected
+
+
+def _among(readers: p.Readers, actor: p.Actor) -> bool:
+    """`readers`, as a query over accounts applies it, for one account."""
+    return (
+        not readers.nobody
+        and (readers.any_role or (actor.role is not None and actor.role.value in readers.roles))
+        and (not readers.good_standing or not actor.suspended)
+        and (readers.only is None or readers.only == actor.user_id)
+    )
+
+
+@pytest.mark.parametrize("audience", ["public", "members", "staff", "user:1", "user:5", "x:1"])
+@pytest.mark.parametrize(
+    "actor", [MEMBER, SUSPENDED, SUSPENDED_MODERATOR, APPLICANT, MODERATOR, p.Actor(8, Role.ADMIN),
+              p.Actor(9, Role.EDITOR)],
+)  # fmt: skip
+def test_readers_of_an_audience_agree_with_audiences(audience, actor):
+    assert _among(p.readers(audience), actor) == (audience in p.audiences(actor))
 
 
 def _listen(actor, target) -> bool:

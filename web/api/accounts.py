@@ -72,6 +72,7 @@ async def change_me(request: Request) -> JSON:
             display_name=data.display_name,
             language=data.language,
             email_mode=data.email_mode,
+            handle=data.handle,
         )
         return _me(user, current.csrf_token)
 

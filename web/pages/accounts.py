@@ -10,6 +10,8 @@ the same rate limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -137,6 +139,7 @@ async def _settings_page(
     errors: dict[str, str] | None = None,
     password_errors: dict[str, str] | None = None,
     mail_errors: dict[str, str] | None = None,
+    handle: tuple[str, dict[str, str]] | None = None,
 ) -> Response:
     return render(
         request,
@@ -147,6 +150,8 @@ async def _settings_page(
         values=values or {"display_name": user["display_name"], "language": user["language"]},
         errors=errors or {},
         password_errors=password_errors or {},
+        handle_value=handle[0] if handle else user["handle"],
+        handle_errors=handle[1] if handle else {},
         languages=[(code, i18n.NAMES[code]) for code in accounts.INTERFACE_LANGUAGES],
         email_modes=[(mode, reader.gettext(label)) for mode, label in EMAIL_MODES.items()],
         mail_errors=mail_errors or {},
@@ -183,20 +188,33 @@ async def change_settings(request: Request) -> Response:
     return forms.redirect(SETTINGS + "?saved=profile")
 
 
-async def change_email_mode(request: Request) -> Response:
+async def _change_one(
+    request: Request, name: str, saved: str, kept: Callable[[str, dict[str, str]], dict]
+) -> Response:
+    """One setting's own form on the settings page (`name`: a `SettingsChange` field);
+    `kept` says how the page shows the value sent back with its errors."""
     form = await forms.read_form(request)
+    wanted = form.get(name) or ""
     async with unit(request, form_token=form.token) as u:
         reader = viewer(request, u.current)
         check_signed_in(u.actor)
         assert u.actor.user_id is not None
         try:
-            data = forms.check(schemas.SettingsChange, {"email_mode": form.get("email_mode")})
-            await accounts.change_settings(u.session, u.actor, email_mode=data.email_mode)
+            data = forms.check(schemas.SettingsChange, {name: wanted})
+            await accounts.change_settings(u.session, u.actor, **{name: getattr(data, name)})
         except (ValidationError, DomainError) as failure:
             errors = messages.for_form(failure, reader.gettext)
             user = await accounts.get(u.session, u.actor.user_id)
-            return await _settings_page(request, reader, user, 422, mail_errors=errors)
-    return forms.redirect(SETTINGS + "?saved=mail")
+            return await _settings_page(request, reader, user, 422, **kept(wanted, errors))
+    return forms.redirect(SETTINGS + f"?saved={saved}")
+
+
+async def change_handle(request: Request) -> Response:
+    return await _change_one(request, "handle", "handle", lambda v, e: {"handle": (v, e)})
+
+
+async def change_email_mode(request: Request) -> Response:
+    return await _change_one(request, "email_mode", "mail", lambda v, e: {"mail_errors": e})
 
 
 async def change_password(request: Request) -> Response:
@@ -335,6 +353,7 @@ ROUTES = [
     Route(SETTINGS, change_settings, methods=["POST"]),
     Route(SETTINGS + "/mail", change_email_mode, methods=["POST"]),
     Route(SETTINGS + "/password", change_password, methods=["POST"]),
+    Route(SETTINGS + "/handle", change_handle, methods=["POST"]),
     Route(LEAVE, delete_form, methods=["GET"]),
     Route(LEAVE, delete_account, methods=["POST"]),
     Route(SESSIONS, sessions_page, methods=["GET"]),

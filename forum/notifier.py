@@ -1,0 +1,557 @@
+"""The fan-out: reads the event log after commit and writes each member's notifications.
+
+A background consumer of the log, as the search indexer is (`forum.consumers`): its
+position is stored in `search_cursors` (as "notifier"), one process at a time advances
+it, and it is at least once: a batch's notifications, the live event that announces them
+and the new position are written in one transaction, and a replay writes nothing twice
+(`ON CONFLICT (user_id, event_id) DO NOTHING`). A first start begins at the head of the
+log (nothing old is announced); a position the log has pruned past does too, with a
+warning. The write path of a post never waits for any of this.
+
+Who is told what (`forum.notifications` lists the reasons and subjects):
+- a new post (`post.created`) or thread (`thread.created`): the members it mentions, the
+  author of the post it replies to and the thread's starter (`reply`), and those who
+  watch what it falls under. For each follower the most specific follow decides (thread,
+  then country, organisation, topic, region): watching notifies (`watching`, or
+  `new_thread`), tracking and muted do not; a region followed as a mailing list gives
+  `list_post`; a muted thread silences everything about it. Posting in a thread watches
+  it, unless the author chose a level there already;
+- saved searches (`search:<id>`): every batch's new posts are tested against every
+  watched saved query in one statement (`saved_search`);
+- moderation outcomes: a post hidden, shown, restored, approved or rejected (its
+  author), a flag reviewed (its reporter), a thread locked or unlocked (its starter), an
+  account suspended or reinstated (`moderation`, with `action` the event's type);
+- a country's review changed (`review`, those watching `country:<CODE>`), an event or a
+  news item published (`calendar_event`, `news`, those watching its region), an
+  application decided (`application`, the applicant).
+
+Never the author of the post themselves; never a member who may not read the subject
+now: each statement takes the subject as it is now (a post hidden or deleted since, or
+in a hidden or pending thread, tells nobody) and keeps the accounts in its audience
+(`permissions.readers`), as one `INSERT ... SELECT` per event however many follow it.
+Notifications are shown through `forum.notifications.shown` again, at every look.
+
+Live: one `notification.created` event per batch names every member who got one, on
+their own channels (`permissions.RECIPIENTS`), not one event per member.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from forum import background, events, handles, markup
+from forum.catalog import CatalogCache
+from forum.consumers import LogPosition
+from forum.db import Database
+from forum.events import Cursor, Event
+from forum.locks import Lock
+from forum.models import Visibility
+from forum.notifications import (
+    APPLICATION,
+    CALENDAR_EVENT,
+    MODERATION,
+    NEW_THREAD,
+    NEWS,
+    REVIEW,
+    SAVED_SEARCH,
+    WATCHING,
+)
+from forum.permissions import (
+    RECIPIENTS,
+    Readers,
+    post_audience,
+    readers,
+    recipients_channels,
+    region_audience,
+    shown_affiliations,
+)
+
+log = logging.getLogger("forum.notifier")
+
+CREATED = "notification.created"  # the live event: which members got notifications
+BATCH = 100  # events per transaction: a fan-out to 10,000 takes ~0.2 s; keep it short
+LIVE_CHANNELS = 2000  # members named by one live event
+
+# Posts in these events are new to their readers (`forum.approvals` appends them too).
+NEW_POST = "post.created"
+NEW_THREAD_EVENT = "thread.created"
+# A moderation outcome told to the author of the post the event names.
+POST_OUTCOMES = frozenset(
+    {"post.hidden", "post.shown", "post.restored", "approval.approved", "approval.rejected"}
+)
+THREAD_OUTCOMES = frozenset({"thread.locked", "thread.unlocked"})
+ACCOUNT_OUTCOMES = frozenset({"user.suspended", "user.reinstated"})
+DECISIONS = {"user.approved": "approved", "user.refused": "refused"}
+
+# Accounts in an audience (`permissions.Readers`); the suspension test is
+# `forum.suspensions.active` written out, as `users u`.
+_READERS = """
+    NOT CAST(:nobody AS boolean)
+    AND (CAST(:any_role AS boolean) OR u.role = ANY(CAST(:roles AS text[])))
+    AND (NOT CAST(:good_standing AS boolean)
+         OR u.suspended_at IS NULL
+         OR (u.suspended_until IS NOT NULL AND u.suspended_until <= now()))
+    AND (CAST(:only AS bigint) IS NULL OR u.id = CAST(:only AS bigint))
+"""
+
+
+def _readers(audience: str) -> dict[str, Any]:
+    r: Readers = readers(audience)
+    return {
+        "nobody": r.nobody,
+        "any_role": r.any_role,
+        "roles": list(r.roles),
+        "good_standing": r.good_standing,
+        "only": r.only,
+    }
+
+
+# The post as it is now, and who may read it.
+_POST = text(
+    """
+    SELECT p.id, p.thread_id, p.author_id, p.body_source, p.hidden, p.pending,
+           p.deleted_at IS NOT NULL AS deleted, t.hidden AS thread_hidden,
+           t.pending AS thread_pending, r.visibility
+    FROM posts p JOIN threads t ON t.id = p.thread_id JOIN regions r ON r.id = t.region_id
+    WHERE p.id = :post_id
+    """
+)
+
+# One new post's fan-out: mentions, replies, watchers (the most specific follow wins),
+# all in one statement whatever the number of followers.
+# Uses index: ix_follows_target_level (followers of each target), pk_follows (mutes)
+_POST_FAN_OUT = text(
+    f"""
+    WITH p AS (
+        SELECT p.id, p.thread_id, p.author_id, p.reply_to_id, t.author_id AS starter,
+               r.slug AS region, tp.slug AS topic
+        FROM posts p
+        JOIN threads t ON t.id = p.thread_id
+        JOIN regions r ON r.id = t.region_id
+        JOIN topics tp ON tp.id = t.topic_id
+        WHERE p.id = :post_id
+    ),
+    targets (target, rank) AS (
+        SELECT 'thread:' || p.thread_id, 1 FROM p
+        UNION ALL
+        SELECT 'country:' || c.country_code, 2
+        FROM p JOIN thread_countries c ON c.thread_id = p.thread_id
+        UNION ALL
+        SELECT 'organisation:' || o.slug, 3
+        FROM p JOIN affiliations a ON a.user_id = p.author_id
+                   AND a.shown = ANY(CAST(:shown AS boolean[]))
+               JOIN organisations o ON o.id = a.organisation_id
+        UNION ALL SELECT 'topic:' || p.topic, 4 FROM p
+        UNION ALL SELECT 'region:' || p.region, 5 FROM p
+    ),
+    followed AS (
+        SELECT f.user_id, f.level,
+               row_number() OVER (PARTITION BY f.user_id ORDER BY t.rank) AS n,
+               bool_or(f.mailing_list AND f.level <> 'muted')
+                   OVER (PARTITION BY f.user_id) AS listed
+        FROM follows f JOIN targets t ON t.target = f.target
+    ),
+    candidates (user_id, reason, priority) AS (
+        SELECT m, 'mention', 1 FROM unnest(CAST(:mentioned AS bigint[])) AS m
+        UNION ALL
+        SELECT parent.author_id, 'reply', 2
+        FROM p JOIN posts parent ON parent.id = p.reply_to_id
+        WHERE CAST(:replies AS boolean)
+        UNION ALL
+        SELECT p.starter, 'reply', 2 FROM p WHERE CAST(:replies AS boolean)
+        UNION ALL
+        SELECT user_id, CASE WHEN listed THEN 'list_post' ELSE :watching END, 3
+        FROM followed
+        WHERE n = 1 AND level <> 'muted' AND (level = 'watching' OR listed)
+    ),
+    chosen AS (
+        SELECT DISTINCT ON (c.user_id) c.user_id, c.reason
+        FROM candidates c JOIN users u ON u.id = c.user_id CROSS JOIN p
+        WHERE c.user_id <> p.author_id
+          AND NOT EXISTS (
+              SELECT FROM follows m
+              WHERE m.user_id = c.user_id AND m.target = 'thread:' || p.thread_id
+                AND m.level = 'muted')
+          AND {_READERS}
+        ORDER BY c.user_id, c.priority
+    )
+    INSERT INTO notifications (user_id, event_id, reason, subject, thread_id, post_id)
+    SELECT chosen.user_id, :event_id, chosen.reason,
+           CASE WHEN chosen.reason = :new_thread THEN 'thread:' || p.thread_id
+                ELSE 'post:' || p.id END,
+           p.thread_id, p.id
+    FROM chosen CROSS JOIN p
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING user_id
+    """
+)
+
+# Posting in a thread watches it, unless one chose a level there already.
+_WATCH_OWN = text(
+    """
+    INSERT INTO follows (user_id, target, level)
+    VALUES (:user_id, :target, 'watching')
+    ON CONFLICT (user_id, target) DO NOTHING
+    """
+)
+
+# The new posts of a batch against every watched saved search, one region visibility at
+# a time (each has its audience). A post has a search document only while readers see it.
+# Uses index: pk_search_documents, ix_follows_target_level
+_SAVED_SEARCHES = text(
+    f"""
+    WITH new (event_id, post_id) AS (
+        SELECT * FROM unnest(CAST(:event_ids AS bigint[]), CAST(:post_ids AS bigint[]))
+    )
+    INSERT INTO notifications (user_id, event_id, reason, subject, thread_id, post_id)
+    SELECT DISTINCT ON (s.user_id, n.event_id)
+           s.user_id, n.event_id, :reason, 'post:' || d.post_id, d.thread_id, d.post_id
+    FROM new n
+    JOIN search_documents d ON d.post_id = n.post_id
+    JOIN threads t ON t.id = d.thread_id AND NOT t.hidden AND NOT t.pending
+    JOIN regions r ON r.id = d.region_id AND r.visibility = :visibility
+    JOIN saved_searches s ON s.words <> '' AND d.tsv @@ CAST(s.words AS tsquery)
+    JOIN follows f ON f.user_id = s.user_id AND f.target = 'search:' || s.id
+                  AND f.level = 'watching'
+    JOIN users u ON u.id = s.user_id
+    WHERE s.user_id <> d.author_id
+      AND (NOT s.filters ? 'region_id' OR d.region_id = CAST(s.filters->>'region_id' AS int))
+      AND (NOT s.filters ? 'topic_id' OR d.topic_id = CAST(s.filters->>'topic_id' AS int))
+      AND (NOT s.filters ? 'country' OR s.filters->>'country' = ANY(d.countries))
+      AND NOT EXISTS (
+          SELECT FROM follows m
+          WHERE m.user_id = s.user_id AND m.target = 'thread:' || d.thread_id
+            AND m.level = 'muted')
+      AND {_READERS}
+    ORDER BY s.user_id, n.event_id
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING user_id
+    """
+)
+
+# Those watching one target (a country, a region), in the audience, but the author.
+_WATCHERS = text(
+    f"""
+    INSERT INTO notifications (user_id, event_id, reason, subject)
+    SELECT f.user_id, :event_id, :reason, :subject
+    FROM follows f JOIN users u ON u.id = f.user_id
+    WHERE f.target = :target AND f.level = 'watching'
+      AND f.user_id IS DISTINCT FROM CAST(:author AS bigint)
+      AND {_READERS}
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING user_id
+    """
+)
+
+# One member.
+_ONE = text(
+    """
+    INSERT INTO notifications (user_id, event_id, reason, subject, thread_id, post_id, action)
+    SELECT u.id, :event_id, :reason, :subject, :thread_id, :post_id, :action
+    FROM users u WHERE u.id = :user_id
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING user_id
+    """
+)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Notifier:
+    def __init__(
+        self,
+        db: Database,
+        catalog: CatalogCache,
+        *,
+        name: str = "notifier",
+        batch: int = BATCH,
+        poll: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.batch = batch
+        self.poll = poll
+        self._log = LogPosition(db, name, Lock.NOTIFIER)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Take a position in the log (the head, on a first start: what happens from now
+        on notifies), then fan out in the background."""
+        await self._start()
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            await background.cancel([self._task])
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Catch up, then poll, until `stop` is set; ride out database outages with a
+        growing wait, warning once per outage."""
+        stop = stop or asyncio.Event()
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.catch_up()
+            except Exception as exc:
+                if failures == 0:
+                    log.warning("notifications stopped, retrying until they recover: %r", exc)
+                delay = min(30.0, 0.5 * 2**failures)
+                failures += 1
+            else:
+                if failures:
+                    log.info("notifications recovered after %d failed attempts", failures)
+                failures = 0
+                delay = self.poll
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await stop.wait()
+
+    async def catch_up(self) -> int:
+        """Fan out every finished event up to the head of the log; the number of
+        notifications written (0 if another process holds the fan-out)."""
+        async with self._log.exclusive() as mine:
+            return await self._drain() if mine else 0
+
+    async def _drain(self) -> int:
+        cursor = await self._start()
+        written = 0
+        while True:
+            async with self.db.transaction() as conn:
+                batch = await events.read(conn, cursor, self.batch)
+                if not batch:
+                    return written
+                told = await self._fan_out(conn, batch)
+                for start in range(0, len(told), LIVE_CHANNELS):
+                    channels = recipients_channels(told[start : start + LIVE_CHANNELS])
+                    await events.append(conn, CREATED, channels, RECIPIENTS, {})
+                cursor = batch[-1].cursor
+                await self._log.save(cursor, conn)
+            written += len(told)
+            if len(batch) < self.batch:
+                return written
+
+    async def _start(self) -> Cursor:
+        cursor = await self._log.get()
+        async with self.db.transaction() as conn:
+            if cursor is not None and not await events.expired(conn, cursor):
+                return cursor
+            head = await events.head(conn)
+        if cursor is not None:
+            log.warning("notifications: the log was pruned past %s; going on from %s", cursor, head)
+        await self._log.save(head)
+        return head
+
+    async def _fan_out(self, conn: AsyncConnection, batch: Sequence[Event]) -> list[int]:
+        """Every notification the batch gives; the members told (each once, sorted)."""
+        told: set[int] = set()
+        new_posts: list[tuple[int, int]] = []
+        for event in batch:
+            # A savepoint each: an event that cannot be fanned out (a bug, a row gone
+            # mid-way) is logged and passed, and holds up nobody else's notifications.
+            try:
+                async with conn.begin_nested():
+                    told.update(await self._one(conn, event, new_posts))
+            except Exception:
+                log.exception("notifications: event %s (%s) not fanned out", event.cursor,
+                              event.type)  # fmt: skip
+        if new_posts:
+            told.update(await self._saved_searches(conn, new_posts))
+        return sorted(told)
+
+    async def _one(
+        self, conn: AsyncConnection, event: Event, new_posts: list[tuple[int, int]]
+    ) -> list[int]:
+        kind, payload = event.type, event.payload
+        post_id, thread_id = _int(payload.get("post_id")), _int(payload.get("thread_id"))
+        if kind in (NEW_POST, NEW_THREAD_EVENT) and post_id is not None:
+            return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new_posts)
+        if kind in POST_OUTCOMES and post_id is not None:
+            author = await conn.scalar(
+                text("SELECT author_id FROM posts WHERE id = :id"), {"id": post_id}
+            )
+            return await self._tell(conn, event, author, MODERATION, f"post:{post_id}",
+                                    thread_id=thread_id, post_id=post_id)  # fmt: skip
+        if kind == "flag.reviewed" and post_id is not None:
+            reporter = _reporter(event)
+            return await self._tell(conn, event, reporter, MODERATION, f"post:{post_id}",
+                                    post_id=post_id)  # fmt: skip
+        if kind in THREAD_OUTCOMES and thread_id is not None:
+            starter = await conn.scalar(
+                text("SELECT author_id FROM threads WHERE id = :id"), {"id": thread_id}
+            )
+            return await self._tell(conn, event, starter, MODERATION, f"thread:{thread_id}",
+                                    thread_id=thread_id)  # fmt: skip
+        if kind in ACCOUNT_OUTCOMES:
+            return await self._tell(conn, event, _int(payload.get("user_id")), MODERATION,
+                                    "account")  # fmt: skip
+        if kind in DECISIONS:
+            return await self._decision(conn, event)
+        if kind == "country.review_changed":
+            return await self._review(conn, event)
+        if kind == "event.published":
+            return await self._published(conn, event, CALENDAR_EVENT, "calendar_events")
+        if kind == "news.published":
+            return await self._published(conn, event, NEWS, "news")
+        return []
+
+    async def _post(
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        post_id: int,
+        new_thread: bool,
+        new_posts: list[tuple[int, int]],
+    ) -> list[int]:
+        post = (await conn.execute(_POST, {"post_id": post_id})).first()
+        if post is None:
+            return []
+        await conn.execute(
+            _WATCH_OWN, {"user_id": post.author_id, "target": f"thread:{post.thread_id}"}
+        )
+        if post.deleted or post.hidden or post.pending or post.thread_pending:
+            return []  # gone or hidden since: it tells nobody
+        if post.thread_hidden:
+            return []  # a hidden thread is for moderators, who have their queues
+        audience = post_audience(post.visibility, False, False, post.author_id)
+        new_posts.append((event.cursor.id, post_id))
+        named = await asyncio.to_thread(markup.mentions, post.body_source)
+        mentioned = await handles.members(conn, named) if named else {}
+        found = await conn.execute(
+            _POST_FAN_OUT,
+            {
+                "post_id": post_id,
+                "event_id": event.cursor.id,
+                "mentioned": sorted(set(mentioned.values())),
+                "replies": not new_thread,
+                "watching": NEW_THREAD if new_thread else WATCHING,
+                "new_thread": NEW_THREAD,
+                "shown": shown_affiliations(),
+                **_readers(audience),
+            },
+        )
+        return [r.user_id for r in found]
+
+    async def _saved_searches(
+        self, conn: AsyncConnection, new_posts: list[tuple[int, int]]
+    ) -> list[int]:
+        told: list[int] = []
+        for visibility in Visibility:
+            found = await conn.execute(
+                _SAVED_SEARCHES,
+                {
+                    "event_ids": [e for e, _ in new_posts],
+                    "post_ids": [p for _, p in new_posts],
+                    "reason": SAVED_SEARCH,
+                    "visibility": visibility.value,
+                    **_readers(region_audience(visibility.value)),
+                },
+            )
+            told += [r.user_id for r in found]
+        return told
+
+    async def _tell(
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        user_id: int | None,
+        reason: str,
+        subject: str,
+        *,
+        thread_id: int | None = None,
+        post_id: int | None = None,
+    ) -> list[int]:
+        """One member (the one the outcome concerns); shown only while they may see it
+        (`notifications.shown`)."""
+        if user_id is None:
+            return []
+        found = await conn.execute(
+            _ONE,
+            {"user_id": user_id, "event_id": event.cursor.id, "reason": reason,
+             "subject": subject, "thread_id": thread_id, "post_id": post_id,
+             "action": event.type},
+        )  # fmt: skip
+        return [r.user_id for r in found]
+
+    async def _decision(self, conn: AsyncConnection, event: Event) -> list[int]:
+        user_id = _int(event.payload.get("user_id"))
+        application = await conn.scalar(
+            text(
+                "SELECT id FROM applications WHERE user_id = :user_id "
+                "ORDER BY submitted_at DESC, id DESC LIMIT 1"
+            ),
+            {"user_id": user_id},
+        )
+        if user_id is None or application is None:
+            return []
+        found = await conn.execute(
+            _ONE,
+            {"user_id": user_id, "event_id": event.cursor.id, "reason": APPLICATION,
+             "subject": f"application:{application}", "thread_id": None, "post_id": None,
+             "action": DECISIONS[event.type]},
+        )  # fmt: skip
+        return [r.user_id for r in found]
+
+    async def _review(self, conn: AsyncConnection, event: Event) -> list[int]:
+        code, cycle = event.payload.get("country"), _int(event.payload.get("cycle"))
+        catalog = await self.catalog.current()
+        country = next((c for c in catalog.countries if c.code == code), None)
+        region = catalog.region_by_id(country.region_id) if country else None
+        if country is None or region is None or cycle is None:
+            return []
+        return await self._watchers(conn, event, REVIEW, f"country:{country.code}",
+                                    f"country:{country.code}:{cycle}",
+                                    region_audience(region.visibility), None)  # fmt: skip
+
+    async def _published(
+        self, conn: AsyncConnection, event: Event, reason: str, table: str
+    ) -> list[int]:
+        key = "event_id" if reason == CALENDAR_EVENT else "id"
+        item_id = _int(event.payload.get(key))
+        row = (
+            await conn.execute(
+                text(f"SELECT region_id, status, proposer_id FROM {table} WHERE id = :id"),
+                {"id": item_id},
+            )
+        ).first()
+        catalog = await self.catalog.current()
+        region = catalog.region_by_id(row.region_id) if row else None
+        if row is None or region is None or row.status != "published":
+            return []
+        return await self._watchers(conn, event, reason, f"region:{region.slug}",
+                                    f"{reason}:{item_id}", region_audience(region.visibility),
+                                    row.proposer_id)  # fmt: skip
+
+    async def _watchers(
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        reason: str,
+        target: str,
+        subject: str,
+        audience: str,
+        author: int | None,
+    ) -> list[int]:
+        found = await conn.execute(
+            _WATCHERS,
+            {"event_id": event.cursor.id, "reason": reason, "subject": subject,
+             "target": target, "author": author, **_readers(audience)},
+        )  # fmt: skip
+        return [r.user_id for r in found]
+
+
+def _reporter(event: Event) -> int | None:
+    """The member a `flag.reviewed` event is addressed to (its only channel)."""
+    for channel in event.channels:
+        kind, _, number = channel.partition(":")
+        if kind == "user" and number.isdigit():
+            return int(number)
+    return None
