@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from sqlalchemy import Text, cast, func, insert, select, update
 
-from forum import posts
+from forum import follows, posts
 from forum.catalog import load as load_catalog
 from forum.mail import reply_address
 from forum.mail.notices import last_digest
@@ -21,12 +22,22 @@ from forum.models import Follow, Notification, Outbox, Role, User
 from forum.moderation import set_post_hidden
 from forum.permissions import Actor
 from tests import factories, mail
+from tests.forum.test_notifier import settle as notified
 from tests.pages import submit
 from tests.web.conftest import SITE
 from web.i18n import translations
 
 _events = itertools.count(1)
 MODERATOR = Actor(0, Role.ADMIN)  # acts in every region
+
+
+@pytest.fixture
+async def by_hand(smtp_app: Any, app: Any) -> Any:
+    """The app sending to the test SMTP server, with the fan-out of both apps stopped:
+    the test writes notification rows itself, as `forum.notifier` would, and no other."""
+    await app.state.notifier.stop()
+    await smtp_app.state.notifier.stop()
+    return smtp_app
 
 
 async def _notify(db: Any, user: dict, reason: str, subject: str, thread_id: int | None = None,
@@ -62,11 +73,16 @@ async def _user_row(db: Any, user: dict) -> Any:
         return (await s.execute(select(User).where(User.id == user["id"]))).one()
 
 
+def _by_post(messages: list[EmailMessage]) -> list[EmailMessage]:
+    """Mailing-list mails in the order of their posts (`<post-ID.thread-ID.USER@...>`)."""
+    return sorted(messages, key=lambda m: int(m["Message-ID"].split(".")[0][len("<post-") :]))
+
+
 def _whole(message: EmailMessage) -> str:
     return message.as_string()
 
 
-async def test_two_notifications_within_five_minutes_make_one_mail(smtp_app, make, db, inbox):
+async def test_two_notifications_within_five_minutes_make_one_mail(by_hand, make, db, inbox):
     member = await make.user(display_name="Amina")
     start = await make.thread(member, title="Tenders in Dakar")
     first = await make.reply(start["thread"]["id"], body="The first answer about tenders")
@@ -74,7 +90,7 @@ async def test_two_notifications_within_five_minutes_make_one_mail(smtp_app, mak
     await _about_post(db, member, "reply", first)
     await _about_post(db, member, "mention", second)
     now = datetime.now(UTC)
-    assert await _mailed(smtp_app, now) == 1
+    assert await _mailed(by_hand, now) == 1
     [message] = inbox.to(member["email"])
     assert message["Subject"] == "2 new notifications on the forum"
     text = mail.text_of(message)
@@ -91,7 +107,7 @@ async def test_two_notifications_within_five_minutes_make_one_mail(smtp_app, mak
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe[1:-1] in text
     # Both are about one thread: a reply to the mail is a reply there, as this member.
-    secret = smtp_app.state.settings.secret_key
+    secret = by_hand.state.settings.secret_key
     found = reply_address.target(secret, message["Reply-To"])
     assert found is not None
     assert (found.user_id, found.thread_id) == (member["id"], start["thread"]["id"])
@@ -99,16 +115,16 @@ async def test_two_notifications_within_five_minutes_make_one_mail(smtp_app, mak
     # A third within 5 minutes waits, then goes alone.
     third = await make.reply(start["thread"]["id"], body="A third answer")
     await _about_post(db, member, "watching", third)
-    assert await _mailed(smtp_app, now + timedelta(minutes=1)) == 0
+    assert await _mailed(by_hand, now + timedelta(minutes=1)) == 0
     assert len(inbox.to(member["email"])) == 1
-    assert await _mailed(smtp_app, now + timedelta(minutes=6)) == 1
+    assert await _mailed(by_hand, now + timedelta(minutes=6)) == 1
     latest = inbox.to(member["email"])[-1]
     assert "A third answer" in mail.text_of(latest)
     assert "The first answer" not in mail.text_of(latest)
     assert latest["Subject"] == "1 new notification on the forum"
 
 
-async def test_a_digest_gathers_a_days_posts_of_a_followed_region(smtp_app, make, db, inbox):
+async def test_a_digest_gathers_a_days_posts_of_a_followed_region(by_hand, make, db, inbox):
     member = await make.user(email_mode="daily")
     async with db.transaction() as s:
         await s.execute(
@@ -123,9 +139,9 @@ async def test_a_digest_gathers_a_days_posts_of_a_followed_region(smtp_app, make
         )
     now = datetime.now(UTC)
     # Not before the digest's hour: nothing yet.
-    assert await _mailed(smtp_app, now) == 0
+    assert await _mailed(by_hand, now) == 0
     next_digest = last_digest(now, "daily") + timedelta(days=1, minutes=1)
-    assert await _mailed(smtp_app, next_digest) == 1
+    assert await _mailed(by_hand, next_digest) == 1
     [message] = inbox.to(member["email"])
     assert message["Subject"] == "Your daily digest from the forum"
     text = mail.text_of(message)
@@ -135,7 +151,7 @@ async def test_a_digest_gathers_a_days_posts_of_a_followed_region(smtp_app, make
     assert message["List-Id"] == "<forum.forum.test>"
     assert message["Reply-To"] is None  # about several threads: nowhere to reply
     # Sent once.
-    assert await _mailed(smtp_app, next_digest + timedelta(hours=1)) == 0
+    assert await _mailed(by_hand, next_digest + timedelta(hours=1)) == 0
 
 
 def test_digests_go_at_six_utc_and_weekly_ones_on_mondays():
@@ -147,7 +163,7 @@ def test_digests_go_at_six_utc_and_weekly_ones_on_mondays():
     assert last_digest(early, "weekly") == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
-async def test_mailing_list_mode_threads_each_post(smtp_app, make, db, inbox):
+async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
     # A daily digest for the rest, but the region's posts go at once, one per mail.
     member = await make.user(email_mode="daily")
     async with db.transaction() as s:
@@ -166,8 +182,8 @@ async def test_mailing_list_mode_threads_each_post(smtp_app, make, db, inbox):
         )
     for post in (start["post"], second, third):
         await _about_post(db, member, "list_post", post)
-    assert await _mailed(smtp_app) == 3
-    one, two, three = sorted(inbox.to(member["email"]), key=lambda m: m["Message-ID"])
+    assert await _mailed(by_hand) == 3
+    one, two, three = _by_post(inbox.to(member["email"]))
     ids = [f"<post-{p['id']}.thread-{thread_id}.{member['id']}@forum.test>"
            for p in (start["post"], second, third)]  # fmt: skip
     assert [one["Message-ID"], two["Message-ID"], three["Message-ID"]] == ids
@@ -181,29 +197,29 @@ async def test_mailing_list_mode_threads_each_post(smtp_app, make, db, inbox):
     for message in (one, two, three):
         assert message["List-Id"] == "<africa.forum.forum.test>"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        found = reply_address.target(smtp_app.state.settings.secret_key, message["Reply-To"])
+        found = reply_address.target(by_hand.state.settings.secret_key, message["Reply-To"])
         assert found is not None and found.thread_id == thread_id
 
     # Its one-click unsubscribe stops this region's list mail, and only that.
     link = three["List-Unsubscribe"].strip()[1:-1]
-    assert (await factories.client(smtp_app).post(mail.path_of(link))).status_code == 200
+    assert (await factories.client(by_hand).post(mail.path_of(link))).status_code == 200
     async with db.transaction() as s:
         listed = await s.scalar(select(Follow.mailing_list).where(Follow.user_id == member["id"]))
     assert listed is False
     assert (await _user_row(db, member)).email_mode == "daily"
 
 
-async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(smtp_app, make, db, inbox):
+async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(by_hand, make, db, inbox):
     member = await make.user()
     start = await make.thread(title="Procurement data")
     await _notify(
         db, member, "new_thread", f"thread:{start['thread']['id']}", start["thread"]["id"],
         start["post"]["id"],
     )  # fmt: skip
-    assert await _mailed(smtp_app) == 1
+    assert await _mailed(by_hand) == 1
     [message] = inbox.to(member["email"])
     path = mail.path_of(message["List-Unsubscribe"].strip()[1:-1])
-    visitor = factories.client(smtp_app)
+    visitor = factories.client(by_hand)
     # A link scanner's GET changes nothing; the page holds the button.
     page = await visitor.get(path)
     assert page.status_code == 200
@@ -228,7 +244,7 @@ async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(smtp_app, 
         db, member, "new_thread", f"thread:{start['thread']['id']}", start["thread"]["id"],
         start["post"]["id"],
     )  # fmt: skip
-    assert await _mailed(smtp_app, datetime.now(UTC) + timedelta(minutes=10)) == 0
+    assert await _mailed(by_hand, datetime.now(UTC) + timedelta(minutes=10)) == 0
     assert len(inbox.to(member["email"])) == 1
     async with db.transaction() as s:
         unmailed = await s.scalar(
@@ -239,12 +255,12 @@ async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(smtp_app, 
     assert unmailed == 0
 
 
-async def test_the_mail_is_in_the_members_language(smtp_app, make, db, inbox):
+async def test_the_mail_is_in_the_members_language(by_hand, make, db, inbox):
     member = await make.user(language="fr")
     start = await make.thread(title="Marchés publics")
     reply = await make.reply(start["thread"]["id"], body="Une réponse")
     await _about_post(db, member, "reply", reply)
-    assert await _mailed(smtp_app) == 1
+    assert await _mailed(by_hand) == 1
     [message] = inbox.to(member["email"])
     french = translations("fr")
     subject = french.ngettext(
@@ -256,7 +272,7 @@ async def test_the_mail_is_in_the_members_language(smtp_app, make, db, inbox):
     assert 'lang="fr"' in mail.html_of(message)
 
 
-async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(smtp_app, make, db, inbox):
+async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(by_hand, make, db, inbox):
     member = await make.user()
     listed = await make.user()  # mailing-list mode
     async with db.transaction() as s:
@@ -281,7 +297,7 @@ async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(smtp_app,
         await s.execute(
             update(User).where(User.id == member["id"]).values(role=Role.APPLICANT.value)
         )
-    assert await _mailed(smtp_app) == 2  # one batch, one list post
+    assert await _mailed(by_hand) == 2  # one batch, one list post
     [batch] = inbox.to(member["email"])
     [post] = inbox.to(listed["email"])
     assert "Nothing secret here" in mail.text_of(batch) and "Nothing secret here" in mail.text_of(
@@ -303,23 +319,23 @@ async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(smtp_app,
     assert waiting == 0 and kept == 0
 
 
-async def test_a_failing_address_gets_no_mail(smtp_app, make, db, inbox):
+async def test_a_failing_address_gets_no_mail(by_hand, make, db, inbox):
     member = await make.user(mail_failing_since=datetime.now(UTC))
     start = await make.thread()
     await _about_post(db, member, "reply", start["post"])
-    assert await _mailed(smtp_app) == 0
+    assert await _mailed(by_hand) == 0
     assert inbox.to(member["email"]) == []
 
 
-async def test_two_workers_mail_each_member_once(smtp_app, make, db, inbox):
+async def test_two_workers_mail_each_member_once(by_hand, make, db, inbox):
     start = await make.thread()
     members = [await make.user() for _ in range(6)]
     for member in members:
         await _about_post(db, member, "reply", start["post"])
-    notices = smtp_app.state.notices
+    notices = by_hand.state.notices
     counts = await asyncio.gather(notices.drain(), notices.drain(), notices.drain())
     assert sum(counts) == 6
-    await mail.settle(smtp_app)
+    await mail.settle(by_hand)
     assert sorted(m["To"] for m in inbox.messages) == sorted(m["email"] for m in members)
 
 
@@ -339,3 +355,37 @@ async def test_the_email_mode_is_a_setting(app, make):
     saved = await submit(c, "/settings", "/settings/mail", {"email_mode": "daily"})
     assert saved.status_code == 303 and saved.headers["location"] == "/settings?saved=mail"
     assert (await c.get("/api/v1/auth/me")).json()["user"]["email_mode"] == "daily"
+
+
+async def test_through_the_notifier_a_mention_and_a_mailing_list_are_mailed(
+    smtp_app, make, db, inbox
+):
+    """The whole way: posts written, the fan-out (`forum.notifier`) tells, the mail goes."""
+    mentioned = await make.user(display_name="Kofi Annan")  # handle kofi_annan
+    applicant = await make.user(Role.APPLICANT, display_name="Ada Applicant")
+    listed = await make.user()
+    async with db.transaction() as s:
+        await follows.follow(
+            s, listed["actor"], await load_catalog(s), "region:africa", "watching",
+            mailing_list=True,
+        )  # fmt: skip
+    author = await make.user(display_name="Awa")
+    start = await make.thread(author, title="Court watch", body="Ask @kofi_annan about it")
+    await make.reply(start["thread"]["id"], author, body="More on the court")
+    # A members-only thread naming an applicant: it reaches them by no path.
+    await make.thread(
+        author, region="staff-room", title="CANARYROOM", body="@ada_applicant CANARYWORDS"
+    )
+    await notified(smtp_app)
+    await _mailed(smtp_app)
+    [mention] = inbox.to(mentioned["email"])
+    assert "You were mentioned: Court watch" in mail.text_of(mention)
+    found = reply_address.target(smtp_app.state.settings.secret_key, mention["Reply-To"])
+    assert found is not None and found.thread_id == start["thread"]["id"]
+    first, second = _by_post(inbox.to(listed["email"]))
+    assert first["Subject"] == "[Africa] Court watch"
+    assert second["In-Reply-To"] == first["Message-ID"]
+    assert "More on the court" in mail.text_of(second)
+    assert inbox.to(applicant["email"]) == []
+    for message in inbox.messages:
+        assert "CANARY" not in _whole(message) and "CANARY" not in mail.text_of(message)
