@@ -6,8 +6,8 @@ outbox messages, per member, as their `users.email_mode` says.
   minutes waits and goes together.
 - `daily` / `weekly`: a digest at `DIGEST_HOUR` UTC (each day; on Mondays), holding
   the notifications that arrived before that hour and were not mailed yet.
-- `none`, or an address that is failing (`bounces.receives_notifications`): nothing is
-  sent; the rows are marked mailed.
+- `none`, an address that is failing (`bounces.receives_notifications`) or was never
+  confirmed: nothing is sent; the rows are marked mailed.
 - `list_post` (a region followed in mailing-list mode): one mail per post, at once
   whatever the mode (but `none`), threaded: its `Message-ID` is made from the post,
   `In-Reply-To` names the post it quotes or else the thread's first post, `References`
@@ -77,13 +77,20 @@ def last_digest(now: datetime, mode: str) -> datetime:
     return due
 
 
+def _unreachable() -> Any:
+    """A `users` row whose address takes no notification mail: failing (bounces), or
+    never confirmed (anyone may register with someone else's address; mail from what
+    they follow must not reach it)."""
+    return or_(~bounces.receives_notifications(), User.email_verified_at.is_(None))
+
+
 def _due(now: datetime) -> Any:
     """The rows a pass at `now` mails (or drops): one rule for finding the members and
     for taking their rows. Needs `users` joined."""
     return or_(
         Notification.reason == notifications.LIST_POST,
         User.email_mode == EmailMode.NONE.value,
-        ~bounces.receives_notifications(),
+        _unreachable(),
         and_(
             User.email_mode == EmailMode.IMMEDIATELY.value,
             or_(User.mailed_at.is_(None), User.mailed_at <= now - BATCH_EVERY),
@@ -114,7 +121,7 @@ class Member:
     display_name: str
     language: str
     email_mode: str
-    failing: bool
+    unreachable: bool
 
 
 class Notices:
@@ -193,7 +200,7 @@ class Notices:
                     User.display_name,
                     User.language,
                     User.email_mode,
-                    (~bounces.receives_notifications()).label("failing"),
+                    _unreachable().label("unreachable"),
                 )
                 .where(User.id.in_(user_ids))
                 .order_by(User.id)
@@ -229,7 +236,7 @@ class Notices:
             .values(mailed_at=now)
         )
         actor = await notifications.actor_of(session, user_id)
-        if member.email_mode == EmailMode.NONE.value or member.failing or actor is None:
+        if member.email_mode == EmailMode.NONE.value or member.unreachable or actor is None:
             return 0
         catalog = await self.catalog.current()
         listed = [r for r in rows if r.reason == notifications.LIST_POST]

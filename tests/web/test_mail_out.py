@@ -40,6 +40,11 @@ async def by_hand(smtp_app: Any, app: Any) -> Any:
     return smtp_app
 
 
+async def _member(make: Any, *args: Any, **values: Any) -> dict:
+    """A member whose address is confirmed (unconfirmed ones get no notification mail)."""
+    return await make.user(*args, email_verified_at=datetime.now(UTC), **values)
+
+
 async def _notify(db: Any, user: dict, reason: str, subject: str, thread_id: int | None = None,
                   post_id: int | None = None) -> int:  # fmt: skip
     """A notification row as the fan-out (`forum.notifier`) writes it."""
@@ -83,7 +88,7 @@ def _whole(message: EmailMessage) -> str:
 
 
 async def test_two_notifications_within_five_minutes_make_one_mail(by_hand, make, db, inbox):
-    member = await make.user(display_name="Amina")
+    member = await _member(make, display_name="Amina")
     start = await make.thread(member, title="Tenders in Dakar")
     first = await make.reply(start["thread"]["id"], body="The first answer about tenders")
     second = await make.reply(start["thread"]["id"], body="The second answer about tenders")
@@ -125,7 +130,7 @@ async def test_two_notifications_within_five_minutes_make_one_mail(by_hand, make
 
 
 async def test_a_digest_gathers_a_days_posts_of_a_followed_region(by_hand, make, db, inbox):
-    member = await make.user(email_mode="daily")
+    member = await _member(make, email_mode="daily")
     async with db.transaction() as s:
         await s.execute(
             insert(Follow).values(user_id=member["id"], target="region:africa", level="watching")
@@ -165,7 +170,7 @@ def test_digests_go_at_six_utc_and_weekly_ones_on_mondays():
 
 async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
     # A daily digest for the rest, but the region's posts go at once, one per mail.
-    member = await make.user(email_mode="daily")
+    member = await _member(make, email_mode="daily")
     async with db.transaction() as s:
         await s.execute(
             insert(Follow).values(
@@ -210,7 +215,7 @@ async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
 
 
 async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(by_hand, make, db, inbox):
-    member = await make.user()
+    member = await _member(make)
     start = await make.thread(title="Procurement data")
     await _notify(
         db, member, "new_thread", f"thread:{start['thread']['id']}", start["thread"]["id"],
@@ -256,7 +261,7 @@ async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(by_hand, m
 
 
 async def test_the_mail_is_in_the_members_language(by_hand, make, db, inbox):
-    member = await make.user(language="fr")
+    member = await _member(make, language="fr")
     start = await make.thread(title="Marchés publics")
     reply = await make.reply(start["thread"]["id"], body="Une réponse")
     await _about_post(db, member, "reply", reply)
@@ -273,8 +278,8 @@ async def test_the_mail_is_in_the_members_language(by_hand, make, db, inbox):
 
 
 async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(by_hand, make, db, inbox):
-    member = await make.user()
-    listed = await make.user()  # mailing-list mode
+    member = await _member(make)
+    listed = await _member(make)  # mailing-list mode
     async with db.transaction() as s:
         await s.execute(
             insert(Follow).values(
@@ -320,7 +325,7 @@ async def test_canary_what_the_member_may_no_longer_read_is_not_mailed(by_hand, 
 
 
 async def test_a_failing_address_gets_no_mail(by_hand, make, db, inbox):
-    member = await make.user(mail_failing_since=datetime.now(UTC))
+    member = await _member(make, mail_failing_since=datetime.now(UTC))
     start = await make.thread()
     await _about_post(db, member, "reply", start["post"])
     assert await _mailed(by_hand) == 0
@@ -329,7 +334,7 @@ async def test_a_failing_address_gets_no_mail(by_hand, make, db, inbox):
 
 async def test_two_workers_mail_each_member_once(by_hand, make, db, inbox):
     start = await make.thread()
-    members = [await make.user() for _ in range(6)]
+    members = [await _member(make) for _ in range(6)]
     for member in members:
         await _about_post(db, member, "reply", start["post"])
     notices = by_hand.state.notices
@@ -361,9 +366,9 @@ async def test_through_the_notifier_a_mention_and_a_mailing_list_are_mailed(
     smtp_app, make, db, inbox
 ):
     """The whole way: posts written, the fan-out (`forum.notifier`) tells, the mail goes."""
-    mentioned = await make.user(display_name="Kofi Annan")  # handle kofi_annan
-    applicant = await make.user(Role.APPLICANT, display_name="Ada Applicant")
-    listed = await make.user()
+    mentioned = await _member(make, display_name="Kofi Annan")  # handle kofi_annan
+    applicant = await _member(make, Role.APPLICANT, display_name="Ada Applicant")
+    listed = await _member(make)
     async with db.transaction() as s:
         await follows.follow(
             s, listed["actor"], await load_catalog(s), "region:africa", "watching",
@@ -389,3 +394,13 @@ async def test_through_the_notifier_a_mention_and_a_mailing_list_are_mailed(
     assert inbox.to(applicant["email"]) == []
     for message in inbox.messages:
         assert "CANARY" not in _whole(message) and "CANARY" not in mail.text_of(message)
+
+
+async def test_an_unconfirmed_address_gets_no_notification_mail(by_hand, make, db, inbox):
+    # Anyone may register with someone else's address: what they follow is not mailed
+    # there until the address is confirmed.
+    stranger = await make.user()
+    start = await make.thread()
+    await _about_post(db, stranger, "reply", start["post"])
+    assert await _mailed(by_hand) == 0
+    assert inbox.to(stranger["email"]) == []
