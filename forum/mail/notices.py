@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,6 +124,27 @@ class Member:
     unreachable: bool
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """What a mailing-list mail says of its post (the same for every member it goes to)."""
+
+    text: str
+    author: str
+    region_id: int
+    region_slug: str
+    region_name: str
+    parent: int | None  # the post it quotes, else the thread's first (None: it is that)
+    chain: tuple[int, ...]  # `References`: ancestors, oldest first
+
+
+@dataclass
+class _Run:
+    """One pass: the time it takes as now, and the mailing-list posts read so far."""
+
+    now: datetime
+    listed: dict[int, _Listed | None] = field(default_factory=dict)
+
+
 class Notices:
     """Built, started and stopped by the app's lifespan beside the mail sender; `drain`
     is one whole pass (tests call it with a `now` of their choosing)."""
@@ -164,7 +185,7 @@ class Notices:
     async def drain(self, now: datetime | None = None) -> int:
         """Mail every member whose notifications are due at `now`; how many messages
         were queued."""
-        now = now or datetime.now(UTC)
+        run = _Run(now or datetime.now(UTC))
         queued = 0
         after = 0
         while True:
@@ -175,19 +196,19 @@ class Notices:
                         select(Notification.user_id)
                         .join(User, User.id == Notification.user_id)
                         .where(Notification.mailed_at.is_(None), Notification.user_id > after)
-                        .where(_due(now))
+                        .where(_due(run.now))
                         .group_by(Notification.user_id)
                         .order_by(Notification.user_id)
                         .limit(MEMBERS)
                     )
                 )
             for start in range(0, len(members), TOGETHER):
-                queued += await self._members(members[start : start + TOGETHER], now)
+                queued += await self._members(members[start : start + TOGETHER], run)
             if len(members) < MEMBERS:
                 return queued
             after = members[-1]
 
-    async def _members(self, user_ids: list[int], now: datetime) -> int:
+    async def _members(self, user_ids: list[int], run: _Run) -> int:
         """Mail a few members in one transaction (one commit for them all), each in a
         savepoint: one whose mail fails to be written is left for the next pass and
         holds up nobody else."""
@@ -210,13 +231,13 @@ class Notices:
             for member in [Member(*row) for row in found]:
                 try:
                     async with session.begin_nested():
-                        queued += await self._member(session, member, now)
+                        queued += await self._member(session, member, run)
                 except Exception as exc:
                     log.error("notification mail for member %d: %r", member.id, exc)
         return queued
 
-    async def _member(self, session: AsyncConnection, member: Member, now: datetime) -> int:
-        user_id = member.id
+    async def _member(self, session: AsyncConnection, member: Member, run: _Run) -> int:
+        user_id, now = member.id, run.now
         # Uses index: ix_notifications_unmailed
         rows = list(
             await session.execute(
@@ -243,7 +264,7 @@ class Notices:
         batched = [r for r in rows if r.reason != notifications.LIST_POST]
         queued = 0
         for item in await notifications.shown(session, actor, catalog, listed):
-            queued += await self._list_post(session, member, item)
+            queued += await self._list_post(session, member, item, run)
         items = await notifications.shown(session, actor, catalog, batched)
         if items:
             await self._notices(session, member, items)
@@ -321,10 +342,50 @@ class Notices:
         # Per member because each outbox row's Message-ID is unique.
         return f"<post-{post_id}.thread-{thread_id}.{user_id}@{self.domain}>"
 
-    async def _list_post(self, session: AsyncConnection, member: Member, item: Shown) -> int:
+    async def _list_post(
+        self, session: AsyncConnection, member: Member, item: Shown, run: _Run
+    ) -> int:
         """One mailing-list mail: `item` is shown, so its post may be read now, text too."""
         if item.post_id is None or item.thread_id is None:
             return 0
+        if item.post_id not in run.listed:  # the same post goes to every list member
+            run.listed[item.post_id] = await self._listed(session, item.post_id)
+        post = run.listed[item.post_id]
+        if post is None:
+            return 0
+        headers = self._list_headers(
+            f"{post.region_slug}.forum.{self.domain}", self._unsubscribe(member.id, post.region_id)
+        )
+        if post.parent is not None:
+            headers["In-Reply-To"] = self._message_id(post.parent, item.thread_id, member.id)
+            headers["References"] = " ".join(
+                self._message_id(p, item.thread_id, member.id) for p in post.chain
+            )
+        headers["Reply-To"] = reply_address.address(
+            self.secret, self.mail_from, member.id, item.thread_id
+        )
+        subject = f"[{post.region_name}] {item.title}"
+        await self._enqueue(
+            session,
+            member,
+            LIST_POST,
+            {
+                "subject": subject if post.parent is None else f"Re: {subject}",
+                "post": {
+                    "title": item.title,
+                    "author": post.author,
+                    "text": post.text,
+                    "url": item.url,
+                    "region": post.region_name,
+                },
+                "headers": headers,
+                "unsubscribe": headers["List-Unsubscribe"][1:-1],
+            },
+            message_id=self._message_id(item.post_id, item.thread_id, member.id),
+        )
+        return 1
+
+    async def _listed(self, session: AsyncConnection, post_id: int) -> _Listed | None:
         post = (
             await session.execute(
                 select(
@@ -342,47 +403,25 @@ class Notices:
                 .join(Thread, Thread.id == Post.thread_id)
                 .join(Region, Region.id == Thread.region_id)
                 .outerjoin(User, User.id == Post.author_id)
-                .where(Post.id == item.post_id)
+                .where(Post.id == post_id)
             )
         ).first()
         if post is None:
-            return 0
+            return None
         chain = await self._ancestors(session, post.reply_to_id)
         first = post.first_post_id
-        if first is not None and first != item.post_id and first not in chain:
+        if first is not None and first != post_id and first not in chain:
             chain.append(first)
         chain.reverse()  # oldest first, as `References` lists them
-        parent = post.reply_to_id or (first if first != item.post_id else None)
-        headers = self._list_headers(
-            f"{post.region_slug}.forum.{self.domain}", self._unsubscribe(member.id, post.region_id)
+        return _Listed(
+            text=_plain(post.body_html),
+            author=post.author or "",
+            region_id=post.region_id,
+            region_slug=post.region_slug,
+            region_name=post.region_name,
+            parent=post.reply_to_id or (first if first != post_id else None),
+            chain=tuple(chain),
         )
-        ids = {p: self._message_id(p, item.thread_id, member.id) for p in chain}
-        if parent is not None:
-            headers["In-Reply-To"] = self._message_id(parent, item.thread_id, member.id)
-            headers["References"] = " ".join(ids[p] for p in chain)
-        headers["Reply-To"] = reply_address.address(
-            self.secret, self.mail_from, member.id, item.thread_id
-        )
-        subject = f"[{post.region_name}] {item.title}"
-        await self._enqueue(
-            session,
-            member,
-            LIST_POST,
-            {
-                "subject": subject if parent is None else f"Re: {subject}",
-                "post": {
-                    "title": item.title,
-                    "author": post.author or "",
-                    "text": _plain(post.body_html),
-                    "url": item.url,
-                    "region": post.region_name,
-                },
-                "headers": headers,
-                "unsubscribe": headers["List-Unsubscribe"][1:-1],
-            },
-            message_id=self._message_id(item.post_id, item.thread_id, member.id),
-        )
-        return 1
 
     async def _ancestors(self, session: AsyncConnection, post_id: int | None) -> list[int]:
         """The post quoted, the one it quotes, ...: ids only, nearest first."""

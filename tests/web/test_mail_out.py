@@ -171,12 +171,14 @@ def test_digests_go_at_six_utc_and_weekly_ones_on_mondays():
 async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
     # A daily digest for the rest, but the region's posts go at once, one per mail.
     member = await _member(make, email_mode="daily")
+    other = await _member(make, language="es")  # the same posts, in their own thread ids
     async with db.transaction() as s:
-        await s.execute(
-            insert(Follow).values(
-                user_id=member["id"], target="region:africa", level="watching", mailing_list=True
+        for who in (member, other):
+            await s.execute(
+                insert(Follow).values(
+                    user_id=who["id"], target="region:africa", level="watching", mailing_list=True
+                )
             )
-        )
     author = await make.user(display_name="Kofi")
     start = await make.thread(author, title="Whistleblower laws", body="Which laws work?\n\nTell.")
     thread_id = start["thread"]["id"]
@@ -187,7 +189,8 @@ async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
         )
     for post in (start["post"], second, third):
         await _about_post(db, member, "list_post", post)
-    assert await _mailed(by_hand) == 3
+        await _about_post(db, other, "list_post", post)
+    assert await _mailed(by_hand) == 6
     one, two, three = _by_post(inbox.to(member["email"]))
     ids = [f"<post-{p['id']}.thread-{thread_id}.{member['id']}@forum.test>"
            for p in (start["post"], second, third)]  # fmt: skip
@@ -198,6 +201,12 @@ async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
     assert two["In-Reply-To"] == ids[0] and two["References"] == ids[0]
     assert three["In-Reply-To"] == ids[1] and three["References"] == f"{ids[0]} {ids[1]}"
     assert "Kofi wrote:" in mail.text_of(one)
+    theirs = _by_post(inbox.to(other["email"]))[2]
+    assert (
+        theirs["In-Reply-To"]
+        == f"<post-{second['id']}.thread-{thread_id}.{other['id']}@forum.test>"
+    )
+    assert "Kofi escribió:" in mail.text_of(theirs) and "And its reform" in mail.text_of(theirs)
     assert "Which laws work?\n\nTell." in mail.text_of(one).replace("\r\n", "\n")
     for message in (one, two, three):
         assert message["List-Id"] == "<africa.forum.forum.test>"
