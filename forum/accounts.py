@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events, handles, names, suspensions
 from forum.errors import DomainError, Kind, invalid
-from forum.models import Role, User
+from forum.models import EmailMode, Role, User
 from forum.permissions import Actor, check_can_change_settings, check_can_write, user_audience
 
 # Deliberately loose (real addresses are varied), but no spaces or control characters.
@@ -118,6 +118,7 @@ def user_view(row: Any) -> dict[str, Any]:
         "role": row.role,
         "created_at": row.created_at,
         "email_verified": row.email_verified_at is not None,
+        "email_mode": row.email_mode,
         # Mail to the address keeps bouncing (`forum.mail.bounces`).
         "mail_failing": row.mail_failing_since is not None,
     }
@@ -134,6 +135,7 @@ _USER_COLUMNS = (
     User.role,
     User.created_at,
     User.email_verified_at,
+    User.email_mode,
     User.mail_failing_since,
 )
 
@@ -229,11 +231,12 @@ async def change_settings(
     *,
     display_name: str | None = None,
     language: str | None = None,
+    email_mode: str | None = None,
     handle: str | None = None,
 ) -> dict[str, Any]:
-    """Change one's display name, handle (`forum.handles`) and/or interface language
-    (None: leave it); the account as it is now. Every value is checked before anything
-    is written."""
+    """Change one's display name, handle (`forum.handles`), interface language and/or how
+    notifications are mailed (None: leave it); the account as it is now. Every value is
+    checked before anything is written."""
     check_can_change_settings(actor, renaming=display_name is not None or handle is not None)
     assert actor.user_id is not None
     if handle is not None:
@@ -248,6 +251,11 @@ async def change_settings(
             message = "Choose one of the interface languages: " + ", ".join(INTERFACE_LANGUAGES)
             raise invalid("language", message + ".", "unknown_language")
         values["language"] = language
+    if email_mode is not None:
+        if email_mode not in set(EmailMode):
+            message = "Choose one of: " + ", ".join(EmailMode)
+            raise invalid("email_mode", message + ".", "unknown_email_mode")
+        values["email_mode"] = email_mode
     if values:
         try:
             async with session.begin_nested():

@@ -18,6 +18,7 @@ from forum.catalog import CatalogCache
 from forum.config import ConfigError, Settings
 from forum.db import Database, driver_dsn
 from forum.limits import Limiter
+from forum.mail.notices import Notices
 from forum.mail.outbox import Mailer
 from forum.mail.sender import Sender, transport_for
 from forum.notifier import Notifier
@@ -86,15 +87,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 transport_for(settings),
                 secret=settings.secret_key,
             )
+            app.state.notices = Notices(
+                db,
+                catalog,
+                secret=settings.secret_key,
+                mail_from=settings.mail_from,
+                link_base=settings.link_base,
+            )
             await asyncio.to_thread(languages.prepare)
             await app.state.realtime.start()
             await app.state.search.start()
             await app.state.limiter.start()
             await app.state.mail_sender.start()
             await app.state.notifier.start()
+            await app.state.notices.start()
             try:
                 yield
             finally:
+                await app.state.notices.stop()
                 await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
                 await app.state.notifier.stop()

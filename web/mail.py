@@ -13,8 +13,8 @@ from typing import Any
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from forum import applications, approvals, cases, resets, suspensions, verification
-from forum.mail import replies
+from forum import applications, approvals, cases, notifications, resets, suspensions, verification
+from forum.mail import notices, replies
 from forum.mail.message import Render, Rendered
 from web import i18n
 from web.i18n import N_
@@ -31,6 +31,24 @@ SUBJECTS = {
     replies.ANSWER_KIND: N_("Your reply by email was not posted"),
 }
 LINKS = {verification.KIND: "/verify/", resets.KIND: "/password/reset/"}
+# Why each notification in a notice mail reached the member.
+REASONS = {
+    notifications.REPLY: N_("A reply to your post"),
+    notifications.MENTION: N_("You were mentioned"),
+    notifications.WATCHING: N_("A new post in what you watch"),
+    notifications.LIST_POST: N_("A new post in what you watch"),
+    notifications.SAVED_SEARCH: N_("A new post matching your saved search"),
+    notifications.NEW_THREAD: N_("A new thread in what you watch"),
+    notifications.MODERATION: N_("A moderator's decision that concerns you"),
+    notifications.REVIEW: N_("A country's review status changed"),
+    notifications.CALENDAR_EVENT: N_("A new event in a region you follow"),
+    notifications.NEWS: N_("News in a region you follow"),
+    notifications.APPLICATION: N_("A decision on your application"),
+}
+DIGESTS = {
+    "daily": N_("Your daily digest from the forum"),
+    "weekly": N_("Your weekly digest from the forum"),
+}
 
 
 @cache
@@ -58,11 +76,28 @@ def renderer(link_base: str) -> Render:
         env = _env(locale)
         link = link_base + LINKS[kind] + params["token"] if "token" in params else None
         context = {**params, "name": params.get("name", ""), "link": link, "site": link_base}
+        words = i18n.translations(locale)
+        if kind == notices.NOTICES:
+            context["reasons"] = {k: words.gettext(v) for k, v in REASONS.items()}
+        context["mail_subject"] = subject = _subject(words, kind, params)
         return Rendered(
-            subject=i18n.translations(locale).gettext(SUBJECTS[kind]),
+            subject=subject,
             text=env.get_template(f"mail/{kind}.txt").render(context),
             html=env.get_template(f"mail/{kind}.html").render(context, locale=locale),
             link=link,
         )
 
     return render
+
+
+def _subject(words: Any, kind: str, params: dict[str, Any]) -> str:
+    if kind == notices.LIST_POST:
+        return params["subject"]
+    if kind == notices.NOTICES:
+        if params["mode"] in DIGESTS:
+            return words.gettext(DIGESTS[params["mode"]])
+        count = len(params["items"]) + params["more"]
+        return words.ngettext(
+            "%(num)d new notification on the forum", "%(num)d new notifications on the forum", count
+        ) % {"num": count}
+    return words.gettext(SUBJECTS[kind])

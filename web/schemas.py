@@ -190,6 +190,11 @@ class SettingsChange(Request):
     language: Annotated[str, Field(max_length=8)] | None = Field(
         default=None, description="Interface language: en, fr or es"
     )
+    email_mode: Annotated[str, Field(max_length=12)] | None = Field(
+        default=None,
+        description="How notifications are mailed: immediately (at most one mail every 5 "
+        "minutes), daily or weekly (a digest at 06:00 UTC; weekly on Mondays), or none",
+    )
     handle: Annotated[str, Field(max_length=31)] | None = Field(
         default=None,
         description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
@@ -357,6 +362,9 @@ class UserOut(BaseModel):
     )
     created_at: datetime
     email_verified: bool = Field(description="The address was confirmed through an emailed link")
+    email_mode: Literal["immediately", "daily", "weekly", "none"] = Field(
+        description="How notifications are mailed (`PATCH /auth/me` changes it)"
+    )
     mail_failing: bool = Field(
         description="Mail to the address keeps bouncing: no notification mail goes to it "
         "until it is confirmed again (ask for a confirmation link)"

@@ -35,6 +35,10 @@ def compose(queued: Queued, rendered: Rendered, mail_from: str) -> EmailMessage:
     message["Message-ID"] = queued.message_id
     # RFC 3834: nobody wrote this; autoresponders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
+    # What the core decided for this message (`forum.mail.notices`): List-*, Reply-To,
+    # In-Reply-To, References.
+    for name, value in queued.params.get("headers", {}).items():
+        message[name] = value
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     # After the parts are made: making them moves every Content-* header into the first.

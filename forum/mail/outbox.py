@@ -20,7 +20,8 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal_column, select, update
+from sqlalchemy import and_, delete, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum.models import Outbox
@@ -28,7 +29,9 @@ from forum.models import Outbox
 LEASE = timedelta(minutes=5)  # longer than one SMTP conversation can last (its timeouts)
 FIRST_RETRY = 30.0  # seconds; doubled each attempt
 LAST_RETRY = 3600.0
-_SECRET_PARAMS = ("token",)
+# Dropped from a message's params once it is settled: the link's token, and the words
+# and links of a notification mail (`forum.mail.notices`), which nobody needs after.
+_SECRET_PARAMS = ("token", "items", "post", "headers", "unsubscribe")
 # Settled messages (sent or refused) are kept a while (what was sent to whom, when, or
 # why not) and then deleted.
 KEEP_SENT = timedelta(days=30)
@@ -62,18 +65,22 @@ async def enqueue(
     language: str,
     params: dict[str, Any],
     mail_from: str,
-) -> int:
+    fixed_id: str | None = None,
+) -> int | None:
+    """Queue a message; its `Message-ID` is `fixed_id` or a fresh one. A message whose
+    fixed id is already queued is not queued again (None)."""
     return await session.scalar(
-        insert(Outbox)
+        pg_insert(Outbox)
         .values(
             kind=kind,
             recipient=recipient,
             language=language,
             params=params,
-            message_id=message_id(mail_from),
+            message_id=fixed_id or message_id(mail_from),
         )
+        .on_conflict_do_nothing(index_elements=[Outbox.message_id])
         .returning(Outbox.id)
-    )  # type: ignore[return-value]
+    )
 
 
 async def claim(session: AsyncConnection, limit: int, lease: timedelta = LEASE) -> list[Queued]:

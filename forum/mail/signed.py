@@ -9,6 +9,7 @@ part, and it stays well under the 64 characters a local part may have.
 
 Two kinds use it: reply addresses (`reply_address`, member and thread) and the VERP
 envelope sender of outgoing mail (`bounces`, the member), to which bounces come back.
+The unsubscribe links of notification mail (`unsubscribe`) carry a bare token.
 """
 
 from __future__ import annotations
@@ -56,7 +57,13 @@ class Kind:
         local = parseaddr(recipient)[1].rpartition("@")[0].lower()
         if not local.startswith(self.prefix):
             return None
-        parts = local[len(self.prefix) :].split(".")
+        return self.opened_token(secret, local[len(self.prefix) :], today)
+
+    def opened_token(
+        self, secret: str, token: str, today: date | None = None
+    ) -> tuple[tuple[int, ...], date] | None:
+        """`opened` for a bare token (one carried in a link rather than an address)."""
+        parts = token.lower().split(".")
         if len(parts) != self.ids + 2 or not all(p and set(p) <= set(_ALPHABET) for p in parts):
             return None
         payload, mac = ".".join(parts[:-1]), parts[-1]

@@ -74,12 +74,16 @@ async def smtp_app(settings: Settings, smtp_port: int, app: Any) -> AsyncIterato
     """The app sending through the test SMTP server. Its own sender loop is stopped so
     that each test says when the outbox is drained (`drain`), and so is the loop of the
     test's other app (`app`, which `make` and `client` use, writing to a Maildir): both
-    drain the same outbox, and under load that one took the mail a test waited for."""
+    drain the same outbox, and under load that one took the mail a test waited for. The
+    notification mail loops (`notices`) of both are stopped too: a test says when
+    notifications become mail (`notices.drain`, with the time it pretends it is)."""
     await app.state.mail_sender.stop()
+    await app.state.notices.stop()
     configured = dataclasses.replace(
         settings, smtp=Smtp("127.0.0.1", smtp_port), mail_from=FROM, public_url=SITE
     )
     sending = create_app(configured)
     async with sending.router.lifespan_context(sending):
         await sending.state.mail_sender.stop()
+        await sending.state.notices.stop()
         yield sending

@@ -26,7 +26,7 @@ from forum import (
 )
 from forum.db import Database
 from forum.experiences import Story
-from forum.mail import tokens
+from forum.mail import tokens, unsubscribe
 from forum.models import Role
 from forum.organisation_fields import Activity, Profile
 from forum.permissions import Actor
@@ -250,6 +250,12 @@ PAGES = [
     ),
     PageType("verified", lambda s: s.verify_links.pop(), readers=(VISITOR,)),
     PageType("verify-unusable", lambda s: "/verify/spent", readers=(VISITOR,), status=400),
+    PageType(
+        "unsubscribe",
+        lambda s: "/unsubscribe/" + unsubscribe.token(SECRET, s.member_id),
+        readers=(VISITOR,),
+    ),
+    PageType("unsubscribe-unusable", lambda s: "/unsubscribe/forged", (VISITOR,), status=400),
     PageType("password-forgot", lambda s: "/password/forgot", readers=(VISITOR,)),
     PageType("password-forgot-sent", lambda s: "/password/forgot?sent=1", readers=(VISITOR,)),
     PageType(

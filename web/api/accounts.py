@@ -71,6 +71,7 @@ async def change_me(request: Request) -> JSON:
             u.actor,
             display_name=data.display_name,
             language=data.language,
+            email_mode=data.email_mode,
             handle=data.handle,
         )
         return _me(user, current.csrf_token)

@@ -28,6 +28,7 @@ from web.pages import (
     search,
     splitting,
     suspensions,
+    unsubscribe,
     world_map,
 )
 
@@ -48,6 +49,7 @@ ROUTES = [
     *suspensions.ROUTES,
     *splitting.ROUTES,
     *recovery.ROUTES,
+    *unsubscribe.ROUTES,
     *revisions.ROUTES,
     *organisations.ROUTES,
     *experiences.ROUTES,

@@ -10,6 +10,8 @@ the same rate limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,9 +19,11 @@ from starlette.routing import Route
 
 from forum import accounts, sessions
 from forum.errors import DomainError, Kind
+from forum.models import EmailMode
 from forum.permissions import check_can_manage_sessions, check_signed_in
 from web import account_actions, auth, forms, i18n, schemas
 from web.forms import Form
+from web.i18n import N_
 from web.pages import messages
 from web.pages.membership import APPLY
 from web.pages.view import Viewer, render, viewer
@@ -27,6 +31,12 @@ from web.unit import log_in, unit
 
 SETTINGS = "/settings"
 SESSIONS = "/settings/sessions"
+EMAIL_MODES = {
+    EmailMode.IMMEDIATELY.value: N_("As it happens (at most one mail every 5 minutes)"),
+    EmailMode.DAILY.value: N_("A daily digest"),
+    EmailMode.WEEKLY.value: N_("A weekly digest"),
+    EmailMode.NONE.value: N_("No notification mail"),
+}
 
 
 def _next(value: str | None) -> str:
@@ -128,6 +138,7 @@ async def _settings_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     password_errors: dict[str, str] | None = None,
+    mail_errors: dict[str, str] | None = None,
     handle: tuple[str, dict[str, str]] | None = None,
 ) -> Response:
     return render(
@@ -142,6 +153,8 @@ async def _settings_page(
         handle_value=handle[0] if handle else user["handle"],
         handle_errors=handle[1] if handle else {},
         languages=[(code, i18n.NAMES[code]) for code in accounts.INTERFACE_LANGUAGES],
+        email_modes=[(mode, reader.gettext(label)) for mode, label in EMAIL_MODES.items()],
+        mail_errors=mail_errors or {},
         saved=request.query_params.get("saved") if status == 200 else None,
     )
 
@@ -175,21 +188,33 @@ async def change_settings(request: Request) -> Response:
     return forms.redirect(SETTINGS + "?saved=profile")
 
 
-async def change_handle(request: Request) -> Response:
+async def _change_one(
+    request: Request, name: str, saved: str, kept: Callable[[str, dict[str, str]], dict]
+) -> Response:
+    """One setting's own form on the settings page (`name`: a `SettingsChange` field);
+    `kept` says how the page shows the value sent back with its errors."""
     form = await forms.read_form(request)
-    wanted = form.get("handle") or ""
+    wanted = form.get(name) or ""
     async with unit(request, form_token=form.token) as u:
         reader = viewer(request, u.current)
         check_signed_in(u.actor)
         assert u.actor.user_id is not None
         try:
-            data = forms.check(schemas.SettingsChange, {"handle": wanted})
-            await accounts.change_settings(u.session, u.actor, handle=data.handle)
+            data = forms.check(schemas.SettingsChange, {name: wanted})
+            await accounts.change_settings(u.session, u.actor, **{name: getattr(data, name)})
         except (ValidationError, DomainError) as failure:
             errors = messages.for_form(failure, reader.gettext)
             user = await accounts.get(u.session, u.actor.user_id)
-            return await _settings_page(request, reader, user, 422, handle=(wanted, errors))
-    return forms.redirect(SETTINGS + "?saved=handle")
+            return await _settings_page(request, reader, user, 422, **kept(wanted, errors))
+    return forms.redirect(SETTINGS + f"?saved={saved}")
+
+
+async def change_handle(request: Request) -> Response:
+    return await _change_one(request, "handle", "handle", lambda v, e: {"handle": (v, e)})
+
+
+async def change_email_mode(request: Request) -> Response:
+    return await _change_one(request, "email_mode", "mail", lambda v, e: {"mail_errors": e})
 
 
 async def change_password(request: Request) -> Response:
@@ -326,6 +351,7 @@ ROUTES = [
     Route("/logout", logout, methods=["POST"]),
     Route(SETTINGS, settings, methods=["GET"]),
     Route(SETTINGS, change_settings, methods=["POST"]),
+    Route(SETTINGS + "/mail", change_email_mode, methods=["POST"]),
     Route(SETTINGS + "/password", change_password, methods=["POST"]),
     Route(SETTINGS + "/handle", change_handle, methods=["POST"]),
     Route(LEAVE, delete_form, methods=["GET"]),
