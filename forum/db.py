@@ -81,6 +81,39 @@ def _refuse_closed(
         raise exc.InvalidatePoolError("the server closed this connection")
 
 
+# What a lost or refused server looks like, from the pool (SQLAlchemy wraps the driver's
+# error) or from a raw driver connection (`Database.reader`, the listener).
+_AWAY = (
+    asyncpg.PostgresConnectionError,  # the connection was lost
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
+    ConnectionError,  # refused: nothing listens
+    TimeoutError,  # asyncpg's connect timeout
+    exc.TimeoutError,  # the pool had no connection to lend in time
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database is away (down, restarting, unreachable): the
+    request can be answered "try again later" instead of as a failure of ours."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, _AWAY):
+            return True
+        if isinstance(e, exc.DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, asyncpg.InterfaceError) and "connection is closed" in str(e):
+            return True
+        if isinstance(e, FileNotFoundError) and ".s.PGSQL." in str(e):
+            return True  # the server's socket file is gone: it is stopped
+        pending += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return False
+
+
 _DIALECT = asyncpg_dialect.dialect()
 
 

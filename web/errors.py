@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.db import unavailable
 from forum.errors import DomainError, Kind
 from web.responses import error
 
@@ -64,7 +65,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+# Seconds a client is asked to wait when the database is away (a restart takes a few).
+AWAY_RETRY = 5
+
+
+def database_away(request: Request, exc: Exception) -> bool:
+    """Whether the request failed because the database is away; logged as one line (the
+    outage is logged by the event listener too), not as a traceback per request."""
+    if not unavailable(exc):
+        return False
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return True
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    if database_away(request, exc):
+        return error(503, Kind.UNAVAILABLE.value, "The forum cannot reach its database: try "
+                     "again in a moment.", headers={"Retry-After": str(AWAY_RETRY)})  # fmt: skip
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error(500, "internal_error", "Something went wrong on our side.")
 

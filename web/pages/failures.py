@@ -88,6 +88,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if errors.database_away(request, exc):
+        retry = {"Retry-After": str(errors.AWAY_RETRY)}
+        return page(request, 503, _viewer(request).gettext(WORDS[503]), retry)
     errors.log.exception("unhandled error on %s %s", request.method, request.url.path)
     return page(request, 500, _viewer(request).gettext(WORDS[500]), None)
 
