@@ -22,20 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import HOST
-from fault_load import (
-    HANG,
-    Posting,
-    Subscribers,
-    Tally,
-    post_steadily,
-    public_thread,
-    say,
-    served,
-    stored,
-    tally,
-    tally_lines,
-)
+from fault_load import HANG, Stage, Tally, say, tally, tally_lines, under_load
 
 
 @dataclass
@@ -72,36 +59,21 @@ async def run(
     workdir: Path, subscribers: int, rate: float, before: float, outage: float, after: float,
     client_procs: int = 2,
 ) -> Outcome:  # fmt: skip
-    async with served(workdir) as (base, _proc, pg, url, members):
-        thread = await public_thread(base, members[0])
-        port = int(base.rsplit(":", 1)[1])
-        clients = Subscribers(f"ws://{HOST}:{port}/ws", subscribers, f"thread:{thread}",
-                              client_procs)  # fmt: skip
-        try:
-            ok = await clients.joined(within=60 + subscribers / 20)
-            say(f"{ok} of {subscribers} subscribers joined thread:{thread}")
-            posting, stop = Posting(), asyncio.Event()
-            poster = asyncio.create_task(post_steadily(base, members, thread, rate, stop, posting))
-            await asyncio.sleep(before)
-            killed_at = time.monotonic()
-            pid = pg.kill()
-            say(f"killed the postmaster (pid {pid}) with SIGKILL")
-            await asyncio.sleep(outage)
-            await asyncio.to_thread(pg.restart)
-            back_at = time.monotonic()
-            say(f"PostgreSQL is back after {back_at - killed_at:.1f} s")
-            await asyncio.sleep(after)
-            stop.set()
-            await poster
-            store = await stored(url, thread)
-            say(f"{len(posting.answers)} replies sent; waiting for the subscribers")
-            await clients.settle(
-                subscribers * len(store.events), quiet=10, within=120 + subscribers / 10
-            )
-            received = await clients.stop()
-        finally:
-            clients.close()
-    outcome = Outcome(tally(posting, store, received))
+    async def kill_and_restart(stage: Stage) -> tuple[float, float]:
+        killed_at = time.monotonic()
+        pid = stage.postgres.kill()
+        say(f"killed the postmaster (pid {pid}) with SIGKILL")
+        await asyncio.sleep(outage)
+        await asyncio.to_thread(stage.postgres.restart)
+        back_at = time.monotonic()
+        say(f"PostgreSQL is back after {back_at - killed_at:.1f} s")
+        return killed_at, back_at
+
+    done = await under_load(
+        workdir, subscribers, rate, before, after, kill_and_restart, client_procs
+    )
+    posting, (killed_at, back_at) = done.posting, done.fault
+    outcome = Outcome(tally(posting, done.stored, done.received))
     during = posting.between(killed_at, back_at)
     outcome.outage_requests = len(during)
     outcome.outage_statuses = Counter(a.status or a.error for a in during)

@@ -20,7 +20,7 @@ import subprocess
 import time
 from array import array
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
@@ -334,7 +334,10 @@ async def post_steadily(
 ) -> None:  # fmt: skip
     """Replies at `rate` per second until `stop`, each with a unique marker, never retried:
     every answer is recorded (status, time, envelope)."""
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    # A connection per reply: a kept-alive one that the server closes as idle (uvicorn,
+    # after 5 s) just as a reply is sent on it fails that reply, which would be counted
+    # as the server's failure.
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=0)
     run = secrets.token_hex(4)
     pending: set[asyncio.Task[None]] = set()
     async with httpx.AsyncClient(
@@ -379,6 +382,61 @@ async def post_steadily(
                         await stop.wait()
         if pending:
             await asyncio.gather(*pending)
+
+
+# ---------------------------------------------------------------------------- a run
+
+
+@dataclass
+class Stage:
+    """What a fault acts on: the server process, its database server, its base URL."""
+
+    base: str
+    server: subprocess.Popen
+    postgres: Postgres
+
+
+@dataclass
+class Run:
+    posting: Posting
+    stored: Stored
+    received: Received
+    fault: tuple[float, float]  # time.monotonic() when the fault began and ended
+
+
+async def under_load(
+    workdir: Path, subscribers: int, rate: float, before: float, after: float,
+    fault: Callable[[Stage], Awaitable[tuple[float, float]]], client_procs: int = 2,
+) -> Run:  # fmt: skip
+    """Subscribers on one thread and replies at `rate` through the API; `fault` acts
+    after `before` seconds; posting goes on for `after` seconds once it is over, then
+    every subscriber gets time to receive what was stored."""
+    async with served(workdir) as (base, proc, pg, url, members):
+        thread = await public_thread(base, members[0])
+        port = int(base.rsplit(":", 1)[1])
+        clients = Subscribers(f"ws://{HOST}:{port}/ws", subscribers, f"thread:{thread}",
+                              client_procs)  # fmt: skip
+        try:
+            ok = await clients.joined(within=60 + subscribers / 20)
+            say(f"{ok} of {subscribers} subscribers joined thread:{thread}")
+            posting, stop = Posting(), asyncio.Event()
+            poster = asyncio.create_task(post_steadily(base, members, thread, rate, stop, posting))
+            try:
+                await asyncio.sleep(before)
+                window = await fault(Stage(base, proc, pg))
+                await asyncio.sleep(after)
+            finally:
+                stop.set()
+                await poster
+            store = await stored(url, thread)
+            say(f"{len(posting.answers)} replies sent; waiting for the subscribers")
+            await clients.settle(
+                subscribers * len(store.events), quiet=10, within=120 + subscribers / 10
+            )
+            received = await clients.stop()
+        finally:
+            clients.close()
+    return Run(posting, store, received, window)
 
 
 # ---------------------------------------------------------------------------- counting
