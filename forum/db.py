@@ -29,6 +29,13 @@ def json_dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
+# A request waits this long at most for a pooled connection, and a new connection this
+# long to be made, then it is answered 503 (`web.errors`): with SQLAlchemy's and
+# asyncpg's defaults (30 s and 60 s) a server that stopped answering (a network cut, a
+# host gone without a reset) held every request for a minute.
+WAIT_FOR_CONNECTION = 5.0
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -36,6 +43,8 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size // 2,
+            pool_timeout=WAIT_FOR_CONNECTION,
+            connect_args={"timeout": WAIT_FOR_CONNECTION},
             pool_pre_ping=False,
             json_serializer=json_dumps,
             json_deserializer=orjson.loads,
