@@ -12,7 +12,6 @@ See bench/README.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -22,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fault_load import HANG, Stage, Tally, say, tally, tally_lines, under_load
+from fault_load import HANG, Stage, Tally, load_arguments, say, tally, tally_lines, under_load
 
 
 @dataclass
@@ -95,19 +94,8 @@ async def run(
     return outcome
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=50.0, help="replies per second")
-    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
-    parser.add_argument("--outage", type=float, default=5.0, help="seconds PostgreSQL is down")
-    parser.add_argument("--after", type=float, default=15.0, help="seconds after its return")
-    parser.add_argument("--client-procs", type=int, default=2)
-    return parser.parse_args(argv)
-
-
 def main() -> int:
-    args = parse_args()
+    args = load_arguments(__doc__.split("\n\n")[0], ("--outage", 5.0, "seconds PostgreSQL is down"))
     with tempfile.TemporaryDirectory(prefix="fault-db-") as tmp:
         outcome = asyncio.run(
             run(Path(tmp), args.subscribers, args.rate, args.before, args.outage, args.after,

@@ -9,6 +9,7 @@ Imported by `bench/fault_*.py` and by `tests/faults/` (the small versions).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import multiprocessing as mp
@@ -41,6 +42,7 @@ from _common import (
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+REPLY_WITHIN = 60.0  # seconds: a reply unanswered by then is counted as a timeout
 HANG = 5.0  # seconds: a request unanswered this long during an outage hangs
 EVENT_PREFIX = b'{"op":"event"'
 
@@ -350,11 +352,13 @@ async def post_steadily(
             began = time.monotonic()
             answer = Answer(marker, began, 0.0, None)
             try:
-                r = await client.post(
-                    f"{API}/threads/{thread}/posts",
-                    headers=member.headers(),
-                    json={"body": f"Reply {marker} under load."},
-                )
+                # httpx's timeout is per step (pool, connect, read): bound the whole reply.
+                async with asyncio.timeout(REPLY_WITHIN):
+                    r = await client.post(
+                        f"{API}/threads/{thread}/posts",
+                        headers=member.headers(),
+                        json={"body": f"Reply {marker} under load."},
+                    )
                 answer.status = r.status_code
                 if r.status_code == 201:
                     body = r.json()
@@ -364,7 +368,7 @@ async def post_steadily(
                         error = r.json()["error"]
                         answer.envelope = bool(error["code"] and error["message"])
                         answer.error = error["code"]
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, TimeoutError) as exc:
                 answer.error = type(exc).__name__
             answer.seconds = time.monotonic() - began
             posting.answers.append(answer)
@@ -431,7 +435,7 @@ async def under_load(
             store = await stored(url, thread)
             say(f"{len(posting.answers)} replies sent; waiting for the subscribers")
             await clients.settle(
-                subscribers * len(store.events), quiet=10, within=120 + subscribers / 10
+                subscribers * len(store.events), quiet=30, within=120 + subscribers / 10
             )
             received = await clients.stop()
         finally:
@@ -538,6 +542,19 @@ def tally_lines(t: Tally) -> Iterator[str]:
     )
     closes = ", ".join(f"{k}: {v}" for k, v in sorted(t.closes.items(), key=str)) or "none"
     yield f"connection endings seen by clients: {closes}"
+
+
+def load_arguments(description: str, *more: tuple[str, float, str]) -> argparse.Namespace:
+    """The load every fault script runs under, plus its own `(--name, default, help)`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=50.0, help="replies per second")
+    parser.add_argument("--before", type=float, default=5.0, help="seconds before the fault")
+    parser.add_argument("--after", type=float, default=15.0, help="seconds after it")
+    parser.add_argument("--client-procs", type=int, default=2)
+    for name, default, words in more:
+        parser.add_argument(name, type=float, default=default, help=words)
+    return parser.parse_args()
 
 
 def say(message: str) -> None:

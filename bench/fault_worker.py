@@ -10,7 +10,6 @@ subscriber got against the thread's events (each exactly once). See bench/README
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import signal
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _common import worker_pids
-from fault_load import Stage, Tally, say, tally, tally_lines, under_load
+from fault_load import Stage, Tally, load_arguments, say, tally, tally_lines, under_load
 
 
 @dataclass
@@ -60,18 +59,8 @@ async def run(
     return Outcome(tally(done.posting, done.stored, done.received), killed[0], failed)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=50.0, help="replies per second")
-    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
-    parser.add_argument("--after", type=float, default=15.0, help="seconds after it")
-    parser.add_argument("--client-procs", type=int, default=2)
-    return parser.parse_args(argv)
-
-
 def main() -> int:
-    args = parse_args()
+    args = load_arguments(__doc__.split("\n\n")[0])
     with tempfile.TemporaryDirectory(prefix="fault-worker-") as tmp:
         outcome = asyncio.run(
             run(Path(tmp), args.subscribers, args.rate, args.before, args.after,
