@@ -493,6 +493,10 @@ class Tally:
     missing: int = 0  # events missing, summed over subscribers
     duplicates: int = 0  # events received more than once, summed
     resyncs: int = 0
+    # Of the incomplete subscribers: those whose missing events all come after the last
+    # one they got (they stopped receiving), and those with a hole before it (a gap).
+    stalled: int = 0
+    gapped: int = 0
     connects: int = 0
     closes: Counter = field(default_factory=Counter)
 
@@ -525,6 +529,12 @@ def tally(posting: Posting, store: Stored, received: Received) -> Tally:
         t.missing += missing
         t.duplicates += doubled
         t.complete += not missing and not doubled
+        if missing:
+            order = {post: i for i, post in enumerate(store.events)}
+            last = max((order[p] for p in counts if p in order), default=-1)
+            holes = [order[p] for p in expected - counts.keys()]
+            t.gapped += min(holes) < last
+            t.stalled += min(holes) > last
     t.resyncs, t.connects, t.closes = received.resyncs, received.connects, received.closes
     return t
 
@@ -538,7 +548,8 @@ def tally_lines(t: Tally) -> Iterator[str]:
     yield (
         f"subscribers: {t.subscribers}, each expecting {t.expected_each} events; with every "
         f"one exactly once: {t.complete}; missing (sum): {t.missing}; duplicates (sum): "
-        f"{t.duplicates}; resync frames: {t.resyncs}; connections made: {t.connects}"
+        f"{t.duplicates}; resync frames: {t.resyncs}; connections made: {t.connects}; "
+        f"incomplete with a gap: {t.gapped}, stopped receiving: {t.stalled}"
     )
     closes = ", ".join(f"{k}: {v}" for k, v in sorted(t.closes.items(), key=str)) or "none"
     yield f"connection endings seen by clients: {closes}"
