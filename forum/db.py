@@ -29,6 +29,13 @@ def json_dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
+# A request waits this long at most for a pooled connection, and a new connection this
+# long to be made, then it is answered 503 (`web.errors`): with SQLAlchemy's and
+# asyncpg's defaults (30 s and 60 s) a server that stopped answering (a network cut, a
+# host gone without a reset) held every request for a minute.
+WAIT_FOR_CONNECTION = 5.0
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -36,6 +43,8 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size // 2,
+            pool_timeout=WAIT_FOR_CONNECTION,
+            connect_args={"timeout": WAIT_FOR_CONNECTION},
             pool_pre_ping=False,
             json_serializer=json_dumps,
             json_deserializer=orjson.loads,
@@ -79,6 +88,39 @@ def _refuse_closed(
         # The pool replaces this connection and (InvalidatePoolError) every connection
         # made before now, then retries the checkout: the request never sees it.
         raise exc.InvalidatePoolError("the server closed this connection")
+
+
+# What a lost or refused server looks like, from the pool (SQLAlchemy wraps the driver's
+# error) or from a raw driver connection (`Database.reader`, the listener).
+_AWAY = (
+    asyncpg.PostgresConnectionError,  # the connection was lost
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
+    ConnectionError,  # refused: nothing listens
+    TimeoutError,  # asyncpg's connect timeout
+    exc.TimeoutError,  # the pool had no connection to lend in time
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database is away (down, restarting, unreachable): the
+    request can be answered "try again later" instead of as a failure of ours."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, _AWAY):
+            return True
+        if isinstance(e, exc.DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, asyncpg.InterfaceError) and "connection is closed" in str(e):
+            return True
+        if isinstance(e, FileNotFoundError) and ".s.PGSQL." in str(e):
+            return True  # the server's socket file is gone: it is stopped
+        pending += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return False
 
 
 _DIALECT = asyncpg_dialect.dialect()

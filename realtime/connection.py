@@ -157,6 +157,14 @@ class Connection:
                 )
                 if resync is not None:
                     await self._reply(protocol.frame("resync", reason=resync.value))
+        except BaseException:
+            # The backlog did not arrive whole (the database was away, say): no live frame
+            # may follow it, or the client would resume after a gap (seen with a worker
+            # killed under load, bench/fault_worker.py). The connection ends; the client
+            # resumes from the last frame it got.
+            sub.forget_held()
+            self._leave_all()
+            raise
         finally:
             sub.release()
 

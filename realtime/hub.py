@@ -57,6 +57,11 @@ class Subscriber:
         """Keep live frames aside while a backlog is being sent, to keep the order."""
         self._held = []
 
+    def forget_held(self) -> None:
+        """Drop the live frames kept aside: the backlog before them did not arrive whole,
+        and sent after it they would leave a gap the client cannot see."""
+        self._held = []
+
     def release(self) -> None:
         held, self._held = self._held or [], None
         for frame in held:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 
 from forum import events, feed
-from forum.db import Database
+from forum.db import WAIT_FOR_CONNECTION, Database
 from forum.events import Event
 from realtime import presence
 from realtime.hub import Hub
@@ -88,7 +88,7 @@ class Listener:
 
     async def _listen(self) -> None:
         lost = asyncio.Event()
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(self._dsn, timeout=WAIT_FOR_CONNECTION)
         try:
             conn.add_termination_listener(lambda _c: lost.set())
             await conn.add_listener(events.CHANNEL, self._notified)

@@ -355,6 +355,8 @@ def _read_password(from_stdin: bool) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from web.shutdown import GoingAway
+
     async def prepare(db: Database) -> None:
         # The embedded database is ours to upgrade; an external one is the operator's.
         if settings.embedded:
@@ -380,14 +382,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         # The sans-I/O implementation of the same `websockets` library: about a third less
         # work per frame. No per-message compression: it doubles the cost of fan-out, and
-        # events are small. Protocol pings notice dead connections within 40 s.
-        ws="websockets-sansio",
+        # events are small. Protocol pings notice dead connections within 40 s. At a stop,
+        # sockets close with 1001 (`web.shutdown`).
+        ws=GoingAway,
         ws_per_message_deflate=False,
         ws_max_size=16 * 1024,
         ws_ping_interval=20,
         ws_ping_timeout=20,
         log_level="warning",
         proxy_headers=True,
+        # A stop waits for requests in flight, not for ever for one that hangs.
+        timeout_graceful_shutdown=30,
     )
     return 0
 

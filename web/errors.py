@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
+from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.db import unavailable
 from forum.errors import DomainError, Kind
 from web.responses import error
 
@@ -64,6 +67,32 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+# Seconds a client is asked to wait when the database is away (a restart takes a few).
+AWAY_RETRY = 5
+AWAY_HEADERS = {"Retry-After": str(AWAY_RETRY)}
+# Where a lost database surfaces: SQLAlchemy's wrappers, the driver's own errors (raw
+# connections), a refused connection. Handled here, inside Starlette's error middleware,
+# so an outage is one warning line per request, not a traceback from the server as well.
+DATABASE_ERRORS = (db_errors.DBAPIError, db_errors.TimeoutError, asyncpg.PostgresError,
+                   asyncpg.InterfaceError, OSError)  # fmt: skip
+
+
+def database_away(request: Request, exc: Exception) -> bool:
+    """Whether the request failed because the database is away (503, try again later);
+    otherwise the caller re-raises and it is a 500, a failure of ours."""
+    if request.scope["type"] != "http" or not unavailable(exc):
+        return False
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return True
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    if not database_away(request, exc):
+        raise exc
+    message = "The forum cannot reach its database: try again in a moment."
+    return error(503, Kind.UNAVAILABLE.value, message, headers=AWAY_HEADERS)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error(500, "internal_error", "Something went wrong on our side.")
@@ -73,5 +102,6 @@ HANDLERS = {
     DomainError: domain_error,
     BadRequest: bad_request,
     HTTPException: http_error,
+    **dict.fromkeys(DATABASE_ERRORS, database_error),
     Exception: server_error,
 }

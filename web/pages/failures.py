@@ -87,6 +87,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return page(request, exc.status_code, words, exc.headers)
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    if not errors.database_away(request, exc):
+        raise exc
+    return page(request, 503, _viewer(request).gettext(WORDS[503]), errors.AWAY_HEADERS)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     errors.log.exception("unhandled error on %s %s", request.method, request.url.path)
     return page(request, 500, _viewer(request).gettext(WORDS[500]), None)
@@ -96,6 +102,7 @@ _PAGES: dict[type[Exception], Handler] = {
     DomainError: domain_error,
     errors.BadRequest: bad_request,
     HTTPException: http_error,
+    **dict.fromkeys(errors.DATABASE_ERRORS, database_error),
     Exception: server_error,
 }
 

@@ -1,0 +1,75 @@
+"""A request that needs the database while it is away is answered 503 at once, with the
+envelope (API) or the failure page (HTML) and Retry-After; other failures stay 500."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from forum.db import Database, unavailable
+from tests import factories
+from tests.servers import free_port
+
+
+@pytest.fixture
+def silent() -> Iterator[int]:
+    """A port whose server takes connections and never answers (a host cut off)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)
+        yield s.getsockname()[1]
+
+
+async def _swapped(app: object, port: int) -> object:
+    working = app.state.db  # type: ignore[attr-defined]
+    gone = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/forum")
+    app.state.db = gone  # type: ignore[attr-defined]
+    yield app
+    app.state.db = working  # type: ignore[attr-defined]
+    await gone.dispose()
+
+
+@pytest.fixture
+async def away(app: object) -> object:
+    """The app with its database swapped for one nothing listens to (a stopped server)."""
+    async for swapped in _swapped(app, free_port()):
+        yield swapped
+
+
+@pytest.fixture
+async def unanswering(app: object, silent: int) -> object:
+    async for swapped in _swapped(app, silent):
+        yield swapped
+
+
+async def test_the_api_answers_503_with_the_envelope(away: object) -> None:
+    async with factories.client(away) as client:
+        r = await client.get("/api/v1/threads/1")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
+    assert r.json()["error"]["code"] == "unavailable"
+
+
+async def test_a_page_answers_503_with_the_failure_page(away: object) -> None:
+    async with factories.client(away) as client:
+        r = await client.get("/threads/1")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
+    assert "try again in a moment" in r.text
+
+
+async def test_a_database_that_never_answers_is_given_up_in_seconds(unanswering: object) -> None:
+    # asyncpg's own default waits 60 s for a connection: the client here would give up
+    # first (30 s) and this request would have hung.
+    async with factories.client(unanswering, timeout=30) as client:
+        r = await client.get("/api/v1/threads/1")
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "unavailable"
+
+
+def test_only_a_lost_database_counts_as_away() -> None:
+    assert unavailable(ConnectionRefusedError(111, "Connection refused"))
+    assert not unavailable(ValueError("a bug of ours"))
+    assert not unavailable(FileNotFoundError(2, "No such file", "/srv/forum/missing.html"))
