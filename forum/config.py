@@ -113,6 +113,8 @@ class Settings:
         ip_network("::1"),
     )
     metrics_token: str | None = None
+    # Where the workers of one `forum serve` share their counters (it sets this itself).
+    metrics_dir: Path | None = None
 
     @property
     def link_base(self) -> str:
@@ -183,6 +185,7 @@ class Settings:
             log_format=_choice(env, "FORUM_LOG_FORMAT", ("text", "json")),
             metrics_allow=_networks(env.get("FORUM_METRICS_ALLOW")) or cls.metrics_allow,
             metrics_token=env.get("FORUM_METRICS_TOKEN") or None,
+            metrics_dir=Path(env["FORUM_METRICS_DIR"]) if env.get("FORUM_METRICS_DIR") else None,
         )
 
 

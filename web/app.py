@@ -94,9 +94,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.search.start()
             await app.state.limiter.start()
             await app.state.mail_sender.start()
+            await app.state.metrics.start(settings.metrics_dir)
             try:
                 yield
             finally:
+                await app.state.metrics.stop()
                 await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
                 await app.state.search.stop()

@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -363,6 +364,8 @@ def _backup(settings: Settings, file: str | None) -> None:
     out = Path(file or f"forum-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar")
     if out.exists():
         raise ConfigError(f"{out} exists already: name another file")
+    if not out.resolve().parent.is_dir():
+        raise ConfigError(f"{out.parent} is not a folder")
     made = backup.backup(_database_url(settings), settings.secret_key, out)
     print(f"forum: backed up to {out} (schema {made.schema_revision}, "
           f"PostgreSQL {made.postgres_major}); it holds the secret key: keep it safe")  # fmt: skip
@@ -374,6 +377,9 @@ def _restore(settings: Settings, file: str) -> None:
     manifest, secret = backup.restore(path, _database_url(settings))
     print(f"forum: restored the backup of {manifest.created_at} "
           f"(schema {manifest.schema_revision})")  # fmt: skip
+    if manifest.schema_revision not in migrate.heads():
+        print("forum: the backup's schema is not this version's: run `forum migrate` "
+              "(a backup from a newer forum needs that newer version)")  # fmt: skip
     if settings.embedded:
         backup.keep_secret(settings.data_dir, secret)
         print(f"forum: secret key restored into {settings.data_dir}")
@@ -394,8 +400,6 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     async def prepare(db: Database) -> None:
         # The embedded database is ours to upgrade; an external one is the operator's.
         if settings.embedded:
@@ -413,12 +417,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Links in emails name the address served here unless the operator says otherwise.
     os.environ.setdefault("FORUM_PUBLIC_URL", f"http://{host}:{port}")
     print(f"forum: serving on http://{host}:{port}/", flush=True)
+    # The workers share their counters for /metrics through this folder (`web.metrics`).
+    shared = tempfile.TemporaryDirectory(prefix="forum-metrics-")
+    os.environ["FORUM_METRICS_DIR"] = shared.name
+    with shared:
+        _run_uvicorn(host, port, args.workers)
+    return 0
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "web.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=args.workers,
+        workers=workers,
         # The sans-I/O implementation of the same `websockets` library: about a third less
         # work per frame. No per-message compression: it doubles the cost of fan-out, and
         # events are small. Protocol pings notice dead connections within 40 s.
@@ -430,7 +445,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="warning",
         proxy_headers=True,
     )
-    return 0
 
 
 async def _nothing(db: Database) -> None:

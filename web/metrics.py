@@ -1,11 +1,11 @@
-"""`/metrics`: the Prometheus text format, written by hand, for this worker process.
+"""`/metrics`: the Prometheus text format, written by hand.
 
-Counters live in the worker that served the request (no shared memory between uvicorn
-workers), and every series carries a `worker` label with the process id, so series of
-different workers never add up wrongly. A scrape reaches one worker: with several
-workers, scrape each (or sum what the scrapes saw over time, as Prometheus does with
-per-instance counters). `prometheus_client`'s multiprocess mode would merge them through
-files in a shared folder; the handful of series here did not justify that machinery.
+Counters live in the worker that served the request, and every series carries a `worker`
+label with its process id. A scrape reaches one worker; under `forum serve --workers N`
+each worker also writes a snapshot of its counters to a folder the serving process made
+(`FORUM_METRICS_DIR`), so any worker answers for all of them (the others as of their last
+snapshot, at most SHARE_EVERY old). The same idea as `prometheus_client`'s multiprocess
+mode, for a handful of series, without its mmap files and per-metric merge modes.
 
 Gauges that describe the whole forum (outbox depth) are read from the database at scrape
 time; event lag is this worker's hub against the log.
@@ -19,24 +19,33 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import hmac
+import logging
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from pathlib import Path
+from typing import Any
 
+import orjson
+import psutil
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from forum import events
+from forum import background, events
 from forum.mail import outbox
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Seconds: from a cached thread read (~2 ms) to a request that is surely too slow.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SCRAPE_TIMEOUT = 2.0
+SHARE_EVERY = 5.0
+
+log = logging.getLogger("forum.web")
 
 
 @dataclass
@@ -48,19 +57,28 @@ class Histogram:
         self.counts[bisect.bisect_left(BUCKETS, seconds)] += 1
         self.total += seconds
 
-    def lines(self, name: str, labels: str) -> list[str]:
-        out, running = [], 0
-        sep = "," if labels else ""
-        for bound, count in zip((*BUCKETS, "+Inf"), self.counts, strict=True):
-            running += count
-            out.append(f'{name}_bucket{{{labels}{sep}le="{bound}"}} {running}')
-        out.append(f"{name}_sum{{{labels}}} {self.total}")
-        out.append(f"{name}_count{{{labels}}} {running}")
-        return out
+    def shared(self) -> list[Any]:
+        return [self.counts, self.total]
+
+
+def _histogram_lines(name: str, labels: str, shared: list[Any]) -> list[str]:
+    counts, total = shared
+    out, running = [], 0
+    for bound, count in zip((*BUCKETS, "+Inf"), counts, strict=True):
+        running += count
+        out.append(f'{name}_bucket{{{labels},le="{bound}"}} {running}')
+    out.append(f"{name}_sum{{{labels}}} {total}")
+    out.append(f"{name}_count{{{labels}}} {running}")
+    return out
 
 
 class Metrics:
-    """This worker's counters; the app holds one, the request middleware feeds it."""
+    """This worker's counters; the app holds one, the request middleware feeds it.
+
+    With `folder` (set by `forum serve` for its workers), each worker writes a snapshot
+    of its counters there every SHARE_EVERY seconds, and a scrape answers for every live
+    worker: its own counters as they are, the others' as of their last snapshot.
+    """
 
     def __init__(self) -> None:
         self.worker = str(os.getpid())
@@ -68,6 +86,8 @@ class Metrics:
         self.durations: dict[str, Histogram] = {}
         self.search = Histogram()
         self.websockets = 0
+        self._folder: Path | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests[(method, route, status)] += 1
@@ -78,30 +98,87 @@ class Metrics:
     def observe_search(self, seconds: float) -> None:
         self.search.observe(seconds)
 
+    async def start(self, folder: Path | None) -> None:
+        self._folder = folder
+        if folder is not None:
+            self._task = asyncio.create_task(self._share_regularly())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            await background.cancel([self._task])
+        if self._folder is not None:
+            (self._folder / f"{self.worker}.json").unlink(missing_ok=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "worker": self.worker,
+            "requests": [[*key, n] for key, n in self.requests.items()],
+            "durations": {route: h.shared() for route, h in self.durations.items()},
+            "search": self.search.shared(),
+            "websockets": self.websockets,
+        }
+
+    def _share(self) -> None:
+        assert self._folder is not None
+        target = self._folder / f"{self.worker}.json"
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(orjson.dumps(self.snapshot()))
+        partial.replace(target)  # a scrape never reads half a snapshot
+
+    async def _share_regularly(self) -> None:
+        while True:
+            try:
+                self._share()
+            except OSError as exc:  # a full disk: the scrape shows this worker alone
+                log.warning("metrics snapshot not written: %s", exc)
+            await asyncio.sleep(SHARE_EVERY)
+
+    def gathered(self) -> list[dict[str, Any]]:
+        """This worker's counters now and the last snapshot of every other live one."""
+        found = [self.snapshot()]
+        for path in self._folder.glob("*.json") if self._folder else ():
+            if path.stem == self.worker or not path.stem.isdigit():
+                continue
+            if not psutil.pid_exists(int(path.stem)):
+                continue  # a worker that died: its counters went with it
+            with contextlib.suppress(OSError, ValueError):
+                found.append(orjson.loads(path.read_bytes()))
+        return found
+
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:
-        w = f'worker="{self.worker}"'
+        workers = self.gathered()
         lines = [
             "# HELP forum_requests_total HTTP requests answered, by route template and status.",
             "# TYPE forum_requests_total counter",
         ]
-        for (method, route, status), n in sorted(self.requests.items()):
-            labels = f'{w},method="{method}",route="{_escape(route)}",status="{status}"'
-            lines.append(f"forum_requests_total{{{labels}}} {n}")
+        for snap in workers:
+            w = f'worker="{snap["worker"]}"'
+            for method, route, status, n in sorted(snap["requests"]):
+                labels = f'{w},method="{method}",route="{_escape(route)}",status="{status}"'
+                lines.append(f"forum_requests_total{{{labels}}} {n}")
         lines += [
             "# HELP forum_request_duration_seconds Time to answer an HTTP request.",
             "# TYPE forum_request_duration_seconds histogram",
         ]
-        for route, histogram in sorted(self.durations.items()):
-            labels = f'{w},route="{_escape(route)}"'
-            lines += histogram.lines("forum_request_duration_seconds", labels)
+        for snap in workers:
+            for route, shared in sorted(snap["durations"].items()):
+                labels = f'worker="{snap["worker"]}",route="{_escape(route)}"'
+                lines += _histogram_lines("forum_request_duration_seconds", labels, shared)
         lines += [
             "# HELP forum_search_duration_seconds Time the search backend took per search.",
             "# TYPE forum_search_duration_seconds histogram",
-            *self.search.lines("forum_search_duration_seconds", w),
-            "# HELP forum_websockets_open Websocket connections open in this worker.",
-            "# TYPE forum_websockets_open gauge",
-            f"forum_websockets_open{{{w}}} {self.websockets}",
         ]
+        for snap in workers:
+            w = f'worker="{snap["worker"]}"'
+            lines += _histogram_lines("forum_search_duration_seconds", w, snap["search"])
+        lines += [
+            "# HELP forum_websockets_open Websocket connections open, per worker.",
+            "# TYPE forum_websockets_open gauge",
+        ]
+        lines += [
+            f'forum_websockets_open{{worker="{s["worker"]}"}} {s["websockets"]}' for s in workers
+        ]
+        w = f'worker="{self.worker}"'
         for name, (help_, value) in gauges.items():
             lines += [f"# HELP {name} {help_}", f"# TYPE {name} gauge", f"{name}{{{w}}} {value}"]
         return "\n".join(lines) + "\n"

@@ -25,6 +25,8 @@ HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 # A path no route matched is counted under one name: raw paths would be unbounded labels.
 UNMATCHED = "(unmatched)"
+# Likewise any method but these (a client may send any token as a method).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Observability:
@@ -60,7 +62,8 @@ class Observability:
 
     def _done(self, scope: Scope, request_id: bytes, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or UNMATCHED
-        self.metrics.observe_request(scope["method"], route, status, seconds)
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        self.metrics.observe_request(method, route, status, seconds)
         if REQUESTS.isEnabledFor(logging.INFO):
             REQUESTS.info(
                 "%s %s %d",

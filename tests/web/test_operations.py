@@ -8,17 +8,20 @@ import asyncio
 import io
 import json
 import re
+import time
 from typing import Any
 
 import httpx
 import orjson
+import pytest
 import websockets
 from sqlalchemy import text
 
+from forum.config import ConfigError, Settings
 from forum.db import Database
 from tests import factories
 from tests.servers import Served
-from web import logs
+from web import logs, metrics
 
 PASSWORD = "a long enough password"
 
@@ -151,22 +154,29 @@ async def test_a_log_that_cannot_be_written_does_not_stop_serving(client):
     assert handler is not None and handler.dropped >= 6
 
 
-def test_forum_serve_logs_json_lines_to_stderr(server_env):
+def test_forum_serve_logs_json_lines_and_counts_for_all_its_workers(server_env):
     served = Served({**server_env, "FORUM_LOG_FORMAT": "json"}, "--workers", "2")
     try:
         ids = []
-        for _ in range(4):
-            r = httpx.get(served.url + "/api/v1/regions/africa")
+        for _ in range(10):
+            r = httpx.get(served.url + "/api/v1/threads/999999")
             ids.append(r.headers["x-request-id"])
         assert httpx.get(served.url + "/healthz").status_code == 200
-        assert httpx.get(served.url + "/readyz").status_code in (200, 503)
+        # Whichever worker answers the scrape counts the other's requests too (as of its
+        # last snapshot, at most SHARE_EVERY seconds old).
+        time.sleep(metrics.SHARE_EVERY + 1)
+        scraped = httpx.get(served.url + "/metrics").text
+        route = "/api/v1/threads/{thread_id}"
+        assert _metric(scraped, "forum_requests_total", route=route, status="404") == 10
     finally:
         out = served.stop()
     lines = [orjson.loads(line) for line in out.splitlines() if line.startswith("{")]
     ours = [line for line in lines if line.get("request_id") in ids]
-    assert len(ours) == 4
-    assert {line["route"] for line in ours} == {"/api/v1/regions/{slug}"}
-    assert {line["path"] for line in ours} == {"/api/v1/regions/africa"}
+    assert len(ours) == 10
+    assert {line["route"] for line in ours} == {route}
+    assert {line["path"] for line in ours} == {"/api/v1/threads/999999"}
+    assert {line["status"] for line in ours} == {404}
+    assert len({line["pid"] for line in lines if "pid" in line}) <= 2
 
 
 # Metrics
@@ -258,3 +268,17 @@ async def test_websockets_open_is_counted_on_a_running_server(server_env):
         assert await asyncio.to_thread(gauge) == 0
     finally:
         await asyncio.to_thread(served.stop)
+
+
+# Settings
+
+
+def test_bad_operations_settings_stop_with_one_line():
+    base = {"FORUM_DATABASE_URL": "postgresql://db/forum", "FORUM_SECRET_KEY": "k" * 40}
+    with pytest.raises(ConfigError, match="FORUM_LOG_FORMAT must be one of text, json"):
+        Settings.from_env({**base, "FORUM_LOG_FORMAT": "xml"})
+    with pytest.raises(ConfigError, match="FORUM_METRICS_ALLOW must list addresses"):
+        Settings.from_env({**base, "FORUM_METRICS_ALLOW": "10.0.0.0/8, nowhere"})
+    given = Settings.from_env({**base, "FORUM_METRICS_ALLOW": "10.1.2.3/8, 2001:db8::/32"})
+    assert [str(n) for n in given.metrics_allow] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert [str(n) for n in Settings.from_env(base).metrics_allow] == ["127.0.0.1/32", "::1/128"]
