@@ -25,6 +25,9 @@ HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 # A path no route matched is counted under one name: raw paths would be unbounded labels.
 UNMATCHED = "(unmatched)"
+SECRET_PARAMS = frozenset({"token"})
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+_LONG_SEGMENT = re.compile(r"[^/]{24,}")
 # Likewise any method but these (a client may send any token as a method).
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -74,7 +77,7 @@ class Observability:
                     "request_id": request_id.decode(),
                     "method": scope["method"],
                     "route": route,
-                    "path": scope["path"],  # never the query string (tokens ride there)
+                    "path": _loggable_path(scope, route),
                     "status": status,
                     "duration_ms": round(seconds * 1000, 2),
                     "pid": self.pid,
@@ -96,6 +99,20 @@ class Observability:
         finally:
             if accepted:
                 self.metrics.websockets -= 1
+
+
+def _loggable_path(scope: Scope, route: str) -> str:
+    """The path without the secrets some paths carry (`/password/reset/{token}`), and
+    never the query string. An unmatched path hides its long segments: a mistyped or
+    slash-ended emailed link is still a token."""
+    if route == UNMATCHED:
+        return _LONG_SEGMENT.sub("[redacted]", scope["path"])
+    params = scope.get("path_params") or {}
+    if SECRET_PARAMS.isdisjoint(params):
+        return scope["path"]
+    return _PARAM.sub(
+        lambda m: "[redacted]" if m[1] in SECRET_PARAMS else str(params.get(m[1], m[0])), route
+    )
 
 
 def _request_id(scope: Scope) -> bytes:

@@ -122,6 +122,9 @@ async def test_json_request_lines_keep_secrets_out(client, make):
         await client.get(f"/threads/{thread['id']}?token=sekrit-in-query", headers=secret_headers)
         login = {"email": "logged@example.org", "password": factories.PASSWORD}
         await client.post("/api/v1/auth/login", json=login)
+        # Emailed links carry their token in the path, matched or mistyped.
+        await client.get("/password/reset/sekrit-reset-token-0123456789abcdef")
+        await client.get("/verify/sekrit-verify-token-0123456789abcdef/")
     finally:
         logs.configure("text")
     text_ = stream.getvalue()
@@ -134,6 +137,9 @@ async def test_json_request_lines_keep_secrets_out(client, make):
     assert page["logger"] == "forum.requests" and page["level"] == "info"
     login = next(line for line in lines if line.get("route") == "/api/v1/auth/login")
     assert login["status"] == 200
+    reset = next(line for line in lines if line.get("route") == "/password/reset/{token}")
+    assert reset["path"] == "/password/reset/[redacted]"
+    assert any(line.get("path") == "/verify/[redacted]/" for line in lines)
     for secret in ("sekrit", factories.PASSWORD, "forum_session", "Monitoring tenders"):
         assert secret not in text_
 
@@ -231,6 +237,9 @@ async def test_each_metric_moves(client, app, make):
     assert moved("forum_request_duration_seconds_count", route=route) == 4
     assert moved("forum_search_duration_seconds_count") == 1
     assert _metric(after, "forum_database_up") == 1
+    # Route templates only: no ids, words searched for or titles reach the scraper.
+    assert "tenders" not in after and "Monitoring" not in after
+    assert f"/threads/{thread['id']}" not in after
 
     # Outbox depth: mail waiting while the sender is stopped.
     await app.state.mail_sender.stop()
