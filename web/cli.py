@@ -400,6 +400,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
     async def prepare(db: Database) -> None:
         # The embedded database is ours to upgrade; an external one is the operator's.
         if settings.embedded:
@@ -417,23 +419,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Links in emails name the address served here unless the operator says otherwise.
     os.environ.setdefault("FORUM_PUBLIC_URL", f"http://{host}:{port}")
     print(f"forum: serving on http://{host}:{port}/", flush=True)
-    # The workers share their counters for /metrics through this folder (`web.metrics`).
+    # The workers share their counters for /metrics through this folder (`web.metrics`);
+    # it is removed when this process exits.
     shared = tempfile.TemporaryDirectory(prefix="forum-metrics-")
     os.environ["FORUM_METRICS_DIR"] = shared.name
-    with shared:
-        _run_uvicorn(host, port, args.workers)
-    return 0
-
-
-def _run_uvicorn(host: str, port: int, workers: int) -> None:
-    import uvicorn
-
     uvicorn.run(
         "web.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=args.workers,
         # The sans-I/O implementation of the same `websockets` library: about a third less
         # work per frame. No per-message compression: it doubles the cost of fan-out, and
         # events are small. Protocol pings notice dead connections within 40 s.
@@ -445,6 +440,8 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         log_level="warning",
         proxy_headers=True,
     )
+    shared.cleanup()
+    return 0
 
 
 async def _nothing(db: Database) -> None:
