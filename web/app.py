@@ -80,7 +80,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 catalog=catalog,
             )
             app.state.search = Search(db, settings, catalog)
-            app.state.search.on_searched = app.state.metrics.observe_search
             app.state.mailer = Mailer(app.state.policy.digest, settings.mail_from)
             app.state.mail_sender = Sender(
                 db,
@@ -90,19 +89,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 secret=settings.secret_key,
             )
             await asyncio.to_thread(languages.prepare)
+            app.state.search.on_searched = app.state.metrics.observe_search
+            await app.state.metrics.start(settings.metrics_dir)
             await app.state.realtime.start()
             await app.state.search.start()
             await app.state.limiter.start()
             await app.state.mail_sender.start()
-            await app.state.metrics.start(settings.metrics_dir)
             try:
                 yield
             finally:
-                await app.state.metrics.stop()
                 await app.state.mail_sender.stop()
                 await app.state.limiter.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
+                await app.state.metrics.stop()
         finally:
             await db.dispose()
 
