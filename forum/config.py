@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from email.utils import parseaddr
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -104,6 +105,16 @@ class Settings:
     public_url: str = ""
     # Where `forum mail-gateway` listens for replies and bounces (`forum.mail.gateway`).
     mail_gateway: tuple[str, int] = ("127.0.0.1", 8025)
+    # "json": one JSON object a line on stderr, with a line per request (`web.logs`).
+    log_format: str = "text"
+    # Who may read /metrics: these networks, or whoever sends the bearer token.
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = (
+        ip_network("127.0.0.1"),
+        ip_network("::1"),
+    )
+    metrics_token: str | None = None
+    # Where the workers of one `forum serve` share their counters (it sets this itself).
+    metrics_dir: Path | None = None
 
     @property
     def link_base(self) -> str:
@@ -171,7 +182,32 @@ class Settings:
             events_keep_days=_int_setting(env, "FORUM_EVENTS_KEEP_DAYS", 7, 1, 3650),
             events_keep_count=_int_setting(env, "FORUM_EVENTS_KEEP_COUNT", 100_000, 1000, 10**9),
             rates=Rates.from_env(env),
+            log_format=_choice(env, "FORUM_LOG_FORMAT", ("text", "json")),
+            metrics_allow=_networks(env.get("FORUM_METRICS_ALLOW")) or cls.metrics_allow,
+            metrics_token=env.get("FORUM_METRICS_TOKEN") or None,
+            metrics_dir=Path(env["FORUM_METRICS_DIR"]) if env.get("FORUM_METRICS_DIR") else None,
         )
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _networks(raw: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    found = []
+    for part in (raw or "").split(","):
+        if part.strip():
+            try:
+                found.append(ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(
+                    f"FORUM_METRICS_ALLOW must list addresses or networks such as "
+                    f"10.0.0.0/8, got {part.strip()!r}"
+                ) from None
+    return tuple(found)
 
 
 @dataclass(frozen=True)

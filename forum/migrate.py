@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -27,13 +29,18 @@ async def upgrade(engine: AsyncEngine) -> None:
         await connection.run_sync(run)
 
 
+@functools.cache
+def heads() -> frozenset[str]:
+    """The revisions this code expects (read from the migration files once)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 async def pending(engine: AsyncEngine) -> bool:
     """Whether the database lacks migrations this code expects."""
 
     def check(connection: Connection) -> bool:
-        heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
         current = set(MigrationContext.configure(connection).get_current_heads())
-        return current != heads
+        return current != heads()
 
     async with engine.connect() as connection:
         return await connection.run_sync(check)

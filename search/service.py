@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from sqlalchemy import func, select, text
 
@@ -44,6 +46,8 @@ class Search:
         self.backend: Backend = self.meili or self.postgres
         self.indexer = Indexer(db, self.meili) if self.meili else None
         self._tasks: list[asyncio.Task[None]] = []
+        # Told how long each search took in the backend, in seconds (`web.metrics`).
+        self.on_searched: Callable[[float], None] = lambda _seconds: None
 
     async def start(self) -> None:
         """Start the background work. Meilisearch being down does not stop the app: the
@@ -74,6 +78,7 @@ class Search:
         if not readable:
             return nothing_found()
         query = Query(words, readable, filters, page, topics=catalog.topics)
+        started = time.perf_counter()
         try:
             return await self.backend.search(query)
         except SearchUnavailable:
@@ -83,6 +88,8 @@ class Search:
                 "Search is unavailable for a moment; try again shortly.",
                 retry_after=5,
             ) from None
+        finally:
+            self.on_searched(time.perf_counter() - started)
 
     def _check(self, catalog: Catalog, actor: Actor, filters: Filters) -> None:
         """Unknown filter values are a clear error, not an empty page; a region the

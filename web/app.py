@@ -25,9 +25,10 @@ from forum.notifier import Notifier
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
-from web import mail, pages, ws
+from web import health, logs, mail, metrics, pages, ws
 from web.assets import Assets
 from web.headers import SecurityHeaders
+from web.observability import Observability
 from web.openapi import document
 from web.pages import failures
 from web.responses import JSON
@@ -47,8 +48,10 @@ class SchemaOutOfDate(ConfigError):
 
 class Forum(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's own error middleware, so that a 500 gets the headers too.
-        return SecurityHeaders(super().build_middleware_stack())
+        # Outside Starlette's own error middleware, so that a 500 gets the headers too,
+        # and is counted and logged with its request id.
+        stack = SecurityHeaders(super().build_middleware_stack())
+        return Observability(stack, self.state.metrics)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         nonlocal settings
         settings = settings or Settings.from_env()
+        logs.configure(settings.log_format)
         url = settings.database_url or await asyncio.to_thread(embedded.start, settings.data_dir)
         db = Database(url, pool_size=settings.pool_size)
         try:
@@ -95,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 link_base=settings.link_base,
             )
             await asyncio.to_thread(languages.prepare)
+            app.state.search.on_searched = app.state.metrics.observe_search
+            await app.state.metrics.start(settings.metrics_dir)
             await app.state.realtime.start()
             await app.state.search.start()
             await app.state.limiter.start()
@@ -110,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await app.state.notifier.stop()
                 await app.state.search.stop()
                 await app.state.realtime.stop()
+                await app.state.metrics.stop()
         finally:
             await db.dispose()
 
@@ -120,12 +127,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes += [
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
         WebSocketRoute("/ws", ws.endpoint),
+        *health.ROUTES,
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         *pages.ROUTES,
         Mount("/static", Assets(), name="static"),
     ]
-    return Forum(
+    app = Forum(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=failures.handlers(),
         middleware=[COMPRESSION],
     )
+    app.state.metrics = metrics.Metrics()
+    return app

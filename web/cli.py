@@ -1,5 +1,5 @@
 """The `forum` command: serve, migrate, create-admin, approve, moderator, demo, reindex,
-search, indexer, import-organisations, check-links, mail-gateway.
+search, indexer, import-organisations, check-links, mail-gateway, backup, restore.
 
 It lives in `web`, the top of the import graph, because it drives every package.
 """
@@ -14,12 +14,16 @@ import os
 import re
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from forum import (
     accounts,
     applications,
+    backup,
     catalog,
     demo,
     embedded,
@@ -121,6 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         "default 127.0.0.1:8025), from the mail server that forwards them",
     )
 
+    save = commands.add_parser(
+        "backup", help="write the database and the secret key to one file (owner-only)"
+    )
+    save.add_argument("file", nargs="?", help="default: forum-backup-<UTC time>.tar here")
+    load = commands.add_parser(
+        "restore", help="restore a backup into an empty data folder or an empty database"
+    )
+    load.add_argument("file")
+
     args = parser.parse_args(argv)
     # SIGTERM (systemd, Docker) unwinds like Ctrl-C: Python's default for it ends the
     # process on the spot, skipping the exit handlers, and one of those stops the embedded
@@ -167,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             return _check_links(settings, args)
         elif args.command == "mail-gateway":
             _with_db(settings, _prepared(lambda db: _run_mail_gateway(db, settings)))
+        elif args.command == "backup":
+            _backup(settings, args.file)
+        elif args.command == "restore":
+            _restore(settings, args.file)
         elif args.command == "indexer":
             if not settings.meili_url:
                 raise ConfigError("the indexer feeds Meilisearch: set FORUM_MEILI_URL")
@@ -343,6 +360,36 @@ def _check_links(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _backup(settings: Settings, file: str | None) -> None:
+    out = Path(file or f"forum-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar")
+    if out.exists():
+        raise ConfigError(f"{out} exists already: name another file")
+    if not out.resolve().parent.is_dir():
+        raise ConfigError(f"{out.parent} is not a folder")
+    made = backup.backup(_database_url(settings), settings.secret_key, out)
+    print(f"forum: backed up to {out} (schema {made.schema_revision}, "
+          f"PostgreSQL {made.postgres_major}); it holds the secret key: keep it safe")  # fmt: skip
+
+
+def _restore(settings: Settings, file: str) -> None:
+    path = Path(file)
+    backup.read_manifest(path)  # a wrong file is refused before any server starts
+    manifest, secret = backup.restore(path, _database_url(settings))
+    print(f"forum: restored the backup of {manifest.created_at} "
+          f"(schema {manifest.schema_revision})")  # fmt: skip
+    if manifest.schema_revision not in migrate.heads():
+        print("forum: the backup's schema is not this version's: run `forum migrate` "
+              "(a backup from a newer forum needs that newer version)")  # fmt: skip
+    if settings.embedded:
+        backup.keep_secret(settings.data_dir, secret)
+        print(f"forum: secret key restored into {settings.data_dir}")
+    elif secret != settings.secret_key:
+        kept = backup.keep_secret(settings.data_dir, secret)
+        print(f"forum: FORUM_SECRET_KEY differs from the backup's key, written to {kept}: "
+              "set FORUM_SECRET_KEY to it, or logins and emailed links made before the "
+              "backup stop working")  # fmt: skip
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
@@ -374,6 +421,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Links in emails name the address served here unless the operator says otherwise.
     os.environ.setdefault("FORUM_PUBLIC_URL", f"http://{host}:{port}")
     print(f"forum: serving on http://{host}:{port}/", flush=True)
+    # The workers share their counters for /metrics through this folder (`web.metrics`);
+    # it is removed when this process exits.
+    shared = tempfile.TemporaryDirectory(prefix="forum-metrics-")
+    os.environ["FORUM_METRICS_DIR"] = shared.name
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -394,6 +445,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # A stop waits for requests in flight, not for ever for one that hangs.
         timeout_graceful_shutdown=30,
     )
+    shared.cleanup()
     return 0
 
 

@@ -153,10 +153,18 @@ async def prune(session: AsyncConnection, keep: timedelta = KEEP_SENT) -> int:
     return done.rowcount
 
 
+_due = select(Outbox.id).where(_unsettled, Outbox.next_attempt_at <= func.now())
+
+
 async def any_due(session: AsyncConnection) -> bool:
     # Uses index: ix_outbox_due
-    due = select(Outbox.id).where(_unsettled, Outbox.next_attempt_at <= func.now())
-    return (await session.execute(due.limit(1))).first() is not None
+    return (await session.execute(_due.limit(1))).first() is not None
+
+
+async def due_count(session: AsyncConnection) -> int:
+    """Messages waiting to be sent now (the outbox depth an operator watches)."""
+    # Uses index: ix_outbox_due
+    return await session.scalar(select(func.count()).select_from(_due.subquery())) or 0
 
 
 @dataclass(frozen=True)
