@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import insert, text
 
 from forum import threads
-from forum.models import Region, Role, Topic
+from forum.models import Country, Region, Role, Topic
 from tests.pages import field_errors, submit
 from tests.web.test_audit import _moderator
 from tests.web.test_leaks import (
@@ -396,16 +396,20 @@ async def test_admins_change_settings_on_their_page(make, db):
 # every channel, until it is approved; rejected, nobody.
 
 
-async def _held_place(served: World) -> tuple[str, str]:
-    """A public region of the test's own that holds new members' posts, and a topic."""
+async def _held_place(served: World) -> tuple[str, str, str]:
+    """A public region of the test's own that holds new members' posts, a topic, and a
+    country in the region (a code ISO 3166 leaves to users: no real country's)."""
     n = next(_numbers)
-    region, topic = f"held-region-{n}", f"held-topic-{n}"
+    region, topic, country = f"held-region-{n}", f"held-topic-{n}", f"Q{chr(ord('A') + n % 26)}"
     async with served.db.transaction() as s:
-        await s.execute(insert(Region).values(slug=region, name=f"Held region {n}",
-                                              approve_new_members=True))  # fmt: skip
+        made = await s.execute(insert(Region).values(slug=region, name=f"Held region {n}",
+                                                     approve_new_members=True)
+                               .returning(Region.id))  # fmt: skip
         await s.execute(insert(Topic).values(slug=topic, name=f"Held topic {n}"))
+        await s.execute(insert(Country).values(code=country, name=f"Held country {n}",
+                                               region_id=made.scalar()))  # fmt: skip
     await wait_for(lambda: regions_known(served, region))
-    return region, topic
+    return region, topic, country
 
 
 async def _moderates(served: World, who: Reader, region: str) -> None:
@@ -418,10 +422,10 @@ async def _moderates(served: World, who: Reader, region: str) -> None:
 
 async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world: World):  # noqa: F811
     canary = word()
-    region, topic = await _held_place(world)
+    region, topic, country = await _held_place(world)
     author = world.author
     assert author is not None
-    case = Case(world, "held", canary, region, topic)
+    case = Case(world, "held", canary, region, topic, country)
     case.thread_id = await author.thread(region, topic, "A public thread", "The testimony.")
     newbie, member, visitor = await reader(world), await reader(world), anonymous(world)
     moderator = await reader(world, Role.MODERATOR)
@@ -447,7 +451,7 @@ async def test_a_held_posts_canary_reaches_only_its_author_and_moderators(world:
             case.canary_posts.append(r.json()["id"])
         r = await newbie.http.post("/api/v1/threads", json={
             "region": region, "topic": topic, "title": f"Testimony about {canary}",
-            "body": f"The testimony names {canary}."})  # fmt: skip
+            "body": f"The testimony names {canary}.", "countries": [country]})  # fmt: skip
         assert r.status_code == 201 and r.json()["thread"]["pending"] is True, r.text
         held_thread, opening = r.json()["thread"]["id"], r.json()["post"]["id"]
         case.canary_posts.append(opening)
