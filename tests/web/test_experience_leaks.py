@@ -105,7 +105,7 @@ def _replayed(seen: dict[str, str], experience_id: int) -> bool:
 
 
 async def test_an_experience_in_a_region_closed_to_visitors_reaches_no_visitor(world):
-    region, _ = await new_place(world)
+    region, _, _ = await new_place(world)
     slug, channel = await _organisation(world, region)
     writer, member = await reader(world), await reader(world)
     admin = await reader(world, Role.ADMIN)
