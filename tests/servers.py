@@ -27,6 +27,9 @@ def forum_env(**values: str) -> dict[str, str]:
     return env
 
 
+START_WITHIN = 120  # seconds
+
+
 class Served:
     def __init__(self, env: dict[str, str], *args: str) -> None:
         self.env = env
@@ -39,17 +42,19 @@ class Served:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        deadline = time.monotonic() + 60
+        # Generous: on a loaded 2-core machine the workers' start and the first answer
+        # (the catalog read, the templates compiled) can take many seconds.
+        deadline = time.monotonic() + START_WITHIN
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"forum serve exited: {self.process.stdout.read()}")
             try:
-                httpx.get(self.url + "/api/v1/regions", timeout=1)
+                httpx.get(self.url + "/api/v1/regions", timeout=10)
                 return
             except httpx.TransportError:
                 time.sleep(0.2)
-        self.stop()
-        raise AssertionError("forum serve did not answer within 60 s")
+        output = self.stop()
+        raise AssertionError(f"forum serve did not answer within {START_WITHIN} s: {output}")
 
     def stop(self, sig: signal.Signals = signal.SIGINT) -> str:
         self.process.send_signal(sig)

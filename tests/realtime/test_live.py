@@ -222,7 +222,9 @@ async def test_a_client_that_never_reads_is_dropped_and_others_keep_receiving(
                 )
         finally:
             await conn.close()
-        got = events_of(await reading)
+        # (The thread's own creation may reach a socket joined at once, late on a busy
+        # machine: only the bulk events are counted.)
+        got = [e for e in events_of(await reading) if e["type"] == "test.bulk"]
         assert [e["data"]["n"] for e in got] == list(range(2000))
         # The slow client, reading at last, finds it was cut off and told to resume.
         received = 0

@@ -109,14 +109,16 @@ async def world(module_served: Served, module_database_url: str) -> AsyncIterato
 
 async def _rows(world: World, target: Target) -> list[Any]:
     """The target's rows as they are, and how many events, audit entries, reports and
-    notes there are (a note is neither an event nor audited)."""
+    notes there are (a note is neither an event nor audited). The notifier's events are
+    not counted: it fans out earlier cells' posts in the background, whenever it runs."""
     found = []
     for table, row_id in target.rows:
         row = await sql(world, f"SELECT to_jsonb(x) AS j FROM {table} x WHERE id = :i", i=row_id)
         found.append(row.j)
     counts = await sql(
         world,
-        "SELECT (SELECT count(*) FROM events) AS e, (SELECT count(*) FROM audit_log) AS a, "
+        "SELECT (SELECT count(*) FROM events WHERE type NOT LIKE 'notification.%%') AS e, "
+        "(SELECT count(*) FROM audit_log) AS a, "
         "(SELECT count(*) FROM flags) AS f, (SELECT count(*) FROM flag_notes) AS n",
     )
     return [*found, tuple(counts)]
