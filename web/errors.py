@@ -86,11 +86,16 @@ def database_away(request: Request, exc: Exception) -> bool:
     return True
 
 
+def away_response() -> Response:
+    """The API's answer while the database is away: 503, the envelope, Retry-After."""
+    message = "The forum cannot reach its database: try again in a moment."
+    return error(503, Kind.UNAVAILABLE.value, message, headers=AWAY_HEADERS)
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     if not database_away(request, exc):
         raise exc
-    message = "The forum cannot reach its database: try again in a moment."
-    return error(503, Kind.UNAVAILABLE.value, message, headers=AWAY_HEADERS)
+    return away_response()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

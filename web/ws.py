@@ -7,14 +7,20 @@ The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 
 from __future__ import annotations
 
+import logging
+
+from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from forum.db import unavailable
 from forum.errors import DomainError
 from realtime.connection import Disconnected
 from realtime.protocol import Close
 from realtime.sweep import Identity
 from web import auth
-from web.errors import domain_response
+from web.errors import DATABASE_ERRORS, away_response, domain_response
+
+log = logging.getLogger("forum.web")
 
 _DENIAL = "websocket.http.response"  # the ASGI extension for refusing with an HTTP answer
 
@@ -27,14 +33,23 @@ async def endpoint(ws: WebSocket) -> None:
         # Before accepting: the handshake is refused (HTTP 403), a hijacking page gets nothing.
         await ws.close(code=Close.BAD_ORIGIN)
         return
-    identity = await _identity(ws)
     address = auth.client_address(ws)
-    if not identity.actor.authenticated:
-        try:
+    try:
+        identity = await _identity(ws)
+        if not identity.actor.authenticated:
             await state.limiter.ws_connect(address)
-        except DomainError as exc:
-            await _refuse(ws, exc)
-            return
+    except DomainError as exc:
+        await _refuse(ws, domain_response(exc))
+        return
+    except DATABASE_ERRORS as exc:
+        # The database is away (or no connection could be had in time, as in a storm of
+        # reconnections): "try again later" (503), which the script backs off from, not
+        # a failure of ours.
+        if not unavailable(exc):
+            raise
+        log.warning("database unavailable on the websocket handshake: %s", exc)
+        await _refuse(ws, away_response())
+        return
     await ws.accept()
     await state.realtime.serve(_Transport(ws), identity, address)
 
@@ -47,13 +62,13 @@ async def _identity(ws: WebSocket) -> Identity:
     return Identity(found.actor, found.key) if found else Identity()
 
 
-async def _refuse(ws: WebSocket, exc: DomainError) -> None:
-    """Refuse the handshake itself: over a limit, nothing is upgraded or kept open. The
-    answer is the API's (429, Retry-After, the error envelope) where the server can send
-    one; else a bare refusal (HTTP 403). A browser sees a failed connection either way
-    and retries later, backing off (`forum.js`)."""
+async def _refuse(ws: WebSocket, answer: Response) -> None:
+    """Refuse the handshake itself: over a limit, or the database away, nothing is
+    upgraded or kept open. The answer is the API's (429 or 503, Retry-After, the error
+    envelope) where the server can send one; else a bare refusal (HTTP 403). A browser
+    sees a failed connection either way and retries later, backing off (`forum.js`)."""
     if _DENIAL in ws.scope.get("extensions", {}):
-        await ws.send_denial_response(domain_response(exc))
+        await ws.send_denial_response(answer)
     else:
         await ws.close()
 

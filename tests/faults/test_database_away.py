@@ -73,3 +73,22 @@ def test_only_a_lost_database_counts_as_away() -> None:
     assert unavailable(ConnectionRefusedError(111, "Connection refused"))
     assert not unavailable(ValueError("a bug of ours"))
     assert not unavailable(FileNotFoundError(2, "No such file", "/srv/forum/missing.html"))
+
+
+def test_a_websocket_handshake_is_refused_503_while_the_database_is_away(away: object) -> None:
+    """Not a 500: the page's script backs off and tries again (a storm of reconnections
+    after a worker is lost meets the same answer when no connection can be had in time)."""
+    from starlette.testclient import TestClient, WebSocketDenialResponse
+
+    # Not entered as a context: the app's lifespan is the fixture's, on the test's loop.
+    client = TestClient(away, base_url="http://testserver")
+    # A session cookie, so the handshake asks the database who it names.
+    client.cookies.set("forum_session", "a-session-token")
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/ws", headers={"Origin": "http://testserver"}),
+    ):
+        pass
+    assert refused.value.status_code == 503
+    assert refused.value.headers["Retry-After"] == "5"
+    assert refused.value.json()["error"]["code"] == "unavailable"
