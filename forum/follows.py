@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, ScalarSelect, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -135,6 +136,22 @@ async def unfollow(session: AsyncConnection, actor: Actor, target: str) -> bool:
         delete(Follow).where(Follow.user_id == actor.user_id, Follow.target == stored)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_THREAD = literal_column("'thread:'")  # inline, not a parameter: the query is prepared once
+
+
+def thread_level_of(user_id: BindParameter[Any]) -> ScalarSelect[str]:
+    """How the member `user_id` follows the thread of the enclosing query on `Thread`
+    (NULL: not at all), a column for `forum.threads.get_thread`: a thread page learns its
+    Follow control's state with the thread itself, not in a query of its own."""
+    # Uses index: pk_follows
+    return (
+        select(Follow.level)
+        .where(Follow.user_id == user_id, Follow.target == func.concat(_THREAD, Thread.id))
+        .correlate(Thread)
+        .scalar_subquery()
+    )
 
 
 async def one_of(session: AsyncConnection, actor: Actor, target: str) -> Followed | None:

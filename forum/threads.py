@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import documents, events, findable, pagination, posts, reading, trust
+from forum import documents, events, findable, follows, pagination, posts, reading, trust
 from forum.catalog import Catalog, count_thread
 from forum.db import Prepared
 from forum.errors import not_found
@@ -242,9 +242,11 @@ _MODERATES = findable.moderated_by(bindparam("moderator_id", type_=BigInteger))
 _HOLDS = exists().where(
     Post.thread_id == Thread.id, Post.position.is_(None), Post.pending, Post.deleted_at.is_(None)
 )
+_FOLLOWER = bindparam("follower_id", type_=BigInteger)
 _THREAD_BY_ID = Prepared.of(
     _thread_query()
     .add_columns(reading.position_of(bindparam("reader_id")).label("read_position"))
+    .add_columns(follows.thread_level_of(_FOLLOWER).label("following"))
     .add_columns(_MODERATES.label("moderates"))
     .add_columns(_HOLDS.label("holds"))
     .where(Thread.id == bindparam("thread_id"))
@@ -286,13 +288,19 @@ async def get_thread(
     The most read page of the forum, so it runs on `Database.reader`. Posts are only
     ever appended, so the two reads need no shared snapshot. `read_position` is the
     reader's (`forum.reading`), read with the thread: None for a thread never opened, and
-    for readers whose reading is not kept.
+    for readers whose reading is not kept. `following` is how a signed-in reader follows the
+    thread (`forum.follows`): None when they do not, and for visitors.
     """
     reader_id = actor.user_id if keeps_read_positions(actor) else None
     moderator_id = actor.user_id if actor.staff else None
     row = await reader.fetchrow(
         _THREAD_BY_ID.sql,
-        *_THREAD_BY_ID.args(thread_id=thread_id, reader_id=reader_id, moderator_id=moderator_id),
+        *_THREAD_BY_ID.args(
+            thread_id=thread_id,
+            reader_id=reader_id,
+            follower_id=actor.user_id,
+            moderator_id=moderator_id,
+        ),
     )
     if row is None or not can_read_thread(
         actor,
@@ -322,5 +330,6 @@ async def get_thread(
         "posts": [post_view(p, actor) for p in page],
         "next_cursor": next_cursor,
         "read_position": row["read_position"],
+        "following": row["following"],
         "pending": [post_view(p, actor) for p in held],
     }

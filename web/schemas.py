@@ -17,6 +17,7 @@ MAX_TITLE = 200
 MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
 MAX_COUNTRIES = 20
 MAX_ID = 2**63 - 1
+FollowLevelName = Literal["watching", "tracking", "muted"]
 
 # C0 and C1 control characters; newlines and tabs are allowed only in multi-line text.
 _CONTROLS = {chr(c) for c in range(32)} | {chr(127)} | {chr(c) for c in range(128, 160)}
@@ -308,6 +309,11 @@ class ThreadPage(BaseModel):
     read_position: int | None = Field(
         description="For members: your read position in this thread (see POST "
         "/threads/{thread_id}/read); null if you never opened it, and for visitors"
+    )
+    following: FollowLevelName | None = Field(
+        None,
+        description="For members: how you follow this thread (see POST /follows); "
+        "null if you do not, and for visitors",
     )
     pending: list[PostOut] = Field(
         default_factory=list,
@@ -1278,9 +1284,6 @@ class NewsDeclined(BaseModel):
 
 
 # Notifications, follows and saved searches (issue 14)
-
-
-FollowLevelName = Literal["watching", "tracking", "muted"]
 
 
 class FollowIn(Request):

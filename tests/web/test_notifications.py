@@ -181,3 +181,23 @@ async def test_the_pages_speak_the_members_language(app, make):
         page = (await c.get("/notifications")).text
         assert item in page and button in page and link in page, language
         assert f'lang="{language}"' in page
+
+
+async def test_thread_page_and_api_say_how_the_reader_follows_the_thread(app, make, client):
+    author, reader = await make.user(), await make.user()
+    t = (await make.thread(author))["thread"]
+    c = await make.logged_in(reader)
+    page = f"/threads/{t['id']}"
+    assert '<option value="stop" selected>' in (await c.get(page)).text
+    assert (await c.get(f"/api/v1{page}")).json()["following"] is None
+    r = await _form(c, page, "/follows",
+                    {"target": f"thread:{t['id']}", "level": "tracking", "next": page})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == page
+    assert '<option value="tracking" selected>' in (await c.get(page)).text
+    assert (await c.get(f"/api/v1{page}")).json()["following"] == "tracking"
+    # Posting in a thread follows it; a visitor follows nothing and sees no control.
+    await settle(app)  # the notifier makes the author follow
+    writer = await make.logged_in(author)
+    assert (await writer.get(f"/api/v1{page}")).json()["following"] == "watching"
+    assert 'name="level"' not in (await client.get(page)).text
+    assert (await client.get(f"/api/v1{page}")).json()["following"] is None

@@ -189,10 +189,8 @@ async def thread(request: Request) -> Response:
             # what one has read costs nothing more, and visitors write nothing at all.
             await reading.record_direct(connection, reader.actor, thread_id, last)
     new_from = reading.first_new(reader.actor, previous, page["posts"])
-    following = None
-    if reader.actor.authenticated:  # the Follow control's state: visitors have none
-        async with request.app.state.db.connection() as connection:
-            following = await follows.one_of(connection, reader.actor, f"thread:{thread_id}")
+    # The Follow control's state, read with the thread (visitors have none).
+    following = {"level": page["following"]} if page["following"] else None
     moderate, moves, reported = False, None, {}
     if reader.actor.staff:  # only they may moderate: no query for anyone else
         region_id = known.region(reader.actor, page["thread"]["region"]).id
