@@ -349,6 +349,25 @@ async def test_remembered_skeletons_offer_each_reader_their_own_links(make, db, 
         assert 'action="/posts/{id}/moderate"' in _skeleton(page, "other")
 
 
+async def test_the_remembered_reply_form_carries_each_pages_own_token_and_key(make, db):
+    """The blank reply form is remembered per thread: each page still fills in its
+    reader's CSRF field and a fresh once-only key, and the form posts as it is."""
+    tid = (await make.thread())["thread"]["id"]
+    members = [await make.logged_in(), await make.logged_in()]
+    seen = set()
+    for member in [*members, *members]:
+        page = (await member.get(f"/threads/{tid}")).text
+        form = re.search(r'<form [^>]*id="reply".*?</form>', page, re.S).group(0)
+        [token] = re.findall(r'<input type="hidden" name="csrf" value="([^"]+)">', form)
+        [once] = re.findall(r'<input type="hidden" name="once" value="([^"]+)">', form)
+        assert once not in seen
+        seen.add(once)
+        fields = [("once", once), ("reply_to", ""), ("body", f"Reply {len(seen)}")]
+        r = await _post(member, f"/threads/{tid}/reply", fields, token)
+        assert r.status_code == 303
+    assert await _count(db, "posts") == 5
+
+
 async def test_each_post_carries_its_language_and_direction(make, client):
     tid = (await make.thread(body="Who audits the tenders?", language="en"))["thread"]["id"]
     arabic = await make.reply(tid, body="من يراقب المناقصات العامة في بلدنا؟", language="ar")

@@ -16,6 +16,10 @@ afresh (`moderate`, `reported`).
 The two skeletons of a live post (the reader's own and anyone else's, which the script
 fills) are the `post` macro too, and are remembered the same way, by the thread, whether
 the reader may quote, and what they may do with each.
+
+The blank reply form under the posts is the same for every reader of a thread but for two
+values: the reader's CSRF field (masked afresh for each page) and the form's once-only
+key. It is remembered with placeholders where they go, filled in for each page.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from markupsafe import Markup
 from web.pages import offer
 
 SIZE = 2048  # posts per interface language (about 2 KB each)
+_CSRF, _ONCE = "\x00csrf\x00", "\x00once\x00"  # no escaping changes them; no text has them
 
 
 class _Remembered:
@@ -57,8 +62,9 @@ def remembering(size: int = SIZE) -> dict[str, Callable[..., Markup]]:
     `remembered(post, p, thread, quote, on_page, moderate, reported)`, which is
     `post(p, thread, quote, on_page, moderate=moderate, reported=reported)`, and
     `remembered_skeletons(skeletons, thread, quote, moderate)`, which is
-    `skeletons(thread, quote, moderate)`, each rendered once per distinct key."""
-    posts, skeletons = _Remembered(size), _Remembered(size)
+    `skeletons(thread, quote, moderate)`, and `remembered_reply_form(reply_form, thread)`,
+    which is `reply_form(thread, live=true)`, each rendered once per distinct key."""
+    posts, skeletons, replies = _Remembered(size), _Remembered(size), _Remembered(size)
 
     @pass_context
     def remembered(
@@ -93,4 +99,22 @@ def remembering(size: int = SIZE) -> dict[str, Callable[..., Markup]]:
         key = (thread["id"], quote, mine, others)
         return skeletons.get(key, lambda: render(thread, quote, moderate))
 
-    return {"remembered": remembered, "remembered_skeletons": remembered_skeletons}
+    @pass_context
+    def remembered_reply_form(
+        context: Context, render: Callable[..., Markup], thread: Mapping[str, Any]
+    ) -> Markup:
+        csrf = str(context["csrf_field"])
+
+        def blank() -> Markup:
+            html = str(render(thread, values={"once": _ONCE}, live=True))
+            assert html.count(csrf) == 1 and html.count(_ONCE) == 1
+            return Markup(html.replace(csrf, _CSRF))
+
+        html = str(replies.get((thread["id"],), blank))  # str: Markup.replace would escape
+        return Markup(html.replace(_CSRF, csrf).replace(_ONCE, offer.form_key()))
+
+    return {
+        "remembered": remembered,
+        "remembered_skeletons": remembered_skeletons,
+        "remembered_reply_form": remembered_reply_form,
+    }
