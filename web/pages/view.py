@@ -27,6 +27,7 @@ from forum.sessions import Current
 from web import assets, auth, i18n
 from web.i18n import N_
 from web.pages import fragments, offer
+from web.pages.fixed_text import FixedText
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 # What an edit form answers a reader who may not use it: the 404 page, as if there were
@@ -154,6 +155,7 @@ def _env(locale: str) -> Environment:
     env.globals.update(asset=assets.url, locale=locale, locales=i18n.NAMES, offer=offer)
     env.globals.update(author=_author(i18n.translations(locale)), former_member=FORMER_MEMBER)
     env.globals.update(fragments.remembering())
+    env.add_extension(FixedText)  # after `_` is this language's: it folds `{{ _("...") }}`
     return env
 
 
