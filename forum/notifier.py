@@ -16,8 +16,11 @@ Who is told what (`forum.notifications` lists the reasons and subjects):
   `new_thread`), tracking and muted do not; a region followed as a mailing list gives
   `list_post`; a muted thread silences everything about it. Posting in a thread watches
   it, unless the author chose a level there already;
-- saved searches (`search:<id>`): every batch's new posts are tested against every
-  watched saved query in one statement (`saved_search`);
+- a new experience (`experience.created`): those watching its organisation
+  (`experience`);
+- saved searches (`search:<id>`): every batch's new posts and experiences are tested
+  against every watched saved query in one statement (`saved_search`), with their
+  search documents and the saved filters (kind, region, topic, country);
 - moderation outcomes: a post hidden, shown, restored, approved or rejected (its
   author), a flag reviewed (its reporter), a thread locked or unlocked (its starter), an
   account suspended or reinstated (`moderation`, with `action` the event's type);
@@ -41,7 +44,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -57,6 +60,7 @@ from forum.models import Visibility
 from forum.notifications import (
     APPLICATION,
     CALENDAR_EVENT,
+    EXPERIENCE,
     MODERATION,
     NEW_THREAD,
     NEWS,
@@ -94,8 +98,10 @@ REVIEW_CHANGED = "country.review_changed"
 EVENT_PUBLISHED = "event.published"
 NEWS_PUBLISHED = "news.published"
 FLAG_REVIEWED = "flag.reviewed"
+EXPERIENCE_CREATED = "experience.created"  # `forum.experiences`
 HANDLED = frozenset(
-    {NEW_POST, NEW_THREAD_EVENT, REVIEW_CHANGED, EVENT_PUBLISHED, NEWS_PUBLISHED, FLAG_REVIEWED}
+    {NEW_POST, NEW_THREAD_EVENT, REVIEW_CHANGED, EVENT_PUBLISHED, NEWS_PUBLISHED, FLAG_REVIEWED,
+     EXPERIENCE_CREATED}
     | POST_OUTCOMES | THREAD_OUTCOMES | ACCOUNT_OUTCOMES | DECISIONS.keys()
 )  # fmt: skip
 
@@ -211,37 +217,67 @@ _WATCH_OWN = text(
     """
 )
 
-# The new posts of a batch against every watched saved search, one region visibility at
-# a time (each has its audience). A post has a search document only while readers see it.
-# Uses index: pk_search_documents, ix_follows_target_level
+# The new posts and experiences of a batch against every watched saved search, one
+# region visibility at a time (each has its audience). A post has a search document only
+# while readers see it; an experience's is rewritten with it (`forum.knowledge_documents`).
+# Uses index: pk_search_documents, search_knowledge.experience_id (unique),
+# ix_follows_target_level
 _SAVED_SEARCHES = text(
     f"""
-    WITH new (event_id, post_id) AS (
-        SELECT * FROM unnest(CAST(:event_ids AS bigint[]), CAST(:post_ids AS bigint[]))
+    WITH new (event_id, post_id, experience_id) AS (
+        SELECT * FROM unnest(CAST(:event_ids AS bigint[]), CAST(:post_ids AS bigint[]),
+                             CAST(:experience_ids AS bigint[]))
+    ),
+    found (event_id, kind, subject, thread_id, post_id, author_id, region_id, topic_ids,
+           countries, tsv) AS (
+        SELECT n.event_id, d.kind, 'post:' || d.post_id, d.thread_id, d.post_id, d.author_id,
+               d.region_id, ARRAY[d.topic_id], d.countries, d.tsv
+        FROM new n
+        JOIN search_documents d ON d.post_id = n.post_id
+        JOIN threads t ON t.id = d.thread_id AND NOT t.hidden AND NOT t.pending
+        JOIN regions r ON r.id = d.region_id AND r.visibility = :visibility
+        UNION ALL
+        SELECT n.event_id, k.kind, 'experience:' || k.experience_id, NULL, NULL, e.author_id,
+               k.region_id, k.topic_ids, k.countries, k.tsv
+        FROM new n
+        JOIN search_knowledge k ON k.experience_id = n.experience_id
+        JOIN experiences e ON e.id = k.experience_id
+        JOIN regions r ON r.id = k.region_id AND r.visibility = :visibility
     )
     INSERT INTO notifications (user_id, event_id, reason, subject, thread_id, post_id)
-    SELECT DISTINCT ON (s.user_id, n.event_id)
-           s.user_id, n.event_id, :reason, 'post:' || d.post_id, d.thread_id, d.post_id
-    FROM new n
-    JOIN search_documents d ON d.post_id = n.post_id
-    JOIN threads t ON t.id = d.thread_id AND NOT t.hidden AND NOT t.pending
-    JOIN regions r ON r.id = d.region_id AND r.visibility = :visibility
+    SELECT DISTINCT ON (s.user_id, d.event_id)
+           s.user_id, d.event_id, :reason, d.subject, d.thread_id, d.post_id
+    FROM found d
     JOIN saved_searches s ON s.words <> '' AND d.tsv @@ CAST(s.words AS tsquery)
     JOIN follows f ON f.user_id = s.user_id AND f.target = 'search:' || s.id
                   AND f.level = 'watching'
     JOIN users u ON u.id = s.user_id
-    WHERE s.user_id <> d.author_id
+    WHERE s.user_id IS DISTINCT FROM d.author_id
+      AND (NOT s.filters ? 'kind' OR d.kind = s.filters->>'kind')
       AND (NOT s.filters ? 'region_id' OR d.region_id = CAST(s.filters->>'region_id' AS int))
-      AND (NOT s.filters ? 'topic_id' OR d.topic_id = CAST(s.filters->>'topic_id' AS int))
+      AND (NOT s.filters ? 'topic_id'
+           OR CAST(s.filters->>'topic_id' AS smallint) = ANY(d.topic_ids))
       AND (NOT s.filters ? 'country' OR s.filters->>'country' = ANY(d.countries))
       AND NOT EXISTS (
           SELECT FROM follows m
           WHERE m.user_id = s.user_id AND m.target = 'thread:' || d.thread_id
             AND m.level = 'muted')
       AND {_READERS}
-    ORDER BY s.user_id, n.event_id
+    ORDER BY s.user_id, d.event_id
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING user_id
+    """
+)
+
+# A new experience, with its organisation and the region it is read in now.
+_EXPERIENCE = text(
+    """
+    SELECT e.id, e.author_id, o.slug AS organisation, r.visibility
+    FROM experiences e
+    JOIN organisations o ON o.id = e.organisation_id
+    JOIN countries c ON c.code = o.country_code
+    JOIN regions r ON r.id = c.region_id
+    WHERE e.id = :id
     """
 )
 
@@ -276,6 +312,14 @@ _ONE = text(
 # followers of every target at once, 1.7-4 s a post to 1,000 followers against 0.1 s
 # with a plan made for the post at hand. Each fan-out transaction asks for those.
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+class _New(NamedTuple):
+    """A new post or experience of the batch, for the saved searches (one of the two)."""
+
+    event_id: int
+    post_id: int | None
+    experience_id: int | None
 
 
 def _int(value: object) -> int | None:
@@ -381,14 +425,14 @@ class Notifier:
         own with the live event naming whom it told (a long one would hold back every
         reader of the log). The number of members told."""
         told = 0
-        new_posts: list[tuple[int, int]] = []
+        new: list[_New] = []
         for event in batch:
             if event.type not in HANDLED:
                 continue
             try:
                 async with self.db.transaction() as conn:
                     await conn.execute(_CUSTOM_PLANS)
-                    told += await self._announce(conn, await self._one(conn, event, new_posts))
+                    told += await self._announce(conn, await self._one(conn, event, new))
             except (DBAPIError, OSError):
                 raise  # the database is away: the batch is tried again later
             except Exception:
@@ -396,10 +440,10 @@ class Notifier:
                 # nobody else's notifications.
                 log.exception("notifications: event %s (%s) not fanned out", event.cursor,
                               event.type)  # fmt: skip
-        if new_posts:
+        if new:
             async with self.db.transaction() as conn:
                 await conn.execute(_CUSTOM_PLANS)
-                told += await self._announce(conn, await self._saved_searches(conn, new_posts))
+                told += await self._announce(conn, await self._saved_searches(conn, new))
         return told
 
     async def _announce(self, conn: AsyncConnection, told: list[int]) -> int:
@@ -410,13 +454,11 @@ class Notifier:
             await events.append(conn, CREATED, channels, RECIPIENTS, {})
         return len(members)
 
-    async def _one(
-        self, conn: AsyncConnection, event: Event, new_posts: list[tuple[int, int]]
-    ) -> list[int]:
+    async def _one(self, conn: AsyncConnection, event: Event, new: list[_New]) -> list[int]:
         kind, payload = event.type, event.payload
         post_id, thread_id = _int(payload.get("post_id")), _int(payload.get("thread_id"))
         if kind in (NEW_POST, NEW_THREAD_EVENT) and post_id is not None:
-            return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new_posts)
+            return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new)
         if kind in POST_OUTCOMES and post_id is not None:
             author = await conn.scalar(
                 text("SELECT author_id FROM posts WHERE id = :id"), {"id": post_id}
@@ -444,6 +486,8 @@ class Notifier:
             return await self._published(conn, event, CALENDAR_EVENT, "calendar_events")
         if kind == NEWS_PUBLISHED:
             return await self._published(conn, event, NEWS, "news")
+        if kind == EXPERIENCE_CREATED:
+            return await self._experience(conn, event, new)
         return []
 
     async def _post(
@@ -452,7 +496,7 @@ class Notifier:
         event: Event,
         post_id: int,
         new_thread: bool,
-        new_posts: list[tuple[int, int]],
+        new: list[_New],
     ) -> list[int]:
         post = (await conn.execute(_POST, {"post_id": post_id})).first()
         if post is None:
@@ -465,7 +509,7 @@ class Notifier:
         if post.thread_hidden:
             return []  # a hidden thread is for moderators, who have their queues
         audience = post_audience(post.visibility, False, False, post.author_id)
-        new_posts.append((event.cursor.id, post_id))
+        new.append(_New(event.cursor.id, post_id, None))
         named = await asyncio.to_thread(markup.mentions, post.body_source)
         mentioned = await handles.members(conn, named) if named else {}
         found = await conn.execute(
@@ -483,16 +527,15 @@ class Notifier:
         )
         return [r.user_id for r in found]
 
-    async def _saved_searches(
-        self, conn: AsyncConnection, new_posts: list[tuple[int, int]]
-    ) -> list[int]:
+    async def _saved_searches(self, conn: AsyncConnection, new: list[_New]) -> list[int]:
         told: list[int] = []
         for visibility in Visibility:
             found = await conn.execute(
                 _SAVED_SEARCHES,
                 {
-                    "event_ids": [e for e, _ in new_posts],
-                    "post_ids": [p for _, p in new_posts],
+                    "event_ids": [n.event_id for n in new],
+                    "post_ids": [n.post_id for n in new],
+                    "experience_ids": [n.experience_id for n in new],
                     "reason": SAVED_SEARCH,
                     "visibility": visibility.value,
                     **_readers(region_audience(visibility.value)),
@@ -500,6 +543,17 @@ class Notifier:
             )
             told += [r.user_id for r in found]
         return told
+
+    async def _experience(self, conn: AsyncConnection, event: Event, new: list[_New]) -> list[int]:
+        """Those watching the organisation; saved searches test it with the batch."""
+        experience_id = _int(event.payload.get("experience_id"))
+        row = (await conn.execute(_EXPERIENCE, {"id": experience_id})).first()
+        if row is None:
+            return []
+        new.append(_New(event.cursor.id, None, row.id))
+        return await self._watchers(conn, event, EXPERIENCE, f"organisation:{row.organisation}",
+                                    f"experience:{row.id}", region_audience(row.visibility),
+                                    row.author_id)  # fmt: skip
 
     async def _tell(
         self,

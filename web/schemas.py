@@ -1315,6 +1315,7 @@ class SavedSearchIn(Request):
     region: Annotated[str, Field(max_length=64)] | None = None
     topic: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
+    kind: Annotated[str, Field(max_length=16)] | None = None
 
 
 class SavedSearchOut(BaseModel):
@@ -1325,7 +1326,10 @@ class SavedSearchOut(BaseModel):
     topic: str | None
     country: str | None
     created_at: datetime
-    target: str = Field(description="Followed as this (watching: new matching posts notify)")
+    kind: str | None = Field(None, description="thread, post or experience; none: all three")
+    target: str = Field(
+        description="Followed as this (watching: new matching posts and experiences notify)"
+    )
 
 
 class SavedSearchList(BaseModel):

@@ -181,3 +181,38 @@ async def test_the_pages_speak_the_members_language(app, make):
         page = (await c.get("/notifications")).text
         assert item in page and button in page and link in page, language
         assert f'lang="{language}"' in page
+
+
+async def test_a_new_experience_reaches_organisation_followers_and_saved_searches(app, make):
+    from tests.web.test_experiences_api import STORY
+    from tests.web.test_experiences_api import _setup as organisation
+
+    _, writer = await organisation(make)
+    follower = await make.logged_in(await make.user(language="fr"))
+    r = await follower.put("/api/v1/follows/organisation:olcac", json={"level": "watching"})
+    assert r.status_code == 200, r.text
+    searcher = await make.logged_in()
+    search = "/search?q=checkpoints&kind=experience"
+    assert "Save this search" in (await searcher.get(search)).text
+    assert "Save this search" not in (await searcher.get("/search?q=checkpoints&kind=news")).text
+    r = await _form(searcher, search, "/saved-searches",
+                    {"q": "checkpoints", "kind": "experience", "name": "Checkpoints"})  # fmt: skip
+    assert r.status_code == 303
+    [saved] = (await searcher.get("/api/v1/me/saved-searches")).json()["saved_searches"]
+    assert saved["kind"] == "experience"
+    assert "kind=experience" in (await searcher.get("/following")).text
+    r = await searcher.post("/api/v1/saved-searches", json={"name": "n", "q": "x", "kind": "news"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_kind"
+    made = (await writer.post("/api/v1/experiences", json=STORY)).json()
+    await settle(app)
+    page = (await follower.get("/notifications")).text
+    assert f"Une nouvelle expérience d’une organisation que vous suivez : « {STORY['title']} »" \
+        in page  # fmt: skip
+    [item] = (await searcher.get("/api/v1/notifications")).json()["notifications"]
+    assert (item["reason"], item["subject"], item["url"]) == (
+        "saved_search", f"experience:{made['id']}", f"/experiences/{made['id']}"
+    )  # fmt: skip
+    assert "Drivers paid bribes at checkpoints." in item["excerpt"]
+    page = (await searcher.get("/notifications")).text
+    assert f"A new experience matching your saved search: “{STORY['title']}”" in page
+    assert '<span class="count">1</span>' in (await searcher.get("/")).text
