@@ -16,6 +16,8 @@ Who is told what (`forum.notifications` lists the reasons and subjects):
   `new_thread`), tracking and muted do not; a region followed as a mailing list gives
   `list_post`; a muted thread silences everything about it. Posting in a thread watches
   it, unless the author chose a level there already;
+- an edit (`post.edited`): the members it mentions who no earlier version of the post
+  mentioned and who were not told of a mention in it (`mention`);
 - a new experience (`experience.created`): those watching its organisation
   (`experience`);
 - saved searches (`search:<id>`): every batch's new posts and experiences are tested
@@ -87,6 +89,7 @@ LIVE_CHANNELS = 2000  # members named by one live event
 # Posts in these events are new to their readers (`forum.approvals` appends them too).
 NEW_POST = "post.created"
 NEW_THREAD_EVENT = "thread.created"
+POST_EDITED = "post.edited"  # mentions it adds
 # A moderation outcome told to the author of the post the event names.
 POST_OUTCOMES = frozenset(
     {"post.hidden", "post.shown", "post.restored", "approval.approved", "approval.rejected"}
@@ -101,7 +104,7 @@ FLAG_REVIEWED = "flag.reviewed"
 EXPERIENCE_CREATED = "experience.created"  # `forum.experiences`
 HANDLED = frozenset(
     {NEW_POST, NEW_THREAD_EVENT, REVIEW_CHANGED, EVENT_PUBLISHED, NEWS_PUBLISHED, FLAG_REVIEWED,
-     EXPERIENCE_CREATED}
+     EXPERIENCE_CREATED, POST_EDITED}
     | POST_OUTCOMES | THREAD_OUTCOMES | ACCOUNT_OUTCOMES | DECISIONS.keys()
 )  # fmt: skip
 
@@ -184,7 +187,8 @@ _POST_FAN_OUT = text(
         UNION ALL
         SELECT user_id, CASE WHEN listed THEN 'list_post' ELSE :watching END, 3
         FROM followed
-        WHERE n = 1 AND level <> 'muted' AND (level = 'watching' OR listed)
+        WHERE CAST(:watchers AS boolean)
+          AND n = 1 AND level <> 'muted' AND (level = 'watching' OR listed)
     ),
     chosen AS (
         SELECT DISTINCT ON (c.user_id) c.user_id, c.reason
@@ -205,6 +209,18 @@ _POST_FAN_OUT = text(
     FROM chosen CROSS JOIN p
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING user_id
+    """
+)
+
+# The texts a post had before its current one (`forum.revisions`; a redacted one is empty).
+_EARLIER = text("SELECT body_source FROM post_revisions WHERE post_id = :post_id")
+
+# Who among these was told already that a post mentions them.
+# Uses index: ix_notifications_listing (user_id first)
+_TOLD_MENTION = text(
+    """
+    SELECT user_id FROM notifications
+    WHERE user_id = ANY(CAST(:ids AS bigint[])) AND subject = :subject AND reason = 'mention'
     """
 )
 
@@ -312,6 +328,15 @@ _ONE = text(
 # followers of every target at once, 1.7-4 s a post to 1,000 followers against 0.1 s
 # with a plan made for the post at hand. Each fan-out transaction asks for those.
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def _readable(post: Any) -> bool:
+    """Whether a post (`_POST`) is one its thread's readers see now: one gone, hidden or
+    held since tells nobody, and a hidden thread is for moderators, who have their
+    queues."""
+    return not (
+        post.deleted or post.hidden or post.pending or post.thread_pending or post.thread_hidden
+    )
 
 
 class _New(NamedTuple):
@@ -459,6 +484,8 @@ class Notifier:
         post_id, thread_id = _int(payload.get("post_id")), _int(payload.get("thread_id"))
         if kind in (NEW_POST, NEW_THREAD_EVENT) and post_id is not None:
             return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new)
+        if kind == POST_EDITED and post_id is not None:
+            return await self._edited(conn, event, post_id)
         if kind in POST_OUTCOMES and post_id is not None:
             author = await conn.scalar(
                 text("SELECT author_id FROM posts WHERE id = :id"), {"id": post_id}
@@ -504,21 +531,60 @@ class Notifier:
         await conn.execute(
             _WATCH_OWN, {"user_id": post.author_id, "target": f"thread:{post.thread_id}"}
         )
-        if post.deleted or post.hidden or post.pending or post.thread_pending:
-            return []  # gone or hidden since: it tells nobody
-        if post.thread_hidden:
-            return []  # a hidden thread is for moderators, who have their queues
-        audience = post_audience(post.visibility, False, False, post.author_id)
+        if not _readable(post):
+            return []
         new.append(_New(event.cursor.id, post_id, None))
         named = await asyncio.to_thread(markup.mentions, post.body_source)
         mentioned = await handles.members(conn, named) if named else {}
+        return await self._tell_of_post(conn, event, post, set(mentioned.values()),
+                                        new_thread=new_thread, watchers=True)  # fmt: skip
+
+    async def _edited(self, conn: AsyncConnection, event: Event, post_id: int) -> list[int]:
+        """The members an edit mentions for the first time: in no earlier version of the
+        post (under any of their handles), and not told of a mention in it already (two
+        edits fanned out together name the same ones)."""
+        post = (await conn.execute(_POST, {"post_id": post_id})).first()
+        if post is None or not _readable(post):
+            return []
+        named = await asyncio.to_thread(markup.mentions, post.body_source)
+        if not named:
+            return []
+        mentioned = set((await handles.members(conn, named)).values())
+        earlier = list(await conn.scalars(_EARLIER, {"post_id": post_id}))
+        before = {h for body in earlier for h in await asyncio.to_thread(markup.mentions, body)}
+        mentioned -= set((await handles.members(conn, before)).values()) if before else set()
+        if mentioned:
+            mentioned -= set(
+                await conn.scalars(
+                    _TOLD_MENTION, {"ids": sorted(mentioned), "subject": f"post:{post_id}"}
+                )
+            )
+        if not mentioned:
+            return []
+        return await self._tell_of_post(conn, event, post, mentioned, new_thread=False,
+                                        watchers=False)  # fmt: skip
+
+    async def _tell_of_post(
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        post: Any,
+        mentioned: set[int],
+        *,
+        new_thread: bool,
+        watchers: bool,
+    ) -> list[int]:
+        """`_POST_FAN_OUT` for a post readers see: mentions, and for a new one replies
+        and watchers too."""
+        audience = post_audience(post.visibility, False, False, post.author_id)
         found = await conn.execute(
             _POST_FAN_OUT,
             {
-                "post_id": post_id,
+                "post_id": post.id,
                 "event_id": event.cursor.id,
-                "mentioned": sorted(set(mentioned.values())),
-                "replies": not new_thread,
+                "mentioned": sorted(mentioned),
+                "replies": watchers and not new_thread,
+                "watchers": watchers,
                 "watching": NEW_THREAD if new_thread else WATCHING,
                 "new_thread": NEW_THREAD,
                 "shown": shown_affiliations(),

@@ -367,3 +367,42 @@ async def test_canary_an_experience_in_a_members_region_reaches_members_only(app
         await s.execute(update(Country).where(Country.code == "SN").values(region_id=3))
     assert await listed(applicant) == ([], 0)
     assert (await listed(member))[0] == [("canaryword story", f"/experiences/{secret.id}")]
+
+
+async def test_an_edit_tells_only_the_members_it_mentions_for_the_first_time(app, db, make):
+    author = await make.user(display_name="Author Self")
+    kofi = await make.user(display_name="Kofi Annan")
+    ama = await make.user(display_name="Ama Ata")
+    applicant = await make.user(Role.APPLICANT, display_name="Ada Applicant")
+    tid = (await make.thread(author))["thread"]["id"]
+    post = await make.reply(tid, author, body="Thanks @kofi_annan")
+    await settle(app)
+
+    async def edit(body: str, who=author) -> None:
+        async with db.transaction() as s:
+            await posts.edit(s, who["actor"], post["id"], body=body)
+
+    subject = ("mention", f"post:{post['id']}")
+    await edit("Thanks @kofi_annan and @ama_ata")
+    assert await told(app, ama) == [subject]
+    assert await told(app, kofi) == [subject]  # once, for the post itself
+    # Two edits fanned out together; a mention dropped then written again.
+    await edit("Thanks @ama_ata")
+    await edit("Thanks @ama_ata and @kofi_annan, and @author_self")
+    assert await told(app, ama) == [subject] and await told(app, kofi) == [subject]
+    assert await told(app, author) == []
+    # A members' room: an applicant mentioned by an edit hears nothing of it.
+    secret = await make.thread(author, region="staff-room", title="canary-room", body="Notes")
+    async with db.transaction() as s:
+        await posts.edit(s, author["actor"], secret["post"]["id"], body="cc @ada_applicant")
+    assert await told(app, applicant) == []
+
+
+async def test_an_edit_of_a_hidden_post_tells_nobody(app, db, make):
+    author, ama = await make.user(), await make.user(display_name="Ama Ata")
+    tid = (await make.thread(author))["thread"]["id"]
+    post = await make.reply(tid, author, body="Draft")
+    async with db.transaction() as s:
+        await moderation.set_post_hidden(s, ADMIN, await catalog.load(s), post["id"], hidden=True)
+        await posts.edit(s, author["actor"], post["id"], body="cc @ama_ata")
+    assert await told(app, ama) == []
