@@ -23,9 +23,10 @@ Who is told what (`forum.notifications` lists the reasons and subjects):
 - saved searches (`search:<id>`): every batch's new posts and experiences are tested
   against every watched saved query in one statement (`saved_search`), with their
   search documents and the saved filters (kind, region, topic, country);
-- moderation outcomes: a post hidden, shown, restored, approved or rejected (its
-  author), a flag reviewed (its reporter), a thread locked or unlocked (its starter), an
-  account suspended or reinstated (`moderation`, with `action` the event's type);
+- moderation outcomes: a post hidden, shown, deleted by a moderator, restored,
+  approved or rejected (its author; never which moderator), a flag reviewed (its
+  reporter), a thread locked or unlocked (its starter), an account suspended or
+  reinstated (`moderation`, with `action` the event's type);
 - a country's review changed (`review`, those watching `country:<CODE>`), an event or a
   news item published (`calendar_event`, `news`, those watching its region), an
   application decided (`application`, the applicant).
@@ -52,7 +53,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import background, events, handles, markup
+from forum import background, events, handles, markup, posts
 from forum.catalog import CatalogCache
 from forum.consumers import LogPosition
 from forum.db import Database
@@ -91,9 +92,12 @@ NEW_POST = "post.created"
 NEW_THREAD_EVENT = "thread.created"
 POST_EDITED = "post.edited"  # mentions it adds
 # A moderation outcome told to the author of the post the event names.
+# `post.deleted` only when a moderator deleted someone's post (the payload says so).
+POST_DELETED = "post.deleted"
 POST_OUTCOMES = frozenset(
-    {"post.hidden", "post.shown", "post.restored", "approval.approved", "approval.rejected"}
-)
+    {"post.hidden", "post.shown", "post.restored", POST_DELETED, "approval.approved",
+     "approval.rejected"}
+)  # fmt: skip
 THREAD_OUTCOMES = frozenset({"thread.locked", "thread.unlocked"})
 ACCOUNT_OUTCOMES = frozenset({"user.suspended", "user.reinstated"})
 DECISIONS = {"user.approved": "approved", "user.refused": "refused"}
@@ -486,6 +490,8 @@ class Notifier:
             return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new)
         if kind == POST_EDITED and post_id is not None:
             return await self._edited(conn, event, post_id)
+        if kind == POST_DELETED and not payload.get(posts.BY_MODERATOR):
+            return []  # its author's own doing
         if kind in POST_OUTCOMES and post_id is not None:
             author = await conn.scalar(
                 text("SELECT author_id FROM posts WHERE id = :id"), {"id": post_id}

@@ -216,3 +216,36 @@ async def test_a_new_experience_reaches_organisation_followers_and_saved_searche
     page = (await searcher.get("/notifications")).text
     assert f"A new experience matching your saved search: “{STORY['title']}”" in page
     assert '<span class="count">1</span>' in (await searcher.get("/")).text
+
+
+async def test_a_moderators_deletion_tells_the_author_never_who(app, db, make):
+    author = await make.user()
+    moderator = await make.user(Role.ADMIN, display_name="CANARYMODERATOR Name")
+    tid = (await make.thread(author, title="Budget lines"))["thread"]["id"]
+    theirs = await make.reply(tid, author, body="A post a moderator deletes")
+    own = await make.reply(tid, author, body="A post its author deletes")
+    mod = await make.logged_in(moderator)
+    r = await mod.post(f"/api/v1/posts/{theirs['id']}/delete", json={"reason": "Off topic"})
+    assert r.status_code == 200, r.text
+    c = await make.logged_in(author)
+    assert (await c.delete(f"/api/v1/posts/{own['id']}")).status_code == 200
+    await settle(app)
+    items = (await c.get("/api/v1/notifications")).json()["notifications"]
+    assert [(i["reason"], i["action"], i["post_id"]) for i in items] == [
+        ("moderation", "post.deleted", theirs["id"])
+    ]
+    assert items[0]["excerpt"] == ""  # the words are gone
+    page = (await c.get("/notifications")).text
+    assert "A moderator deleted your post in “Budget lines”" in page
+    assert '<span class="count">1</span>' in page
+    async with db.transaction() as s:
+        from sqlalchemy import text
+
+        payloads = list(await s.scalars(text(
+            "SELECT payload FROM events WHERE type = 'post.deleted' ORDER BY id")))  # fmt: skip
+    assert payloads == [
+        {"thread_id": tid, "post_id": theirs["id"], "by_moderator": True},
+        {"thread_id": tid, "post_id": own["id"]},
+    ]
+    for seen in (page, str(items)):
+        assert "CANARYMODERATOR" not in seen  # the payloads above name nobody either

@@ -48,6 +48,7 @@ ABOUT = {
 OUTCOMES = {
     "post.hidden": N_("A moderator hid your post in “%(title)s”"),
     "post.shown": N_("A moderator showed your post again in “%(title)s”"),
+    "post.deleted": N_("A moderator deleted your post in “%(title)s”"),
     "post.restored": N_("A moderator restored your post in “%(title)s”"),
     "approval.approved": N_("Your post in “%(title)s” was approved"),
     "approval.rejected": N_("Your post was not approved"),
