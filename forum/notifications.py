@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, false, func, select, true, update
+from sqlalchemy import Select, delete, false, func, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events, markup, moderators, pagination, suspensions
@@ -70,6 +70,10 @@ MAX_PAGE = 50
 MAX_COUNTED = 99  # the header says "99+" beyond
 MAX_MARKED = 100  # ids in one "mark read"
 EXCERPT = 160  # characters
+KEEP_READ = timedelta(days=90)  # read ones older than this go (`prune`)
+KEEP_EACH = 1000  # a member's newest kept, read or not
+PRUNE_BATCH = 5000  # rows deleted in one transaction (a long one holds back log readers)
+PRUNE_MEMBERS = 20  # members over KEEP_EACH trimmed in one transaction
 
 REPLY = "reply"
 MENTION = "mention"
@@ -285,6 +289,53 @@ async def open_one(
         raise not_found("notification")
     await mark_read(session, actor, [notification_id])
     return found[0]
+
+
+# Upkeep
+
+# The oldest first, along the primary key: old rows sit at its start.
+_OLD_READ = (
+    select(Notification.id)
+    .where(Notification.read_at.isnot(None), Notification.created_at < func.now() - KEEP_READ)
+    .order_by(Notification.id)
+)
+
+# Members holding more than KEEP_EACH. Uses index: ix_notifications_listing (index only)
+_CROWDED = text(
+    """
+    SELECT user_id FROM notifications GROUP BY user_id HAVING count(*) > :keep LIMIT :members
+    """
+)
+# Their rows beyond the newest KEEP_EACH.
+_BEYOND = text(
+    """
+    DELETE FROM notifications n
+    USING (SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY id DESC) AS k
+           FROM notifications WHERE user_id = ANY(CAST(:members AS bigint[]))) r
+    WHERE n.id = r.id AND r.k > :keep
+    """
+)
+
+
+async def prune(
+    session: AsyncConnection,
+    *,
+    keep: int = KEEP_EACH,
+    batch: int = PRUNE_BATCH,
+    members: int = PRUNE_MEMBERS,
+) -> int:
+    """One batch of upkeep (the notifier runs it regularly): read notifications older
+    than KEEP_READ go, and each member keeps at most their newest `keep`, read or not.
+    How many rows went; call again, in a new transaction, until it answers 0."""
+    old = await session.execute(
+        delete(Notification).where(Notification.id.in_(_OLD_READ.limit(batch)))
+    )
+    gone: int = old.rowcount  # type: ignore[attr-defined]
+    crowded = list(await session.scalars(_CROWDED, {"keep": keep, "members": members}))
+    if crowded:
+        trimmed = await session.execute(_BEYOND, {"members": crowded, "keep": keep})
+        gone += trimmed.rowcount  # type: ignore[attr-defined]
+    return gone
 
 
 # What a reader may see of each row now

@@ -37,6 +37,9 @@ in a hidden or pending thread, tells nobody) and keeps the accounts in its audie
 (`permissions.readers`), as one `INSERT ... SELECT` per event however many follow it.
 Notifications are shown through `forum.notifications.shown` again, at every look.
 
+Upkeep: about hourly each process prunes (`forum.notifications.prune`): read
+notifications older than 90 days go, and each member keeps their newest 1,000.
+
 Live: one `notification.created` event per fanned-out event names every member it
 told, on their own channels (`permissions.RECIPIENTS`), not one event per member.
 """
@@ -46,6 +49,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -53,7 +58,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import background, events, handles, markup, posts
+from forum import background, events, handles, markup, notifications, posts
 from forum.catalog import CatalogCache
 from forum.consumers import LogPosition
 from forum.db import Database
@@ -86,6 +91,7 @@ log = logging.getLogger("forum.notifier")
 CREATED = "notification.created"  # the live event: which members got notifications
 BATCH = 100  # events per transaction: a fan-out to 10,000 takes ~0.2 s; keep it short
 LIVE_CHANNELS = 2000  # members named by one live event
+PRUNE_EVERY = 3600.0  # seconds, about (processes started together prune apart)
 
 # Posts in these events are new to their readers (`forum.approvals` appends them too).
 NEW_POST = "post.created"
@@ -399,9 +405,13 @@ class Notifier:
         growing wait, warning once per outage."""
         stop = stop or asyncio.Event()
         failures = 0
+        prune_at = time.monotonic() + PRUNE_EVERY * random.uniform(0.1, 1.0)
         while not stop.is_set():
             try:
                 await self.catch_up()
+                if time.monotonic() >= prune_at:
+                    prune_at = time.monotonic() + PRUNE_EVERY * random.uniform(0.5, 1.5)
+                    await self.prune()
             except Exception as exc:
                 if failures == 0:
                     log.warning("notifications stopped, retrying until they recover: %r", exc)
@@ -415,6 +425,19 @@ class Notifier:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await stop.wait()
+
+    async def prune(self) -> int:
+        """The notifications' upkeep (`notifications.prune`), a short transaction per
+        batch; how many rows went."""
+        gone = 0
+        while True:
+            async with self.db.transaction() as conn:
+                done = await notifications.prune(conn)
+            gone += done
+            if not done:
+                if gone:
+                    log.info("pruned %d notifications", gone)
+                return gone
 
     async def catch_up(self) -> int:
         """Fan out every finished event up to the head of the log; the number of
