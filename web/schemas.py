@@ -1342,7 +1342,7 @@ class SavedSearchDeleted(BaseModel):
 
 NotificationReason = Literal[
     "reply", "mention", "watching", "list_post", "saved_search", "new_thread", "moderation",
-    "review", "calendar_event", "news", "application",
+    "review", "calendar_event", "news", "application", "experience",
 ]  # fmt: skip
 
 
@@ -1350,7 +1350,8 @@ class NotificationOut(BaseModel):
     id: int
     reason: NotificationReason
     subject: str = Field(description="post:<id>, thread:<id>, account, country:<CODE>:<cycle>, "
-                         "calendar_event:<id>, news:<id> or application:<id>")  # fmt: skip
+                         "calendar_event:<id>, news:<id>, experience:<id> or "
+                         "application:<id>")  # fmt: skip
     action: str | None = Field(description="What happened, where the reason alone does not say")
     title: str
     excerpt: str = Field(description="Plain text, short")

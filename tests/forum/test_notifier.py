@@ -406,3 +406,20 @@ async def test_an_edit_of_a_hidden_post_tells_nobody(app, db, make):
         await moderation.set_post_hidden(s, ADMIN, await catalog.load(s), post["id"], hidden=True)
         await posts.edit(s, author["actor"], post["id"], body="cc @ama_ata")
     assert await told(app, ama) == []
+
+
+async def test_a_saved_search_of_a_kind_hears_only_of_that_kind(app, db, make):
+    author = await make.user()
+    words = await app.state.search.words_of("tender")
+    threads, replies = await make.user(), await make.user()
+    for user, kind in ((threads, "thread"), (replies, "post")):
+        async with db.transaction() as s:
+            await saved_searches.create(s, user["actor"], await catalog.load(s), name=kind,
+                                        query="tender", words=words, kind=kind)  # fmt: skip
+    started = await make.thread(author, body="A tender in Dakar")
+    reply = await make.reply(started["thread"]["id"], author, body="Another tender")
+    assert await told(app, threads) == [("saved_search", f"post:{started['post']['id']}")]
+    assert await told(app, replies) == [("saved_search", f"post:{reply['id']}")]
+    async with db.transaction() as s:
+        [saved] = await saved_searches.mine(s, threads["actor"], await catalog.load(s))
+    assert saved.kind == "thread"

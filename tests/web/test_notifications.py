@@ -205,6 +205,10 @@ async def test_a_new_experience_reaches_organisation_followers_and_saved_searche
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_kind"
     made = (await writer.post("/api/v1/experiences", json=STORY)).json()
     await settle(app)
+    from web import schemas
+
+    for c in (follower, searcher):
+        schemas.NotificationList.model_validate((await c.get("/api/v1/notifications")).json())
     page = (await follower.get("/notifications")).text
     assert f"Une nouvelle expérience d’une organisation que vous suivez : « {STORY['title']} »" \
         in page  # fmt: skip
