@@ -370,11 +370,13 @@ class Notifier:
         name: str = "notifier",
         batch: int = BATCH,
         poll: float = 1.0,
+        prune_every: float = PRUNE_EVERY,
     ) -> None:
         self.db = db
         self.catalog = catalog
         self.batch = batch
         self.poll = poll
+        self.prune_every = prune_every
         self._log = LogPosition(db, name, Lock.NOTIFIER)
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -405,12 +407,12 @@ class Notifier:
         growing wait, warning once per outage."""
         stop = stop or asyncio.Event()
         failures = 0
-        prune_at = time.monotonic() + PRUNE_EVERY * random.uniform(0.1, 1.0)
+        prune_at = time.monotonic() + self.prune_every * random.uniform(0.1, 1.0)
         while not stop.is_set():
             try:
                 await self.catch_up()
                 if time.monotonic() >= prune_at:
-                    prune_at = time.monotonic() + PRUNE_EVERY * random.uniform(0.5, 1.5)
+                    prune_at = time.monotonic() + self.prune_every * random.uniform(0.5, 1.5)
                     await self.prune()
             except Exception as exc:
                 if failures == 0:

@@ -256,3 +256,33 @@ async def test_upkeep_prunes_old_read_ones_and_keeps_each_members_newest_thousan
     assert kept == newest  # the 30 unread and the newest 970 read ones
     assert await app.state.notifier.prune() == 0  # nothing more, and nothing else changed
     assert await left(quiet) == [(False, True, 4), (True, False, 2)]
+
+
+async def test_the_notifiers_run_prunes_on_its_own(app, db, make):
+    import asyncio
+
+    from sqlalchemy import text
+
+    from forum.notifier import Notifier
+
+    reader = await make.user()
+    nid = await _notify(db, reader["id"], "reply", "post:1")
+    async with db.transaction() as s:
+        await s.execute(
+            text("UPDATE notifications SET read_at = now(), created_at = now() - "
+                 "interval '91 days' WHERE id = :i"), {"i": nid})  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        Notifier(db, app.state.catalog, name="pruner", poll=0.01, prune_every=0.05).run(stop)
+    )
+    try:
+        for _ in range(200):
+            async with db.transaction() as s:
+                if await s.scalar(select(func.count()).where(Notification.id == nid)) == 0:
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("not pruned")
+    finally:
+        stop.set()
+        await running
