@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, events, knowledge_documents, markup, moderators, pagination
+from forum import audit, events, findable, knowledge_documents, markup, moderators, pagination
 from forum.catalog import Catalog
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import CalendarEvent, CalendarEventStatus, Organisation, User
@@ -37,7 +37,6 @@ from forum.permissions import (
     can_read_event,
     check_can_decide_proposal,
     check_can_propose,
-    proposal_scope,
     region_audience,
 )
 
@@ -265,20 +264,11 @@ async def _readable(
 
 def _visible(actor: Actor, catalog: Catalog, moderated: list[int], statuses: set[str]) -> Any:
     """The SQL condition for the events a reader may list, among `statuses`."""
-    readable = [r.id for r in catalog.readable_regions(actor)]
-    shown = [CalendarEvent.status == CalendarEventStatus.PUBLISHED.value]
-    scope = proposal_scope(actor, moderated)
-    if scope.everywhere:
-        shown.append(CalendarEvent.status != CalendarEventStatus.PUBLISHED.value)
-    elif scope.regions:
-        shown.append(CalendarEvent.region_id.in_(sorted(scope.regions)))
-    if actor.user_id is not None and not actor.suspended:
-        shown.append(CalendarEvent.proposer_id == actor.user_id)
-    return (
-        CalendarEvent.region_id.in_(readable)
-        & CalendarEvent.status.in_(sorted(statuses))
-        & or_(*shown)
-    )
+    return CalendarEvent.status.in_(sorted(statuses)) & findable.proposals(
+        actor, catalog, moderated, region_id=CalendarEvent.region_id,
+        status=CalendarEvent.status, proposer_id=CalendarEvent.proposer_id,
+        published=CalendarEventStatus.PUBLISHED.value,
+    )  # fmt: skip
 
 
 async def list_events(

@@ -123,7 +123,8 @@ async def set_post_deleted(
         raise DomainError(Kind.CONFLICT, "text_erased",
                           "This post's text was erased: it cannot be restored.")  # fmt: skip
     if was != deleted:
-        await posts.mark_deleted(session, row, deleted=deleted)
+        await posts.mark_deleted(session, row, deleted=deleted,
+                                 by_moderator=row.author_id != actor.user_id)  # fmt: skip
         await audit.record(
             session, actor, "post.delete" if deleted else "post.restore", ("post", post_id),
             region_id=thread.region_id, reason=reason,

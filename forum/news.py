@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import audit, events, knowledge_documents, moderators, pagination
+from forum import audit, events, findable, knowledge_documents, moderators, pagination
 from forum.catalog import Catalog, RegionEntry
 from forum.errors import DomainError, Kind, invalid, not_found
 from forum.models import NewsItem
@@ -33,8 +33,6 @@ from forum.permissions import (
     check_can_decide_proposal,
     check_can_edit_knowledge,
     check_can_propose,
-    proposal_scope,
-    readable_visibilities,
     region_audience,
 )
 from forum.resources import check_url
@@ -288,19 +286,11 @@ async def list_news(
     """Newest first (by id), in keyset pages: published items of the regions the reader
     may read, and the proposals the reader may see (`status=proposed`: only those)."""
     moderated = await moderators.regions_of(session, actor)
-    readable = [r.id for r in catalog.regions if r.visibility in readable_visibilities(actor)]
-    scope = proposal_scope(actor, moderated)
-    proposals = or_(
-        true() if scope.everywhere else false(),
-        NewsItem.proposer_id == actor.user_id
-        if actor.user_id is not None and not actor.suspended
-        else false(),
-        NewsItem.region_id.in_(sorted(scope.regions)),
-    )
     query = select(*NewsItem.__table__.c).where(
-        NewsItem.region_id.in_(readable),
-        or_(NewsItem.status == PUBLISHED, and_(NewsItem.status == PROPOSED, proposals)),
-    )
+        findable.proposals(actor, catalog, moderated, region_id=NewsItem.region_id,
+                           status=NewsItem.status, proposer_id=NewsItem.proposer_id,
+                           published=PUBLISHED)
+    )  # fmt: skip
     if status is not None:
         if status not in (PUBLISHED, PROPOSED):
             raise invalid("status", "Choose published or proposed.", "status")

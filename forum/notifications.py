@@ -8,6 +8,7 @@ about, its `reason` why it reached the member (the contract with the mailers):
 
     reply, mention, watching, list_post, saved_search   post:<id>   (thread_id, post_id)
     new_thread                                          thread:<id> (post_id: its first)
+    experience, saved_search                            experience:<id>
     moderation                  post:<id>, thread:<id> or account   (`action`: what happened)
     review                                              country:<CODE>:<cycle>
     calendar_event                                      calendar_event:<id>
@@ -27,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, false, func, select, true, update
+from sqlalchemy import Select, delete, false, func, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events, markup, moderators, pagination, suspensions
@@ -40,8 +41,11 @@ from forum.models import (
     Application,
     CalendarEvent,
     CalendarEventStatus,
+    Country,
+    Experience,
     NewsItem,
     Notification,
+    Organisation,
     Post,
     Region,
     Role,
@@ -52,6 +56,7 @@ from forum.permissions import (
     Actor,
     PostState,
     can_read_event,
+    can_read_experience,
     can_read_post,
     can_read_region,
     can_read_thread,
@@ -65,6 +70,10 @@ MAX_PAGE = 50
 MAX_COUNTED = 99  # the header says "99+" beyond
 MAX_MARKED = 100  # ids in one "mark read"
 EXCERPT = 160  # characters
+KEEP_READ = timedelta(days=90)  # read ones older than this go (`prune`)
+KEEP_EACH = 1000  # a member's newest kept, read or not
+PRUNE_BATCH = 5000  # rows deleted in one transaction (a long one holds back log readers)
+PRUNE_MEMBERS = 20  # members over KEEP_EACH trimmed in one transaction
 
 REPLY = "reply"
 MENTION = "mention"
@@ -77,9 +86,10 @@ REVIEW = "review"
 CALENDAR_EVENT = "calendar_event"
 NEWS = "news"
 APPLICATION = "application"
+EXPERIENCE = "experience"  # a new experience of an organisation one watches
 REASONS = frozenset(
     {REPLY, MENTION, WATCHING, LIST_POST, SAVED_SEARCH, NEW_THREAD, MODERATION, REVIEW,
-     CALENDAR_EVENT, NEWS, APPLICATION}
+     CALENDAR_EVENT, NEWS, APPLICATION, EXPERIENCE}
 )  # fmt: skip
 
 ACCOUNT = "account"  # the subject of a moderation outcome about the member's account
@@ -281,6 +291,53 @@ async def open_one(
     return found[0]
 
 
+# Upkeep
+
+# The oldest first, along the primary key: old rows sit at its start.
+_OLD_READ = (
+    select(Notification.id)
+    .where(Notification.read_at.isnot(None), Notification.created_at < func.now() - KEEP_READ)
+    .order_by(Notification.id)
+)
+
+# Members holding more than KEEP_EACH. Uses index: ix_notifications_listing (index only)
+_CROWDED = text(
+    """
+    SELECT user_id FROM notifications GROUP BY user_id HAVING count(*) > :keep LIMIT :members
+    """
+)
+# Their rows beyond the newest KEEP_EACH.
+_BEYOND = text(
+    """
+    DELETE FROM notifications n
+    USING (SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY id DESC) AS k
+           FROM notifications WHERE user_id = ANY(CAST(:members AS bigint[]))) r
+    WHERE n.id = r.id AND r.k > :keep
+    """
+)
+
+
+async def prune(
+    session: AsyncConnection,
+    *,
+    keep: int = KEEP_EACH,
+    batch: int = PRUNE_BATCH,
+    members: int = PRUNE_MEMBERS,
+) -> int:
+    """One batch of upkeep (the notifier runs it regularly): read notifications older
+    than KEEP_READ go, and each member keeps at most their newest `keep`, read or not.
+    How many rows went; call again, in a new transaction, until it answers 0."""
+    old = await session.execute(
+        delete(Notification).where(Notification.id.in_(_OLD_READ.limit(batch)))
+    )
+    gone: int = old.rowcount  # type: ignore[attr-defined]
+    crowded = list(await session.scalars(_CROWDED, {"keep": keep, "members": members}))
+    if crowded:
+        trimmed = await session.execute(_BEYOND, {"members": crowded, "keep": keep})
+        gone += trimmed.rowcount  # type: ignore[attr-defined]
+    return gone
+
+
 # What a reader may see of each row now
 
 
@@ -417,6 +474,21 @@ async def _proposals(
     return {r.id: r for r in found}
 
 
+async def _experiences(session: AsyncConnection, ids: set[int]) -> dict[int, Any]:
+    """Experiences by id, with the visibility of the region their organisation is in now."""
+    if not ids:
+        return {}
+    found = await session.execute(
+        select(Experience.id, Experience.title, Experience.context_html,
+               Experience.action_html, Region.visibility)
+        .join(Organisation, Organisation.id == Experience.organisation_id)
+        .join(Country, Country.code == Organisation.country_code)
+        .join(Region, Region.id == Country.region_id)
+        .where(Experience.id.in_(sorted(ids)))
+    )  # fmt: skip
+    return {r.id: r for r in found}
+
+
 class _View:
     """What one batch of rows needs from the database, read once, and the reader's
     rights; `of(row)` answers what the row shows, or None for a row not shown."""
@@ -430,6 +502,7 @@ class _View:
         self.first_posts: dict[int, _Post] = {}
         self.calendar: dict[int, Any] = {}
         self.news: dict[int, Any] = {}
+        self.experiences: dict[int, Any] = {}
         self.applications: set[int] = set()
         self.countries = {c.code: c for c in catalog.countries}
 
@@ -443,6 +516,7 @@ class _View:
             session, CalendarEvent, CalendarEvent.description_html, _ids(rows, "calendar_event")
         )
         self.news = await _proposals(session, NewsItem, NewsItem.summary, _ids(rows, "news"))
+        self.experiences = await _experiences(session, _ids(rows, "experience"))
         application_ids = _ids(rows, "application")
         if application_ids:
             found = await session.execute(
@@ -469,6 +543,8 @@ class _View:
             return self._proposal(self.calendar.get(number), True, "/events/")
         if kind == "news" and number is not None:
             return self._proposal(self.news.get(number), False, "/news/")
+        if kind == "experience" and number is not None:
+            return self._experience(self.experiences.get(number))
         if kind == "application" and number in self.applications:
             return _Seen("", "", "/apply", None)
         return None
@@ -552,6 +628,13 @@ class _View:
         if not can_read_region(self.actor, region.visibility):
             return None
         return _Seen(country.name, "", f"/countries/{country.code}", None)
+
+    def _experience(self, row: Any) -> _Seen | None:
+        """Read where its organisation is read now, as the experience's pages say."""
+        if row is None or not can_read_experience(self.actor, row.visibility):
+            return None
+        text = markup.excerpt(row.context_html or row.action_html, EXCERPT)
+        return _Seen(row.title, text, f"/experiences/{row.id}", None)
 
     def _proposal(self, row: Any, html: bool, prefix: str) -> _Seen | None:
         """A calendar event (its text is HTML) or a news item (plain text), read as

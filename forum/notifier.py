@@ -16,11 +16,17 @@ Who is told what (`forum.notifications` lists the reasons and subjects):
   `new_thread`), tracking and muted do not; a region followed as a mailing list gives
   `list_post`; a muted thread silences everything about it. Posting in a thread watches
   it, unless the author chose a level there already;
-- saved searches (`search:<id>`): every batch's new posts are tested against every
-  watched saved query in one statement (`saved_search`);
-- moderation outcomes: a post hidden, shown, restored, approved or rejected (its
-  author), a flag reviewed (its reporter), a thread locked or unlocked (its starter), an
-  account suspended or reinstated (`moderation`, with `action` the event's type);
+- an edit (`post.edited`): the members it mentions who no earlier version of the post
+  mentioned and who were not told of a mention in it (`mention`);
+- a new experience (`experience.created`): those watching its organisation
+  (`experience`);
+- saved searches (`search:<id>`): every batch's new posts and experiences are tested
+  against every watched saved query in one statement (`saved_search`), with their
+  search documents and the saved filters (kind, region, topic, country);
+- moderation outcomes: a post hidden, shown, deleted by a moderator, restored,
+  approved or rejected (its author; never which moderator), a flag reviewed (its
+  reporter), a thread locked or unlocked (its starter), an account suspended or
+  reinstated (`moderation`, with `action` the event's type);
 - a country's review changed (`review`, those watching `country:<CODE>`), an event or a
   news item published (`calendar_event`, `news`, those watching its region), an
   application decided (`application`, the applicant).
@@ -31,6 +37,9 @@ in a hidden or pending thread, tells nobody) and keeps the accounts in its audie
 (`permissions.readers`), as one `INSERT ... SELECT` per event however many follow it.
 Notifications are shown through `forum.notifications.shown` again, at every look.
 
+Upkeep: about hourly each process prunes (`forum.notifications.prune`): read
+notifications older than 90 days go, and each member keeps their newest 1,000.
+
 Live: one `notification.created` event per fanned-out event names every member it
 told, on their own channels (`permissions.RECIPIENTS`), not one event per member.
 """
@@ -40,14 +49,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from forum import background, events, handles, markup
+from forum import background, events, handles, markup, notifications, posts
 from forum.catalog import CatalogCache
 from forum.consumers import LogPosition
 from forum.db import Database
@@ -57,6 +68,7 @@ from forum.models import Visibility
 from forum.notifications import (
     APPLICATION,
     CALENDAR_EVENT,
+    EXPERIENCE,
     MODERATION,
     NEW_THREAD,
     NEWS,
@@ -79,14 +91,19 @@ log = logging.getLogger("forum.notifier")
 CREATED = "notification.created"  # the live event: which members got notifications
 BATCH = 100  # events per transaction: a fan-out to 10,000 takes ~0.2 s; keep it short
 LIVE_CHANNELS = 2000  # members named by one live event
+PRUNE_EVERY = 3600.0  # seconds, about (processes started together prune apart)
 
 # Posts in these events are new to their readers (`forum.approvals` appends them too).
 NEW_POST = "post.created"
 NEW_THREAD_EVENT = "thread.created"
+POST_EDITED = "post.edited"  # mentions it adds
 # A moderation outcome told to the author of the post the event names.
+# `post.deleted` only when a moderator deleted someone's post (the payload says so).
+POST_DELETED = "post.deleted"
 POST_OUTCOMES = frozenset(
-    {"post.hidden", "post.shown", "post.restored", "approval.approved", "approval.rejected"}
-)
+    {"post.hidden", "post.shown", "post.restored", POST_DELETED, "approval.approved",
+     "approval.rejected"}
+)  # fmt: skip
 THREAD_OUTCOMES = frozenset({"thread.locked", "thread.unlocked"})
 ACCOUNT_OUTCOMES = frozenset({"user.suspended", "user.reinstated"})
 DECISIONS = {"user.approved": "approved", "user.refused": "refused"}
@@ -94,8 +111,10 @@ REVIEW_CHANGED = "country.review_changed"
 EVENT_PUBLISHED = "event.published"
 NEWS_PUBLISHED = "news.published"
 FLAG_REVIEWED = "flag.reviewed"
+EXPERIENCE_CREATED = "experience.created"  # `forum.experiences`
 HANDLED = frozenset(
-    {NEW_POST, NEW_THREAD_EVENT, REVIEW_CHANGED, EVENT_PUBLISHED, NEWS_PUBLISHED, FLAG_REVIEWED}
+    {NEW_POST, NEW_THREAD_EVENT, REVIEW_CHANGED, EVENT_PUBLISHED, NEWS_PUBLISHED, FLAG_REVIEWED,
+     EXPERIENCE_CREATED, POST_EDITED}
     | POST_OUTCOMES | THREAD_OUTCOMES | ACCOUNT_OUTCOMES | DECISIONS.keys()
 )  # fmt: skip
 
@@ -178,7 +197,8 @@ _POST_FAN_OUT = text(
         UNION ALL
         SELECT user_id, CASE WHEN listed THEN 'list_post' ELSE :watching END, 3
         FROM followed
-        WHERE n = 1 AND level <> 'muted' AND (level = 'watching' OR listed)
+        WHERE CAST(:watchers AS boolean)
+          AND n = 1 AND level <> 'muted' AND (level = 'watching' OR listed)
     ),
     chosen AS (
         SELECT DISTINCT ON (c.user_id) c.user_id, c.reason
@@ -202,6 +222,18 @@ _POST_FAN_OUT = text(
     """
 )
 
+# The texts a post had before its current one (`forum.revisions`; a redacted one is empty).
+_EARLIER = text("SELECT body_source FROM post_revisions WHERE post_id = :post_id")
+
+# Who among these was told already that a post mentions them.
+# Uses index: ix_notifications_listing (user_id first)
+_TOLD_MENTION = text(
+    """
+    SELECT user_id FROM notifications
+    WHERE user_id = ANY(CAST(:ids AS bigint[])) AND subject = :subject AND reason = 'mention'
+    """
+)
+
 # Posting in a thread watches it, unless one chose a level there already.
 _WATCH_OWN = text(
     """
@@ -211,37 +243,67 @@ _WATCH_OWN = text(
     """
 )
 
-# The new posts of a batch against every watched saved search, one region visibility at
-# a time (each has its audience). A post has a search document only while readers see it.
-# Uses index: pk_search_documents, ix_follows_target_level
+# The new posts and experiences of a batch against every watched saved search, one
+# region visibility at a time (each has its audience). A post has a search document only
+# while readers see it; an experience's is rewritten with it (`forum.knowledge_documents`).
+# Uses index: pk_search_documents, search_knowledge.experience_id (unique),
+# ix_follows_target_level
 _SAVED_SEARCHES = text(
     f"""
-    WITH new (event_id, post_id) AS (
-        SELECT * FROM unnest(CAST(:event_ids AS bigint[]), CAST(:post_ids AS bigint[]))
+    WITH new (event_id, post_id, experience_id) AS (
+        SELECT * FROM unnest(CAST(:event_ids AS bigint[]), CAST(:post_ids AS bigint[]),
+                             CAST(:experience_ids AS bigint[]))
+    ),
+    found (event_id, kind, subject, thread_id, post_id, author_id, region_id, topic_ids,
+           countries, tsv) AS (
+        SELECT n.event_id, d.kind, 'post:' || d.post_id, d.thread_id, d.post_id, d.author_id,
+               d.region_id, ARRAY[d.topic_id], d.countries, d.tsv
+        FROM new n
+        JOIN search_documents d ON d.post_id = n.post_id
+        JOIN threads t ON t.id = d.thread_id AND NOT t.hidden AND NOT t.pending
+        JOIN regions r ON r.id = d.region_id AND r.visibility = :visibility
+        UNION ALL
+        SELECT n.event_id, k.kind, 'experience:' || k.experience_id, NULL, NULL, e.author_id,
+               k.region_id, k.topic_ids, k.countries, k.tsv
+        FROM new n
+        JOIN search_knowledge k ON k.experience_id = n.experience_id
+        JOIN experiences e ON e.id = k.experience_id
+        JOIN regions r ON r.id = k.region_id AND r.visibility = :visibility
     )
     INSERT INTO notifications (user_id, event_id, reason, subject, thread_id, post_id)
-    SELECT DISTINCT ON (s.user_id, n.event_id)
-           s.user_id, n.event_id, :reason, 'post:' || d.post_id, d.thread_id, d.post_id
-    FROM new n
-    JOIN search_documents d ON d.post_id = n.post_id
-    JOIN threads t ON t.id = d.thread_id AND NOT t.hidden AND NOT t.pending
-    JOIN regions r ON r.id = d.region_id AND r.visibility = :visibility
+    SELECT DISTINCT ON (s.user_id, d.event_id)
+           s.user_id, d.event_id, :reason, d.subject, d.thread_id, d.post_id
+    FROM found d
     JOIN saved_searches s ON s.words <> '' AND d.tsv @@ CAST(s.words AS tsquery)
     JOIN follows f ON f.user_id = s.user_id AND f.target = 'search:' || s.id
                   AND f.level = 'watching'
     JOIN users u ON u.id = s.user_id
-    WHERE s.user_id <> d.author_id
+    WHERE s.user_id IS DISTINCT FROM d.author_id
+      AND (NOT s.filters ? 'kind' OR d.kind = s.filters->>'kind')
       AND (NOT s.filters ? 'region_id' OR d.region_id = CAST(s.filters->>'region_id' AS int))
-      AND (NOT s.filters ? 'topic_id' OR d.topic_id = CAST(s.filters->>'topic_id' AS int))
+      AND (NOT s.filters ? 'topic_id'
+           OR CAST(s.filters->>'topic_id' AS smallint) = ANY(d.topic_ids))
       AND (NOT s.filters ? 'country' OR s.filters->>'country' = ANY(d.countries))
       AND NOT EXISTS (
           SELECT FROM follows m
           WHERE m.user_id = s.user_id AND m.target = 'thread:' || d.thread_id
             AND m.level = 'muted')
       AND {_READERS}
-    ORDER BY s.user_id, n.event_id
+    ORDER BY s.user_id, d.event_id
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING user_id
+    """
+)
+
+# A new experience, with its organisation and the region it is read in now.
+_EXPERIENCE = text(
+    """
+    SELECT e.id, e.author_id, o.slug AS organisation, r.visibility
+    FROM experiences e
+    JOIN organisations o ON o.id = e.organisation_id
+    JOIN countries c ON c.code = o.country_code
+    JOIN regions r ON r.id = c.region_id
+    WHERE e.id = :id
     """
 )
 
@@ -278,6 +340,23 @@ _ONE = text(
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
+def _readable(post: Any) -> bool:
+    """Whether a post (`_POST`) is one its thread's readers see now: one gone, hidden or
+    held since tells nobody, and a hidden thread is for moderators, who have their
+    queues."""
+    return not (
+        post.deleted or post.hidden or post.pending or post.thread_pending or post.thread_hidden
+    )
+
+
+class _New(NamedTuple):
+    """A new post or experience of the batch, for the saved searches (one of the two)."""
+
+    event_id: int
+    post_id: int | None
+    experience_id: int | None
+
+
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -291,11 +370,13 @@ class Notifier:
         name: str = "notifier",
         batch: int = BATCH,
         poll: float = 1.0,
+        prune_every: float = PRUNE_EVERY,
     ) -> None:
         self.db = db
         self.catalog = catalog
         self.batch = batch
         self.poll = poll
+        self.prune_every = prune_every
         self._log = LogPosition(db, name, Lock.NOTIFIER)
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -326,9 +407,13 @@ class Notifier:
         growing wait, warning once per outage."""
         stop = stop or asyncio.Event()
         failures = 0
+        prune_at = time.monotonic() + self.prune_every * random.uniform(0.1, 1.0)
         while not stop.is_set():
             try:
                 await self.catch_up()
+                if time.monotonic() >= prune_at:
+                    prune_at = time.monotonic() + self.prune_every * random.uniform(0.5, 1.5)
+                    await self.prune()
             except Exception as exc:
                 if failures == 0:
                     log.warning("notifications stopped, retrying until they recover: %r", exc)
@@ -342,6 +427,19 @@ class Notifier:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await stop.wait()
+
+    async def prune(self) -> int:
+        """The notifications' upkeep (`notifications.prune`), a short transaction per
+        batch; how many rows went."""
+        gone = 0
+        while True:
+            async with self.db.transaction() as conn:
+                done = await notifications.prune(conn)
+            gone += done
+            if not done:
+                if gone:
+                    log.info("pruned %d notifications", gone)
+                return gone
 
     async def catch_up(self) -> int:
         """Fan out every finished event up to the head of the log; the number of
@@ -381,14 +479,14 @@ class Notifier:
         own with the live event naming whom it told (a long one would hold back every
         reader of the log). The number of members told."""
         told = 0
-        new_posts: list[tuple[int, int]] = []
+        new: list[_New] = []
         for event in batch:
             if event.type not in HANDLED:
                 continue
             try:
                 async with self.db.transaction() as conn:
                     await conn.execute(_CUSTOM_PLANS)
-                    told += await self._announce(conn, await self._one(conn, event, new_posts))
+                    told += await self._announce(conn, await self._one(conn, event, new))
             except (DBAPIError, OSError):
                 raise  # the database is away: the batch is tried again later
             except Exception:
@@ -396,10 +494,10 @@ class Notifier:
                 # nobody else's notifications.
                 log.exception("notifications: event %s (%s) not fanned out", event.cursor,
                               event.type)  # fmt: skip
-        if new_posts:
+        if new:
             async with self.db.transaction() as conn:
                 await conn.execute(_CUSTOM_PLANS)
-                told += await self._announce(conn, await self._saved_searches(conn, new_posts))
+                told += await self._announce(conn, await self._saved_searches(conn, new))
         return told
 
     async def _announce(self, conn: AsyncConnection, told: list[int]) -> int:
@@ -410,13 +508,15 @@ class Notifier:
             await events.append(conn, CREATED, channels, RECIPIENTS, {})
         return len(members)
 
-    async def _one(
-        self, conn: AsyncConnection, event: Event, new_posts: list[tuple[int, int]]
-    ) -> list[int]:
+    async def _one(self, conn: AsyncConnection, event: Event, new: list[_New]) -> list[int]:
         kind, payload = event.type, event.payload
         post_id, thread_id = _int(payload.get("post_id")), _int(payload.get("thread_id"))
         if kind in (NEW_POST, NEW_THREAD_EVENT) and post_id is not None:
-            return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new_posts)
+            return await self._post(conn, event, post_id, kind == NEW_THREAD_EVENT, new)
+        if kind == POST_EDITED and post_id is not None:
+            return await self._edited(conn, event, post_id)
+        if kind == POST_DELETED and not payload.get(posts.BY_MODERATOR):
+            return []  # its author's own doing
         if kind in POST_OUTCOMES and post_id is not None:
             author = await conn.scalar(
                 text("SELECT author_id FROM posts WHERE id = :id"), {"id": post_id}
@@ -444,6 +544,8 @@ class Notifier:
             return await self._published(conn, event, CALENDAR_EVENT, "calendar_events")
         if kind == NEWS_PUBLISHED:
             return await self._published(conn, event, NEWS, "news")
+        if kind == EXPERIENCE_CREATED:
+            return await self._experience(conn, event, new)
         return []
 
     async def _post(
@@ -452,7 +554,7 @@ class Notifier:
         event: Event,
         post_id: int,
         new_thread: bool,
-        new_posts: list[tuple[int, int]],
+        new: list[_New],
     ) -> list[int]:
         post = (await conn.execute(_POST, {"post_id": post_id})).first()
         if post is None:
@@ -460,21 +562,60 @@ class Notifier:
         await conn.execute(
             _WATCH_OWN, {"user_id": post.author_id, "target": f"thread:{post.thread_id}"}
         )
-        if post.deleted or post.hidden or post.pending or post.thread_pending:
-            return []  # gone or hidden since: it tells nobody
-        if post.thread_hidden:
-            return []  # a hidden thread is for moderators, who have their queues
-        audience = post_audience(post.visibility, False, False, post.author_id)
-        new_posts.append((event.cursor.id, post_id))
+        if not _readable(post):
+            return []
+        new.append(_New(event.cursor.id, post_id, None))
         named = await asyncio.to_thread(markup.mentions, post.body_source)
         mentioned = await handles.members(conn, named) if named else {}
+        return await self._tell_of_post(conn, event, post, set(mentioned.values()),
+                                        new_thread=new_thread, watchers=True)  # fmt: skip
+
+    async def _edited(self, conn: AsyncConnection, event: Event, post_id: int) -> list[int]:
+        """The members an edit mentions for the first time: in no earlier version of the
+        post (under any of their handles), and not told of a mention in it already (two
+        edits fanned out together name the same ones)."""
+        post = (await conn.execute(_POST, {"post_id": post_id})).first()
+        if post is None or not _readable(post):
+            return []
+        named = await asyncio.to_thread(markup.mentions, post.body_source)
+        if not named:
+            return []
+        mentioned = set((await handles.members(conn, named)).values())
+        earlier = list(await conn.scalars(_EARLIER, {"post_id": post_id}))
+        before = {h for body in earlier for h in await asyncio.to_thread(markup.mentions, body)}
+        mentioned -= set((await handles.members(conn, before)).values()) if before else set()
+        if mentioned:
+            mentioned -= set(
+                await conn.scalars(
+                    _TOLD_MENTION, {"ids": sorted(mentioned), "subject": f"post:{post_id}"}
+                )
+            )
+        if not mentioned:
+            return []
+        return await self._tell_of_post(conn, event, post, mentioned, new_thread=False,
+                                        watchers=False)  # fmt: skip
+
+    async def _tell_of_post(
+        self,
+        conn: AsyncConnection,
+        event: Event,
+        post: Any,
+        mentioned: set[int],
+        *,
+        new_thread: bool,
+        watchers: bool,
+    ) -> list[int]:
+        """`_POST_FAN_OUT` for a post readers see: mentions, and for a new one replies
+        and watchers too."""
+        audience = post_audience(post.visibility, False, False, post.author_id)
         found = await conn.execute(
             _POST_FAN_OUT,
             {
-                "post_id": post_id,
+                "post_id": post.id,
                 "event_id": event.cursor.id,
-                "mentioned": sorted(set(mentioned.values())),
-                "replies": not new_thread,
+                "mentioned": sorted(mentioned),
+                "replies": watchers and not new_thread,
+                "watchers": watchers,
                 "watching": NEW_THREAD if new_thread else WATCHING,
                 "new_thread": NEW_THREAD,
                 "shown": shown_affiliations(),
@@ -483,16 +624,15 @@ class Notifier:
         )
         return [r.user_id for r in found]
 
-    async def _saved_searches(
-        self, conn: AsyncConnection, new_posts: list[tuple[int, int]]
-    ) -> list[int]:
+    async def _saved_searches(self, conn: AsyncConnection, new: list[_New]) -> list[int]:
         told: list[int] = []
         for visibility in Visibility:
             found = await conn.execute(
                 _SAVED_SEARCHES,
                 {
-                    "event_ids": [e for e, _ in new_posts],
-                    "post_ids": [p for _, p in new_posts],
+                    "event_ids": [n.event_id for n in new],
+                    "post_ids": [n.post_id for n in new],
+                    "experience_ids": [n.experience_id for n in new],
                     "reason": SAVED_SEARCH,
                     "visibility": visibility.value,
                     **_readers(region_audience(visibility.value)),
@@ -500,6 +640,17 @@ class Notifier:
             )
             told += [r.user_id for r in found]
         return told
+
+    async def _experience(self, conn: AsyncConnection, event: Event, new: list[_New]) -> list[int]:
+        """Those watching the organisation; saved searches test it with the batch."""
+        experience_id = _int(event.payload.get("experience_id"))
+        row = (await conn.execute(_EXPERIENCE, {"id": experience_id})).first()
+        if row is None:
+            return []
+        new.append(_New(event.cursor.id, None, row.id))
+        return await self._watchers(conn, event, EXPERIENCE, f"organisation:{row.organisation}",
+                                    f"experience:{row.id}", region_audience(row.visibility),
+                                    row.author_id)  # fmt: skip
 
     async def _tell(
         self,

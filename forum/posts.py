@@ -142,6 +142,9 @@ async def fetch(session: AsyncConnection, post_id: int) -> RowMapping:
     return (await session.execute(post_query().where(Post.id == post_id))).mappings().one()
 
 
+BY_MODERATOR = "by_moderator"  # in a `post.deleted` payload: a moderator's doing
+
+
 def event_payload(row: Mapping[str, Any]) -> dict[str, Any]:
     """What a post's event records: ids, never text (`forum.feed` builds what readers get)."""
     return {"thread_id": row["thread_id"], "post_id": row["id"]}
@@ -414,10 +417,14 @@ async def for_moderation(session: AsyncConnection, actor: Actor, post_id: int) -
     return await _post_in_thread(session, actor, post_id)
 
 
-async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = True) -> None:
+async def mark_deleted(
+    session: AsyncConnection, row: Row, *, deleted: bool = True, by_moderator: bool = False
+) -> None:
     """What deleting a post does, whoever asked: the tombstone, its search document
     gone, and the event readers and the indexer follow (ids only, `forum.feed`); or, not
-    `deleted`, a moderator's restoring of it, all of it back."""
+    `deleted`, a moderator's restoring of it, all of it back. `by_moderator`: a
+    moderator deleted someone else's post, which its author is told (`forum.notifier`);
+    the event says so, never who (readers get what `forum.feed` builds, not the payload)."""
     await session.execute(
         update(Post).where(Post.id == row.id).values(deleted_at=func.now() if deleted else None)
     )
@@ -427,7 +434,8 @@ async def mark_deleted(session: AsyncConnection, row: Row, *, deleted: bool = Tr
         "post.deleted" if deleted else "post.restored",
         events.thread_channels(row.thread_id, row.region, row.topic),
         post_audience(row.region_visibility, row.thread_hidden, row.pending, row.author_id),
-        {"thread_id": row.thread_id, "post_id": row.id},
+        {"thread_id": row.thread_id, "post_id": row.id}
+        | ({BY_MODERATOR: True} if by_moderator and deleted else {}),
     )
 
 

@@ -1,7 +1,8 @@
-"""Saved searches: a query and its filters (region, topic, country), followed as
-`search:<id>` (`forum.follows`). New posts that match notify (`forum.notifier`): each
-batch of new posts is tested against the saved queries in one statement, with the
-posts' search documents; no search is run again.
+"""Saved searches: a query and its filters (kind, region, topic, country), followed as
+`search:<id>` (`forum.follows`). New posts and experiences that match notify
+(`forum.notifier`): each batch of them is tested against the saved queries in one
+statement, with their search documents; no search is run again. A kind narrows it to
+new threads (`thread`, their opening posts), replies (`post`) or experiences.
 
 `words` is the query as the PostgreSQL search reads it, given by the search layer
 (`search.service.Search.words_of`), which owns how words become a tsquery. Tables
@@ -25,6 +26,8 @@ from forum.permissions import Actor, check_signed_in
 MAX_SAVED = 50  # per member
 MAX_NAME = 100
 MAX_QUERY = 500
+# The kinds of search document a new one of notifies (the search's kinds' names).
+KINDS = ("thread", "post", "experience")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Saved:
     topic: str | None
     country: str | None
     created_at: datetime
+    kind: str | None = None
 
     @property
     def target(self) -> str:
@@ -47,14 +51,25 @@ def _saved(row: Any, catalog: Catalog) -> Saved:
     region = catalog.region_by_id(f["region_id"]) if "region_id" in f else None
     topic = catalog.topic_by_id(f["topic_id"]) if "topic_id" in f else None
     return Saved(row.id, row.name, row.query, region.slug if region else None,
-                 topic.slug if topic else None, f.get("country"), row.created_at)  # fmt: skip
+                 topic.slug if topic else None, f.get("country"), row.created_at,
+                 f.get("kind"))  # fmt: skip
 
 
 def check_filters(
-    actor: Actor, catalog: Catalog, region: str | None, topic: str | None, country: str | None
+    actor: Actor,
+    catalog: Catalog,
+    region: str | None,
+    topic: str | None,
+    country: str | None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """The filters as stored (ids, which the fan-out compares with documents)."""
     filters: dict[str, Any] = {}
+    if kind:
+        if kind not in KINDS:
+            message = "Only new threads, posts and experiences notify: choose one of those."
+            raise invalid("kind", message, "invalid_kind")
+        filters["kind"] = kind
     if region:
         filters["region_id"] = catalog.region(actor, region, field="region").id
     if topic:
@@ -76,6 +91,7 @@ async def create(
     region: str | None = None,
     topic: str | None = None,
     country: str | None = None,
+    kind: str | None = None,
 ) -> Saved:
     """Save a search and watch it. `words`: the query as search reads it (None: only
     stop words, 422)."""
@@ -85,7 +101,7 @@ async def create(
         raise invalid("name", f"Give it a name of at most {MAX_NAME} characters.", "invalid_name")
     if not query or len(query) > MAX_QUERY or not words:
         raise invalid("q", "Search for some words first.", "invalid_query")
-    filters = check_filters(actor, catalog, region, topic, country)
+    filters = check_filters(actor, catalog, region, topic, country, kind)
     count = await session.scalar(
         select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == actor.user_id)
     )

@@ -44,6 +44,11 @@ REASONS = {
     notifications.CALENDAR_EVENT: N_("A new event in a region you follow"),
     notifications.NEWS: N_("News in a region you follow"),
     notifications.APPLICATION: N_("A decision on your application"),
+    notifications.EXPERIENCE: N_("A new experience from an organisation you follow"),
+}
+# Where what it is about (the kind of its subject) changes why it reached the member.
+ABOUT = {
+    (notifications.SAVED_SEARCH, "experience"): N_("A new experience matching your saved search"),
 }
 DIGESTS = {
     "daily": N_("Your daily digest from the forum"),
@@ -78,7 +83,7 @@ def renderer(link_base: str) -> Render:
         context = {**params, "name": params.get("name", ""), "link": link, "site": link_base}
         words = i18n.translations(locale)
         if kind == notices.NOTICES:
-            context["reasons"] = {k: words.gettext(v) for k, v in REASONS.items()}
+            context["items"] = [{**i, "why": _why(words, i)} for i in params["items"]]
         context["mail_subject"] = subject = _subject(words, kind, params)
         return Rendered(
             subject=subject,
@@ -88,6 +93,12 @@ def renderer(link_base: str) -> Render:
         )
 
     return render
+
+
+def _why(words: Any, item: dict[str, Any]) -> str:
+    """Why a notification in a notice mail reached the member (mail queued before
+    `about` was written says it by its reason alone)."""
+    return words.gettext(ABOUT.get((item["reason"], item.get("about"))) or REASONS[item["reason"]])
 
 
 def _subject(words: Any, kind: str, params: dict[str, Any]) -> str:

@@ -1318,6 +1318,7 @@ class SavedSearchIn(Request):
     region: Annotated[str, Field(max_length=64)] | None = None
     topic: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
+    kind: Annotated[str, Field(max_length=16)] | None = None
 
 
 class SavedSearchOut(BaseModel):
@@ -1328,7 +1329,10 @@ class SavedSearchOut(BaseModel):
     topic: str | None
     country: str | None
     created_at: datetime
-    target: str = Field(description="Followed as this (watching: new matching posts notify)")
+    kind: str | None = Field(None, description="thread, post or experience; none: all three")
+    target: str = Field(
+        description="Followed as this (watching: new matching posts and experiences notify)"
+    )
 
 
 class SavedSearchList(BaseModel):
@@ -1341,7 +1345,7 @@ class SavedSearchDeleted(BaseModel):
 
 NotificationReason = Literal[
     "reply", "mention", "watching", "list_post", "saved_search", "new_thread", "moderation",
-    "review", "calendar_event", "news", "application",
+    "review", "calendar_event", "news", "application", "experience",
 ]  # fmt: skip
 
 
@@ -1349,7 +1353,8 @@ class NotificationOut(BaseModel):
     id: int
     reason: NotificationReason
     subject: str = Field(description="post:<id>, thread:<id>, account, country:<CODE>:<cycle>, "
-                         "calendar_event:<id>, news:<id> or application:<id>")  # fmt: skip
+                         "calendar_event:<id>, news:<id>, experience:<id> or "
+                         "application:<id>")  # fmt: skip
     action: str | None = Field(description="What happened, where the reason alone does not say")
     title: str
     excerpt: str = Field(description="Plain text, short")

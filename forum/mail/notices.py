@@ -323,6 +323,7 @@ class Notices:
                 "items": [
                     {
                         "reason": i.reason,
+                        "about": i.subject.partition(":")[0],
                         "action": i.action,
                         "title": i.title,
                         "excerpt": i.excerpt,

@@ -198,3 +198,91 @@ async def test_bad_input(db, make):
     async with db.transaction() as s:
         for ids in ([0], list(range(1, 200))):
             await _refused(notifications.mark_read(s, reader["actor"], ids), Kind.INVALID)
+
+
+async def test_upkeep_prunes_old_read_ones_and_keeps_each_members_newest_thousand(app, db, make):
+    from sqlalchemy import text
+
+    crowded, quiet = await make.user(), await make.user()
+
+    async def add(user, count: int, *, days: int, read: bool) -> None:
+        async with db.transaction() as s:
+            await s.execute(
+                text(
+                    """
+                    INSERT INTO notifications (user_id, event_id, reason, subject, created_at,
+                                               read_at)
+                    SELECT :user, 1000000 + coalesce((SELECT max(event_id) FROM notifications), 0)
+                                  + g, 'reply', 'post:1', now() - make_interval(days => :days),
+                           CASE WHEN :read THEN now() END
+                    FROM generate_series(1, :count) g
+                    """
+                ),
+                {"user": user["id"], "count": count, "days": days, "read": read},
+            )
+
+    async def left(user) -> list[tuple[int, bool]]:
+        async with db.transaction() as s:
+            rows = await s.execute(
+                text(
+                    "SELECT (now() - created_at) > interval '90 days', read_at IS NOT NULL, "
+                    "count(*) FROM notifications WHERE user_id = :u GROUP BY 1, 2 ORDER BY 1, 2"
+                ),
+                {"u": user["id"]},
+            )
+            return [tuple(r) for r in rows]
+
+    await add(quiet, 3, days=91, read=True)  # go
+    await add(quiet, 2, days=91, read=False)  # unread: stay
+    await add(quiet, 4, days=89, read=True)  # recent: stay
+    await add(crowded, 1200, days=10, read=True)
+    await add(crowded, 30, days=1, read=False)
+    async with db.transaction() as s:
+        newest = list(
+            await s.scalars(
+                text("SELECT id FROM notifications WHERE user_id = :u ORDER BY id DESC LIMIT 1000"),
+                {"u": crowded["id"]},
+            )
+        )
+    assert await app.state.notifier.prune() == 3 + 230
+    assert await left(quiet) == [(False, True, 4), (True, False, 2)]
+    async with db.transaction() as s:
+        kept = list(
+            await s.scalars(
+                text("SELECT id FROM notifications WHERE user_id = :u ORDER BY id DESC"),
+                {"u": crowded["id"]},
+            )
+        )
+    assert kept == newest  # the 30 unread and the newest 970 read ones
+    assert await app.state.notifier.prune() == 0  # nothing more, and nothing else changed
+    assert await left(quiet) == [(False, True, 4), (True, False, 2)]
+
+
+async def test_the_notifiers_run_prunes_on_its_own(app, db, make):
+    import asyncio
+
+    from sqlalchemy import text
+
+    from forum.notifier import Notifier
+
+    reader = await make.user()
+    nid = await _notify(db, reader["id"], "reply", "post:1")
+    async with db.transaction() as s:
+        await s.execute(
+            text("UPDATE notifications SET read_at = now(), created_at = now() - "
+                 "interval '91 days' WHERE id = :i"), {"i": nid})  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        Notifier(db, app.state.catalog, name="pruner", poll=0.01, prune_every=0.05).run(stop)
+    )
+    try:
+        for _ in range(200):
+            async with db.transaction() as s:
+                if await s.scalar(select(func.count()).where(Notification.id == nid)) == 0:
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("not pruned")
+    finally:
+        stop.set()
+        await running

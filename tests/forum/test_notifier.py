@@ -232,3 +232,194 @@ async def test_outcomes_tell_whom_they_concern(app, db, make):
         await moderation.set_suspended(s, ADMIN, app.state.mailer, author["id"], suspended=True,
                                        reason="Spam")  # fmt: skip
     assert await told(app, author) == [("moderation", f"thread:{tid}"), ("moderation", "account")]
+
+
+async def _organisation(db, admin, writer, slug: str, country: str) -> None:
+    from forum import affiliations, organisations
+    from forum.organisation_fields import Profile
+
+    async with db.transaction() as s:
+        known = await catalog.load(s)
+        await organisations.create(
+            s, admin["actor"], known, slug, Profile(name=slug.upper(), country=country, kind="ngo")
+        )
+        await affiliations.affiliate(s, admin["actor"], known, slug, user_id=writer["id"])
+
+
+async def _experience(db, writer, slug: str, title: str, **story):
+    from forum import experiences
+    from forum.experiences import Story
+
+    story = {"context": "Drivers paid bribes at every checkpoint.", "topics": (), **story}
+    async with db.transaction() as s:
+        return await experiences.create(
+            s, writer["actor"], await catalog.load(s), slug, Story(title=title, **story)
+        )
+
+
+async def test_a_new_experience_tells_its_organisations_watchers_not_its_author(app, db, make):
+    admin, writer = await make.user(Role.ADMIN), await make.user()
+    watcher, tracker, muter = await make.user(), await make.user(), await make.user()
+    await _organisation(db, admin, writer, "olcac", "SN")
+    await follow(db, watcher, "organisation:olcac")
+    await follow(db, tracker, "organisation:olcac", "tracking")
+    await follow(db, muter, "organisation:olcac", "muted")
+    await follow(db, writer, "organisation:olcac")
+    made = await _experience(db, writer, "olcac", "Moto-taxi drivers refuse to pay")
+    assert await told(app, watcher) == [("experience", f"experience:{made.id}")]
+    assert await told(app, tracker) == [] and await told(app, muter) == []
+    assert await told(app, writer) == []
+    # An edit is not a new experience.
+    from forum import experiences
+
+    async with db.transaction() as s:
+        await experiences.update_story(
+            s, writer["actor"], await catalog.load(s), made.id, {"title": "Drivers refuse"}
+        )
+    assert await told(app, watcher) == [("experience", f"experience:{made.id}")]
+
+
+async def test_saved_searches_match_new_experiences_by_words_kind_and_filters(app, db, make):
+    admin, writer = await make.user(Role.ADMIN), await make.user()
+    await _organisation(db, admin, writer, "olcac", "SN")
+    words = await app.state.search.words_of("checkpoint bribes")
+    searchers = {}
+    for name, filters in [
+        ("any", {}), ("experiences", {"kind": "experience"}), ("posts", {"kind": "post"}),
+        ("africa", {"region": "africa"}), ("asia", {"region": "south-east-asia"}),
+        ("topic", {"topic": "public-procurement"}),
+        ("other-topic", {"topic": "whistleblower-protection"}),
+        ("senegal", {"country": "SN"}), ("kenya", {"country": "KE"}),
+    ]:  # fmt: skip
+        searchers[name] = user = await make.user()
+        async with db.transaction() as s:
+            known = await catalog.load(s)
+            await saved_searches.create(
+                s, user["actor"], known, name=name, query="checkpoint bribes", words=words,
+                **filters,
+            )  # fmt: skip
+    off_words = await make.user()
+    async with db.transaction() as s:
+        await saved_searches.create(
+            s, off_words["actor"], await catalog.load(s), name="x", query="whistleblowing",
+            words=await app.state.search.words_of("whistleblowing"),
+        )  # fmt: skip
+    made = await _experience(db, writer, "olcac", "Checkpoints", countries=("SN",),
+                             topics=("public-procurement",))  # fmt: skip
+    hit = [("saved_search", f"experience:{made.id}")]
+    for name in ("any", "experiences", "africa", "topic", "senegal"):
+        assert await told(app, searchers[name]) == hit, name
+    for name in ("posts", "asia", "other-topic", "kenya"):
+        assert await told(app, searchers[name]) == [], name
+    assert await told(app, off_words) == []
+
+
+async def test_saved_search_kind_must_be_one_that_notifies(db, make):
+    import pytest
+
+    from forum.errors import DomainError
+
+    user = await make.user()
+    for kind in ("news", "organisation", "nonsense"):
+        with pytest.raises(DomainError) as refused:
+            async with db.transaction() as s:
+                await saved_searches.create(s, user["actor"], await catalog.load(s), name="x",
+                                            query="fraud", words="'fraud'", kind=kind)  # fmt: skip
+        assert refused.value.code == "invalid_kind"
+    async with db.transaction() as s:
+        assert await saved_searches.mine(s, user["actor"], await catalog.load(s)) == []
+
+
+async def test_canary_an_experience_in_a_members_region_reaches_members_only(app, db, make):
+    from sqlalchemy import insert
+
+    from forum import notifications
+    from forum.models import Country
+
+    admin, writer = await make.user(Role.ADMIN), await make.user()
+    member, applicant = await make.user(), await make.user(Role.APPLICANT)
+    async with db.transaction() as s:
+        await s.execute(insert(Country).values(code="QM", name="Quietland", region_id=3))
+    await _organisation(db, admin, writer, "hidden-org", "QM")
+    await _organisation(db, admin, writer, "open-org", "SN")
+    await follow(db, member, "organisation:hidden-org")
+    await follow(db, applicant, "organisation:open-org")  # then the organisation moves
+    words = await app.state.search.words_of("canaryword")
+    for user in (member, applicant):
+        async with db.transaction() as s:
+            await saved_searches.create(s, user["actor"], await catalog.load(s), name="c",
+                                        query="canaryword", words=words)  # fmt: skip
+    secret = await _experience(db, writer, "hidden-org", "canaryword story")
+    assert await told(app, member) == [("experience", f"experience:{secret.id}")]
+    assert await told(app, applicant) == []
+    # Told while the organisation was public; shown no more once it is not.
+    shown_before = await _experience(db, writer, "open-org", "Open story")
+    assert await told(app, applicant) == [("experience", f"experience:{shown_before.id}")]
+
+    async def listed(user):
+        async with db.transaction() as s:
+            page = await notifications.listing(s, user["actor"], await catalog.load(s))
+            count = await notifications.unread_count(s, user["actor"], await catalog.load(s))
+        return [(n.title, n.url) for n in page.items], count
+
+    assert await listed(applicant) == ([("Open story", f"/experiences/{shown_before.id}")], 1)
+    async with db.transaction() as s:
+        await s.execute(update(Country).where(Country.code == "SN").values(region_id=3))
+    assert await listed(applicant) == ([], 0)
+    assert (await listed(member))[0] == [("canaryword story", f"/experiences/{secret.id}")]
+
+
+async def test_an_edit_tells_only_the_members_it_mentions_for_the_first_time(app, db, make):
+    author = await make.user(display_name="Author Self")
+    kofi = await make.user(display_name="Kofi Annan")
+    ama = await make.user(display_name="Ama Ata")
+    applicant = await make.user(Role.APPLICANT, display_name="Ada Applicant")
+    tid = (await make.thread(author))["thread"]["id"]
+    post = await make.reply(tid, author, body="Thanks @kofi_annan")
+    await settle(app)
+
+    async def edit(body: str, who=author) -> None:
+        async with db.transaction() as s:
+            await posts.edit(s, who["actor"], post["id"], body=body)
+
+    subject = ("mention", f"post:{post['id']}")
+    await edit("Thanks @kofi_annan and @ama_ata")
+    assert await told(app, ama) == [subject]
+    assert await told(app, kofi) == [subject]  # once, for the post itself
+    # Two edits fanned out together; a mention dropped then written again.
+    await edit("Thanks @ama_ata")
+    await edit("Thanks @ama_ata and @kofi_annan, and @author_self")
+    assert await told(app, ama) == [subject] and await told(app, kofi) == [subject]
+    assert await told(app, author) == []
+    # A members' room: an applicant mentioned by an edit hears nothing of it.
+    secret = await make.thread(author, region="staff-room", title="canary-room", body="Notes")
+    async with db.transaction() as s:
+        await posts.edit(s, author["actor"], secret["post"]["id"], body="cc @ada_applicant")
+    assert await told(app, applicant) == []
+
+
+async def test_an_edit_of_a_hidden_post_tells_nobody(app, db, make):
+    author, ama = await make.user(), await make.user(display_name="Ama Ata")
+    tid = (await make.thread(author))["thread"]["id"]
+    post = await make.reply(tid, author, body="Draft")
+    async with db.transaction() as s:
+        await moderation.set_post_hidden(s, ADMIN, await catalog.load(s), post["id"], hidden=True)
+        await posts.edit(s, author["actor"], post["id"], body="cc @ama_ata")
+    assert await told(app, ama) == []
+
+
+async def test_a_saved_search_of_a_kind_hears_only_of_that_kind(app, db, make):
+    author = await make.user()
+    words = await app.state.search.words_of("tender")
+    threads, replies = await make.user(), await make.user()
+    for user, kind in ((threads, "thread"), (replies, "post")):
+        async with db.transaction() as s:
+            await saved_searches.create(s, user["actor"], await catalog.load(s), name=kind,
+                                        query="tender", words=words, kind=kind)  # fmt: skip
+    started = await make.thread(author, body="A tender in Dakar")
+    reply = await make.reply(started["thread"]["id"], author, body="Another tender")
+    assert await told(app, threads) == [("saved_search", f"post:{started['post']['id']}")]
+    assert await told(app, replies) == [("saved_search", f"post:{reply['id']}")]
+    async with db.transaction() as s:
+        [saved] = await saved_searches.mine(s, threads["actor"], await catalog.load(s))
+    assert saved.kind == "thread"

@@ -413,3 +413,39 @@ async def test_an_unconfirmed_address_gets_no_notification_mail(by_hand, make, d
     await _about_post(db, stranger, "reply", start["post"])
     assert await _mailed(by_hand) == 0
     assert inbox.to(stranger["email"]) == []
+
+
+async def test_new_experiences_are_mailed_as_such_and_a_hidden_one_is_not(by_hand, make, db, inbox):
+    from sqlalchemy import insert as add
+
+    from forum.models import Country
+    from tests.forum.test_notifier import _experience, _organisation
+
+    admin, writer = await make.user(Role.ADMIN), await make.user()
+    member = await _member(make, language="fr")
+    applicant = await _member(make, Role.APPLICANT)
+    async with db.transaction() as s:
+        await s.execute(add(Country).values(code="QM", name="Quietland", region_id=3))
+    await _organisation(db, admin, writer, "olcac", "SN")
+    await _organisation(db, admin, writer, "quiet", "QM")
+    open_one = await _experience(db, writer, "olcac", "Moto-taxi drivers refuse to pay")
+    secret = await _experience(db, writer, "quiet", "CANARYEXPERIENCE title",
+                               context="The CANARYWORDS of it")  # fmt: skip
+    await _notify(db, member, "experience", f"experience:{open_one.id}")
+    await _notify(db, member, "saved_search", f"experience:{secret.id}")
+    await _notify(db, applicant, "saved_search", f"experience:{open_one.id}")
+    await _notify(db, applicant, "experience", f"experience:{secret.id}")
+    assert await _mailed(by_hand) == 2
+    french = translations("fr")
+    [to_member] = inbox.to(member["email"])
+    text = mail.text_of(to_member)
+    assert f"{french.gettext('A new experience from an organisation you follow')}: " \
+           f"Moto-taxi drivers refuse to pay" in text  # fmt: skip
+    assert french.gettext("A new experience matching your saved search") in text
+    assert "CANARYEXPERIENCE" in text and f"{SITE}/experiences/{secret.id}" in text
+    [to_applicant] = inbox.to(applicant["email"])
+    text = mail.text_of(to_applicant)
+    assert "A new experience matching your saved search: Moto-taxi drivers refuse to pay" in text
+    assert "Drivers paid bribes" in text  # the excerpt
+    for word in ("CANARYEXPERIENCE", "CANARYWORDS", "Quietland"):
+        assert word not in _whole(to_applicant)

@@ -201,3 +201,75 @@ async def test_thread_page_and_api_say_how_the_reader_follows_the_thread(app, ma
     assert (await writer.get(f"/api/v1{page}")).json()["following"] == "watching"
     assert 'name="level"' not in (await client.get(page)).text
     assert (await client.get(f"/api/v1{page}")).json()["following"] is None
+
+
+async def test_a_new_experience_reaches_organisation_followers_and_saved_searches(app, make):
+    from tests.web.test_experiences_api import STORY
+    from tests.web.test_experiences_api import _setup as organisation
+
+    _, writer = await organisation(make)
+    follower = await make.logged_in(await make.user(language="fr"))
+    r = await follower.put("/api/v1/follows/organisation:olcac", json={"level": "watching"})
+    assert r.status_code == 200, r.text
+    searcher = await make.logged_in()
+    search = "/search?q=checkpoints&kind=experience"
+    assert "Save this search" in (await searcher.get(search)).text
+    assert "Save this search" not in (await searcher.get("/search?q=checkpoints&kind=news")).text
+    r = await _form(searcher, search, "/saved-searches",
+                    {"q": "checkpoints", "kind": "experience", "name": "Checkpoints"})  # fmt: skip
+    assert r.status_code == 303
+    [saved] = (await searcher.get("/api/v1/me/saved-searches")).json()["saved_searches"]
+    assert saved["kind"] == "experience"
+    assert "kind=experience" in (await searcher.get("/following")).text
+    r = await searcher.post("/api/v1/saved-searches", json={"name": "n", "q": "x", "kind": "news"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_kind"
+    made = (await writer.post("/api/v1/experiences", json=STORY)).json()
+    await settle(app)
+    from web import schemas
+
+    for c in (follower, searcher):
+        schemas.NotificationList.model_validate((await c.get("/api/v1/notifications")).json())
+    page = (await follower.get("/notifications")).text
+    assert f"Une nouvelle expérience d’une organisation que vous suivez : « {STORY['title']} »" \
+        in page  # fmt: skip
+    [item] = (await searcher.get("/api/v1/notifications")).json()["notifications"]
+    assert (item["reason"], item["subject"], item["url"]) == (
+        "saved_search", f"experience:{made['id']}", f"/experiences/{made['id']}"
+    )  # fmt: skip
+    assert "Drivers paid bribes at checkpoints." in item["excerpt"]
+    page = (await searcher.get("/notifications")).text
+    assert f"A new experience matching your saved search: “{STORY['title']}”" in page
+    assert '<span class="count">1</span>' in (await searcher.get("/")).text
+
+
+async def test_a_moderators_deletion_tells_the_author_never_who(app, db, make):
+    author = await make.user()
+    moderator = await make.user(Role.ADMIN, display_name="CANARYMODERATOR Name")
+    tid = (await make.thread(author, title="Budget lines"))["thread"]["id"]
+    theirs = await make.reply(tid, author, body="A post a moderator deletes")
+    own = await make.reply(tid, author, body="A post its author deletes")
+    mod = await make.logged_in(moderator)
+    r = await mod.post(f"/api/v1/posts/{theirs['id']}/delete", json={"reason": "Off topic"})
+    assert r.status_code == 200, r.text
+    c = await make.logged_in(author)
+    assert (await c.delete(f"/api/v1/posts/{own['id']}")).status_code == 200
+    await settle(app)
+    items = (await c.get("/api/v1/notifications")).json()["notifications"]
+    assert [(i["reason"], i["action"], i["post_id"]) for i in items] == [
+        ("moderation", "post.deleted", theirs["id"])
+    ]
+    assert items[0]["excerpt"] == ""  # the words are gone
+    page = (await c.get("/notifications")).text
+    assert "A moderator deleted your post in “Budget lines”" in page
+    assert '<span class="count">1</span>' in page
+    async with db.transaction() as s:
+        from sqlalchemy import text
+
+        payloads = list(await s.scalars(text(
+            "SELECT payload FROM events WHERE type = 'post.deleted' ORDER BY id")))  # fmt: skip
+    assert payloads == [
+        {"thread_id": tid, "post_id": theirs["id"], "by_moderator": True},
+        {"thread_id": tid, "post_id": own["id"]},
+    ]
+    for seen in (page, str(items)):
+        assert "CANARYMODERATOR" not in seen  # the payloads above name nobody either

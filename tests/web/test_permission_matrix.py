@@ -10,7 +10,8 @@ Where a read path shows content, the row says which roles see the cell's canary 
 The rows live by area in `tests.web.matrix` (`core`: moderation, accounts,
 applications, audit, writing and reading; `flags`; `revisions`: a moderator's edit and
 redaction; `approvals`; `splitting`: split and merge; `knowledge`: events, news and
-country reviews), built with its `harness` (roles,
+country reviews; `notifications`: notifications, following, saved searches, profiles and
+unsubscribing), built with its `harness` (roles,
 outcomes, targets, calls); they all run here, against one server.
 """
 
@@ -29,7 +30,15 @@ from forum.db import Database
 from forum.models import Role
 from tests import factories
 from tests.servers import Served
-from tests.web.matrix import approvals, core, flags, knowledge, revisions, splitting
+from tests.web.matrix import (
+    approvals,
+    core,
+    flags,
+    knowledge,
+    notifications,
+    revisions,
+    splitting,
+)
 from tests.web.matrix.harness import (
     ADMIN,
     ANONYMOUS,
@@ -49,7 +58,8 @@ from tests.web.matrix.harness import (
 from web import auth
 
 ROWS: list[Row] = [
-    *core.ROWS, *flags.ROWS, *revisions.ROWS, *approvals.ROWS, *splitting.ROWS, *knowledge.ROWS
+    *core.ROWS, *flags.ROWS, *revisions.ROWS, *approvals.ROWS, *splitting.ROWS, *knowledge.ROWS,
+    *notifications.ROWS,
 ]  # fmt: skip
 CELLS = [(row, role) for row in ROWS for role in ROLES]
 

@@ -51,7 +51,7 @@ async def save_search(request: Request) -> JSON:
     async with unit(request) as u:
         saved = await saved_searches.create(
             u.session, u.actor, await u.catalog(), name=data.name, query=data.q, words=words,
-            region=data.region, topic=data.topic, country=data.country,
+            region=data.region, topic=data.topic, country=data.country, kind=data.kind,
         )  # fmt: skip
     return JSON(_saved(saved), status_code=201)
 

@@ -37,12 +37,18 @@ LABELS = {
     "review": N_("The UNCAC review of %(title)s changed"),
     "calendar_event": N_("A new event: %(title)s"),
     "news": N_("News: %(title)s"),
+    "experience": N_("A new experience from an organisation you follow: “%(title)s”"),
     "moderation": N_("A moderator acted on something of yours"),
     "application": N_("Your application was decided"),
+}
+# Where what it is about changes what it says (the kind of its subject).
+ABOUT = {
+    ("saved_search", "experience"): N_("A new experience matching your saved search: “%(title)s”"),
 }
 OUTCOMES = {
     "post.hidden": N_("A moderator hid your post in “%(title)s”"),
     "post.shown": N_("A moderator showed your post again in “%(title)s”"),
+    "post.deleted": N_("A moderator deleted your post in “%(title)s”"),
     "post.restored": N_("A moderator restored your post in “%(title)s”"),
     "approval.approved": N_("Your post in “%(title)s” was approved"),
     "approval.rejected": N_("Your post was not approved"),
@@ -65,7 +71,7 @@ def label(item: notifications.Shown) -> str:
     """The msgid of what the item says (a title missing: the one without it)."""
     if item.action in OUTCOMES and (item.title or "%(title)s" not in OUTCOMES[item.action]):
         return OUTCOMES[item.action]
-    found = LABELS[item.reason]
+    found = ABOUT.get((item.reason, item.subject.partition(":")[0])) or LABELS[item.reason]
     if "%(title)s" in found and not item.title:
         return LABELS["moderation"] if item.reason == "moderation" else N_("Something new")
     return found
@@ -141,7 +147,7 @@ async def save_search(request: Request) -> Response:
         saved = await saved_searches.create(
             u.session, u.actor, known, name=form.get("name") or query, query=query,
             words=words, region=form.get("region") or None, topic=form.get("topic") or None,
-            country=form.get("country") or None,
+            country=form.get("country") or None, kind=form.get("kind") or None,
         )  # fmt: skip
     return forms.redirect(f"{FOLLOWING}?saved={saved.id}")
 
