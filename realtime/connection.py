@@ -101,7 +101,13 @@ class Connection:
         await self._sub.queue.put(frame)
 
     async def _read(self) -> None:
+        pace = protocol.Pace()
         while (message := await self._transport.receive()) is not None:
+            if self._ending is not None:
+                continue  # closing: what the client still sends is not answered
+            if not pace.allows():
+                self.end(Close.TOO_MANY_MESSAGES)
+                continue
             try:
                 request = protocol.parse(message)
                 if isinstance(request, Ping):
