@@ -2,7 +2,8 @@
 the abuser is closed or refused with the documented code, and a well-behaved subscriber
 on the same server still gets every event of the posts written meanwhile, once each.
 
-A client that never reads is `test_live.py`'s (closed with 4008, others keep receiving).
+A client that never reads is closed with 4008 while others keep receiving
+(`test_live.py`); here, it is let go altogether once it misses a ping.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
+import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -23,7 +27,9 @@ from forum.db import driver_dsn
 from realtime.protocol import MAX_FRAME, MESSAGE_BURST, MESSAGES_PER_SECOND, REASONS, Close
 from realtime.service import ANONYMOUS_RETRY, MAX_ANONYMOUS_PER_ADDRESS
 from tests.realtime.clients import events_of, member, send, subscribe, until, until_closed, ws_url
-from tests.servers import Served, forum_env
+from tests.servers import Served, forum_env, free_port
+from web.app import create_app
+from web.shutdown import GoingAway
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -163,3 +169,62 @@ async def test_anonymous_sockets_per_address_are_capped_per_worker(served):
     async with connect(ws_url(served)) as ws:
         await send(ws, op="ping")
         await until(ws, lambda f: f["op"] == "pong")
+
+
+async def test_a_client_that_never_reads_is_let_go_once_it_misses_a_ping(settings, database_url):
+    # The app under uvicorn in this process, with `forum serve`'s websocket protocol and
+    # pings a second apart (`forum serve` sends them every 20 s), so the test can watch
+    # the worker's count of open sockets.
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=free_port(), ws=GoingAway, ws_ping_interval=1,
+            ws_ping_timeout=1, ws_per_message_deflate=False, log_level="warning",
+        )
+    )  # fmt: skip
+    serving = asyncio.create_task(server.serve())
+    raw = socket.socket()
+    ws = None
+    try:
+        await _soon(lambda: server.started, 30)
+        # A small receive window, no reading and no answer to pings: the server's
+        # buffer for it fills and stays full.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        raw.connect(("127.0.0.1", server.config.port))
+        port = server.config.port
+        ws = await connect(f"ws://127.0.0.1:{port}/ws", sock=raw, max_queue=1, ping_interval=None)
+        await subscribe(ws, "region:africa")
+        assert app.state.metrics.websockets == 1
+        conn = await asyncpg.connect(driver_dsn(database_url))
+        try:
+            await conn.execute(
+                """
+                WITH e AS (
+                    INSERT INTO events (type, channels, visibility, payload)
+                    SELECT 'test.bulk', ARRAY['region:africa'], 'public',
+                           jsonb_build_object('n', g, 'pad', repeat('x', 4000))
+                    FROM generate_series(1, 2000) g
+                    RETURNING id
+                )
+                SELECT pg_notify('forum_events', max(id)::text) FROM e
+                """
+            )
+        finally:
+            await conn.close()
+        # Closed as too slow, then, with its close frame stuck behind what it does not
+        # read, dropped once a ping goes unanswered: nothing of it is kept.
+        await _soon(lambda: app.state.metrics.websockets == 0, 15)
+    finally:
+        if ws is not None:
+            ws.transport.abort()
+        raw.close()
+        server.should_exit = True
+        await serving
+
+
+async def _soon(done: Callable[[], bool], within: float) -> None:
+    for _ in range(int(within / 0.1)):
+        if done():
+            return
+        await asyncio.sleep(0.1)
+    assert done()
