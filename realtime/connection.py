@@ -103,11 +103,13 @@ class Connection:
     async def _read(self) -> None:
         pace = protocol.Pace()
         while (message := await self._transport.receive()) is not None:
-            if self._ending is not None:
-                continue  # closing: what the client still sends is not answered
             if not pace.allows():
                 self.end(Close.TOO_MANY_MESSAGES)
-                continue
+            if self._ending is not None:
+                # Closing: nothing more is read (the server stops reading the socket, so
+                # a flood waits in the client's buffers, not in ours) until `serve`
+                # cancels this.
+                await asyncio.Future()
             try:
                 request = protocol.parse(message)
                 if isinstance(request, Ping):
