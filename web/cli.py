@@ -402,6 +402,10 @@ def _read_password(from_stdin: bool) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from web import logs
+
+    logs.forgive_failed_writes()
+
     from realtime.protocol import MAX_FRAME
     from web.shutdown import GoingAway
 
