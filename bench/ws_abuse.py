@@ -61,6 +61,7 @@ BENCH_DB = "forum_wsabuse"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PHASES = ("none", "flood", "oversize", "crowd", "never-read", "none again")
 GOAL_WORSE = 0.10
+LATE_WAIT = 60.0  # seconds a phase waits for its last replies to reach everyone
 
 
 # ---------------------------------------------------------------------------- the abuser
@@ -265,7 +266,12 @@ async def run_phase(
             expect(r, 201)
             phase.sent[int(r.json()["id"])] = sent
             await asyncio.sleep(args.spacing)
-    await asyncio.sleep(2)  # the last replies reach everyone
+    # Every reply reaches every subscriber (at most LATE_WAIT s more): what is still
+    # missing then is lost, not late, and the next phase starts with nothing in flight.
+    for _ in range(int(LATE_WAIT / 0.1)):
+        if all(len(subs.received.get(post, ())) >= args.subscribers for post in phase.sent):
+            break
+        await asyncio.sleep(0.1)
     after = cpu_seconds(workers)
     phase.server_cpu = sum(after.values()) - sum(before.values())
     if abuser is not None:
@@ -315,6 +321,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 for name in PHASES:
                     say(f"phase: {name}")
                     phases.append(await run_phase(args, name, base, proc.pid, writer, thread, subs))
+                dropped = subs.closed  # before the bench closes them itself
                 await subs.close()
     lines = header(
         db.where,
@@ -330,6 +337,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     base_p95 = percentile(phases[0].delays_ms, 95)
     failed = False
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"well-behaved subscribers closed by the server: {dropped}")
     print(f"{'phase':<12} {'p50 ms':>8} {'p95 ms':>8} {'vs none':>8} {'missing':>8} "
           f"{'doubled':>8} {'cpu srv':>8} {'cpu abuser':>10}  abuser")  # fmt: skip
     for p in phases:

@@ -83,7 +83,7 @@ class Realtime:
         handshake, then `serve`); a member needs none here (`serve` caps members).
         Raises `too_many_connections` (answered 429 at the handshake) when its address
         holds MAX_ANONYMOUS_PER_ADDRESS places already."""
-        if identity.actor.user_id is not None:
+        if identity.actor.authenticated:
             yield
             return
         block = limits.address_block(address)
