@@ -344,9 +344,10 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def forum_server(
-    url: str, secret: str, workers: int, workdir: Path
+    url: str, secret: str, workers: int, workdir: Path, more_env: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[str, subprocess.Popen]]:
-    """`forum serve --workers W` on a free loopback port, once it answers: (base URL, process)."""
+    """`forum serve --workers W` on a free loopback port, once it answers: (base URL, process).
+    `more_env` overrides the environment below (a limit set back to its default, say)."""
     from forum.config import Rates
 
     port = free_port()
@@ -360,6 +361,7 @@ async def forum_server(
         # A bench is one address and a few members writing flat out: every limit is
         # still counted (its cost is measured) but set far beyond what a bench sends.
         **{f"FORUM_LIMIT_{f.name.upper()}": "999999999/1m" for f in dataclasses.fields(Rates)},
+        **(more_env or {}),
     }
     log = workdir / f"server-{workers}.log"
     proc = _spawn(command, env, log)

@@ -101,7 +101,15 @@ class Connection:
         await self._sub.queue.put(frame)
 
     async def _read(self) -> None:
+        pace = protocol.Pace()
         while (message := await self._transport.receive()) is not None:
+            if not pace.allows():
+                self.end(Close.TOO_MANY_MESSAGES)
+            if self._ending is not None:
+                # Closing: nothing more is read (the server stops reading the socket, so
+                # a flood waits in the client's buffers, not in ours) until `serve`
+                # cancels this.
+                await asyncio.Future()
             try:
                 request = protocol.parse(message)
                 if isinstance(request, Ping):

@@ -9,6 +9,8 @@ Client: `{"op":"subscribe","channels":[...],"since":"<cursor>"}` (`since` option
 from __future__ import annotations
 
 import enum
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,16 @@ from forum.events import Cursor
 from forum.feed import Delivery
 
 MAX_MESSAGE = 4096  # characters in one client message
+# Bytes in one frame the websocket layer takes (uvicorn's `ws_max_size`): past it the
+# socket is closed with 1009 from the frame's header, its payload never read whole.
+# Between MAX_MESSAGE and this, the client gets an `error` and the socket stays usable.
+MAX_FRAME = 16 * 1024
 MAX_CHANNELS = 50  # channels named in one message, and joined by one connection
+# Messages one connection may send: a burst, then so many a second (a token bucket).
+# A page sends one `subscribe` per connection and a ping now and then; every `subscribe`
+# costs a database transaction, so a flood of them is closed, not answered.
+MESSAGE_BURST = 20
+MESSAGES_PER_SECOND = 5.0
 
 
 class Close(enum.IntEnum):
@@ -32,6 +43,10 @@ class Close(enum.IntEnum):
     TOO_SLOW = 4008
     # This member already has the most sockets a worker takes from one member.
     TOO_MANY_CONNECTIONS = 4029
+    # More messages than MESSAGE_BURST and MESSAGES_PER_SECOND allow (1008: policy
+    # violation). Frames over MAX_FRAME get 1009 (message too big) from uvicorn itself.
+    TOO_MANY_MESSAGES = 1008
+    MESSAGE_TOO_BIG = 1009
     # The login the socket ran as ended or changed (logout, password change, suspension,
     # expiry, another role): reconnect as whoever the cookie says now, resume with `since`.
     SESSION_CHANGED = 4401
@@ -41,6 +56,8 @@ REASONS = {
     Close.BAD_ORIGIN: "origin not allowed",
     Close.TOO_SLOW: "too slow: resume with since",
     Close.TOO_MANY_CONNECTIONS: "too many connections",
+    Close.TOO_MANY_MESSAGES: "too many messages",
+    Close.MESSAGE_TOO_BIG: "message too big",
     Close.SESSION_CHANGED: "session changed: reconnect",
 }
 
@@ -96,6 +113,26 @@ def _channels(request: dict[str, Any]) -> list[str]:
     for name in names:
         channels.parse(name)
     return list(dict.fromkeys(names))
+
+
+class Pace:
+    """How many messages a connection may still send now: MESSAGE_BURST at once, refilled
+    at MESSAGES_PER_SECOND."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tokens = float(MESSAGE_BURST)
+        self._at = clock()
+
+    def allows(self) -> bool:
+        """Counts one message; False once the connection sends faster than allowed."""
+        now = self._clock()
+        self._tokens = min(MESSAGE_BURST, self._tokens + (now - self._at) * MESSAGES_PER_SECOND)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
 
 
 def frame(op: str, **fields: Any) -> str:

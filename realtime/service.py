@@ -10,11 +10,12 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
-from forum import background, events, locks, sessions
+from forum import background, events, limits, locks, sessions
 from forum.catalog import CatalogCache
 from forum.db import Database
+from forum.errors import DomainError, Kind
 from forum.events import Cursor, Event
 from forum.limits import Limiter
 from forum.locks import Lock
@@ -32,6 +33,11 @@ log = logging.getLogger("forum.realtime")
 
 PRUNE_EVERY = 3600.0
 MAX_CONNECTIONS_PER_MEMBER = 20  # per worker process
+# Anonymous sockets open at once from one address (an IPv6 /64), per worker process. Many
+# readers can share an address (a carrier's NAT, an office): this bounds what one host
+# can hold open, beside the rate of new connections (`FORUM_LIMIT_WS_CONNECT`).
+MAX_ANONYMOUS_PER_ADDRESS = 200
+ANONYMOUS_RETRY = 30  # seconds a refused anonymous client is told to wait
 
 
 class Realtime:
@@ -60,6 +66,8 @@ class Realtime:
         self.presence = Presence(self.hub, self._publish_presence)
         # member's user id -> open connections in this worker
         self._connections: Counter[int] = Counter()
+        # address block -> anonymous connections open or being opened in this worker
+        self._anonymous: Counter[str] = Counter()
         self._keep_days = keep_days
         self._keep_count = keep_count
         self._tasks: list[asyncio.Task[None]] = []
@@ -68,6 +76,30 @@ class Realtime:
     def position(self) -> Cursor:
         """The last event this worker delivered: a page rendered now can resume from it."""
         return self.hub.position
+
+    @contextlib.contextmanager
+    def seat(self, identity: Identity, address: str) -> Iterator[None]:
+        """Hold a place for an anonymous client from `address` while the block runs (the
+        handshake, then `serve`); a member needs none here (`serve` caps members).
+        Raises `too_many_connections` (answered 429 at the handshake) when its address
+        holds MAX_ANONYMOUS_PER_ADDRESS places already."""
+        if identity.actor.authenticated:
+            yield
+            return
+        block = limits.address_block(address)
+        if self._anonymous[block] >= MAX_ANONYMOUS_PER_ADDRESS:
+            raise DomainError(
+                Kind.RATE_LIMITED, "too_many_connections",
+                "Too many live connections from this address. Try again later.",
+                retry_after=ANONYMOUS_RETRY,
+            )  # fmt: skip
+        self._anonymous[block] += 1
+        try:
+            yield
+        finally:
+            self._anonymous[block] -= 1
+            if self._anonymous[block] <= 0:
+                del self._anonymous[block]
 
     async def serve(self, transport: Transport, identity: Identity, address: str) -> None:
         """Run the protocol for one client whose transport is open, until it is closed.

@@ -54,6 +54,32 @@ class Refusing(Inbox):
         return "250 OK"
 
 
+class Busy(Inbox):
+    """An Inbox whose server is busy: it answers `MAIL FROM` with the replies `at_mail`
+    holds and the message's end (`DATA`) with those `at_data` holds, one per attempt,
+    and accepts once they run out."""
+
+    def __init__(self, at_mail: Iterator[str], at_data: Iterator[str]) -> None:
+        super().__init__()
+        self.at_mail, self.at_data = at_mail, at_data
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        refusal = next(self.at_mail, None)
+        if refusal is not None:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        refusal = next(self.at_data, None)
+        if refusal is not None:
+            return refusal
+        return await super().handle_DATA(server, session, envelope)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

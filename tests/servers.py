@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import IO
 
 import asyncpg
 import httpx
@@ -31,14 +32,15 @@ START_WITHIN = 120  # seconds
 
 
 class Served:
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, output: IO[str] | None = None) -> None:
+        """`output`: where the server's output goes (by default a pipe `stop` reads)."""
         self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [*FORUM, "serve", "--port", str(self.port), *args],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=output or subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
@@ -47,7 +49,8 @@ class Served:
         deadline = time.monotonic() + START_WITHIN
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"forum serve exited: {self.process.stdout.read()}")
+                said = self.process.stdout.read() if self.process.stdout else ""
+                raise AssertionError(f"forum serve exited ({self.process.returncode}): {said}")
             try:
                 httpx.get(self.url + "/api/v1/regions", timeout=10)
                 return

@@ -3,8 +3,10 @@ embedded one with demo data; migrations, admin creation and demo loading."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -184,3 +186,45 @@ def _postgres_of(pgdata: Path) -> list[psutil.Process]:
         if str(pgdata) in (info["cmdline"] or []) or info["cwd"] == str(pgdata):
             found.append(proc)
     return found
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A 64 KiB tmpfs, full: the place a log file can no longer grow."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs takes root")
+    where = tmp_path / "full"
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        with contextlib.suppress(OSError), (where / "filler").open("wb") as filler:
+            while True:
+                filler.write(b"\0" * 4096)
+                filler.flush()
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_forum_serve_keeps_serving_with_its_output_on_a_full_disk(
+    server_env, full_disk, log_format
+):
+    # Before, the line `forum serve` prints on starting failed and ended it (exit 1).
+    with (full_disk / "forum.log").open("w") as log:
+        env = {**server_env, "FORUM_LOG_FORMAT": log_format}
+        served = Served(env, "--workers", "2", output=log)
+        try:
+            with httpx.Client(base_url=served.url) as c:
+                for _ in range(20):  # a line per request in JSON, every one of them lost
+                    assert c.get("/api/v1/regions").status_code == 200
+                    assert c.get("/api/v1/threads/999999").status_code == 404
+                    assert c.get("/").status_code == 200
+        finally:
+            served.stop(signal.SIGTERM)
+    assert served.process.returncode == 0
+    assert (full_disk / "forum.log").stat().st_size == 0

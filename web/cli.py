@@ -402,6 +402,11 @@ def _read_password(from_stdin: bool) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from web import logs
+
+    logs.forgive_failed_writes()
+
+    from realtime.protocol import MAX_FRAME
     from web.shutdown import GoingAway
 
     async def prepare(db: Database) -> None:
@@ -437,7 +442,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # sockets close with 1001 (`web.shutdown`).
         ws=GoingAway,
         ws_per_message_deflate=False,
-        ws_max_size=16 * 1024,
+        ws_max_size=MAX_FRAME,
         ws_ping_interval=20,
         ws_ping_timeout=20,
         log_level="warning",

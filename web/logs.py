@@ -5,11 +5,13 @@ writes one JSON object a line, and `forum.requests` gets a line per request
 (`web.observability`). The default ("text") leaves logging as uvicorn sets it up.
 
 A line that cannot be written (a full disk, a closed pipe) is dropped and counted, never
-raised: the forum goes on serving without its logs rather than stop for them.
+raised: the forum goes on serving without its logs rather than stop for them. The same
+holds for what `forum serve` itself prints (`forgive_failed_writes`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from datetime import UTC, datetime
@@ -51,6 +53,37 @@ class Handler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.dropped += 1
+
+
+class _Forgiving:
+    """A text stream whose writes that fail are dropped (what stays in its buffer goes out
+    with a later write that succeeds, once there is room again)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def forgive_failed_writes() -> None:
+    """Standard output and error that drop what they cannot write: `forum serve` starts,
+    serves and stops as usual when the disk its output goes to is full (a failed `print`
+    would otherwise end it, as it did before it started serving)."""
+    if not isinstance(sys.stdout, _Forgiving):
+        sys.stdout = _Forgiving(sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, _Forgiving):
+        sys.stderr = _Forgiving(sys.stderr)  # type: ignore[assignment]
 
 
 def configure(log_format: str, stream: IO[str] | None = None) -> Handler | None:

@@ -1,12 +1,14 @@
 """The websocket route `/ws`: the handshake, and nothing of the protocol.
 
-Here: the `Origin` check, who the session cookie names, the limit on anonymous
-connections per address, and Starlette's WebSocket adapted to the realtime transport.
+Here: the `Origin` check, who the session cookie names, the limits on anonymous
+connections per address (their rate, and how many are open in this worker), and
+Starlette's WebSocket adapted to the realtime transport.
 The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from starlette.responses import Response
@@ -34,24 +36,28 @@ async def endpoint(ws: WebSocket) -> None:
         await ws.close(code=Close.BAD_ORIGIN)
         return
     address = auth.client_address(ws)
-    try:
-        identity = await _identity(ws)
-        if not identity.actor.authenticated:
-            await state.limiter.ws_connect(address)
-    except DomainError as exc:
-        await _refuse(ws, domain_response(exc))
-        return
-    except DATABASE_ERRORS as exc:
-        # The database is away (or no connection could be had in time, as in a storm of
-        # reconnections): "try again later" (503), which the script backs off from, not
-        # a failure of ours.
-        if not unavailable(exc):
-            raise
-        log.warning("database unavailable on the websocket handshake: %s", exc)
-        await _refuse(ws, away_response())
-        return
-    await ws.accept()
-    await state.realtime.serve(_Transport(ws), identity, address)
+    # The anonymous client's place in this worker is held from here to the socket's end.
+    with contextlib.ExitStack() as seat:
+        try:
+            identity = await _identity(ws)
+            # In memory first: a host already holding its share costs no database write.
+            seat.enter_context(state.realtime.seat(identity, address))
+            if not identity.actor.authenticated:
+                await state.limiter.ws_connect(address)
+        except DomainError as exc:
+            await _refuse(ws, domain_response(exc))
+            return
+        except DATABASE_ERRORS as exc:
+            # The database is away (or no connection could be had in time, as in a storm
+            # of reconnections): "try again later" (503), which the script backs off from,
+            # not a failure of ours.
+            if not unavailable(exc):
+                raise
+            log.warning("database unavailable on the websocket handshake: %s", exc)
+            await _refuse(ws, away_response())
+            return
+        await ws.accept()
+        await state.realtime.serve(_Transport(ws), identity, address)
 
 
 async def _identity(ws: WebSocket) -> Identity:

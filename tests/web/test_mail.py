@@ -261,6 +261,40 @@ async def test_a_permanent_refusal_fails_the_message_and_a_temporary_one_is_retr
     assert sorted(m["To"] for m in refusing.messages) == ["busy@example.org", "fine@example.org"]
 
 
+async def test_a_busy_mail_server_421_then_451_delays_mail_and_delivers_each_once(settings):
+    # The whole server busy (421 to the sender), then losing the message's end (451),
+    # then accepting: the outbox keeps every message meanwhile, none is sent twice.
+    busy = mail.Busy(
+        at_mail=iter(["421 4.3.2 Service not available"] * 4),
+        at_data=iter(["451 4.3.0 Try again later"] * 2),
+    )
+    port = mail.free_port()
+    server = mail.smtp_server(busy, port)
+    configured = dataclasses.replace(
+        settings, smtp=Smtp("127.0.0.1", port), mail_from=FROM, public_url=SITE
+    )
+    try:
+        app = create_app(configured)
+        async with app.router.lifespan_context(app):
+            await app.state.mail_sender.stop()
+            for n in range(3):
+                await _register(app, f"queued{n}@example.org")
+            sent, passes = 0, 0
+            while sent < 3 and passes < 10:
+                sent += await app.state.mail_sender.drain()
+                passes += 1
+                async with app.state.db.transaction() as s:  # the backoff has passed
+                    await s.execute(update(Outbox).values(next_attempt_at=text("now()")))
+            assert sent == 3 and passes > 1
+            assert await mail.waiting(app) == 0
+            async with app.state.db.transaction() as s:
+                failed = (await s.execute(select(Outbox.failed_at))).scalars().all()
+            assert failed == [None] * 3
+    finally:
+        server.stop()
+    assert sorted(m["To"] for m in busy.messages) == [f"queued{n}@example.org" for n in range(3)]
+
+
 async def test_a_crash_between_sending_and_marking_sent_repeats_the_message_id(smtp_app, inbox):
     await _register(smtp_app, "twice@example.org")
     sender = smtp_app.state.mail_sender
