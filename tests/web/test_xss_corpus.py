@@ -437,7 +437,7 @@ async def world(
             await app.state.mail_sender.stop()
             await app.state.notices.stop()
             built = await _build(served, app, db)
-            await _notified(served)
+            await _notified(served, len(built.titled) + len(built.chunks))
             await app.state.notices.drain(datetime.now(UTC) + timedelta(days=1, hours=1))
             await mail.settle(app)
             [digest] = inbox.to("watcher@example.org")
@@ -450,20 +450,22 @@ async def world(
         await asyncio.to_thread(served.stop)
 
 
-async def _notified(served: Served, within: float = 60) -> None:
-    """Waits until the watcher's notifications stop growing (the fan-out ran)."""
+async def _notified(served: Served, at_least: int, within: float = 240) -> None:
+    """Waits until the watcher has `at_least` notifications and they stop growing (the
+    fan-out, a background task of either app, has gone through the log)."""
     conn = await asyncpg.connect(served.env["FORUM_DATABASE_URL"])
+    clock = asyncio.get_running_loop().time
     try:
-        last, steady = -1, 0
-        deadline = asyncio.get_running_loop().time() + within
-        while steady < 3 and asyncio.get_running_loop().time() < deadline:
+        last, steady, deadline = -1, 0, clock() + within
+        while steady < 4 and clock() < deadline:
             count = await conn.fetchval(
                 "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id "
                 "WHERE u.email = 'watcher@example.org'"
             )
-            steady = steady + 1 if count == last and count > 0 else 0
+            steady = steady + 1 if count == last and count >= at_least else 0
             last = count
             await asyncio.sleep(0.5)
+        assert steady >= 4, f"the watcher has {last} notifications, expected {at_least}"
     finally:
         await conn.close()
 
