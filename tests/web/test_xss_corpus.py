@@ -363,7 +363,10 @@ async def _build(served: Served, app: Any, db: Database) -> World:
 
     # Organisations: a name each, the description and activities carrying the rest.
     organisations, refused_organisations = [], []
-    groups = _chunks([p.text for p in CORPUS if len(p.text) <= 2000], 12)
+    # Texts a post may hold (a control character would get the whole field refused),
+    # short enough for twelve to fit a description.
+    postable = _accepted(schemas.Body)
+    groups = _chunks([p.text for p in postable if len(p.text) <= 800], 12)
     for i, p in enumerate(_accepted(schemas.Organisation)[::10]):
         group = groups[i % len(groups)]
         body = {
@@ -390,7 +393,7 @@ async def _build(served: Served, app: Any, db: Database) -> World:
 
     # Experiences: a title each, every Markdown text carrying payloads.
     experiences, refused_experiences = [], []
-    texts = _chunks([p.text for p in CORPUS], 20)
+    texts = _chunks([p.text for p in postable], 20)
     fields = ("context", "action", "obstacles", "outcome", "lessons")
     for i, p in enumerate(_accepted(schemas.Title)[::15]):
         group = texts[i % len(texts)]
