@@ -852,7 +852,13 @@ class AffiliationEnded(BaseModel):
 
 # Experiences (CSO case stories)
 
-Markdown = Annotated[str, Field(max_length=MAX_BODY_BYTES)]
+
+def _text(value: str) -> str:
+    # PostgreSQL text holds no NUL: refused here, it was a 500 at the insert.
+    return _no_controls(value, _LINE_CONTROLS)
+
+
+Markdown = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_text)]
 
 
 class ExperienceFields(Request):
