@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from web import schemas
 from web.api import (
@@ -36,13 +37,14 @@ from web.api import (
 )
 
 PREFIX = "/api/v1"
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
 class Operation:
     method: str
     path: str
-    handler: Callable[[Request], Awaitable[Response]]
+    handler: Handler
     summary: str
     response: type[BaseModel] | None
     status: int = 200
@@ -393,3 +395,29 @@ OPERATIONS = (
     Operation("DELETE", "/saved-searches/{saved_id}", notifications.delete_saved_search,
               "Delete a saved search", schemas.SavedSearchDeleted, errors=(401, 403, 404)),
 )  # fmt: skip
+
+
+def api_routes() -> list[Route]:
+    """One route per path, taking every method the document declares for it, so that a
+    405 names them all in `Allow` (Starlette answers 405 from the first route whose path
+    matches; with a route per operation, that named one method of the path). HEAD goes
+    with GET, as Starlette has it. A path with no parameter comes before one with, so
+    `/regions/settings` is not read as a region's slug when routes are tried in turn."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for op in OPERATIONS:
+        by_path.setdefault(op.path, {})[op.method] = op.handler
+    ordered = sorted(by_path.items(), key=lambda item: item[0].count("{"))
+    return [
+        Route(PREFIX + path, _by_method(handlers), methods=list(handlers))
+        for path, handlers in ordered
+    ]
+
+
+def _by_method(handlers: dict[str, Handler]) -> Handler:
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def endpoint(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint

@@ -9,9 +9,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from forum import markup, names
+from forum import accounts, handles, markup, names
+from forum.accounts import MIN_PASSWORD
+from forum.models import EmailMode
 from forum.organisation_fields import Activity
 from forum.sessions import OpenSession
+from web import patterns
 
 MAX_TITLE = 200
 MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
@@ -69,27 +72,66 @@ def _body(value: str) -> str:
     return value
 
 
+def _whole(value: object) -> object:
+    # JSON has one kind of number: 227.0 is the whole number 227, as JSON Schema's
+    # "integer" says, and clients that only have floating point write it so.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Integers in request bodies (strict otherwise: "227" and true stay refused). The bounds
+# go inside, next to the int, or the document loses them.
+_WHOLE = BeforeValidator(_whole)
+
 Title = Annotated[
-    str, Field(max_length=MAX_TITLE), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=MAX_TITLE, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
-Body = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_body)]
+Body = Annotated[
+    str,
+    Field(
+        max_length=MAX_BODY_BYTES,
+        description=f"Markdown, at most {MAX_BODY_BYTES} bytes of UTF-8",
+        json_schema_extra=patterns.text(patterns.PARAGRAPHS),
+    ),
+    AfterValidator(_body),
+]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
-PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PostId = Annotated[int, Field(ge=1, le=MAX_ID), _WHOLE]
 # ISO 639-1; omitted, it is detected from the text (or the author's interface language).
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 DisplayName = Annotated[
-    str, Field(max_length=80), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=80, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
 Organisation = Annotated[
-    str, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=200, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
 Password = Annotated[str, Field(max_length=1024)]
+# A password being set: `forum.accounts.check_password` refuses a shorter one (422
+# password_too_short, its own code, which is why the length is only said here).
+NewPassword = Annotated[str, Field(max_length=1024, json_schema_extra={"minLength": MIN_PASSWORD})]
 Email = Annotated[
-    str, Field(max_length=254), AfterValidator(_no_controls), AfterValidator(_no_format)
+    str,
+    Field(max_length=254, json_schema_extra=patterns.text(patterns.EMAIL, min_length=6)),
+    AfterValidator(_no_controls),
+    AfterValidator(_no_format),
 ]
 # Logging in only compares with stored addresses: nothing to refuse beyond controls.
-LoginEmail = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
+LoginEmail = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra=patterns.text(patterns.ANY_LINE, min_length=0)),
+    AfterValidator(_no_controls),
+]
 
 
 class Request(BaseModel):
@@ -123,14 +165,16 @@ class PreviewRequest(Request):
 class Register(Request):
     email: Email
     display_name: DisplayName
-    password: Password
+    password: NewPassword
     organisation: Organisation | None = None
     show_organisation: bool = Field(
         default=False,
         description="Show the organisation to others; only a shown organisation is found "
         "by search's org filter",
     )
-    language: Annotated[str, Field(max_length=8)] = "en"
+    language: Annotated[
+        str, Field(max_length=8, json_schema_extra={"enum": sorted(accounts.LANGUAGES)})
+    ] = "en"
 
 
 class LoginRequest(Request):
@@ -139,7 +183,7 @@ class LoginRequest(Request):
 
 
 class ReadUpTo(Request):
-    position: int = Field(
+    position: Annotated[int, _WHOLE] = Field(
         ge=1,
         le=MAX_ID,
         description="The position of the last post read; past the thread's last post, "
@@ -149,7 +193,7 @@ class ReadUpTo(Request):
 
 class PasswordChange(Request):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class AccountDelete(Request):
@@ -174,7 +218,7 @@ class PasswordForgot(Request):
 
 class PasswordReset(Request):
     token: Annotated[str, Field(min_length=1, max_length=100)]
-    new_password: Password
+    new_password: NewPassword
 
 
 class Accepted(BaseModel):
@@ -187,15 +231,26 @@ class SettingsChange(Request):
     """Leave a field out to keep it as it is."""
 
     display_name: DisplayName | None = None
-    language: Annotated[str, Field(max_length=8)] | None = Field(
-        default=None, description="Interface language: en, fr or es"
-    )
-    email_mode: Annotated[str, Field(max_length=12)] | None = Field(
+    language: (
+        Annotated[
+            str, Field(max_length=8, json_schema_extra={"enum": list(accounts.INTERFACE_LANGUAGES)})
+        ]
+        | None
+    ) = Field(default=None, description="Interface language: en, fr or es")
+    email_mode: (
+        Annotated[
+            str, Field(max_length=12, json_schema_extra={"enum": [m.value for m in EmailMode]})
+        ]
+        | None
+    ) = Field(
         default=None,
         description="How notifications are mailed: immediately (at most one mail every 5 "
         "minutes), daily or weekly (a digest at 06:00 UTC; weekly on Mondays), or none",
     )
-    handle: Annotated[str, Field(max_length=31)] | None = Field(
+    handle: (
+        Annotated[str, Field(max_length=31, json_schema_extra={"pattern": handles.PATTERN.pattern})]
+        | None
+    ) = Field(
         default=None,
         description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
     )
@@ -383,8 +438,13 @@ def _paragraphs(value: str) -> str:
     return value
 
 
-Motivation = Annotated[str, Field(max_length=2000), AfterValidator(_paragraphs)]
-Reason = Annotated[str, Field(max_length=1000), AfterValidator(_paragraphs)]
+_PARAGRAPHS = patterns.text(patterns.PARAGRAPHS)
+Motivation = Annotated[
+    str, Field(max_length=2000, json_schema_extra=_PARAGRAPHS), AfterValidator(_paragraphs)
+]
+Reason = Annotated[
+    str, Field(max_length=1000, json_schema_extra=_PARAGRAPHS), AfterValidator(_paragraphs)
+]
 
 
 class ApplicationIn(Request):
@@ -713,8 +773,8 @@ class SearchResults(BaseModel):
 
 OrgKind = Literal["ngo", "network", "academic", "media", "community", "other"]
 ContactVisibility = Literal["public", "members", "private"]
-UncacChapter = Annotated[int, Field(ge=1, le=8)]
-UncacArticle = Annotated[int, Field(ge=1, le=71)]
+UncacChapter = Annotated[int, Field(ge=1, le=8), _WHOLE]
+UncacArticle = Annotated[int, Field(ge=1, le=71), _WHOLE]
 _FEW = 20
 
 
@@ -862,7 +922,7 @@ class ExperienceFields(Request):
     obstacles: Markdown | None = None
     outcome: Markdown | None = None
     lessons: Markdown | None = None
-    year: Annotated[int, Field(ge=1900, le=2200)] | None = None
+    year: Annotated[int, Field(ge=1900, le=2200), _WHOLE] | None = None
     language: Language | None = None
     threads: list[PostId] | None = Field(
         default=None, max_length=_FEW, description="Ids of forum threads it links to"
@@ -1224,7 +1284,9 @@ class NewsFields(Request):
     summary: Annotated[str, Field(max_length=2000)] | None = None
     source_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     source_url: WebAddress | None = None
-    published_on: Day | None = Field(default=None, description="The day the article appeared")
+    published_on: Day | None = Field(
+        default=None, description="The day the article appeared: from 1990-01-01 to today"
+    )
     region: Slug | None = None
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
@@ -1310,8 +1372,16 @@ class Unfollowed(BaseModel):
 
 
 class SavedSearchIn(Request):
-    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
-    q: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=100, json_schema_extra=patterns.text(patterns.LINE)),
+        AfterValidator(_one_line),
+    ]
+    q: Annotated[
+        str,
+        Field(min_length=1, max_length=500, json_schema_extra=patterns.text(patterns.LINE)),
+        AfterValidator(_one_line),
+    ]
     region: Annotated[str, Field(max_length=64)] | None = None
     topic: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
@@ -1370,7 +1440,7 @@ class NotificationCount(BaseModel):
 
 
 class NotificationsRead(Request):
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+    ids: list[PostId] | None = Field(
         default=None, max_length=100, description="These; leave out to mark all read"
     )
 
