@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from forum import notifications
 from forum.idempotency import MAX_KEY_LENGTH
 from forum.pagination import MAX_CURSOR_LENGTH
 from web import patterns, schemas
@@ -19,7 +20,7 @@ _QUERY_DOC = {
     "topic": "Topic slug (search: repeat to allow several)",
     "country": "ISO 3166-1 alpha-2 country code (search: repeat to allow several)",
     "cursor": "Opaque cursor from the previous page's next_cursor",
-    "limit": "Page size, 1 to 100 (default 20)",
+    "limit": "Page size (its bounds are in the schema; default 20, or 50 for some lists)",
     "q": 'Words to find, at most 500 characters: "a phrase", -excluded, a OR b',
     "kind": (
         "Search: thread, post, organisation, experience, news, event or resource "
@@ -86,6 +87,8 @@ _QUERY_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("/search", "page"): {"type": "integer", "minimum": 1, "maximum": 50},
     ("/applications", "status"): {"type": "string", "enum": ["pending", "approved", "refused"]},
     ("/events", "status"): {"type": "string", "enum": ["published", "proposed", "declined"]},
+    ("/notifications", "limit"): {"type": "integer", "minimum": 1,
+                                  "maximum": notifications.MAX_PAGE},
     ("/news", "status"): {"type": "string", "enum": ["published", "proposed"]},
     ("/resources", "kind"): {"type": "string",
                              "enum": list(schemas.ResourceKindName.__args__)},

@@ -47,7 +47,12 @@ ANY_LINE = f"^[^{_CONTROLS}]*$"
 _ATOM = f"@\\s{_CONTROLS}{_FORMAT}"
 EMAIL = f"^[^{_ATOM}]{{1,64}}@[^{_ATOM}]{{1,190}}\\.[^{_ATOM}.]{{2,63}}$"
 
-NOT_BLANK = {"minLength": 1, "pattern": NAME}
+# An http(s) address with a host name (`forum.resources.check_url`: urlsplit must find a
+# host, and the address holds no whitespace); international names in their ASCII form.
+WEB = f"^https?://[A-Za-z0-9.-]+(:[0-9]{{1,5}})?([/?#][^\\s{_CONTROLS}{_FORMAT}]*)?$"
+OPTIONAL_WEB = f"^$|{WEB}"
+# `forum.organisation_fields._PHONE`, with no space at either end (they are trimmed).
+PHONE = r"^$|^\+?[0-9().-][0-9 ().-]{2,37}[0-9().-]$"
 
 
 def text(pattern: str, *, min_length: int = 1) -> dict[str, object]:

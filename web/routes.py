@@ -384,7 +384,7 @@ OPERATIONS = (
               "change how closely)", schemas.FollowOut, 200, schemas.FollowIn,
               errors=(400, 401, 403, 404, 409, 413, 415, 422)),
     Operation("DELETE", "/follows/{target}", notifications.unfollow, "Stop following",
-              schemas.Unfollowed, errors=(401, 403, 422)),
+              schemas.Unfollowed, errors=(401, 403, 404, 422)),
     Operation("GET", "/me/follows", notifications.my_follows, "What you follow",
               schemas.FollowList, errors=(401,)),
     Operation("POST", "/saved-searches", notifications.save_search,

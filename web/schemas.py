@@ -4,12 +4,14 @@ for the OpenAPI document and checked against real answers in the tests."""
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from forum import accounts, handles, markup, names
+from forum import accounts, handles, markup, names, organisation_fields
 from forum.accounts import MIN_PASSWORD
 from forum.models import EmailMode
 from forum.organisation_fields import Activity
@@ -594,6 +596,13 @@ FlagReason = Literal["spam", "abuse", "off_topic", "personal_data", "other"]
 
 
 class FlagIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"reason": {"const": "other"}}},
+            "then": {"required": ["text"], "properties": {"text": {"type": "string"}}},
+        }
+    )
+
     reason: FlagReason
     text: Reason | None = Field(
         default=None, description="What is wrong; required for `other` (at most 1,000 characters)"
@@ -786,7 +795,9 @@ class ActivityIn(Request):
     title: Title
     started_on: Day
     ended_on: Day | None = Field(default=None, description="Leave out while it goes on")
-    description: Annotated[str, Field(max_length=10_000)] = ""
+    description: Annotated[
+        str, Field(max_length=10_000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS})
+    ] = ""
 
 
 class OrganisationFields(Request):
@@ -795,18 +806,28 @@ class OrganisationFields(Request):
     name: Organisation | None = None
     country: CountryCode | None = None
     kind: OrgKind | None = None
-    website: Annotated[str, Field(max_length=300)] | None = None
+    website: (
+        Annotated[str, Field(max_length=300, json_schema_extra={"pattern": patterns.OPTIONAL_WEB})]
+        | None
+    ) = None
     email: Email | None = None
     email_visibility: ContactVisibility | None = Field(
         default=None,
         description="public, members (approved members) or private "
         "(the organisation's own members and admins); default members",
     )
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: (
+        Annotated[str, Field(max_length=40, json_schema_extra={"pattern": patterns.PHONE})] | None
+    ) = None
     phone_visibility: ContactVisibility | None = Field(
         default=None, description="As email_visibility; default private"
     )
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    description: (
+        Annotated[
+            str, Field(max_length=10_000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS})
+        ]
+        | None
+    ) = None
     languages: list[Language] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
     uncac_chapters: list[UncacChapter] | None = Field(default=None, max_length=8)
@@ -831,7 +852,9 @@ _NULLABLE = {"website", "email", "phone"}
 
 
 class OrganisationCreate(OrganisationFields):
-    slug: Slug
+    slug: Annotated[str, Field(json_schema_extra={"pattern": organisation_fields.SLUG.pattern})] = (
+        Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    )
     name: Organisation  # type: ignore[assignment]
     country: CountryCode  # type: ignore[assignment]
     kind: OrgKind  # type: ignore[assignment]
@@ -1139,6 +1162,15 @@ class ReviewList(BaseModel):
 LocalTime = Annotated[datetime, Field(strict=False)]
 
 
+# `forum.calendar_events`: a zone zoneinfo knows (the document lists them).
+TimeZone = Annotated[str, Field(max_length=64, json_schema_extra=lambda s: s.update(enum=_zones()))]
+
+
+@cache
+def _zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
 class EventFields(Request):
     """Times are local to `time_zone` (an offset, if given, is honoured). Leave a field out
     to keep it as it is (an edit) or take its default (a proposal)."""
@@ -1147,19 +1179,22 @@ class EventFields(Request):
     region: Slug | None = None
     starts: LocalTime | None = Field(default=None, description="Local start, e.g. 2018-05-14T09:00")
     ends: LocalTime | None = Field(default=None, description="Local end")
-    time_zone: Annotated[str, Field(max_length=64)] | None = Field(
+    time_zone: TimeZone | None = Field(
         default=None, description="IANA time zone, e.g. Africa/Dakar"
     )
     description: Markdown | None = None
     online: bool | None = None
-    place: Annotated[str, Field(max_length=200)] | None = None
+    place: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="Required unless online"
+    )
     country: CountryCode | None = Field(default=None, description="Where it takes place")
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     organisation: Slug | None = Field(default=None, description="The organiser's slug")
     language: Language | None = None
-    registration_url: Annotated[str, Field(max_length=500)] | None = Field(
-        default=None, description="An http or https address"
-    )
+    registration_url: (
+        Annotated[str, Field(max_length=500, json_schema_extra={"pattern": patterns.OPTIONAL_WEB})]
+        | None
+    ) = Field(default=None, description="An http or https address")
 
     def changes(self) -> dict[str, object]:
         given = self.model_dump(exclude_unset=True)
@@ -1170,11 +1205,21 @@ class EventFields(Request):
 
 
 class EventCreate(EventFields):
+    # `forum.calendar_events.check_details`: a place, or online.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["online"], "properties": {"online": {"const": True}}},
+                {"required": ["place"], "properties": {"place": {"pattern": patterns.NAME}}},
+            ]
+        }
+    )
+
     title: Title  # type: ignore[assignment]
     region: Slug  # type: ignore[assignment]
     starts: LocalTime  # type: ignore[assignment]
     ends: LocalTime  # type: ignore[assignment]
-    time_zone: Annotated[str, Field(max_length=64)]  # type: ignore[assignment]
+    time_zone: TimeZone  # type: ignore[assignment]
 
 
 class EventDecline(Request):
@@ -1219,7 +1264,13 @@ ResourceKindName = Literal[
     "convention_text", "review_report", "guide", "training_material", "partner_organisation"
 ]
 WebAddress = Annotated[
-    str, Field(max_length=2000, pattern=r"^https?://\S+$", description="http or https")
+    str,
+    Field(
+        max_length=2000,
+        pattern=r"^https?://\S+$",
+        description="http or https",
+        json_schema_extra={"pattern": patterns.WEB},
+    ),
 ]
 
 
