@@ -74,18 +74,6 @@ def _body(value: str) -> str:
     return value
 
 
-def _whole(value: object) -> object:
-    # JSON has one kind of number: 227.0 is the whole number 227, as JSON Schema's
-    # "integer" says, and clients that only have floating point write it so.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-# Integers in request bodies (strict otherwise: "227" and true stay refused). The bounds
-# go inside, next to the int, or the document loses them.
-_WHOLE = BeforeValidator(_whole)
-
 Title = Annotated[
     str,
     Field(max_length=MAX_TITLE, json_schema_extra=patterns.text(patterns.NAME)),
@@ -103,7 +91,7 @@ Body = Annotated[
 ]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
-PostId = Annotated[int, Field(ge=1, le=MAX_ID), _WHOLE]
+PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ISO 639-1; omitted, it is detected from the text (or the author's interface language).
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 DisplayName = Annotated[
@@ -185,7 +173,7 @@ class LoginRequest(Request):
 
 
 class ReadUpTo(Request):
-    position: Annotated[int, _WHOLE] = Field(
+    position: int = Field(
         ge=1,
         le=MAX_ID,
         description="The position of the last post read; past the thread's last post, "
@@ -782,8 +770,8 @@ class SearchResults(BaseModel):
 
 OrgKind = Literal["ngo", "network", "academic", "media", "community", "other"]
 ContactVisibility = Literal["public", "members", "private"]
-UncacChapter = Annotated[int, Field(ge=1, le=8), _WHOLE]
-UncacArticle = Annotated[int, Field(ge=1, le=71), _WHOLE]
+UncacChapter = Annotated[int, Field(ge=1, le=8)]
+UncacArticle = Annotated[int, Field(ge=1, le=71)]
 _FEW = 20
 
 
@@ -945,7 +933,7 @@ class ExperienceFields(Request):
     obstacles: Markdown | None = None
     outcome: Markdown | None = None
     lessons: Markdown | None = None
-    year: Annotated[int, Field(ge=1900, le=2200), _WHOLE] | None = None
+    year: Annotated[int, Field(ge=1900, le=2200)] | None = None
     language: Language | None = None
     threads: list[PostId] | None = Field(
         default=None, max_length=_FEW, description="Ids of forum threads it links to"

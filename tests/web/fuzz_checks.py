@@ -47,12 +47,40 @@ def _exempt(content: bytes) -> bool:
     return allowed is ANY or (bool(fields) and fields <= allowed)
 
 
+def _integers_with_a_point(value: object) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, dict):
+        return any(_integers_with_a_point(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_integers_with_a_point(v) for v in value)
+    return False
+
+
+def _only_not_integers(content: bytes) -> bool:
+    try:
+        fields = json.loads(content)["error"]["fields"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return bool(fields) and all(m == "Input should be a valid integer" for m in fields.values())
+
+
 @schemathesis.check
 def schema_valid_accepted(ctx, response, case):  # type: ignore[no-untyped-def]
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive:
         return None
     if response.status_code not in MALFORMED or _exempt(response.content):
+        return None
+    if _integers_with_a_point(case.body) and _only_not_integers(response.content):
+        # JSON Schema's "integer" takes 227.0; the API takes integers only as written
+        # without a point (tests/web/test_bad_input.py refuses 1.0 and 1e2 as ids), which
+        # no schema can say.
+        return None
+    if case.body is not None and not isinstance(case.body, dict):
+        # Every body the document declares is an object. The coverage phase, varying a
+        # header at its bounds (Idempotency-Key), was seen sending the body `0` as
+        # "positive" (schemathesis 4.32): not a request the document calls valid.
         return None
     raise AssertionError(
         f"A request valid by the document was refused with {response.status_code}:\n"
