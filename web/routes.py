@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route, get_route_path
+from starlette.types import Scope
 
 from web import schemas
 from web.api import (
@@ -401,16 +402,33 @@ def api_routes() -> list[Route]:
     """One route per path, taking every method the document declares for it, so that a
     405 names them all in `Allow` (Starlette answers 405 from the first route whose path
     matches; with a route per operation, that named one method of the path). HEAD goes
-    with GET, as Starlette has it. A path with no parameter comes before one with, so
-    `/regions/settings` is not read as a region's slug when routes are tried in turn."""
+    with GET, as Starlette has it. A path with no parameter wins over one with, for every
+    method: `DELETE /auth/sessions/end-others` is a 405, not a session named end-others."""
     by_path: dict[str, dict[str, Handler]] = {}
     for op in OPERATIONS:
         by_path.setdefault(op.path, {})[op.method] = op.handler
-    ordered = sorted(by_path.items(), key=lambda item: item[0].count("{"))
-    return [
-        Route(PREFIX + path, _by_method(handlers), methods=list(handlers))
-        for path, handlers in ordered
-    ]
+    routes: list[Route] = []
+    for path, handlers in sorted(by_path.items(), key=lambda item: item[0].count("{")):
+        depth = (PREFIX + path).count("/")
+        before = [r for r in routes if r.path.count("/") == depth]
+        routes.append(_ApiRoute(PREFIX + path, _by_method(handlers), list(handlers), before))
+    return routes
+
+
+class _ApiRoute(Route):
+    def __init__(
+        self, path: str, endpoint: Handler, methods: list[str], literal: list[Route]
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.literal = literal  # routes of the same depth with fewer parameters
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and any(
+            r.path_regex.match(get_route_path(scope)) for r in self.literal
+        ):
+            return Match.NONE, {}
+        return match, child
 
 
 def _by_method(handlers: dict[str, Handler]) -> Handler:

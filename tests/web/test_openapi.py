@@ -250,7 +250,7 @@ _SAMPLE = {"session_id": "0123456789abcdef", "slug": "africa", "code": "SN",
            "target": "region:africa"}  # fmt: skip
 
 
-async def test_a_refused_method_is_answered_with_the_methods_the_document_declares(client):
+async def test_a_refused_method_is_answered_with_the_methods_the_document_declares(client, make):
     """Every path answers a method it does not declare with 405 and `Allow` listing
     exactly the declared ones (HEAD with GET, which Starlette answers too), also where
     a path looks like another with a parameter (`/auth/sessions/end-others`)."""
@@ -265,6 +265,16 @@ async def test_a_refused_method_is_answered_with_the_methods_the_document_declar
         schemas.ErrorEnvelope.model_validate_json(r.content)
         allowed = {m.strip() for m in r.headers["allow"].split(",")}
         assert allowed == declared | ({"HEAD"} if "GET" in declared else set()), path
+    # A literal path is not a parameter's value for any method.
+    member = await make.logged_in()
+    for method, path, allow in (
+        ("DELETE", "/auth/sessions/end-others", {"POST"}),
+        ("PATCH", "/regions/settings", {"GET", "HEAD"}),
+        ("DELETE", "/organisations/o/affiliations/me", {"PATCH"}),
+    ):
+        r = await member.request(method, PREFIX + path)
+        assert r.status_code == 405, (method, path, r.text)
+        assert {m.strip() for m in r.headers["allow"].split(",")} == allow
 
 
 _TEXTS = ["a", " a ", "\u00e9t\u00e9", "\U0001f600", "a\u200bb", "\u200b", " ", "", "\t",
