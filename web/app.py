@@ -32,7 +32,7 @@ from web.observability import Observability
 from web.openapi import document
 from web.pages import failures
 from web.responses import JSON
-from web.routes import OPERATIONS, PREFIX
+from web.routes import PREFIX, api_routes
 
 # Pages, API answers and assets are compressed for clients that accept gzip: a thread page
 # of 20 posts goes from 23.7 KB to 6.7 (readers on slow, paid mobile links). Level 4 costs
@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def openapi(request: Request) -> JSON:
         return JSON(request.app.state.openapi)
 
-    routes = [Route(PREFIX + op.path, op.handler, methods=[op.method]) for op in OPERATIONS]
+    routes = api_routes()
     routes += [
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
         WebSocketRoute("/ws", ws.endpoint),

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route, get_route_path
+from starlette.types import Scope
 
 from web import schemas
 from web.api import (
@@ -36,13 +38,14 @@ from web.api import (
 )
 
 PREFIX = "/api/v1"
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
 class Operation:
     method: str
     path: str
-    handler: Callable[[Request], Awaitable[Response]]
+    handler: Handler
     summary: str
     response: type[BaseModel] | None
     status: int = 200
@@ -382,7 +385,7 @@ OPERATIONS = (
               "change how closely)", schemas.FollowOut, 200, schemas.FollowIn,
               errors=(400, 401, 403, 404, 409, 413, 415, 422)),
     Operation("DELETE", "/follows/{target}", notifications.unfollow, "Stop following",
-              schemas.Unfollowed, errors=(401, 403, 422)),
+              schemas.Unfollowed, errors=(401, 403, 404, 422)),
     Operation("GET", "/me/follows", notifications.my_follows, "What you follow",
               schemas.FollowList, errors=(401,)),
     Operation("POST", "/saved-searches", notifications.save_search,
@@ -393,3 +396,46 @@ OPERATIONS = (
     Operation("DELETE", "/saved-searches/{saved_id}", notifications.delete_saved_search,
               "Delete a saved search", schemas.SavedSearchDeleted, errors=(401, 403, 404)),
 )  # fmt: skip
+
+
+def api_routes() -> list[Route]:
+    """One route per path, taking every method the document declares for it, so that a
+    405 names them all in `Allow` (Starlette answers 405 from the first route whose path
+    matches; with a route per operation, that named one method of the path). HEAD goes
+    with GET, as Starlette has it. A path with no parameter wins over one with, for every
+    method: `DELETE /auth/sessions/end-others` is a 405, not a session named end-others."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for op in OPERATIONS:
+        by_path.setdefault(op.path, {})[op.method] = op.handler
+    routes: list[Route] = []
+    for path, handlers in sorted(by_path.items(), key=lambda item: item[0].count("{")):
+        depth = (PREFIX + path).count("/")
+        before = [r for r in routes if r.path.count("/") == depth]
+        routes.append(_ApiRoute(PREFIX + path, _by_method(handlers), list(handlers), before))
+    return routes
+
+
+class _ApiRoute(Route):
+    def __init__(
+        self, path: str, endpoint: Handler, methods: list[str], literal: list[Route]
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.literal = literal  # routes of the same depth with fewer parameters
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and any(
+            r.path_regex.match(get_route_path(scope)) for r in self.literal
+        ):
+            return Match.NONE, {}
+        return match, child
+
+
+def _by_method(handlers: dict[str, Handler]) -> Handler:
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def endpoint(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint

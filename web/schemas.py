@@ -4,14 +4,19 @@ for the OpenAPI document and checked against real answers in the tests."""
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from forum import markup, names
+from forum import accounts, handles, markup, names, organisation_fields
+from forum.accounts import MIN_PASSWORD
+from forum.models import EmailMode
 from forum.organisation_fields import Activity
 from forum.sessions import OpenSession
+from web import patterns
 
 MAX_TITLE = 200
 MAX_BODY_BYTES = markup.MAX_SOURCE_BYTES
@@ -71,26 +76,53 @@ def _body(value: str) -> str:
 
 
 Title = Annotated[
-    str, Field(max_length=MAX_TITLE), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=MAX_TITLE, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
-Body = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_body)]
+Body = Annotated[
+    str,
+    Field(
+        max_length=MAX_BODY_BYTES,
+        description=f"Markdown, at most {MAX_BODY_BYTES} bytes of UTF-8",
+        json_schema_extra=patterns.text(patterns.PARAGRAPHS),
+    ),
+    AfterValidator(_body),
+]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]
 PostId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ISO 639-1; omitted, it is detected from the text (or the author's interface language).
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 DisplayName = Annotated[
-    str, Field(max_length=80), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=80, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
 Organisation = Annotated[
-    str, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_no_invisible)
+    str,
+    Field(max_length=200, json_schema_extra=patterns.text(patterns.NAME)),
+    AfterValidator(_one_line),
+    AfterValidator(_no_invisible),
 ]
 Password = Annotated[str, Field(max_length=1024)]
+# A password being set: `forum.accounts.check_password` refuses a shorter one (422
+# password_too_short, its own code, which is why the length is only said here).
+NewPassword = Annotated[str, Field(max_length=1024, json_schema_extra={"minLength": MIN_PASSWORD})]
 Email = Annotated[
-    str, Field(max_length=254), AfterValidator(_no_controls), AfterValidator(_no_format)
+    str,
+    Field(max_length=254, json_schema_extra=patterns.text(patterns.EMAIL, min_length=6)),
+    AfterValidator(_no_controls),
+    AfterValidator(_no_format),
 ]
 # Logging in only compares with stored addresses: nothing to refuse beyond controls.
-LoginEmail = Annotated[str, Field(max_length=254), AfterValidator(_no_controls)]
+LoginEmail = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra=patterns.text(patterns.ANY_LINE, min_length=0)),
+    AfterValidator(_no_controls),
+]
 
 
 class Request(BaseModel):
@@ -124,14 +156,16 @@ class PreviewRequest(Request):
 class Register(Request):
     email: Email
     display_name: DisplayName
-    password: Password
+    password: NewPassword
     organisation: Organisation | None = None
     show_organisation: bool = Field(
         default=False,
         description="Show the organisation to others; only a shown organisation is found "
         "by search's org filter",
     )
-    language: Annotated[str, Field(max_length=8)] = "en"
+    language: Annotated[
+        str, Field(max_length=8, json_schema_extra={"enum": sorted(accounts.LANGUAGES)})
+    ] = "en"
 
 
 class LoginRequest(Request):
@@ -150,7 +184,7 @@ class ReadUpTo(Request):
 
 class PasswordChange(Request):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class AccountDelete(Request):
@@ -175,7 +209,7 @@ class PasswordForgot(Request):
 
 class PasswordReset(Request):
     token: Annotated[str, Field(min_length=1, max_length=100)]
-    new_password: Password
+    new_password: NewPassword
 
 
 class Accepted(BaseModel):
@@ -188,15 +222,26 @@ class SettingsChange(Request):
     """Leave a field out to keep it as it is."""
 
     display_name: DisplayName | None = None
-    language: Annotated[str, Field(max_length=8)] | None = Field(
-        default=None, description="Interface language: en, fr or es"
-    )
-    email_mode: Annotated[str, Field(max_length=12)] | None = Field(
+    language: (
+        Annotated[
+            str, Field(max_length=8, json_schema_extra={"enum": list(accounts.INTERFACE_LANGUAGES)})
+        ]
+        | None
+    ) = Field(default=None, description="Interface language: en, fr or es")
+    email_mode: (
+        Annotated[
+            str, Field(max_length=12, json_schema_extra={"enum": [m.value for m in EmailMode]})
+        ]
+        | None
+    ) = Field(
         default=None,
         description="How notifications are mailed: immediately (at most one mail every 5 "
         "minutes), daily or weekly (a digest at 06:00 UTC; weekly on Mondays), or none",
     )
-    handle: Annotated[str, Field(max_length=31)] | None = Field(
+    handle: (
+        Annotated[str, Field(max_length=31, json_schema_extra={"pattern": handles.PATTERN.pattern})]
+        | None
+    ) = Field(
         default=None,
         description="3 to 30 of a-z, 0-9 and _; your old handle keeps leading to you",
     )
@@ -389,8 +434,13 @@ def _paragraphs(value: str) -> str:
     return value
 
 
-Motivation = Annotated[str, Field(max_length=2000), AfterValidator(_paragraphs)]
-Reason = Annotated[str, Field(max_length=1000), AfterValidator(_paragraphs)]
+_PARAGRAPHS = patterns.text(patterns.PARAGRAPHS)
+Motivation = Annotated[
+    str, Field(max_length=2000, json_schema_extra=_PARAGRAPHS), AfterValidator(_paragraphs)
+]
+Reason = Annotated[
+    str, Field(max_length=1000, json_schema_extra=_PARAGRAPHS), AfterValidator(_paragraphs)
+]
 
 
 class ApplicationIn(Request):
@@ -540,6 +590,13 @@ FlagReason = Literal["spam", "abuse", "off_topic", "personal_data", "other"]
 
 
 class FlagIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"reason": {"const": "other"}}},
+            "then": {"required": ["text"], "properties": {"text": {"type": "string"}}},
+        }
+    )
+
     reason: FlagReason
     text: Reason | None = Field(
         default=None, description="What is wrong; required for `other` (at most 1,000 characters)"
@@ -732,7 +789,9 @@ class ActivityIn(Request):
     title: Title
     started_on: Day
     ended_on: Day | None = Field(default=None, description="Leave out while it goes on")
-    description: Annotated[str, Field(max_length=10_000)] = ""
+    description: Annotated[
+        str, Field(max_length=10_000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS})
+    ] = ""
 
 
 class OrganisationFields(Request):
@@ -741,18 +800,28 @@ class OrganisationFields(Request):
     name: Organisation | None = None
     country: CountryCode | None = None
     kind: OrgKind | None = None
-    website: Annotated[str, Field(max_length=300)] | None = None
+    website: (
+        Annotated[str, Field(max_length=300, json_schema_extra={"pattern": patterns.OPTIONAL_WEB})]
+        | None
+    ) = None
     email: Email | None = None
     email_visibility: ContactVisibility | None = Field(
         default=None,
         description="public, members (approved members) or private "
         "(the organisation's own members and admins); default members",
     )
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: (
+        Annotated[str, Field(max_length=40, json_schema_extra={"pattern": patterns.PHONE})] | None
+    ) = None
     phone_visibility: ContactVisibility | None = Field(
         default=None, description="As email_visibility; default private"
     )
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    description: (
+        Annotated[
+            str, Field(max_length=10_000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS})
+        ]
+        | None
+    ) = None
     languages: list[Language] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
     uncac_chapters: list[UncacChapter] | None = Field(default=None, max_length=8)
@@ -777,7 +846,9 @@ _NULLABLE = {"website", "email", "phone"}
 
 
 class OrganisationCreate(OrganisationFields):
-    slug: Slug
+    slug: Annotated[str, Field(json_schema_extra={"pattern": organisation_fields.SLUG.pattern})] = (
+        Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    )
     name: Organisation  # type: ignore[assignment]
     country: CountryCode  # type: ignore[assignment]
     kind: OrgKind  # type: ignore[assignment]
@@ -1091,6 +1162,15 @@ class ReviewList(BaseModel):
 LocalTime = Annotated[datetime, Field(strict=False)]
 
 
+# `forum.calendar_events`: a zone zoneinfo knows (the document lists them).
+TimeZone = Annotated[str, Field(max_length=64, json_schema_extra=lambda s: s.update(enum=_zones()))]
+
+
+@cache
+def _zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
 class EventFields(Request):
     """Times are local to `time_zone` (an offset, if given, is honoured). Leave a field out
     to keep it as it is (an edit) or take its default (a proposal)."""
@@ -1099,19 +1179,22 @@ class EventFields(Request):
     region: Slug | None = None
     starts: LocalTime | None = Field(default=None, description="Local start, e.g. 2018-05-14T09:00")
     ends: LocalTime | None = Field(default=None, description="Local end")
-    time_zone: Annotated[str, Field(max_length=64)] | None = Field(
+    time_zone: TimeZone | None = Field(
         default=None, description="IANA time zone, e.g. Africa/Dakar"
     )
     description: Markdown | None = None
     online: bool | None = None
-    place: Annotated[str, Field(max_length=200)] | None = None
+    place: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="Required unless online"
+    )
     country: CountryCode | None = Field(default=None, description="Where it takes place")
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     organisation: Slug | None = Field(default=None, description="The organiser's slug")
     language: Language | None = None
-    registration_url: Annotated[str, Field(max_length=500)] | None = Field(
-        default=None, description="An http or https address"
-    )
+    registration_url: (
+        Annotated[str, Field(max_length=500, json_schema_extra={"pattern": patterns.OPTIONAL_WEB})]
+        | None
+    ) = Field(default=None, description="An http or https address")
 
     def changes(self) -> dict[str, object]:
         given = self.model_dump(exclude_unset=True)
@@ -1122,11 +1205,21 @@ class EventFields(Request):
 
 
 class EventCreate(EventFields):
+    # `forum.calendar_events.check_details`: a place, or online.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["online"], "properties": {"online": {"const": True}}},
+                {"required": ["place"], "properties": {"place": {"pattern": patterns.NAME}}},
+            ]
+        }
+    )
+
     title: Title  # type: ignore[assignment]
     region: Slug  # type: ignore[assignment]
     starts: LocalTime  # type: ignore[assignment]
     ends: LocalTime  # type: ignore[assignment]
-    time_zone: Annotated[str, Field(max_length=64)]  # type: ignore[assignment]
+    time_zone: TimeZone  # type: ignore[assignment]
 
 
 class EventDecline(Request):
@@ -1171,7 +1264,13 @@ ResourceKindName = Literal[
     "convention_text", "review_report", "guide", "training_material", "partner_organisation"
 ]
 WebAddress = Annotated[
-    str, Field(max_length=2000, pattern=r"^https?://\S+$", description="http or https")
+    str,
+    Field(
+        max_length=2000,
+        pattern=r"^https?://\S+$",
+        description="http or https",
+        json_schema_extra={"pattern": patterns.WEB},
+    ),
 ]
 
 
@@ -1236,7 +1335,9 @@ class NewsFields(Request):
     summary: Annotated[str, Field(max_length=2000)] | None = None
     source_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     source_url: WebAddress | None = None
-    published_on: Day | None = Field(default=None, description="The day the article appeared")
+    published_on: Day | None = Field(
+        default=None, description="The day the article appeared: from 1990-01-01 to today"
+    )
     region: Slug | None = None
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
@@ -1319,8 +1420,16 @@ class Unfollowed(BaseModel):
 
 
 class SavedSearchIn(Request):
-    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
-    q: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_one_line)]
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=100, json_schema_extra=patterns.text(patterns.LINE)),
+        AfterValidator(_one_line),
+    ]
+    q: Annotated[
+        str,
+        Field(min_length=1, max_length=500, json_schema_extra=patterns.text(patterns.LINE)),
+        AfterValidator(_one_line),
+    ]
     region: Annotated[str, Field(max_length=64)] | None = None
     topic: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
@@ -1384,7 +1493,7 @@ class NotificationCount(BaseModel):
 
 
 class NotificationsRead(Request):
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+    ids: list[PostId] | None = Field(
         default=None, max_length=100, description="These; leave out to mark all read"
     )
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.routing import Route
 
+from forum import accounts
 from forum.models import Role
 from tests import mail
+from web import openapi as web_openapi
 from web import schemas
 from web.routes import OPERATIONS, PREFIX
 
@@ -239,3 +243,62 @@ async def test_answers_match_the_declared_shapes(make, client, settings):
 
     error = await c.get(PREFIX + "/threads/12345")
     schemas.ErrorEnvelope.model_validate_json(error.content)
+
+
+# Path parameters that route somewhere real (any value would do for the 405 check).
+_SAMPLE = {"session_id": "0123456789abcdef", "slug": "africa", "code": "SN",
+           "target": "region:africa"}  # fmt: skip
+
+
+async def test_a_refused_method_is_answered_with_the_methods_the_document_declares(client, make):
+    """Every path answers a method it does not declare with 405 and `Allow` listing
+    exactly the declared ones (HEAD with GET, which Starlette answers too), also where
+    a path looks like another with a parameter (`/auth/sessions/end-others`)."""
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    for template, operations in doc["paths"].items():
+        path = template
+        for name in re.findall(r"{(\w+)}", template):
+            path = path.replace(f"{{{name}}}", _SAMPLE.get(name, "1"))
+        declared = {m.upper() for m in operations}
+        r = await client.options(path)
+        assert r.status_code == 405, (path, r.status_code)
+        schemas.ErrorEnvelope.model_validate_json(r.content)
+        allowed = {m.strip() for m in r.headers["allow"].split(",")}
+        assert allowed == declared | ({"HEAD"} if "GET" in declared else set()), path
+    # A literal path is not a parameter's value for any method.
+    member = await make.logged_in()
+    for method, path, allow in (
+        ("DELETE", "/auth/sessions/end-others", {"POST"}),
+        ("PATCH", "/regions/settings", {"GET", "HEAD"}),
+        ("DELETE", "/organisations/o/affiliations/me", {"PATCH"}),
+    ):
+        r = await member.request(method, PREFIX + path)
+        assert r.status_code == 405, (method, path, r.text)
+        assert {m.strip() for m in r.headers["allow"].split(",")} == allow
+
+
+_TEXTS = ["a", " a ", "\u00e9t\u00e9", "\U0001f600", "a\u200bb", "\u200b", " ", "", "\t",
+          "a\nb", "a\tb", "a\x07", "\x85x", "\u3000", "\u202ex", "x\u00ad", "\u2028x"]  # fmt: skip
+
+
+def test_the_documented_text_patterns_admit_nothing_the_api_refuses():
+    """A value the document's pattern admits is one the request models take (the
+    property-based run generates from these patterns)."""
+    doc = web_openapi.document()["components"]["schemas"]
+    fields = [
+        (schemas.ThreadCreate, "title", {"region": "a", "topic": "a", "body": "b"}),
+        (schemas.ThreadCreate, "body", {"region": "a", "topic": "a", "title": "t"}),
+        (schemas.Register, "display_name", {"email": "a@b.org", "password": "x" * 10}),
+        (schemas.Refusal, "reason", {}),
+        (schemas.SavedSearchIn, "q", {"name": "n"}),
+        (schemas.LoginRequest, "email", {"password": "p"}),
+    ]
+    for model, name, others in fields:
+        pattern = re.compile(doc[model.__name__]["properties"][name]["pattern"])
+        for text in [*_TEXTS, *(t + "@example.org" for t in _TEXTS)]:
+            if pattern.search(text) and len(text) >= 1:
+                model.model_validate({**others, name: text})  # raises if refused
+    email = re.compile(doc["Register"]["properties"]["email"]["pattern"])
+    for text in ("a@example.org", "é@exämple.org", " a@example.org", "a@b", "a\u200b@x.org"):
+        if email.search(text):
+            accounts.normalise_email(text)
