@@ -449,6 +449,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=True,
         # A stop waits for requests in flight, not for ever for one that hangs.
         timeout_graceful_shutdown=30,
+        # The supervisor replaces a worker that does not answer its ping in time. A new
+        # worker answers only once it has imported the app, which on a loaded machine
+        # (or without bytecode caches, PYTHONDONTWRITEBYTECODE) took over uvicorn's 5 s:
+        # each worker was killed while starting, again and again, and none ever served.
+        timeout_worker_healthcheck=60,
     )
     shared.cleanup()
     return 0
