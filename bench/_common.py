@@ -69,6 +69,13 @@ def header(where: str, version: str, *more: str) -> list[str]:
     ]
 
 
+def client_address(n: int) -> str:
+    """The n-th benchmark client's own address, sent as X-Forwarded-For (the server trusts
+    it from loopback, as from a proxy): limits per address then see many visitors, as in
+    real use, not one address holding every socket."""
+    return f"10.{n // 250 % 250}.{n % 250}.{1 + n // 62500}"
+
+
 def add_profile_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", type=Path, metavar="DIR",

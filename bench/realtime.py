@@ -37,6 +37,7 @@ from _common import (
     HOST,
     Member,
     add_profile_argument,
+    client_address,
     cpu_seconds,
     expect,
     forum_server,
@@ -159,6 +160,7 @@ async def _subscriber(
                 url,
                 compression=None,
                 proxy=None,
+                additional_headers={"X-Forwarded-For": client_address(i)},
                 open_timeout=60,
                 ping_interval=None,  # the server pings; the library answers
                 close_timeout=5,

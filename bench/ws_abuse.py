@@ -42,6 +42,7 @@ import psutil
 from _common import (
     API,
     HOST,
+    client_address,
     cpu_seconds,
     expect,
     forum_server,
@@ -180,7 +181,7 @@ class Subscribers:
 
     async def open(self, url: str, channel: str, count: int) -> None:
         async def one(n: int) -> None:
-            address = f"10.{n // 250 % 250}.{n % 250}.{1 + n // 62500}"
+            address = client_address(n)
             ws = await connect(url, proxy=None, additional_headers={"X-Forwarded-For": address})
             await ws.send(orjson.dumps({"op": "subscribe", "channels": [channel]}).decode())
             while not (await ws.recv()).startswith('{"op":"subscribed"'):
