@@ -35,6 +35,10 @@ class Disconnected(Exception):
 class Transport(Protocol):
     async def send(self, text: str) -> None: ...
 
+    def send_now(self, text: str) -> bool:
+        """Send at once if the socket takes it without waiting; False if it cannot now
+        (the frame is then queued for `send`). The fan-out's fast path (`realtime.hub`)."""
+
     async def receive(self) -> str | bytes | None:
         """The next message, text or binary; None once the peer has closed."""
 
@@ -49,7 +53,7 @@ class Connection:
         self._transport = transport
         self.identity = identity
         self._address = address
-        self._sub = Subscriber(audiences(identity.actor), QUEUE_FRAMES)
+        self._sub = Subscriber(audiences(identity.actor), QUEUE_FRAMES, transport.send_now)
         self._ending: Close | None = None
 
     async def serve(self) -> None:
@@ -91,9 +95,11 @@ class Connection:
             self._sub.stopped.set()
 
     async def _write(self) -> None:
-        queue, send = self._sub.queue, self._transport.send
-        while (frame := await queue.get()) != _CLOSING:
+        sub, send = self._sub, self._transport.send
+        while (frame := await sub.queue.get()) != _CLOSING:
+            sub.writing = True  # frames offered meanwhile queue behind this one
             await send(frame)
+            sub.writing = False
         code = self._ending or Close.TOO_SLOW
         await self._transport.close(code, REASONS[code])
 

@@ -1,16 +1,20 @@
 """The hub: which local subscriber listens to which channel, and the fan-out of events.
 
-Each event is encoded once per channel it is sent on, and the same string is queued for
-every subscriber whose channels and audiences match: no query and no encoding per
-subscriber. Queues are bounded; a subscriber that cannot keep up is marked too slow and
-its connection closes (the client then resumes with `since`), so it never delays others.
+Each event is encoded once per channel it is sent on, and the same string goes to every
+subscriber whose channels and audiences match: no query and no encoding per subscriber.
+It is written to the subscriber's socket at once where the socket takes it (nothing
+queued before it, the connection's writer idle, the socket's buffer not full): one loop
+writes an event to every such socket, without waking a task per subscriber. Otherwise
+it waits in the subscriber's queue for its writer. Queues are bounded; a subscriber that
+cannot keep up is marked too slow and its connection closes (the client then resumes
+with `since`), so it never delays others.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from forum.events import START, Cursor, Event
 from forum.feed import Delivery
@@ -20,9 +24,17 @@ from realtime import protocol
 class Subscriber:
     """One connection's side of the hub."""
 
-    def __init__(self, audiences: frozenset[str], queue_size: int) -> None:
+    def __init__(
+        self,
+        audiences: frozenset[str],
+        queue_size: int,
+        send_now: Callable[[str], bool] | None = None,
+    ) -> None:
         self.audiences = audiences
         self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self._send_now = send_now
+        # Set by the connection's writer while it sends a frame taken from the queue.
+        self.writing = False
         # Set once it must be fed no more: it fell behind (`too_slow`), or its connection
         # is ending for another reason. Its connection waits on it.
         self.stopped = asyncio.Event()
@@ -43,6 +55,13 @@ class Subscriber:
                 self._overflow()
             else:
                 self._held.append(frame)
+            return
+        if (
+            self._send_now is not None
+            and not self.writing
+            and self.queue.empty()
+            and self._send_now(frame)
+        ):
             return
         try:
             self.queue.put_nowait(frame)

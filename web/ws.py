@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -21,6 +22,7 @@ from realtime.protocol import Close
 from realtime.sweep import Identity
 from web import auth
 from web.errors import DATABASE_ERRORS, away_response, domain_response
+from web.shutdown import SEND_NOW
 
 log = logging.getLogger("forum.web")
 
@@ -84,6 +86,11 @@ class _Transport:
 
     def __init__(self, ws: WebSocket) -> None:
         self._ws = ws
+        direct = ws.scope.get("extensions", {}).get(SEND_NOW)
+        self._send_now: Callable[[str], bool] | None = direct["send"] if direct else None
+
+    def send_now(self, text: str) -> bool:
+        return self._send_now is not None and self._send_now(text)
 
     async def send(self, text: str) -> None:
         try:

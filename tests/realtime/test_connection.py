@@ -33,6 +33,9 @@ class Pipe:
             raise Disconnected
         self.frames.put_nowait(orjson.loads(text))
 
+    def send_now(self, text: str) -> bool:
+        return False  # no fast path: every frame goes through the connection's queue
+
     async def receive(self) -> str | bytes | None:
         return await self.inbox.get()
 

@@ -118,3 +118,58 @@ def test_an_event_nobody_listens_to_only_moves_the_position_on():
     hub.passed(unheard.event)
     assert hub.position == unheard.event.cursor
     assert drained(sub) == []
+
+
+class Socket:
+    """A subscriber's socket as the hub's fast path sees it: takes frames until full."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.full = False
+
+    def send_now(self, frame: str) -> bool:
+        if self.full:
+            return False
+        self.sent.append(orjson.loads(frame)["data"]["n"])
+        return True
+
+
+def test_a_socket_that_takes_frames_now_gets_them_without_the_queue():
+    hub = Hub()
+    socket = Socket()
+    sub = Subscriber(PUBLIC, 8, socket.send_now)
+    hub.join(sub, ["thread:1"], None)
+    hub.dispatch(event(1, ["thread:1"]))
+    hub.dispatch(event(2, ["thread:1"]))
+    assert socket.sent == [1, 2] and sub.queue.empty()
+
+
+def test_frames_queue_behind_a_frame_in_flight_or_a_full_socket_and_keep_their_order():
+    hub = Hub()
+    socket = Socket()
+    sub = Subscriber(PUBLIC, 8, socket.send_now)
+    hub.join(sub, ["thread:1"], None)
+    sub.writing = True  # the writer is sending a frame it took from the queue
+    hub.dispatch(event(1, ["thread:1"]))
+    sub.writing = False
+    # Something waits in the queue: later frames go behind it, not around it.
+    hub.dispatch(event(2, ["thread:1"]))
+    assert socket.sent == [] and [f["data"]["n"] for f in drained(sub)] == [1, 2]
+    socket.full = True  # over its high-water mark
+    hub.dispatch(event(3, ["thread:1"]))
+    socket.full = False
+    hub.dispatch(event(4, ["thread:1"]))
+    assert socket.sent == [] and [f["data"]["n"] for f in drained(sub)] == [3, 4]
+    hub.dispatch(event(5, ["thread:1"]))
+    assert socket.sent == [5]
+
+
+def test_a_socket_that_stays_full_makes_its_subscriber_too_slow():
+    hub = Hub()
+    socket = Socket()
+    socket.full = True
+    sub = Subscriber(PUBLIC, 2, socket.send_now)
+    hub.join(sub, ["thread:1"], None)
+    for n in range(3):
+        hub.dispatch(event(n, ["thread:1"]))
+    assert sub.too_slow and sub.stopped.is_set()
