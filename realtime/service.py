@@ -40,6 +40,15 @@ MAX_ANONYMOUS_PER_ADDRESS = 200
 ANONYMOUS_RETRY = 30  # seconds a refused anonymous client is told to wait
 
 
+def too_many_connections() -> DomainError:
+    """The refusal of an anonymous client whose address holds its share (answered 429)."""
+    return DomainError(
+        Kind.RATE_LIMITED, "too_many_connections",
+        "Too many live connections from this address. Try again later.",
+        retry_after=ANONYMOUS_RETRY,
+    )  # fmt: skip
+
+
 class Realtime:
     def __init__(
         self,
@@ -77,6 +86,12 @@ class Realtime:
         """The last event this worker delivered: a page rendered now can resume from it."""
         return self.hub.position
 
+    def crowded(self, address: str) -> bool:
+        """Whether `address` holds MAX_ANONYMOUS_PER_ADDRESS anonymous places already: a
+        dictionary lookup, asked for every handshake without a session cookie before
+        anything else is done for it (`web.ws.Crowded`)."""
+        return self._anonymous.get(limits.address_block(address), 0) >= MAX_ANONYMOUS_PER_ADDRESS
+
     @contextlib.contextmanager
     def seat(self, identity: Identity, address: str) -> Iterator[None]:
         """Hold a place for an anonymous client from `address` while the block runs (the
@@ -86,13 +101,9 @@ class Realtime:
         if identity.actor.authenticated:
             yield
             return
+        if self.crowded(address):
+            raise too_many_connections()
         block = limits.address_block(address)
-        if self._anonymous[block] >= MAX_ANONYMOUS_PER_ADDRESS:
-            raise DomainError(
-                Kind.RATE_LIMITED, "too_many_connections",
-                "Too many live connections from this address. Try again later.",
-                retry_after=ANONYMOUS_RETRY,
-            )  # fmt: skip
         self._anonymous[block] += 1
         try:
             yield

@@ -2,7 +2,8 @@
 
 Here: the `Origin` check, who the session cookie names, the limits on anonymous
 connections per address (their rate, and how many are open in this worker), and
-Starlette's WebSocket adapted to the realtime transport.
+Starlette's WebSocket adapted to the realtime transport. An address over its share of
+open sockets is refused by `Crowded`, the app's outermost layer, before anything else.
 The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 """
 
@@ -11,20 +12,49 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from forum.db import unavailable
 from forum.errors import DomainError
 from realtime.connection import Disconnected
 from realtime.protocol import Close
+from realtime.service import too_many_connections
 from realtime.sweep import Identity
 from web import auth
 from web.errors import DATABASE_ERRORS, away_response, domain_response
+from web.headers import has_session_cookie
 
 log = logging.getLogger("forum.web")
 
 _DENIAL = "websocket.http.response"  # the ASGI extension for refusing with an HTTP answer
+PATH = "/ws"
+
+
+class Crowded:
+    """The app's outermost layer: a handshake on `/ws` without a session cookie, from an
+    address already holding its share of anonymous sockets in this worker, is refused
+    here (429, `Retry-After`, the envelope: what `endpoint` answers) before the
+    middleware, the router and the endpoint run. A crowding client retries at once and
+    without end: bench/ws_abuse.py's crowd phase sends thousands of such handshakes. A
+    handshake with a cookie goes on: only the database knows whether it names a member."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "websocket"
+            and scope["path"] == PATH
+            and _DENIAL in scope.get("extensions", {})
+            and not has_session_cookie(scope)
+            and scope["app"].state.realtime.crowded(auth.client_address(HTTPConnection(scope)))
+        ):
+            await domain_response(too_many_connections())(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def endpoint(ws: WebSocket) -> None:
