@@ -51,8 +51,8 @@ class Forum(Starlette):
         # Outside Starlette's own error middleware, so that a 500 gets the headers too,
         # and is counted and logged with its request id.
         stack = SecurityHeaders(super().build_middleware_stack())
-        # Outermost: a crowding client's handshake costs nothing of the layers within.
-        return ws.Crowded(Observability(stack, self.state.metrics))
+        # Outermost: an abuser's refused handshake costs nothing of the layers within.
+        return ws.EarlyRefusal(Observability(stack, self.state.metrics))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

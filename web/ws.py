@@ -3,7 +3,8 @@
 Here: the `Origin` check, who the session cookie names, the limits on anonymous
 connections per address (their rate, and how many are open in this worker), and
 Starlette's WebSocket adapted to the realtime transport. An address over its share of
-open sockets is refused by `Crowded`, the app's outermost layer, before anything else.
+open sockets, or refused by its rate until that resets, is refused by `EarlyRefusal`,
+the app's outermost layer, before anything else.
 The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 """
 
@@ -21,7 +22,6 @@ from forum.db import unavailable
 from forum.errors import DomainError
 from realtime.connection import Disconnected
 from realtime.protocol import Close
-from realtime.service import too_many_connections
 from realtime.sweep import Identity
 from web import auth
 from web.errors import DATABASE_ERRORS, away_response, domain_response
@@ -33,12 +33,13 @@ _DENIAL = "websocket.http.response"  # the ASGI extension for refusing with an H
 PATH = "/ws"
 
 
-class Crowded:
+class EarlyRefusal:
     """The app's outermost layer: a handshake on `/ws` without a session cookie, from an
-    address already holding its share of anonymous sockets in this worker, is refused
-    here (429, `Retry-After`, the envelope: what `endpoint` answers) before the
-    middleware, the router and the endpoint run. A crowding client retries at once and
-    without end: bench/ws_abuse.py's crowd phase sends thousands of such handshakes. A
+    address already holding its share of anonymous sockets in this worker or refused by
+    `FORUM_LIMIT_WS_CONNECT` until its window resets, is refused here (429,
+    `Retry-After`, the envelope: what `endpoint` answers) before the middleware, the
+    router, the endpoint and the database. An abuser retries at once and without end:
+    bench/ws_abuse.py's crowd and oversize phases send thousands of such handshakes. A
     handshake with a cookie goes on: only the database knows whether it names a member."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -50,10 +51,12 @@ class Crowded:
             and scope["path"] == PATH
             and _DENIAL in scope.get("extensions", {})
             and not has_session_cookie(scope)
-            and scope["app"].state.realtime.crowded(auth.client_address(HTTPConnection(scope)))
         ):
-            await domain_response(too_many_connections())(scope, receive, send)
-            return
+            address = auth.client_address(HTTPConnection(scope))
+            refused = scope["app"].state.realtime.refusal(address)
+            if refused is not None:
+                await domain_response(refused)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -73,7 +76,7 @@ async def endpoint(ws: WebSocket) -> None:
             # In memory first: a host already holding its share costs no database write.
             seat.enter_context(state.realtime.seat(identity, address))
             if not identity.actor.authenticated:
-                await state.limiter.ws_connect(address)
+                await state.realtime.count_connection(address)
         except DomainError as exc:
             await _refuse(ws, domain_response(exc))
             return
