@@ -328,7 +328,8 @@ async def main_async(args: argparse.Namespace) -> int:
         db.where,
         version,
         f"server: forum serve --workers 2, FORUM_LIMIT_WS_CONNECT={args.ws_connect} (other "
-        "limits out of reach); the abuser in its own process on 127.0.0.1",
+        "limits out of reach); the abuser in its own process on 127.0.0.1, on the same 2 "
+        "cores (a real attacker's CPU is not the server's: here it competes with it)",
         f"work: {args.subscribers} subscribers of one thread (each its own X-Forwarded-For "
         f"address); per phase {args.posts} replies {args.spacing:g} s apart; abuse: "
         f"{args.flooders} flooding/oversize connections, 8 crowding tasks, "
@@ -352,6 +353,15 @@ async def main_async(args: argparse.Namespace) -> int:
         failed |= p.missing > 0 or p.doubled > 0
         if p.name in PHASES[1:-1] and worse >= GOAL_WORSE:
             print(f"goal missed: {p.name} worsens p95 by {worse:.0%} (goal: under 10 %)")
+    # What an abusive act cost the workers: the phase's CPU beyond the first phase's, put
+    # on each kind of act in turn (a phase mixes them: read each as an upper bound).
+    print("server cpu per abusive act (the phase's cpu beyond 'none', over each count):")
+    for p in phases[1:-1]:
+        extra = p.server_cpu - phases[0].server_cpu
+        acts = {k: n for k, n in sorted(p.abuser.items()) if n and k != "opened"
+                and k.startswith(("closed 10", "refused", "messages"))}  # fmt: skip
+        per = ", ".join(f"{k}: {extra / n * 1000:.3g} ms" for k, n in acts.items())
+        print(f"  {p.name:<12} {extra:+5.1f} s  {per or '-'}")
     return 1 if failed else 0
 
 

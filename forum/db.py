@@ -96,6 +96,9 @@ _AWAY = (
     asyncpg.PostgresConnectionError,  # the connection was lost
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
     ConnectionError,  # refused: nothing listens
+    # Every connection slot of the server is taken (by other clients too, on a shared
+    # server): seen as bare 500s on websocket handshakes under 5,000 connections.
+    asyncpg.exceptions.TooManyConnectionsError,
     TimeoutError,  # asyncpg's connect timeout
     exc.TimeoutError,  # the pool had no connection to lend in time
 )

@@ -11,9 +11,11 @@ changes (`realtime.sweep`). A closed client reconnects and resumes with `since`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Protocol
 
 from forum import channels
+from forum.db import unavailable
 from forum.errors import DomainError, invalid
 from forum.permissions import audiences
 from realtime import backlog, protocol
@@ -23,6 +25,8 @@ from realtime.sweep import Identity
 
 if TYPE_CHECKING:
     from realtime.service import Realtime
+
+log = logging.getLogger("forum.realtime")
 
 QUEUE_FRAMES = 512  # frames waiting for one client; past them it is too slow
 _CLOSING = ""  # the writer's last item (no frame is empty): close after what it sent
@@ -126,6 +130,13 @@ class Connection:
                     await self._unsubscribe(request)
             except DomainError as exc:
                 await self._reply(protocol.error(exc))
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                # Not a failure of ours: the socket is closed with a code (not dropped
+                # bare, as under 5,000 connections on a full database server).
+                log.warning("database unavailable on a websocket request: %s", exc)
+                self.end(Close.TRY_AGAIN)
 
     async def _subscribe(self, request: Subscribe) -> None:
         realtime, sub = self._realtime, self._sub

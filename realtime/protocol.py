@@ -47,6 +47,9 @@ class Close(enum.IntEnum):
     # violation). Frames over MAX_FRAME get 1009 (message too big) from uvicorn itself.
     TOO_MANY_MESSAGES = 1008
     MESSAGE_TOO_BIG = 1009
+    # The database was away while answering a request (1013: try again later): the
+    # client reconnects, backing off, and resumes with `since`.
+    TRY_AGAIN = 1013
     # The login the socket ran as ended or changed (logout, password change, suspension,
     # expiry, another role): reconnect as whoever the cookie says now, resume with `since`.
     SESSION_CHANGED = 4401
@@ -58,6 +61,7 @@ REASONS = {
     Close.TOO_MANY_CONNECTIONS: "too many connections",
     Close.TOO_MANY_MESSAGES: "too many messages",
     Close.MESSAGE_TOO_BIG: "message too big",
+    Close.TRY_AGAIN: "try again later",
     Close.SESSION_CHANGED: "session changed: reconnect",
 }
 

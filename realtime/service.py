@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 
@@ -38,6 +40,16 @@ MAX_CONNECTIONS_PER_MEMBER = 20  # per worker process
 # can hold open, beside the rate of new connections (`FORUM_LIMIT_WS_CONNECT`).
 MAX_ANONYMOUS_PER_ADDRESS = 200
 ANONYMOUS_RETRY = 30  # seconds a refused anonymous client is told to wait
+REMEMBERED_REFUSALS = 10_000  # addresses refused by FORUM_LIMIT_WS_CONNECT kept in memory
+
+
+def too_many_connections() -> DomainError:
+    """The refusal of an anonymous client whose address holds its share (answered 429)."""
+    return DomainError(
+        Kind.RATE_LIMITED, "too_many_connections",
+        "Too many live connections from this address. Try again later.",
+        retry_after=ANONYMOUS_RETRY,
+    )  # fmt: skip
 
 
 class Realtime:
@@ -68,6 +80,9 @@ class Realtime:
         self._connections: Counter[int] = Counter()
         # address block -> anonymous connections open or being opened in this worker
         self._anonymous: Counter[str] = Counter()
+        # address block -> (monotonic time its FORUM_LIMIT_WS_CONNECT window resets, the
+        # refusal) for anonymous clients refused by that limit
+        self._refused: dict[str, tuple[float, DomainError]] = {}
         self._keep_days = keep_days
         self._keep_count = keep_count
         self._tasks: list[asyncio.Task[None]] = []
@@ -76,6 +91,47 @@ class Realtime:
     def position(self) -> Cursor:
         """The last event this worker delivered: a page rendered now can resume from it."""
         return self.hub.position
+
+    def refusal(self, address: str) -> DomainError | None:
+        """Why an anonymous client from `address` is refused, known from memory alone:
+        its address holds MAX_ANONYMOUS_PER_ADDRESS places already, or was refused by
+        `FORUM_LIMIT_WS_CONNECT` and its window has not reset (`count_connection`).
+        Asked for every handshake without a session cookie before anything else is done
+        for it (`web.ws.EarlyRefusal`); None: go on."""
+        block = limits.address_block(address)
+        if self._anonymous.get(block, 0) >= MAX_ANONYMOUS_PER_ADDRESS:
+            return too_many_connections()
+        return self._still_refused(block)
+
+    async def count_connection(self, address: str) -> None:
+        """Count a new anonymous connection from `address` against
+        `FORUM_LIMIT_WS_CONNECT` (in the database, shared by every worker). A refusal
+        is remembered until its window resets: an abuser retrying at once is refused
+        again without a database write (the count is capped past the limit anyway,
+        and more hits do not move the reset)."""
+        block = limits.address_block(address)
+        if (refused := self._still_refused(block)) is not None:
+            raise refused
+        try:
+            await self.limiter.ws_connect(address)
+        except DomainError as exc:
+            if exc.retry_after:
+                now = time.monotonic()
+                if len(self._refused) >= REMEMBERED_REFUSALS:
+                    self._refused = {k: v for k, v in self._refused.items() if v[0] > now}
+                if len(self._refused) < REMEMBERED_REFUSALS:
+                    self._refused[block] = (now + exc.retry_after, exc)
+            raise
+
+    def _still_refused(self, block: str) -> DomainError | None:
+        if (found := self._refused.get(block)) is None:
+            return None
+        until, refused = found
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._refused[block]
+            return None
+        return DomainError(refused.kind, refused.code, refused.message, retry_after=math.ceil(left))
 
     @contextlib.contextmanager
     def seat(self, identity: Identity, address: str) -> Iterator[None]:
@@ -88,11 +144,7 @@ class Realtime:
             return
         block = limits.address_block(address)
         if self._anonymous[block] >= MAX_ANONYMOUS_PER_ADDRESS:
-            raise DomainError(
-                Kind.RATE_LIMITED, "too_many_connections",
-                "Too many live connections from this address. Try again later.",
-                retry_after=ANONYMOUS_RETRY,
-            )  # fmt: skip
+            raise too_many_connections()
         self._anonymous[block] += 1
         try:
             yield

@@ -51,7 +51,8 @@ class Forum(Starlette):
         # Outside Starlette's own error middleware, so that a 500 gets the headers too,
         # and is counted and logged with its request id.
         stack = SecurityHeaders(super().build_middleware_stack())
-        return Observability(stack, self.state.metrics)
+        # Outermost: an abuser's refused handshake costs nothing of the layers within.
+        return ws.EarlyRefusal(Observability(stack, self.state.metrics))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = api_routes()
     routes += [
         Route(PREFIX + "/openapi.json", openapi, methods=["GET"]),
-        WebSocketRoute("/ws", ws.endpoint),
+        WebSocketRoute(ws.PATH, ws.endpoint),
         *health.ROUTES,
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         *pages.ROUTES,

@@ -67,7 +67,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         personal = path.startswith(_PERSONAL_PATHS) or (
-            not path.startswith(_STATIC) and _has_session_cookie(scope)
+            not path.startswith(_STATIC) and has_session_cookie(scope)
         )
         https = scope.get("scheme") == "https"
 
@@ -88,5 +88,5 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _has_session_cookie(scope: Scope) -> bool:
+def has_session_cookie(scope: Scope) -> bool:
     return any(name == b"cookie" and _SESSION in value for name, value in scope["headers"])

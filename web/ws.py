@@ -2,7 +2,9 @@
 
 Here: the `Origin` check, who the session cookie names, the limits on anonymous
 connections per address (their rate, and how many are open in this worker), and
-Starlette's WebSocket adapted to the realtime transport.
+Starlette's WebSocket adapted to the realtime transport. An address over its share of
+open sockets, or refused by its rate until that resets, is refused by `EarlyRefusal`,
+the app's outermost layer, before anything else.
 The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 """
 
@@ -12,7 +14,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from forum.db import unavailable
@@ -22,11 +26,40 @@ from realtime.protocol import Close
 from realtime.sweep import Identity
 from web import auth
 from web.errors import DATABASE_ERRORS, away_response, domain_response
+from web.headers import has_session_cookie
 from web.shutdown import SEND_NOW
 
 log = logging.getLogger("forum.web")
 
 _DENIAL = "websocket.http.response"  # the ASGI extension for refusing with an HTTP answer
+PATH = "/ws"
+
+
+class EarlyRefusal:
+    """The app's outermost layer: a handshake on `/ws` without a session cookie, from an
+    address already holding its share of anonymous sockets in this worker or refused by
+    `FORUM_LIMIT_WS_CONNECT` until its window resets, is refused here (429,
+    `Retry-After`, the envelope: what `endpoint` answers) before the middleware, the
+    router, the endpoint and the database. An abuser retries at once and without end:
+    bench/ws_abuse.py's crowd and oversize phases send thousands of such handshakes. A
+    handshake with a cookie goes on: only the database knows whether it names a member."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "websocket"
+            and scope["path"] == PATH
+            and _DENIAL in scope.get("extensions", {})
+            and not has_session_cookie(scope)
+        ):
+            address = auth.client_address(HTTPConnection(scope))
+            refused = scope["app"].state.realtime.refusal(address)
+            if refused is not None:
+                await domain_response(refused)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def endpoint(ws: WebSocket) -> None:
@@ -45,7 +78,7 @@ async def endpoint(ws: WebSocket) -> None:
             # In memory first: a host already holding its share costs no database write.
             seat.enter_context(state.realtime.seat(identity, address))
             if not identity.actor.authenticated:
-                await state.limiter.ws_connect(address)
+                await state.realtime.count_connection(address)
         except DomainError as exc:
             await _refuse(ws, domain_response(exc))
             return

@@ -13,6 +13,7 @@ import contextlib
 import os
 import socket
 import struct
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,9 @@ import pytest
 import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 from forum.db import driver_dsn
 from realtime.protocol import MAX_FRAME, MESSAGE_BURST, MESSAGES_PER_SECOND, REASONS, Close
@@ -29,7 +33,7 @@ from realtime.service import ANONYMOUS_RETRY, MAX_ANONYMOUS_PER_ADDRESS
 from tests.realtime.clients import events_of, member, send, subscribe, until, until_closed, ws_url
 from tests.servers import Served, forum_env, free_port
 from web.app import create_app
-from web.shutdown import GoingAway
+from web.shutdown import LINGER, GoingAway
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -95,6 +99,37 @@ async def test_a_flood_of_subscribe_and_unsubscribe_is_closed_with_1008(served):
     # What came within the burst was answered; nothing after it was.
     answers = [f for f in frames if f["op"] in ("subscribed", "unsubscribed")]
     assert 0 < len(answers) <= MESSAGE_BURST + 5
+
+
+async def test_a_flooder_that_never_answers_the_close_is_let_go_at_once(served):
+    # A raw client: it floods, reads the server's frames, and never answers the close
+    # frame (as a flooder need not). The server reads nothing more after its 1008: it
+    # ends its stream right after the close frame instead of reading on for the answer.
+    client = ClientProtocol(parse_uri(ws_url(served)))
+    reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+    client.send_request(client.connect())
+    writer.write(b"".join(client.data_to_send()))
+    ping = Frame(Opcode.TEXT, b'{"op":"ping"}').serialize(mask=True, extensions=[])
+    closed_at, code = None, None
+    try:
+        async with asyncio.timeout(30):
+            while not reader.at_eof():
+                if closed_at is None:
+                    with contextlib.suppress(ConnectionError):
+                        writer.write(ping * 50)
+                        await writer.drain()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.01):
+                        client.receive_data(await reader.read(65536))
+                if closed_at is None and client.close_rcvd is not None:
+                    closed_at = time.monotonic()
+                    code = client.close_rcvd.code
+            ended = time.monotonic() - closed_at
+    finally:
+        writer.transport.abort()
+    assert code == Close.TOO_MANY_MESSAGES == 1008
+    # uvicorn alone waits 10 s (its close timeout) for an answer, reading all the while.
+    assert ended < LINGER + 1
 
 
 async def test_a_burst_then_a_steady_pace_is_never_closed(served):

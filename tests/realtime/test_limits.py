@@ -46,6 +46,15 @@ async def test_anonymous_connections_per_address_are_refused_at_the_handshake(se
     assert answer.status_code == 429
     assert 0 < int(answer.headers["Retry-After"]) <= 3600
     assert b'"code":"rate_limited"' in answer.body
+    # Refused again, from memory (`Realtime.count_connection`), until the window resets.
+    with pytest.raises(websockets.InvalidStatus) as again:
+        async with connect(ws_url(served)):
+            pass
+    assert again.value.response.status_code == 429
+    assert b'"code":"rate_limited"' in again.value.response.body
+    assert (
+        0 < int(again.value.response.headers["Retry-After"]) <= int(answer.headers["Retry-After"])
+    )
     # Members are not counted per address (they are capped per member instead).
     me = await member(served)
     async with connect(ws_url(served), additional_headers={"Cookie": me.cookie}) as ws:
