@@ -49,7 +49,8 @@ MAX_LENGTH = timedelta(days=366)
 # A region's feed carries the published events that end after this far back.
 FEED_PAST = timedelta(days=180)
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
-_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+# No space nor control character (PostgreSQL text holds no NUL: it was a 500 at the insert).
+_URL = re.compile(r"^https?://[^\s/\x00-\x1f\x7f-\x9f]+[^\s\x00-\x1f\x7f-\x9f]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

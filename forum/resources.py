@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,8 @@ def check_url(url: str, field: str = "url") -> str:
         raise invalid(
             field, "Use a web address starting with https:// or http://.", "invalid_website"
         )
-    if any(c.isspace() for c in url):
+    # A control character too: PostgreSQL text holds no NUL (it was a 500 at the insert).
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
         raise invalid(
             field, "Use a web address starting with https:// or http://.", "invalid_website"
         )

@@ -123,9 +123,9 @@ async def waiting(app: Any) -> int:
         )
 
 
-async def settle(app: Any) -> None:
+async def settle(app: Any, rounds: int = 400) -> None:
     """Drain the outbox until nothing waits to be sent (the app's own sender may be sending too)."""
-    for _ in range(400):
+    for _ in range(rounds):
         await app.state.mail_sender.drain()
         if not await waiting(app):
             return

@@ -1184,7 +1184,7 @@ class EventFields(Request):
     )
     description: Markdown | None = None
     online: bool | None = None
-    place: Annotated[str, Field(max_length=200)] | None = Field(
+    place: Annotated[str, Field(max_length=200), AfterValidator(_no_controls)] | None = Field(
         default=None, description="Required unless online"
     )
     country: CountryCode | None = Field(default=None, description="Where it takes place")
@@ -1280,7 +1280,7 @@ class ResourceFields(Request):
     title: Title | None = None
     url: WebAddress | None = None
     kind: ResourceKindName | None = None
-    description: Annotated[str, Field(max_length=2000)] | None = None
+    description: Annotated[str, Field(max_length=2000), AfterValidator(_text)] | None = None
     languages: list[Language] | None = Field(default=None, max_length=_FEW)
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
@@ -1326,14 +1326,15 @@ class ResourceList(BaseModel):
 # News
 
 NewsStatus = Literal["proposed", "published"]
+SourceName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
 
 
 class NewsFields(Request):
     """Leave a field out to keep it as it is (a patch)."""
 
     title: Title | None = None
-    summary: Annotated[str, Field(max_length=2000)] | None = None
-    source_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    summary: Annotated[str, Field(max_length=2000), AfterValidator(_text)] | None = None
+    source_name: SourceName | None = None
     source_url: WebAddress | None = None
     published_on: Day | None = Field(
         default=None, description="The day the article appeared: from 1990-01-01 to today"
@@ -1356,7 +1357,7 @@ class NewsCreate(NewsFields):
     """An editor's item is published at once; a member's is proposed."""
 
     title: Title  # type: ignore[assignment]
-    source_name: Annotated[str, Field(min_length=1, max_length=200)]  # type: ignore[assignment]
+    source_name: SourceName  # type: ignore[assignment]
     source_url: WebAddress  # type: ignore[assignment]
     published_on: Day  # type: ignore[assignment]
     region: Slug  # type: ignore[assignment]

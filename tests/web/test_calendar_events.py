@@ -140,6 +140,11 @@ async def test_bad_input_is_refused_and_changes_nothing(make, db, client):
         ({"region": "nowhere"}, "region"),
         ({"country": "ZZ"}, "country"),
         ({"place": "", "online": False}, "place"),
+        # PostgreSQL text holds no NUL: the place was a 500 at the insert.
+        ({"place": "nul\x00inside"}, "place"),
+        ({"place": "line\nbreak"}, "place"),
+        ({"description": "nul\x00inside"}, "description"),
+        ({"registration_url": "https://example.org/nul\x00inside"}, "registration_url"),
         ({"organisation": "nobody"}, "organisation"),
         ({"starts": "not a time"}, "starts"),
     ]

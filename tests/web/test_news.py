@@ -124,6 +124,11 @@ async def test_decline_deletes_and_refusals_change_nothing(make, client, db):
         {**ITEM, "published_on": "yesterday"},
         {**ITEM, "title": " "},
         {**ITEM, "source_name": ""},
+        # PostgreSQL text holds no NUL: these were a 500 at the insert.
+        {**ITEM, "source_name": "nul\x00inside"},
+        {**ITEM, "source_name": "escape\x1b[2J"},
+        {**ITEM, "summary": "nul\x00inside"},
+        {**ITEM, "source_url": "https://example.org/nul\x00inside"},
         {**ITEM, "language": "english"},
         {k: v for k, v in ITEM.items() if k != "region"},
     ):

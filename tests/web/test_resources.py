@@ -87,6 +87,9 @@ async def test_refusals_and_bad_input_change_nothing(make, client, db):
         {**GUIDE, "topics": ["nothing-like-it"]},
         {**GUIDE, "languages": ["english"]},
         {**GUIDE, "title": "   "},
+        # PostgreSQL text holds no NUL: the description was a 500 at the insert.
+        {**GUIDE, "description": "nul\x00inside"},
+        {**GUIDE, "url": "https://example.org/nul\x00inside"},
         {key: v for key, v in GUIDE.items() if key != "url"},
     ):
         r = await editor.post(API, json=bad)

@@ -11,9 +11,12 @@ embed, base or refresh, a URL attribute with a scheme other than http, https or 
 The data goes in through the real API of a real `forum serve` (what it refuses, a 422,
 is counted and printed, never silently dropped): one account per display name, one
 thread per title (its opening post the same payload), all payloads as replies in threads
-of 50 (one page each), organisations and experiences carrying them in every field, a
-member following the region (the notifications page, and the daily digest mail's HTML
-part, loaded with `page.set_content`).
+of 50 (one page each), organisations and experiences carrying them in every field, news
+items, calendar events and resources likewise (`tests/web/xss_writing.py`), a member
+following the region (the notifications page, and the daily digest mail's HTML part,
+loaded with `page.set_content`), another reading it in mailing-list mode (a mail per
+post). Last, an open thread page receives the payloads as posts over the websocket, put
+in place by the page script (`web/static/forum.js`).
 """
 
 from __future__ import annotations
@@ -21,207 +24,46 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from forum import accounts
 from forum.config import Settings, Smtp
 from forum.db import Database, driver_dsn
-from forum.errors import DomainError
 from forum.models import Role, User
 from tests import factories, mail
 from tests.servers import Served, forum_env
 from tests.web.browsers import skip_without_chromium
-from tests.web.xss_corpus import CORPUS, Payload
+from tests.web.xss_corpus import CORPUS
+from tests.web.xss_writing import SPAN, Knowledge, accepted, accepts, post_keeping, write_knowledge
 from web import auth, schemas
 from web.app import create_app
 
 skip_without_chromium()
 
-from playwright.async_api import Browser, BrowserContext, Page  # noqa: E402
+from playwright.async_api import Browser, Page  # noqa: E402
+
+from tests.web.xss_harness import RECORDER, Visitor  # noqa: E402
 
 POSTS_PER_THREAD = 50  # one thread page (web.links.THREAD_PAGE)
-OPEN_PAGES = 3  # pages loaded at once
 # Every title and name is shown in the region and topic lists, search results and
 # notifications; their own pages (a thread page per title, a profile per name) are one
 # in STRIDE by default, to keep the run near 5 minutes on a loaded 2-core machine:
 # XSS_CORPUS_FULL=1 visits all of them (about 9 minutes more here).
-STRIDE = 1 if os.environ.get("XSS_CORPUS_FULL") else 8
-SETTLE_MS = 150  # after the hover pass: time for late handlers (image errors, timers)
+FULL = bool(os.environ.get("XSS_CORPUS_FULL"))
+STRIDE = 1 if FULL else SPAN
+# Live posts: all payloads over the websocket into one open thread page, SPAN to a post
+# by default (one to a post in the full run), 25 posts an author (the posting limit).
+LIVE_BATCH = 1 if FULL else SPAN
+LIVE_PER_AUTHOR = 25
+SEARCH_PAGES = 100 if FULL else 4  # of each knowledge kind's hits (their lists hold all)
 SECRET = "k" * 40
-
-RECORDER = """
-(() => {
-  let fired;
-  try { fired = window.top.__xss || (window.top.__xss = []); }
-  catch (e) { fired = window.__xss = []; }
-  const record = (how) => function (...args) {
-    fired.push(how + '(' + args.map(String).join(',') + ') in ' + location.href.slice(0, 80));
-  };
-  window.xss = record('xss');
-  for (const name of ['alert', 'confirm', 'prompt', 'print']) window[name] = record(name);
-})();
-"""
-
-# Everything a payload could use to run, looked for whether or not it ran; and the hover
-# and focus pass over every element.
-INSPECT = """
-() => {
-  const found = [];
-  const safe = /^(https?:|mailto:)/i;
-  // Mail HTML is loaded with set_content: about:blank, against which no path parses.
-  const base = location.protocol.startsWith('http') ? location.href : 'https://mail.invalid/';
-  const urlAttrs = ['href', 'src', 'action', 'formaction', 'data', 'xlink:href',
-                    'background', 'poster', 'codebase', 'cite', 'ping'];
-  for (const el of document.querySelectorAll('*')) {
-    const tag = el.tagName.toLowerCase();
-    for (const a of el.attributes) {
-      const name = a.name.toLowerCase();
-      if (name.startsWith('on')) found.push(`${tag} ${name}=${a.value}`);
-      if (name === 'srcdoc') found.push(`${tag} srcdoc`);
-      if (name === 'style') found.push(`${tag} style=${a.value}`);
-      // The forum's own `<link rel="icon" href="data:,">` (no favicon request).
-      const icon = tag === 'link' && el.rel === 'icon' && a.value === 'data:,';
-      if (urlAttrs.includes(name) && !icon) {
-        const url = new URL(a.value, base);
-        if (!safe.test(url.protocol)) found.push(`${tag} ${name}=${a.value.slice(0, 80)}`);
-      }
-    }
-    if (['iframe', 'frame', 'object', 'embed', 'base', 'applet', 'portal'].includes(tag))
-      found.push(`<${tag}>`);
-    if (tag === 'meta' && (el.getAttribute('http-equiv') || '').toLowerCase() === 'refresh')
-      found.push('<meta refresh>');
-    if (tag === 'script' && !(el.getAttribute('src') || '').startsWith('/static/'))
-      found.push(`<script> ${el.textContent.slice(0, 80)}`);
-  }
-  const events = ['mouseover', 'mouseenter', 'mousemove', 'pointerover', 'pointerenter',
-                  'focus', 'focusin', 'mouseout', 'blur'];
-  for (const el of document.querySelectorAll('body *')) {
-    for (const type of events) el.dispatchEvent(new Event(type, {bubbles: true}));
-    if (el.tabIndex >= 0 && typeof el.focus === 'function') el.focus();
-  }
-  return found;
-}
-"""
-
-
-@dataclasses.dataclass
-class Finding:
-    where: str
-    fired: list[str]
-    present: list[str]
-    navigated: list[str]
-
-
-class Visitor:
-    """Loads pages (or mail HTML) in one CSP-free context and keeps what each did."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.context = context
-        self.findings: list[Finding] = []
-        self.visited = 0
-        self.popups: list[str] = []
-        self._open = asyncio.Semaphore(OPEN_PAGES)
-        context.on("page", self._popup)
-
-    async def _popup(self, page: Page) -> None:
-        # A page the forum opened itself (window.open, a target=_blank click): ours
-        # have no opener.
-        if await page.opener() is not None:
-            self.popups.append(page.url)
-
-    async def look(
-        self, where: str, load: Callable[[Page], Awaitable[None]], url: str | None = None
-    ) -> tuple[Page, Finding]:
-        """Load with `load`, hover and focus everything; returns the page (close it)."""
-        async with self._open:
-            page = await self.context.new_page()
-            dialogs: list[str] = []
-            navigated: list[str] = []
-
-            async def dialog(d: Any) -> None:
-                dialogs.append(f"{d.type}: {d.message}")
-                await d.dismiss()
-
-            page.on("dialog", dialog)
-            await load(page)
-            expected = url or page.url
-            if page.url != expected:  # left during the load (a refresh, a script)
-                navigated.append(page.url)
-            page.on(
-                "framenavigated",
-                lambda f: (
-                    navigated.append(f.url) if f == page.main_frame and f.url != expected else None
-                ),
-            )
-            present = await page.evaluate(INSPECT)
-            await page.wait_for_timeout(SETTLE_MS)
-            try:
-                fired = await page.evaluate("window.__xss || []")
-            except Exception as exc:  # the page went away: a navigation
-                fired = [f"page gone: {exc}"]
-            finding = Finding(where, fired + dialogs, present, navigated)
-            self.visited += 1
-            if finding.fired or finding.present or finding.navigated:
-                self.findings.append(finding)
-            return page, finding
-
-    async def url(self, where: str, url: str) -> Page:
-        async def load(page: Page) -> None:
-            response = await page.goto(url, wait_until="load")
-            assert response is not None and response.status == 200, f"{url}: {response}"
-
-        page, _ = await self.look(where, load, url)
-        return page
-
-    async def pages(self, where: str, url: str, limit: int = 100) -> int:
-        """A listing and every next page of it; how many pages."""
-        count = 0
-        while url and count < limit:
-            page = await self.url(f"{where} {count + 1}", url)
-            count += 1
-            url = await page.evaluate(
-                """() => { const a = document.querySelector('a[rel=next]')
-                   || [...document.querySelectorAll('a[href*="cursor="]')].pop();
-                   return a ? a.href : null; }"""
-            )
-            await page.close()
-        return count
-
-    async def each(self, where: str, urls: Iterable[str]) -> int:
-        async def one(url: str) -> None:
-            page = await self.url(f"{where} {url}", url)
-            await page.close()
-
-        urls = list(urls)
-        await asyncio.gather(*(one(u) for u in urls))
-        return len(urls)
-
-    async def html(self, where: str, content: str) -> None:
-        async def load(page: Page) -> None:
-            await page.set_content(content, wait_until="load")
-
-        page, _ = await self.look(where, load)
-        await page.close()
-
-    def report(self) -> str:
-        lines = []
-        numbers = re.compile(r"\((\d+)")
-        for f in self.findings:
-            lines.append(f"{f.where}: fired={f.fired} present={f.present[:5]} nav={f.navigated}")
-            for n in {int(m) for x in f.fired for m in numbers.findall(x)}:
-                if 0 < n <= len(CORPUS):
-                    lines.append(f"    payload {n}: {CORPUS[n - 1].text[:200]!r}")
-        return "\n".join(lines)
-
 
 # The data: written once for the module through the API of its server.
 
@@ -240,8 +82,11 @@ class World:
     refused_organisations: list[str]
     experiences: list[int]
     refused_experiences: list[str]
+    knowledge: Knowledge
     watcher: httpx.AsyncClient
+    live_authors: list[httpx.AsyncClient]  # named accounts, logged in to the served forum
     digest: str  # the HTML part of the watcher's daily digest
+    list_mails: list[str]  # the HTML parts of the lister's mailing-list mails, a post each
 
     def summary(self) -> str:
         return (
@@ -250,7 +95,8 @@ class World:
             f"{len(self.refused_titles)}; posts refused {sorted(self.refused_posts)}; "
             f"organisations {len(self.organisations)} (fields refused: "
             f"{self.refused_organisations}); experiences {len(self.experiences)} (fields "
-            f"refused: {self.refused_experiences})"
+            f"refused: {self.refused_experiences}); {self.knowledge.summary()}; "
+            f"list mails {len(self.list_mails)}"
         )
 
 
@@ -258,20 +104,15 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _accepted(kind: Any) -> list[Payload]:
-    return [p for p in CORPUS if _accepts(kind, p.text)]
-
-
-def _accepts(kind: Any, text: str, clean: Callable[[str], object] | None = None) -> bool:
-    """Whether the API takes `text` as a value of `kind` (its schema type, then the core's
-    own check): the data below is written through the core, so it asks the same."""
-    try:
-        TypeAdapter(kind).validate_python(text)
-        if clean is not None:
-            clean(text)
-    except (ValidationError, DomainError):
-        return False
-    return True
+def _live_bodies() -> list[str]:
+    """The posts sent live: LIVE_BATCH payloads each, fewer where they would be too long."""
+    bodies: list[list[str]] = [[]]
+    for p in accepted(schemas.Body):
+        joined = "\n\n".join([*bodies[-1], p.text]).encode("utf-8", "surrogatepass")
+        if len(bodies[-1]) == LIVE_BATCH or len(joined) > schemas.MAX_BODY_BYTES:
+            bodies.append([])
+        bodies[-1].append(p.text)
+    return ["\n\n".join(b) for b in bodies]
 
 
 async def _served_client(served: Served, logged_in: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -284,22 +125,6 @@ async def _served_client(served: Served, logged_in: httpx.AsyncClient) -> httpx.
     api.cookies.set(auth.COOKIE, logged_in.cookies[auth.COOKIE])
     await logged_in.aclose()
     return api
-
-
-async def _post_keeping(
-    api: httpx.AsyncClient, path: str, body: dict[str, Any], refused: list[str]
-) -> httpx.Response:
-    """POST `body`; where a field is refused (422), put a plain text in its place, note
-    it in `refused` and try again (a title or name refused stays refused)."""
-    for _ in range(4):
-        r = await api.post(path, json=body)
-        fields = r.json()["error"]["fields"] if r.status_code == 422 else {}
-        if not fields or {"title", "name"} & set(fields):
-            return r
-        refused.append(f"{body.get('slug') or body['title'][:20]!r}: {fields}")
-        for name in fields:
-            body[name] = [] if name == "activities" else f"The {name} was refused."
-    return r
 
 
 async def _build(served: Served, app: Any, db: Database) -> World:
@@ -322,7 +147,7 @@ async def _build(served: Served, app: Any, db: Database) -> World:
     # One account per display name the API accepts.
     names, refused_names = [], []
     for p in CORPUS:
-        if _accepts(schemas.DisplayName, p.text, accounts.clean_display_name):
+        if accepts(schemas.DisplayName, p.text, accounts.clean_display_name):
             names.append((p.number, await make.user(display_name=p.text.strip())))
         else:
             refused_names.append(p.number)
@@ -337,7 +162,7 @@ async def _build(served: Served, app: Any, db: Database) -> World:
     # One thread per title the API accepts, its opening post the same payload.
     titled, refused_titles = {}, []
     for i, p in enumerate(CORPUS):
-        if not _accepts(schemas.Title, p.text):
+        if not accepts(schemas.Title, p.text):
             refused_titles.append(p.number)
             continue
         made = await make.thread(
@@ -345,6 +170,18 @@ async def _build(served: Served, app: Any, db: Database) -> World:
             body=p.text,
         )  # fmt: skip
         titled[p.number] = made["thread"]["id"]
+
+    # A member reading the region in mailing-list mode from here on: a mail per reply
+    # (and perhaps for some titles, their notifications made after this).
+    lister = await _served_client(served, await make.logged_in(await make.user(
+        email="lister@example.org", email_verified_at=datetime.now(UTC),
+        email_mode="immediately",
+    )))  # fmt: skip
+    r = await lister.put(
+        "/api/v1/follows/region:africa", json={"level": "watching", "mailing_list": True}
+    )
+    assert r.status_code in (200, 201), r.text
+    await lister.aclose()
 
     # Every payload as a reply, 49 to a thread (one page), by the named accounts in turn.
     chunks, refused_posts = [], []
@@ -356,7 +193,7 @@ async def _build(served: Served, app: Any, db: Database) -> World:
         )
         chunks.append(made["thread"]["id"])
         for i, p in enumerate(group):
-            if _accepts(schemas.Body, p.text):
+            if accepts(schemas.Body, p.text):
                 await make.reply(chunks[-1], authors[(c + i) % len(authors)], body=p.text)
             else:
                 refused_posts.append(p.number)
@@ -365,9 +202,9 @@ async def _build(served: Served, app: Any, db: Database) -> World:
     organisations, refused_organisations = [], []
     # Texts a post may hold (a control character would get the whole field refused),
     # short enough for twelve to fit a description.
-    postable = _accepted(schemas.Body)
+    postable = accepted(schemas.Body)
     groups = _chunks([p.text for p in postable if len(p.text) <= 800], 12)
-    for i, p in enumerate(_accepted(schemas.Organisation)[::10]):
+    for i, p in enumerate(accepted(schemas.Organisation)[::10]):
         group = groups[i % len(groups)]
         body = {
             "slug": f"org-{p.number}",
@@ -377,12 +214,12 @@ async def _build(served: Served, app: Any, db: Database) -> World:
             "website": f'https://example.org/"onmouseover="xss({p.number})"',
             "description": "\n\n".join(group)[:10_000],
             "activities": [
-                {"title": t if _accepts(schemas.Title, t) else f"Activity {j}",
+                {"title": t if accepts(schemas.Title, t) else f"Activity {j}",
                  "started_on": "2024-01-01", "description": t}
                 for j, t in enumerate(group)
             ],
         }  # fmt: skip
-        r = await _post_keeping(admin, "/api/v1/organisations", body, refused_organisations)
+        r = await post_keeping(admin, "/api/v1/organisations", body, refused_organisations)
         if r.status_code == 422:  # the name itself
             continue
         assert r.status_code == 201, f"organisation {p.number}: {r.text[:500]}"
@@ -395,18 +232,25 @@ async def _build(served: Served, app: Any, db: Database) -> World:
     experiences, refused_experiences = [], []
     texts = _chunks([p.text for p in postable], 20)
     fields = ("context", "action", "obstacles", "outcome", "lessons")
-    for i, p in enumerate(_accepted(schemas.Title)[::15]):
+    for i, p in enumerate(accepted(schemas.Title)[::15]):
         group = texts[i % len(texts)]
         body = {"organisation": organisations[0], "title": p.text, "countries": ["SN"],
                 **{f: "\n\n".join(group[k::5]) for k, f in enumerate(fields)}}  # fmt: skip
-        r = await _post_keeping(admin, "/api/v1/experiences", body, refused_experiences)
+        r = await post_keeping(admin, "/api/v1/experiences", body, refused_experiences)
         assert r.status_code == 201, f"experience {p.number}: {r.text[:500]}"
         experiences.append(int(r.json()["id"]))
+
+    knowledge = await write_knowledge(admin, watcher, organisations)
     await admin.aclose()
+    live_authors = [
+        await _served_client(served, await make.logged_in(user))
+        for user in authors[: -(-len(_live_bodies()) // LIVE_PER_AUTHOR)]
+    ]
 
     return World(
         served, names, handles, refused_names, titled, refused_titles, chunks, refused_posts,
-        organisations, refused_organisations, experiences, refused_experiences, watcher, "",
+        organisations, refused_organisations, experiences, refused_experiences, knowledge,
+        watcher, live_authors, "", [],
     )  # fmt: skip
 
 
@@ -419,10 +263,12 @@ async def world(
         FORUM_SECRET_KEY=SECRET,
         FORUM_DATA_DIR=str(tmp_path_factory.mktemp("served")),
     )
-    served = await asyncio.to_thread(Served, env)
     inbox = mail.Inbox()
     port = mail.free_port()
     smtp = mail.smtp_server(inbox, port)
+    # Either app may send a mail of the outbox.
+    env |= {"FORUM_SMTP_URL": f"smtp://127.0.0.1:{port}", "FORUM_MAIL_FROM": "forum@forum.test"}
+    served = await asyncio.to_thread(Served, env)
     # An app of our own on the same database: its factories write the data, and it
     # makes the daily digest when told (the served one mails only at the digest hour).
     settings = Settings(
@@ -442,11 +288,13 @@ async def world(
             built = await _build(served, app, db)
             await _notified(served, len(built.titled) + len(built.chunks))
             await app.state.notices.drain(datetime.now(UTC) + timedelta(days=1, hours=1))
-            await mail.settle(app)
+            await mail.settle(app, rounds=4000)  # a thousand mails or more
             [digest] = inbox.to("watcher@example.org")
             built.digest = mail.html_of(digest)
+            built.list_mails = [mail.html_of(m) for m in inbox.to("lister@example.org")]
             yield built
-            await built.watcher.aclose()
+            for api in (built.watcher, *built.live_authors):
+                await api.aclose()
     finally:
         await db.dispose()
         smtp.stop()
@@ -585,3 +433,67 @@ async def test_organisations_and_experiences(world: World, visitor: Visitor) -> 
     await visitor.pages("experiences", f"{base}/experiences")
     await visitor.each("experience", (f"{base}/experiences/{e}" for e in world.experiences))
     _clean(visitor, "organisations and experiences")
+
+
+async def test_news_events_and_resources(world: World, visitor: Visitor) -> None:
+    base, made = world.served.url, world.knowledge
+    lists = 0
+    for path in ("/news", "/events", "/events/past", "/events?status=proposed", "/resources"):
+        lists += await visitor.pages(path, base + path)
+    assert lists >= 3 * len(CORPUS) // 50
+    await visitor.each("country", [f"{base}/countries/SN"])
+    for kind in ("news", "event", "resource"):
+        await visitor.pages(f"search {kind}", f"{base}/search?q=xss&kind={kind}", SEARCH_PAGES)
+    # One in STRIDE, each with SPAN payloads in its text: all of them; and the reasons.
+    news, events = made.news[::STRIDE], sorted({*made.events[::STRIDE], *made.declined})
+    print(f"{len(news)} news and {len(events)} event pages of {made.summary()}")
+    await visitor.each("news item", (f"{base}/news/{n}" for n in news))
+    await visitor.each("event", (f"{base}/events/{e}" for e in events))
+    _clean(visitor, "news, events and resources")
+
+
+async def test_mailing_list_mails(world: World, visitor: Visitor) -> None:
+    mails = world.list_mails
+    assert len(mails) >= len(CORPUS) - len(world.refused_posts)
+    assert sum("xss(" in m for m in mails) > len(mails) // 2
+    chosen = mails[::STRIDE]
+    print(f"{len(chosen)} mailing-list mails of {len(mails)} (one in {STRIDE})")
+    await asyncio.gather(*(visitor.html(f"list mail {i}", m) for i, m in enumerate(chosen)))
+    _clean(visitor, "mailing-list mails")
+
+
+async def test_posts_arriving_live_on_an_open_thread_page(world: World, visitor: Visitor) -> None:
+    """The page script inserts each post the websocket brings; then everything is hovered."""
+    bodies = _live_bodies()
+    authors = world.live_authors
+    r = await authors[0].post("/api/v1/threads", json={
+        "region": "africa", "topic": "public-procurement", "title": "Live corpus",
+        "body": "The replies arrive while this page is open.",
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    url = f"{world.served.url}/threads/{r.json()['thread']['id']}"
+    path = f"/api/v1/threads/{r.json()['thread']['id']}/posts"
+
+    async def replies(api: httpx.AsyncClient, mine: list[str]) -> None:
+        for body in mine:
+            r = await api.post(path, json={"body": body})
+            assert r.status_code == 201, r.text
+
+    async def load(page: Page) -> None:
+        response = await page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200
+        # Posted after the page was rendered: the script receives them all (it resumes
+        # from the page's cursor), live.
+        await asyncio.gather(*(replies(api, bodies[i::len(authors)])
+                               for i, api in enumerate(authors)))  # fmt: skip
+        await page.wait_for_function(
+            "n => document.querySelectorAll('#posts > .fresh').length >= n", arg=len(bodies),
+            timeout=120_000,
+        )  # fmt: skip
+
+    page, _ = await visitor.look("live thread", load, url)
+    arrived = await page.eval_on_selector_all("#posts > .fresh .body", "b => b.length")
+    await page.close()
+    print(f"{len(bodies)} live posts ({LIVE_BATCH} payloads each) by {len(authors)} authors")
+    assert arrived == len(bodies)
+    _clean(visitor, "live posts")
