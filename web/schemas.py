@@ -1184,9 +1184,14 @@ class EventFields(Request):
     )
     description: Markdown | None = None
     online: bool | None = None
-    place: Annotated[str, Field(max_length=200), AfterValidator(_no_controls)] | None = Field(
-        default=None, description="Required unless online"
-    )
+    place: (
+        Annotated[
+            str,
+            Field(max_length=200, json_schema_extra={"pattern": patterns.ANY_LINE}),
+            AfterValidator(_no_controls),
+        ]
+        | None
+    ) = Field(default=None, description="Required unless online")
     country: CountryCode | None = Field(default=None, description="Where it takes place")
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     organisation: Slug | None = Field(default=None, description="The organiser's slug")
@@ -1280,7 +1285,14 @@ class ResourceFields(Request):
     title: Title | None = None
     url: WebAddress | None = None
     kind: ResourceKindName | None = None
-    description: Annotated[str, Field(max_length=2000), AfterValidator(_text)] | None = None
+    description: (
+        Annotated[
+            str,
+            Field(max_length=2000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS}),
+            AfterValidator(_text),
+        ]
+        | None
+    ) = None
     languages: list[Language] | None = Field(default=None, max_length=_FEW)
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
@@ -1326,14 +1338,25 @@ class ResourceList(BaseModel):
 # News
 
 NewsStatus = Literal["proposed", "published"]
-SourceName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+SourceName = Annotated[
+    str,
+    Field(min_length=1, max_length=200, json_schema_extra=patterns.text(patterns.LINE)),
+    AfterValidator(_one_line),
+]
 
 
 class NewsFields(Request):
     """Leave a field out to keep it as it is (a patch)."""
 
     title: Title | None = None
-    summary: Annotated[str, Field(max_length=2000), AfterValidator(_text)] | None = None
+    summary: (
+        Annotated[
+            str,
+            Field(max_length=2000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS}),
+            AfterValidator(_text),
+        ]
+        | None
+    ) = None
     source_name: SourceName | None = None
     source_url: WebAddress | None = None
     published_on: Day | None = Field(
