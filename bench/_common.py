@@ -76,6 +76,34 @@ def client_address(n: int) -> str:
     return f"10.{n // 250 % 250}.{n % 250}.{1 + n // 62500}"
 
 
+SHARED_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def add_database_arguments(
+    parser: argparse.ArgumentParser,
+    database: str,
+    *,
+    server: str | None = None,
+    keep: bool = False,
+) -> None:
+    """`--database-url`: the loopback server to create `database` on. Without `server`,
+    the default is an embedded PostgreSQL (`args.database_url` None); with it, `server`
+    is the default and `--embedded` takes a temporary embedded one instead. `keep`: the
+    script's `--keep` leaves the database (and an embedded server's data) in place."""
+    dropped = "dropped first and at the end" + (", unless --keep" if keep else "")
+    default = server or ("an embedded" if keep else "a temporary embedded") + " PostgreSQL"
+    parser.add_argument(
+        "--database-url", default=server,
+        help=f"a loopback PostgreSQL server to create '{database}' on ({dropped}); "
+        f"default: {default}",
+    )  # fmt: skip
+    if server is not None:
+        parser.add_argument(
+            "--embedded", dest="database_url", action="store_const", const=None,
+            help="a temporary embedded PostgreSQL",
+        )  # fmt: skip
+
+
 def add_profile_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", type=Path, metavar="DIR",

@@ -27,6 +27,7 @@ from _common import (
     CpuMeter,
     Member,
     Result,
+    add_database_arguments,
     add_profile_argument,
     expect,
     forum_server,
@@ -278,11 +279,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2, help="seconds of reads first (2)")
     p.add_argument("--users", type=int, default=16, help="members posting (16)")
     p.add_argument("--post-timeout", type=float, default=120, help="bound on the post phase")
-    p.add_argument(
-        "--database-url",
-        help=f"a loopback PostgreSQL server to create '{BENCH_DB}' on (dropped first and "
-        "at the end); default: a temporary embedded PostgreSQL",
-    )
+    add_database_arguments(p, BENCH_DB)
     p.add_argument("--generator", choices=("wrk", "python"), help="default: wrk if installed")
     p.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     add_profile_argument(p)

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import (
     API,
+    add_database_arguments,
     cpu_seconds,
     expect,
     forum_server,
@@ -223,7 +224,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--posts", type=int, default=200, help="replies per phase (200)")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent clients (8)")
     p.add_argument("--catch-up-timeout", type=float, default=300, help="seconds (300)")
-    p.add_argument("--database-url", help="a loopback PostgreSQL server; default: embedded")
+    add_database_arguments(p, BENCH_DB)
     p.add_argument("--quick", action="store_true", help="1,000 followers, 40 posts")
     args = p.parse_args(argv)
     if args.quick:

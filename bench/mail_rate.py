@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import free_port, header, prepare, say, scratch_database
+from _common import add_database_arguments, free_port, header, prepare, say, scratch_database
 
 # bench/ is first on sys.path, and its search.py would hide the `search` package that
 # the web layer (the mail renderer) imports.
@@ -159,7 +159,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database-url", help="a loopback PostgreSQL server (default: embedded)")
+    add_database_arguments(p, BENCH_DB)
     p.add_argument("--members", type=int, default=2000)
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--senders", type=int, nargs="+", default=[1, 2])

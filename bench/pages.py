@@ -28,6 +28,7 @@ from _common import (
     CpuMeter,
     Member,
     Result,
+    add_database_arguments,
     add_profile_argument,
     expect,
     forum_server,
@@ -283,11 +284,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per phase (2)")
     p.add_argument("--users", type=int, default=8, help="members reading and writing (8)")
     p.add_argument("--identity", action="store_true", help="do not accept gzip")
-    p.add_argument(
-        "--database-url",
-        help=f"a loopback PostgreSQL server to create '{BENCH_DB}' on (dropped first and "
-        "at the end); default: a temporary embedded PostgreSQL",
-    )
+    add_database_arguments(p, BENCH_DB)
     p.add_argument("--generator", choices=("wrk", "python"), help="default: wrk if installed")
     p.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     add_profile_argument(p)

@@ -35,7 +35,9 @@ import websockets
 from _common import (
     API,
     HOST,
+    SHARED_SERVER,
     Member,
+    add_database_arguments,
     add_profile_argument,
     client_address,
     cpu_seconds,
@@ -57,7 +59,6 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 BENCH_DB = "forum_rtbench"
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TOO_SLOW = 4008  # realtime.protocol.Close.TOO_SLOW
 EVENT_PREFIX = '{"op":"event"'  # orjson keeps key order: the hub's frames start so
 SUBSCRIBED_PREFIX = '{"op":"subscribed"'
@@ -1011,20 +1012,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="subscriber processes (2: one cannot keep up with 5,000 connections)",
     )  # fmt: skip
     p.add_argument("--connect-concurrency", type=int, default=64, help="handshakes at once")
-    p.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help=f"a loopback PostgreSQL server to create '{BENCH_DB}' on (dropped first and at "
-        f"the end); default {DEFAULT_DATABASE_URL}",
-    )
-    p.add_argument("--embedded", action="store_true", help="a temporary embedded PostgreSQL")
+    add_database_arguments(p, BENCH_DB, server=SHARED_SERVER)
     p.add_argument("--quick", action="store_true", help="200 subscribers, 10 replies, 3 s flat out")
     add_profile_argument(p)
     args = p.parse_args(argv)
     if args.quick:
         args.subscribers, args.posts, args.sustained = [200], 10, 3
-    if args.embedded:
-        args.database_url = None
     if min(*args.subscribers, args.posts, args.posters, args.client_procs) < 1:
         p.error("--subscribers, --posts, --posters and --client-procs must be at least 1")
     if args.spacing < 0 or args.sustained <= 0:

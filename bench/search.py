@@ -37,6 +37,7 @@ from _common import (
     API,
     CpuMeter,
     Result,
+    add_database_arguments,
     forum_server,
     header,
     prepare,
@@ -1407,11 +1408,7 @@ def report(
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--posts", type=int, default=100_000, help="posts to generate (100000)")
-    p.add_argument(
-        "--database-url",
-        help=f"a loopback PostgreSQL server to create '{BENCH_DB}' on (dropped first and at "
-        "the end, unless --keep); default: an embedded PostgreSQL",
-    )
+    add_database_arguments(p, BENCH_DB, keep=True)
     p.add_argument(
         "--keep", action="store_true",
         help="keep the database at the end, and reuse it when it holds --posts generated "

@@ -42,6 +42,8 @@ import psutil
 from _common import (
     API,
     HOST,
+    SHARED_SERVER,
+    add_database_arguments,
     client_address,
     cpu_seconds,
     expect,
@@ -59,7 +61,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 BENCH_DB = "forum_wsabuse"
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PHASES = ("none", "flood", "oversize", "crowd", "never-read", "none again")
 GOAL_WORSE = 0.10
 LATE_WAIT = 60.0  # seconds a phase waits for its last replies to reach everyone
@@ -377,16 +378,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="FORUM_LIMIT_WS_CONNECT for the server (its default, 600/10m)",
     )  # fmt: skip
     p.add_argument("--settle", type=float, default=3, help="seconds of abuse before posting")
-    p.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help=f"a loopback PostgreSQL server to create '{BENCH_DB}' on (dropped first and at "
-        f"the end); default {DEFAULT_DATABASE_URL}",
-    )
-    p.add_argument("--embedded", action="store_true", help="a temporary embedded PostgreSQL")
+    add_database_arguments(p, BENCH_DB, server=SHARED_SERVER)
     args = p.parse_args(argv)
-    if args.embedded:
-        args.database_url = None
     return args
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from forum import accounts, handles, markup, names, organisation_fields
+from forum import accounts, handles, markup, names, organisation_fields, saved_searches
 from forum.accounts import MIN_PASSWORD
 from forum.models import EmailMode
 from forum.organisation_fields import Activity
@@ -929,7 +929,14 @@ def _text(value: str) -> str:
     return _no_controls(value, _LINE_CONTROLS)
 
 
-Markdown = Annotated[str, Field(max_length=MAX_BODY_BYTES), AfterValidator(_text)]
+Markdown = Annotated[
+    str,
+    Field(
+        max_length=MAX_BODY_BYTES,
+        json_schema_extra=patterns.text(patterns.ANY_PARAGRAPHS, min_length=0),
+    ),
+    AfterValidator(_text),
+]
 
 
 class ExperienceFields(Request):
@@ -1457,7 +1464,11 @@ class SavedSearchIn(Request):
     region: Annotated[str, Field(max_length=64)] | None = None
     topic: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
-    kind: Annotated[str, Field(max_length=16)] | None = None
+    # Named in the document only: the core refuses another kind with its own code.
+    kind: (
+        Annotated[str, Field(max_length=16, json_schema_extra={"enum": list(saved_searches.KINDS)})]
+        | None
+    ) = None
 
 
 class SavedSearchOut(BaseModel):

@@ -15,15 +15,7 @@ WRITERS, REPLIES = 3, 10
 
 
 async def test_no_snapshot_holds_a_post_without_its_document(make, database_url):
-    author = await make.user()
-    http = await make.logged_in(author)
-    r = await http.post(
-        "/api/v1/threads",
-        json={"region": "africa", "topic": "public-procurement", "title": "In step",
-              "body": "Opening post"},
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    thread = r.json()["thread"]["id"]
+    thread = (await make.thread(title="In step", body="Opening post"))["thread"]["id"]
     clients = [await make.logged_in(await make.user()) for _ in range(WRITERS)]
     writing = True
     behind: list[int] = []

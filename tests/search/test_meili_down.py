@@ -51,13 +51,8 @@ async def _indexed(meili: FakeMeili, ids: set[int], within: float = 120) -> dict
 async def test_posting_is_unaffected_while_meilisearch_is_away_and_the_index_converges(make, meili):
     author = await make.user()
     http = await make.logged_in(author)
-    r = await http.post(
-        "/api/v1/threads",
-        json={"region": "africa", "topic": "public-procurement", "title": "Tenders",
-              "body": "Before the outage"},
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    thread, first = r.json()["thread"]["id"], r.json()["post"]["id"]
+    made = await make.thread(author, title="Tenders", body="Before the outage")
+    thread, first = made["thread"]["id"], made["post"]["id"]
     await _indexed(meili, {first})
     await meili.stop()
     written, slowest = [], 0.0

@@ -1,8 +1,10 @@
 """Rows: notifications and following (`forum.notifications`, `forum.follows`,
 `forum.saved_searches`, `forum.profiles`, `forum.mail.unsubscribe`). A notification is
 shown, counted and opened only while its reader may read what it is about: a mention
-in a members-only thread reaches its readers only, and a post hidden after it notified
-leaves every reader's list, page and count but the staff's (who read hidden posts).
+in a members-only thread, or a new experience in a members-only region (to those who
+watch its organisation or a saved search it matches), reaches its readers only, and a
+post hidden after it notified leaves every reader's list, page and count but the
+staff's (who read hidden posts).
 The member's own channel (`user:<id>`) replays that something was written, never what.
 What one follows is named only while one may read it; a profile lists no posts and only
 the organisations the reader may read; an unsubscribe page names nobody.
@@ -16,8 +18,11 @@ from __future__ import annotations
 
 import asyncio
 
-from forum import catalog, events, organisations
+import orjson
+
+from forum import catalog, experiences, organisations
 from forum.events import Cursor
+from forum.experiences import Story
 from forum.mail import unsubscribe
 from forum.organisation_fields import Profile
 from tests.web.matrix.harness import (
@@ -59,12 +64,15 @@ async def _handle(world: World, user_id: int) -> str:
 
 
 async def _fanned_out(world: World) -> None:
-    """Until the served app's notifier has passed everything written so far."""
-    async with world.db.transaction() as s:
-        head = await events.head(s)
+    """Until the served app's notifier has passed everything written so far. Not
+    `events.head`: that is the newest event behind every open transaction (any of the
+    served app's), which may be older than the cell's own."""
+    written = await sql(
+        world, "SELECT xid::text::bigint AS xid, id FROM events ORDER BY xid DESC, id DESC LIMIT 1"
+    )
     for _ in range(600):
         found = await sql(world, "SELECT position FROM search_cursors WHERE name = 'notifier'")
-        if found is not None and Cursor.parse(found.position) >= head:
+        if found is not None and Cursor.parse(found.position) >= Cursor(written.xid, written.id):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the served app's notifier did not catch up")
@@ -87,16 +95,52 @@ def mentioned_target(*, region: str = "africa", hidden: bool = False) -> Make:
         await _fanned_out(world)
         if hidden:
             await sql(world, "UPDATE posts SET hidden = true WHERE id = :p", p=pid, posts=(pid,))
-        if reader:
-            await sql(
-                world,
-                "UPDATE notifications SET read_at = now() "
-                "WHERE user_id = :u AND read_at IS NULL AND subject <> :s",
-                u=reader["id"],
-                s=f"post:{pid}",
-            )
+        await _only_unread(world, reader, f"post:{pid}")
         path = str(reader["id"] if reader else author["id"])
         return Target(path, canary, [("threads", tid), ("posts", pid)])
+
+    return make
+
+
+async def _only_unread(world: World, reader: dict | None, subject: str) -> None:
+    """The reader's other notifications marked read, so their count is the cell's."""
+    if reader:
+        await sql(
+            world,
+            "UPDATE notifications SET read_at = now() "
+            "WHERE user_id = :u AND read_at IS NULL AND subject <> :s",
+            u=reader["id"],
+            s=subject,
+        )
+
+
+ORGANISATION, SAVED_SEARCH = "organisation", "saved search"
+
+
+def experience_target(*, watched: str) -> Make:
+    """A new experience of an organisation in the members-only region, by one of its
+    members (none of the roles), its title and context the canary; the cell's reader
+    watches the organisation (`watched=ORGANISATION`) or a saved search of experiences
+    for the canary (`SAVED_SEARCH`). The path is the reader's id (a visitor's: the
+    writer's)."""
+
+    async def make(world: World, role: str) -> Target:
+        canary = canary_word("narwhal")
+        reader, writer = world.users[role], await world.make.user()
+        await _members_only_organisation(world, canary, writer)
+        if reader and watched == ORGANISATION:
+            await _watch(world, reader["id"], f"organisation:{canary}")
+        elif reader:
+            await _saved_search(world, reader["id"], canary, kind="experience")
+        story = Story(title=f"Checkpoints {canary}", context=f"The {canary} toll.")
+        async with world.db.transaction() as s:
+            made = await experiences.create(
+                s, writer["actor"], await catalog.load(s), canary, story
+            )
+        await _fanned_out(world)
+        await _only_unread(world, reader, f"experience:{made.id}")
+        path = str(reader["id"] if reader else writer["id"])
+        return Target(path, canary, [("experiences", made.id)])
 
     return make
 
@@ -120,15 +164,19 @@ def followed_thread(*, region: str = "africa", hidden: bool = False) -> Make:
         await sql(world, "UPDATE threads SET hidden = :h WHERE id = :t", h=hidden, t=tid)
         reader = world.users[role]
         if reader:
-            await sql(
-                world,
-                "INSERT INTO follows (user_id, target, level) VALUES (:u, :t, 'watching')",
-                u=reader["id"],
-                t=f"thread:{tid}",
-            )
+            await _watch(world, reader["id"], f"thread:{tid}")
         return Target(str(tid), canary, [("threads", tid)])
 
     return make
+
+
+async def _watch(world: World, user_id: int, target: str) -> None:
+    await sql(
+        world,
+        "INSERT INTO follows (user_id, target, level) VALUES (:u, :t, 'watching')",
+        u=user_id,
+        t=target,
+    )
 
 
 async def _members_only_country(world: World) -> str:
@@ -145,23 +193,29 @@ async def _members_only_country(world: World) -> str:
     return "GL"
 
 
-async def members_only_organisation(world: World, role: str) -> Target:
-    """A member showing their tie to an organisation in the members-only region, its
-    name the canary; the path is the member's handle."""
-    canary = canary_word("okapi")
+async def _members_only_organisation(world: World, slug: str, member: dict) -> None:
+    """An organisation in the members-only region, its slug `slug` (and in its name),
+    with `member` showing their tie to it."""
     country = await _members_only_country(world)
-    member = await world.make.user()
     async with world.db.transaction() as s:
         known = await catalog.load(s)
-        profile = Profile(name=f"Watch {canary}", country=country, kind="ngo")
-        await organisations.create(s, world.users[ADMIN]["actor"], known, canary, profile)
+        profile = Profile(name=f"Watch {slug}", country=country, kind="ngo")
+        await organisations.create(s, world.users[ADMIN]["actor"], known, slug, profile)
     await sql(
         world,
         "INSERT INTO affiliations (user_id, organisation_id, role, shown) "
         "SELECT :u, id, 'member', true FROM organisations WHERE slug = :o",
         u=member["id"],
-        o=canary,
+        o=slug,
     )
+
+
+async def members_only_organisation(world: World, role: str) -> Target:
+    """A member showing their tie to an organisation in the members-only region, its
+    name the canary; the path is the member's handle."""
+    canary = canary_word("okapi")
+    member = await world.make.user()
+    await _members_only_organisation(world, canary, member)
     return Target(await _handle(world, member["id"]), canary, [("users", member["id"])])
 
 
@@ -178,20 +232,26 @@ async def anothers_saved_search(world: World, role: str) -> Target:
     """A saved search of a member who is none of the roles, its name the canary."""
     canary = canary_word("gecko")
     member = await world.make.user()
+    saved = await _saved_search(world, member["id"], "tender", name=f"Tenders {canary}")
+    return Target(str(saved), canary, [("saved_searches", saved)])
+
+
+async def _saved_search(
+    world: World, user_id: int, word: str, *, name: str = "Watch", kind: str | None = None
+) -> int:
+    """A saved search for one `word` (of one `kind` only, if given), watched by its owner."""
     row = await sql(
         world,
-        "INSERT INTO saved_searches (user_id, name, query, words) "
-        "VALUES (:u, :n, 'tenders', '''tender''') RETURNING id",
-        u=member["id"],
-        n=f"Tenders {canary}",
+        "INSERT INTO saved_searches (user_id, name, query, words, filters) "
+        "VALUES (:u, :n, :q, :w, CAST(:f AS jsonb)) RETURNING id",
+        u=user_id,
+        n=name,
+        q=word,
+        w=f"'{word}'",
+        f=orjson.dumps({"kind": kind} if kind else {}).decode(),
     )
-    await sql(
-        world,
-        "INSERT INTO follows (user_id, target, level) VALUES (:u, :t, 'watching')",
-        u=member["id"],
-        t=f"search:{row.id}",
-    )
-    return Target(str(row.id), canary, [("saved_searches", row.id)])
+    await _watch(world, user_id, f"search:{row.id}")
+    return row.id
 
 
 async def unsubscribe_link(world: World, role: str) -> Target:
@@ -224,6 +284,10 @@ SAVERS = {**readers(CREATED, Outcome(422, "unknown_region"), *MEMBERS), ANONYMOU
 ROWS = [
     *_notice_paths("members-only thread", mentioned_target(region="staff-room"), MEMBERS),
     *_notice_paths("hidden post", mentioned_target(hidden=True), STAFF),
+    *_notice_paths("members-only experience, its organisation watched",
+                   experience_target(watched=ORGANISATION), MEMBERS),
+    *_notice_paths("members-only experience, a saved search",
+                   experience_target(watched=SAVED_SEARCH), MEMBERS),
     # What one follows: named only while one may read it.
     Row("page: following, members-only thread", followed_thread(region="staff-room"),
         page("GET", "/following"), {**shown_to(*MEMBERS), ANONYMOUS: TO_LOGIN}),
