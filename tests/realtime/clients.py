@@ -14,13 +14,18 @@ from websockets.asyncio.client import ClientConnection
 from tests.servers import Served, admit
 
 PASSWORD = "long enough pw"
+# httpx waits 5 s by default: on a loaded 2-core machine a password change (two argon2
+# hashes beside four test suites) once took longer, and the test failed on the wait.
+PATIENCE = httpx.Timeout(30)
 
 
 class Member:
     def __init__(self, served: Served, cookie: str, csrf: str, user_id: int) -> None:
         self.served, self.cookie, self.csrf, self.user_id = served, cookie, csrf, user_id
         self.http = httpx.AsyncClient(
-            base_url=served.url, headers={"X-CSRF-Token": csrf, "Cookie": cookie}
+            base_url=served.url,
+            headers={"X-CSRF-Token": csrf, "Cookie": cookie},
+            timeout=PATIENCE,
         )
 
     async def thread(self, region: str = "africa") -> int:
@@ -42,7 +47,7 @@ _open: list[Member] = []
 
 
 async def member(served: Served) -> Member:
-    async with httpx.AsyncClient(base_url=served.url) as c:
+    async with httpx.AsyncClient(base_url=served.url, timeout=PATIENCE) as c:
         n = next(_emails)
         r = await c.post(
             "/api/v1/auth/register",
