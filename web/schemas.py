@@ -937,6 +937,12 @@ Markdown = Annotated[
     ),
     AfterValidator(_text),
 ]
+# A resource's description, a news item's summary: paragraphs, possibly empty.
+Summary = Annotated[
+    str,
+    Field(max_length=2000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS}),
+    AfterValidator(_text),
+]
 
 
 class ExperienceFields(Request):
@@ -1292,14 +1298,7 @@ class ResourceFields(Request):
     title: Title | None = None
     url: WebAddress | None = None
     kind: ResourceKindName | None = None
-    description: (
-        Annotated[
-            str,
-            Field(max_length=2000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS}),
-            AfterValidator(_text),
-        ]
-        | None
-    ) = None
+    description: Summary | None = None
     languages: list[Language] | None = Field(default=None, max_length=_FEW)
     countries: list[CountryCode] | None = Field(default=None, max_length=_FEW)
     topics: list[Slug] | None = Field(default=None, max_length=_FEW)
@@ -1356,14 +1355,7 @@ class NewsFields(Request):
     """Leave a field out to keep it as it is (a patch)."""
 
     title: Title | None = None
-    summary: (
-        Annotated[
-            str,
-            Field(max_length=2000, json_schema_extra={"pattern": patterns.ANY_PARAGRAPHS}),
-            AfterValidator(_text),
-        ]
-        | None
-    ) = None
+    summary: Summary | None = None
     source_name: SourceName | None = None
     source_url: WebAddress | None = None
     published_on: Day | None = Field(
