@@ -25,11 +25,17 @@ class Rendered:
 Render = Callable[[str, str, dict[str, Any]], Rendered]
 
 
+def _one_line(value: str) -> str:
+    """A header value on one line: a title may hold a line or paragraph separator
+    (U+2028, U+2029, NEL), which Python's mail headers refuse like a newline."""
+    return " ".join(value.splitlines())
+
+
 def compose(queued: Queued, rendered: Rendered, mail_from: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = queued.recipient
-    message["Subject"] = rendered.subject
+    message["Subject"] = _one_line(rendered.subject)
     message["Date"] = format_datetime(localtime())
     # Fixed when the row was written: a message sent twice is recognisably one message.
     message["Message-ID"] = queued.message_id
@@ -38,7 +44,7 @@ def compose(queued: Queued, rendered: Rendered, mail_from: str) -> EmailMessage:
     # What the core decided for this message (`forum.mail.notices`): List-*, Reply-To,
     # In-Reply-To, References.
     for name, value in queued.params.get("headers", {}).items():
-        message[name] = value
+        message[name] = _one_line(value)
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     # After the parts are made: making them moves every Content-* header into the first.

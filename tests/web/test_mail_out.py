@@ -223,6 +223,26 @@ async def test_mailing_list_mode_threads_each_post(by_hand, make, db, inbox):
     assert (await _user_row(db, member)).email_mode == "daily"
 
 
+async def test_a_title_holding_line_separators_is_mailed_on_one_subject_line(
+    by_hand, make, db, inbox
+):
+    # U+2028 and U+2029 pass as title text, but a mail header refuses them like a newline:
+    # the mail must still go (it was retried for ever), its subject on one line.
+    member = await _member(make)
+    async with db.transaction() as s:
+        await s.execute(
+            insert(Follow).values(
+                user_id=member["id"], target="region:africa", level="watching", mailing_list=True
+            )
+        )
+    start = await make.thread(title="Tenders\u2028in Lagos\u2029today", body="Who bid?")
+    await _about_post(db, member, "list_post", start["post"])
+    assert await _mailed(by_hand) == 1
+    (message,) = inbox.to(member["email"])
+    assert message["Subject"] == "[Africa] Tenders in Lagos today"
+    assert "Who bid?" in mail.text_of(message)
+
+
 async def test_one_post_unsubscribes_with_no_login_and_a_get_does_not(by_hand, make, db, inbox):
     member = await _member(make)
     start = await make.thread(title="Procurement data")
