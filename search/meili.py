@@ -201,7 +201,10 @@ class MeiliBackend:
             await self._add(fresh[self.uids[name]], found)
         for uid in self.uids.values():
             await self._prepare(uid)  # swapping needs both indexes to exist
-        await self._task(lambda: self.client.swap_indexes(list(fresh.items())))
+        # Never enqueued twice: a swap is its own undoing, and one whose answer was lost
+        # may have happened. A failure here fails the rebuild, and starting it over (the
+        # indexer does) is right either way.
+        await self._task(lambda: self.client.swap_indexes(list(fresh.items())), repeatable=False)
         for new in fresh.values():
             await self._drop(new)  # now the old documents
 
@@ -298,10 +301,15 @@ class MeiliBackend:
         await self._task(lambda: self.client.index(uid).delete(), tolerate=("index_not_found",))
 
     async def _task(
-        self, enqueue: Callable[[], Awaitable[TaskInfo]], *, tolerate: tuple[str, ...] = ()
+        self,
+        enqueue: Callable[[], Awaitable[TaskInfo]],
+        *,
+        tolerate: tuple[str, ...] = (),
+        repeatable: bool = True,
     ) -> None:
-        """Enqueue a write and wait until Meilisearch has carried it out. A retry enqueues
-        it again, which is safe: every write here is idempotent."""
+        """Enqueue a write and wait until Meilisearch has carried it out. Waiting is
+        retried; the write is enqueued again (after a lost answer, or a task failing
+        inside Meilisearch) only when `repeatable`: every write here is, but a swap."""
 
         async def once() -> None:
             try:
@@ -310,16 +318,21 @@ class MeiliBackend:
                 if exc.code in tolerate:
                     return
                 raise
-            task = await self.client.wait_for_task(
-                info.task_uid,
-                timeout_in_ms=self._task_timeout_ms,
-                interval_in_ms=self._task_poll_ms,
+            task = await retrying(
+                lambda: self.client.wait_for_task(
+                    info.task_uid,
+                    timeout_in_ms=self._task_timeout_ms,
+                    interval_in_ms=self._task_poll_ms,
+                ),
+                transient=transient,
+                backoff=self._backoff,
+                attempts=self._attempts,
             )
             error = task.error or {}
             if task.status != "succeeded" and error.get("code") not in tolerate:
                 raise TaskFailed(task.uid, task.status, error)
 
-        await self._call(once, self._attempts)
+        await self._call(once, self._attempts if repeatable else 1)
 
     async def _call(self, call: Callable[[], Awaitable[T]], attempts: int) -> T:
         try:

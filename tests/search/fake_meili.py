@@ -111,6 +111,10 @@ class FakeMeili:
         self.fail_requests = 0
         self.fail_status = 503
         self.fail_tasks: list[dict[str, str]] = []
+        # (method, path): the next such request is carried out, but its answer is lost on
+        # the way back (the client sees a 503), as when the server goes down just then. A
+        # task's state is also known by its type: ("GET", "/tasks/indexSwap").
+        self.lose_answers: list[tuple[str, str]] = []
         self._uids = itertools.count()
         self._polled: set[int] = set()
         self._server: uvicorn.Server | None = None
@@ -321,9 +325,25 @@ class _Gate:
                 raise MeiliError(401, "missing_authorization_header", "No key.", "auth")
             if fake.key is not None and auth != f"Bearer {fake.key}":
                 raise MeiliError(403, "invalid_api_key", "The provided API key is invalid.", "auth")
+            lost = _known_as(fake, request.method, request.url.path) & set(fake.lose_answers)
+            if lost:
+                fake.lose_answers.remove(lost.pop())
+                await self.app(scope, replay, _discard)
+                raise MeiliError(503, "internal", "Injected lost answer.", "internal")
             await self.app(scope, replay, send)
         except MeiliError as exc:
             await JSONResponse(exc.body(), status_code=exc.status)(scope, receive, send)
+
+
+def _known_as(fake: FakeMeili, method: str, path: str) -> set[tuple[str, str]]:
+    names = {(method, path)}
+    if (task := re.fullmatch(r"/tasks/(\d+)", path)) and int(task[1]) in fake.tasks:
+        names.add((method, f"/tasks/{fake.tasks[int(task[1])]['type']}"))
+    return names
+
+
+async def _discard(message: Any) -> None:
+    pass
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from forum.documents import Document
 from forum.knowledge_documents import KnowledgeDocument
 from search import meili_filters
 from search.backend import MARK_END, MARK_START, Filters, Kind, Query
-from search.meili import INDEXES, MeiliBackend
+from search.meili import INDEXES, MeiliBackend, SearchUnavailable
 from search.meili_documents import SETTINGS, knowledge_to_meili, to_meili
 from tests.search import fake_meili_filter
 from tests.search.fake_meili import KEY, QUICK, doc
@@ -266,6 +266,28 @@ async def test_rebuild_fills_a_fresh_index_and_swaps_it_in_while_search_answers(
     assert "t_posts_rebuild" not in meili.indexes
     assert len(meili.requests("POST", "/swap-indexes")) == 1
     assert {h.post_id for h in (await backend.search(Query("fresh", PUBLIC))).hits} == {2, 3}
+
+
+@pytest.mark.parametrize("lost", ["the swap's answer", "the answer about its task"])
+async def test_a_swap_whose_answer_is_lost_is_never_undone(backend, meili, lost):
+    # The swap happened but the client cannot know: enqueued again, it would swap the old
+    # index back in and then delete the fresh one as "the old documents".
+    await backend.index([doc(1, body="stale words")])
+
+    async def batches() -> AsyncIterator[Sequence[Document]]:
+        yield [doc(2, body="fresh words")]
+
+    if lost == "the swap's answer":
+        meili.lose_answers.append(("POST", "/swap-indexes"))
+        with pytest.raises(SearchUnavailable):
+            await backend.rebuild(batches())
+        await backend.rebuild(batches())  # the indexer starts the rebuild over
+    else:
+        meili.lose_answers.append(("GET", "/tasks/indexSwap"))
+        await backend.rebuild(batches())
+        assert len(meili.requests("POST", "/swap-indexes")) == 1
+    assert set(meili.documents("t_posts")) == {2}
+    assert "t_posts_rebuild" not in meili.indexes
 
 
 async def test_drop_deletes_the_backends_indexes(backend, meili):
