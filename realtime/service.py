@@ -99,9 +99,7 @@ class Realtime:
         Asked for every handshake without a session cookie before anything else is done
         for it (`web.ws.EarlyRefusal`); None: go on."""
         block = limits.address_block(address)
-        if self._anonymous.get(block, 0) >= MAX_ANONYMOUS_PER_ADDRESS:
-            return too_many_connections()
-        return self._still_refused(block)
+        return self._seats_full(block) or self._still_refused(block)
 
     async def count_connection(self, address: str) -> None:
         """Count a new anonymous connection from `address` against
@@ -123,6 +121,11 @@ class Realtime:
                     self._refused[block] = (now + exc.retry_after, exc)
             raise
 
+    def _seats_full(self, block: str) -> DomainError | None:
+        if self._anonymous.get(block, 0) >= MAX_ANONYMOUS_PER_ADDRESS:
+            return too_many_connections()
+        return None
+
     def _still_refused(self, block: str) -> DomainError | None:
         if (found := self._refused.get(block)) is None:
             return None
@@ -143,8 +146,8 @@ class Realtime:
             yield
             return
         block = limits.address_block(address)
-        if self._anonymous[block] >= MAX_ANONYMOUS_PER_ADDRESS:
-            raise too_many_connections()
+        if (full := self._seats_full(block)) is not None:
+            raise full
         self._anonymous[block] += 1
         try:
             yield
