@@ -46,6 +46,8 @@ from web import auth, schemas
 from web.app import create_app
 
 skip_without_chromium()
+# Its world (about 5 minutes to write) is made once, in one test process.
+pytestmark = pytest.mark.xdist_group("xss_corpus")
 
 from playwright.async_api import Browser, Page  # noqa: E402
 
