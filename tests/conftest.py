@@ -30,6 +30,14 @@ from web.app import create_app
 _counter = itertools.count()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test driving Chromium (through the `browser` fixture) carries the `browser` mark:
+    `.ci/run` runs these once, on the embedded PostgreSQL (what they check is the page)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """An asyncpg URL to some database on the test server."""
