@@ -86,6 +86,7 @@ class Metrics:
         self.durations: dict[str, Histogram] = {}
         self.search = Histogram()
         self.websockets = 0
+        self.refused_handshakes: Counter[int] = Counter()
         self._folder: Path | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -94,6 +95,11 @@ class Metrics:
         if route not in self.durations:
             self.durations[route] = Histogram()
         self.durations[route].observe(seconds)
+
+    def observe_refused_handshake(self, status: int) -> None:
+        """A websocket handshake refused before it was upgraded: over a limit (429), the
+        database away (503), a foreign origin (403)."""
+        self.refused_handshakes[status] += 1
 
     def observe_search(self, seconds: float) -> None:
         self.search.observe(seconds)
@@ -116,6 +122,7 @@ class Metrics:
             "durations": {route: h.shared() for route, h in self.durations.items()},
             "search": self.search.shared(),
             "websockets": self.websockets,
+            "refused_handshakes": sorted(self.refused_handshakes.items()),
         }
 
     def _share(self) -> None:
@@ -178,6 +185,14 @@ class Metrics:
         lines += [
             f'forum_websockets_open{{worker="{s["worker"]}"}} {s["websockets"]}' for s in workers
         ]
+        lines += [
+            "# HELP forum_websocket_refusals_total Websocket handshakes refused, by status.",
+            "# TYPE forum_websocket_refusals_total counter",
+        ]
+        for snap in workers:
+            w = f'worker="{snap["worker"]}"'
+            for status, n in snap["refused_handshakes"]:
+                lines.append(f'forum_websocket_refusals_total{{{w},status="{status}"}} {n}')
         w = f'worker="{self.worker}"'
         for name, (help_, value) in gauges.items():
             lines += [f"# HELP {name} {help_}", f"# TYPE {name} gauge", f"{name}{{{w}}} {value}"]

@@ -57,7 +57,9 @@ class EarlyRefusal:
             address = auth.client_address(HTTPConnection(scope))
             refused = scope["app"].state.realtime.refusal(address)
             if refused is not None:
-                await domain_response(refused)(scope, receive, send)
+                answer = domain_response(refused)
+                scope["app"].state.metrics.observe_refused_handshake(answer.status_code)
+                await answer(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -68,6 +70,7 @@ async def endpoint(ws: WebSocket) -> None:
         auth.check_origin(ws)
     except DomainError:
         # Before accepting: the handshake is refused (HTTP 403), a hijacking page gets nothing.
+        state.metrics.observe_refused_handshake(403)
         await ws.close(code=Close.BAD_ORIGIN)
         return
     address = auth.client_address(ws)
@@ -108,6 +111,7 @@ async def _refuse(ws: WebSocket, answer: Response) -> None:
     upgraded or kept open. The answer is the API's (429 or 503, Retry-After, the error
     envelope) where the server can send one; else a bare refusal (HTTP 403). A browser
     sees a failed connection either way and retries later, backing off (`forum.js`)."""
+    ws.app.state.metrics.observe_refused_handshake(answer.status_code)
     if _DENIAL in ws.scope.get("extensions", {}):
         await ws.send_denial_response(answer)
     else:

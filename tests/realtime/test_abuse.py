@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import socket
 import struct
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import httpx
 import orjson
 import pytest
 import uvicorn
@@ -33,6 +35,7 @@ from realtime.service import ANONYMOUS_RETRY, MAX_ANONYMOUS_PER_ADDRESS
 from tests.realtime.clients import events_of, member, send, subscribe, until, until_closed, ws_url
 from tests.servers import Served, forum_env, free_port
 from web.app import create_app
+from web.metrics import SHARE_EVERY
 from web.shutdown import LINGER, GoingAway
 
 pytestmark = [
@@ -195,6 +198,8 @@ async def test_anonymous_sockets_per_address_are_capped_per_worker(served):
         assert answer.status_code == 429
         assert int(answer.headers["Retry-After"]) == ANONYMOUS_RETRY
         assert orjson.loads(answer.body)["error"]["code"] == "too_many_connections"
+        # Operators see the refusals (every worker's, shared every SHARE_EVERY seconds).
+        await _soon(lambda: _refusals(served, "429"), 3 * SHARE_EVERY)
         # The sockets it holds still work.
         await send(sockets[0], op="ping")
         await until(sockets[0], lambda f: f["op"] == "pong")
@@ -257,9 +262,22 @@ async def test_a_client_that_never_reads_is_let_go_once_it_misses_a_ping(setting
         await serving
 
 
-async def _soon(done: Callable[[], bool], within: float) -> None:
+async def _refusals(served: Served, status: str) -> bool:
+    scraped = (await asyncio.to_thread(httpx.get, served.url + "/metrics")).text
+    return any(
+        line.startswith("forum_websocket_refusals_total{") and f'status="{status}"' in line
+        and float(line.rsplit(" ", 1)[1]) > 0
+        for line in scraped.splitlines()
+    )  # fmt: skip
+
+
+async def _soon(done: Callable[[], bool | Awaitable[bool]], within: float) -> None:
+    async def now() -> bool:
+        found = done()
+        return await found if inspect.isawaitable(found) else found
+
     for _ in range(int(within / 0.1)):
-        if done():
+        if await now():
             return
         await asyncio.sleep(0.1)
-    assert done()
+    assert await now()
