@@ -32,6 +32,7 @@ from websockets.uri import parse_uri
 from forum.db import driver_dsn
 from realtime.protocol import MAX_FRAME, MESSAGE_BURST, MESSAGES_PER_SECOND, REASONS, Close
 from realtime.service import ANONYMOUS_RETRY, MAX_ANONYMOUS_PER_ADDRESS
+from tests.metrics import series
 from tests.realtime.clients import events_of, member, send, subscribe, until, until_closed, ws_url
 from tests.servers import Served, forum_env, free_port
 from web.app import create_app
@@ -263,12 +264,9 @@ async def test_a_client_that_never_reads_is_let_go_once_it_misses_a_ping(setting
 
 
 async def _refusals(served: Served, status: str) -> bool:
-    scraped = (await asyncio.to_thread(httpx.get, served.url + "/metrics")).text
-    return any(
-        line.startswith("forum_websocket_refusals_total{") and f'status="{status}"' in line
-        and float(line.rsplit(" ", 1)[1]) > 0
-        for line in scraped.splitlines()
-    )  # fmt: skip
+    async with httpx.AsyncClient() as scraper:
+        scraped = (await scraper.get(served.url + "/metrics")).text
+    return (series(scraped, "forum_websocket_refusals_total", status=status) or 0) > 0
 
 
 async def _soon(done: Callable[[], bool | Awaitable[bool]], within: float) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from forum.config import ConfigError, Settings
 from forum.db import Database
 from tests import factories
+from tests.metrics import series
 from tests.servers import Served
 from web import logs, metrics
 
@@ -37,16 +38,9 @@ async def _ready(client: httpx.AsyncClient) -> httpx.Response:
 
 
 def _metric(body: str, name: str, **labels: str) -> float:
-    """The sum of the series named `name` whose labels include `labels`."""
-    total, found = 0.0, False
-    for line in body.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        series, value = line.rsplit(" ", 1)
-        if all(f'{k}="{v}"' in series for k, v in labels.items()):
-            total, found = total + float(value), True
-    assert found, f"no {name} {labels} in /metrics"
-    return total
+    found = series(body, name, **labels)
+    assert found is not None, f"no {name} {labels} in /metrics"
+    return found
 
 
 # Health and readiness
@@ -228,9 +222,7 @@ async def test_each_metric_moves(client, app, make):
     route = "/threads/{thread_id}"
 
     def moved(name: str, **labels: str) -> float:
-        was = _metric(before, name, **labels) if f"{name}{{" in before and all(
-            f'{k}="{v}"' in before for k, v in labels.items()) else 0.0  # fmt: skip
-        return _metric(after, name, **labels) - was
+        return _metric(after, name, **labels) - (series(before, name, **labels) or 0.0)
 
     assert moved("forum_requests_total", route=route, status="200") == 3
     assert moved("forum_requests_total", route=route, status="404") == 1

@@ -46,8 +46,9 @@ from web import auth, schemas
 from web.app import create_app
 
 skip_without_chromium()
-# Its world (about 5 minutes to write) is made once, in one test process.
-pytestmark = pytest.mark.xdist_group("xss_corpus")
+# Its world (about 5 minutes to write) is made once, in one test process; every test here,
+# the one counting what the world holds too, is part of the browser run (`.ci/run`).
+pytestmark = [pytest.mark.xdist_group("xss_corpus"), pytest.mark.browser]
 
 from playwright.async_api import Browser, Page  # noqa: E402
 
