@@ -132,7 +132,7 @@ async def approve(
         raise invalid("title", "Only a new thread's first post carries its title.", "no_title")
     edited = body is not None and body != row.body_source
     if body is not None and edited:
-        await posts.revise(session, row, actor, body=body, language=None)
+        await posts.revise(session, row, actor, posts.written(body, None))
     region = catalog.region_by_id(row.region_id)
     assert region is not None
     if new_thread:

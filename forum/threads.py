@@ -36,7 +36,7 @@ from forum.permissions import (
     keeps_read_positions,
     thread_audience,
 )
-from forum.posts import event_payload, insert_post, post_query, post_view
+from forum.posts import event_payload, insert_post, post_query, post_view, written
 
 MAX_POSITION = 2**31 - 1  # posts.position is int4
 MAX_HELD_SHOWN = 20  # replies awaiting approval shown under a thread
@@ -114,6 +114,7 @@ async def create_thread(
     region_ref = catalog.region(actor, region, field="region")
     topic_ref = catalog.topic(topic, field="topic")
     codes = catalog.country_codes(countries, field="countries")
+    text = written(body, language)
     held = await trust.holds(session, actor, region_ref.approve_new_members)
 
     thread_id = await session.scalar(
@@ -134,8 +135,8 @@ async def create_thread(
         await session.execute(
             insert(ThreadCountry), [{"thread_id": thread_id, "country_code": c} for c in codes]
         )
-    first = await insert_post(session, actor, thread_id=thread_id, position=1, body=body,
-                              language=language, pending=held)  # fmt: skip
+    first = await insert_post(session, actor, thread_id=thread_id, position=1, text=text,
+                              pending=held)  # fmt: skip
     thread = thread_view(
         (await session.execute(_thread_query().where(Thread.id == thread_id))).mappings().one()
     )
