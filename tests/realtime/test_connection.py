@@ -4,6 +4,7 @@ transport of the test's own (`realtime.connection.Transport`), on a real databas
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,8 @@ from forum.permissions import Actor
 from realtime.connection import Disconnected
 from realtime.protocol import Close
 from realtime.sweep import Identity, Sweep
+from tests.relay import to_database
+from web.app import create_app
 
 
 class Pipe:
@@ -104,6 +107,36 @@ async def test_a_subscribe_on_an_ended_login_closes_the_socket_and_joins_nothing
     while not pipe.frames.empty():
         leftover.append(pipe.frames.get_nowait())
     assert "subscribed" not in [f["op"] for f in leftover]
+
+
+async def test_a_request_while_the_database_is_away_closes_1013_and_nothing_stays_joined(
+    settings,
+):
+    # The app reaches its database through a relay the test takes away, as when the
+    # server goes down: open connections are cut and new ones refused.
+    relay, through = to_database(settings.database_url)
+    await relay.start()
+    application = create_app(dataclasses.replace(settings, database_url=through))
+    try:
+        async with application.router.lifespan_context(application):
+            hub = application.state.realtime.hub
+            async with served(application) as pipe:
+                pipe.request(op="subscribe", channels=["region:africa"])
+                await pipe.until(lambda f: f["op"] == "subscribed")
+                await relay.stop()
+                pipe.request(op="subscribe", channels=["topic:public-procurement"], since="0-0")
+                # Try again later (not a bare drop): the client backs off and resumes.
+                assert await asyncio.wait_for(pipe.closed, 10) == Close.TRY_AGAIN
+            assert hub.listeners("region:africa") == hub.listeners("topic:public-procurement") == 0
+            # The database is back: the next socket is served as if nothing happened.
+            await relay.start()
+            async with served(application) as pipe:
+                pipe.request(op="subscribe", channels=["topic:public-procurement"], since="0-0")
+                pipe.request(op="ping")
+                frames = await pipe.until(lambda f: f["op"] == "pong")
+                assert [f["op"] for f in frames] == ["subscribed", "pong"]
+    finally:
+        await relay.stop()
 
 
 class Lookups:

@@ -13,7 +13,6 @@ import os
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,9 +22,9 @@ from search.indexer import Indexer
 from search.meili import MeiliBackend, SearchUnavailable
 from search.retry import Backoff
 from tests.factories import Factory
+from tests.relay import Relay
 from tests.search.fake_meili import FakeMeili
 from tests.search.readers import PUBLIC
-from tests.servers import free_port
 
 # An API answer while the search engine is away: as fast as ever (no request waits on it).
 FAST_ENOUGH = 2.0  # seconds, on a loaded 2-core machine
@@ -76,51 +75,9 @@ async def test_posting_is_unaffected_while_meilisearch_is_away_and_the_index_con
     assert found["total"] == 10
 
 
-class Relay:
-    """A TCP relay to a server that the test takes away and brings back: while stopped,
-    connections are refused and those open are cut, as when the server goes down."""
-
-    def __init__(self, upstream: str) -> None:
-        parts = urlsplit(upstream)
-        self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: asyncio.Server | None = None
-        self._open: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._open):
-                writer.transport.abort()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._open |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.transport.abort()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._open -= {writer, up_writer}
-
-
 @pytest.mark.skipif(not os.environ.get("FORUM_MEILI_URL"), reason="FORUM_MEILI_URL is not set")
 async def test_a_real_meilisearch_away_then_back_gets_every_post(db):
-    relay = Relay(os.environ["FORUM_MEILI_URL"])
+    relay = Relay.to_http(os.environ["FORUM_MEILI_URL"])
     await relay.start()
     quick = Backoff(base=0.05, cap=0.5)
     backend = MeiliBackend(
