@@ -10,6 +10,7 @@ The protocol itself (DESIGN.md, "Realtime protocol") is `realtime.connection`'s.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -33,6 +34,13 @@ log = logging.getLogger("forum.web")
 
 _DENIAL = "websocket.http.response"  # the ASGI extension for refusing with an HTTP answer
 PATH = "/ws"
+# An early refusal is answered this many seconds late: an abuser retrying at once costs
+# each worker a refusal a second per connection it holds open (about 0.5 ms of CPU each)
+# instead of as many as its loop can send. Idle waits, not work; browsers back off anyway.
+SLOW_REFUSAL = 1.0
+# At most this many refusals wait at once in a worker (sockets held); past it, the answer
+# comes at once, as before, and costs what it did.
+SLOW_REFUSALS_HELD = 512
 
 
 class EarlyRefusal:
@@ -40,12 +48,23 @@ class EarlyRefusal:
     address already holding its share of anonymous sockets in this worker or refused by
     `FORUM_LIMIT_WS_CONNECT` until its window resets, is refused here (429,
     `Retry-After`, the envelope: what `endpoint` answers) before the middleware, the
-    router, the endpoint and the database. An abuser retries at once and without end:
-    bench/ws_abuse.py's crowd and oversize phases send thousands of such handshakes. A
-    handshake with a cookie goes on: only the database knows whether it names a member."""
+    router, the endpoint and the database, and answered SLOW_REFUSAL late. An abuser
+    retries at once and without end: bench/ws_abuse.py's crowd and oversize phases sent
+    18,000 such handshakes in 12 s. A handshake with a cookie goes on: only the database
+    knows whether it names a member."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._waiting = 0  # refusals waiting for SLOW_REFUSAL
+
+    async def _slowly(self) -> None:
+        if self._waiting >= SLOW_REFUSALS_HELD:
+            return
+        self._waiting += 1
+        try:
+            await asyncio.sleep(SLOW_REFUSAL)
+        finally:
+            self._waiting -= 1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -57,6 +76,7 @@ class EarlyRefusal:
             address = auth.client_address(HTTPConnection(scope))
             refused = scope["app"].state.realtime.refusal(address)
             if refused is not None:
+                await self._slowly()
                 answer = domain_response(refused)
                 scope["app"].state.metrics.observe_refused_handshake(answer.status_code)
                 await answer(scope, receive, send)
