@@ -121,7 +121,7 @@ end
 function next_request()
   if MODE == "read" then return reads[math.random(#reads)] end
   sent = sent + 1
-  local m = members[math.random(#members)]
+  local m = members[(idx - 1) % #members + 1]  -- each connection posts as one member
   local id = plan[sent] or plan[1]
   return wrk.format("POST", "/api/v1/threads/" .. id .. "/posts",
     {Host = HOSTPORT, Cookie = m.cookie, ["X-CSRF-Token"] = m.csrf,
@@ -150,7 +150,7 @@ async def run_python(
     rng = random.Random(7)
     stop_at = time.monotonic() + seconds
 
-    async def client_loop(http: httpx.AsyncClient, items: list[int]) -> None:
+    async def client_loop(http: httpx.AsyncClient, items: list[int], member: Member) -> None:
         i = 0
         while time.monotonic() < stop_at and (mode == "read" or i < len(items)):
             started = time.perf_counter()
@@ -158,7 +158,7 @@ async def run_python(
                 if mode == "read":
                     r = await http.get(f"{API}/threads/{rng.choice(items)}?limit=20")
                 else:
-                    headers = {**rng.choice(members).headers(), "Content-Type": "application/json"}
+                    headers = {**member.headers(), "Content-Type": "application/json"}
                     r = await http.post(
                         f"{API}/threads/{items[i]}/posts", headers=headers,
                         content=rng.choice(bodies),
@@ -175,7 +175,12 @@ async def run_python(
     with cpu.measure(result):
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
             began = time.perf_counter()
-            await asyncio.gather(*(client_loop(http, items) for items in work))
+            await asyncio.gather(
+                *(
+                    client_loop(http, items, members[k % len(members)])
+                    for k, items in enumerate(work)
+                )
+            )
             result.seconds = time.perf_counter() - began
 
 
@@ -277,7 +282,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="concurrent clients (32)")
     p.add_argument("--duration", type=float, default=10, help="seconds of reads (10)")
     p.add_argument("--warmup", type=float, default=2, help="seconds of reads first (2)")
-    p.add_argument("--users", type=int, default=16, help="members posting (16)")
+    p.add_argument(
+        "--users", type=int,
+        help="members posting (default: one per client, each posting one reply at a time, "
+        "as people do; with fewer, clients share members, whose replies then wait for "
+        "each other's rate-limit row)",
+    )  # fmt: skip
     p.add_argument("--post-timeout", type=float, default=120, help="bound on the post phase")
     add_database_arguments(p, BENCH_DB)
     p.add_argument("--generator", choices=("wrk", "python"), help="default: wrk if installed")
@@ -285,7 +295,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_profile_argument(p)
     args = p.parse_args(argv)
     if args.quick:
-        args.threads, args.concurrency, args.users = 10, 8, 4
+        args.threads, args.concurrency, args.users = 10, 8, args.users or 8
         args.duration, args.warmup, args.post_timeout = 3, 1, 30
     if args.generator is None:
         args.generator = "wrk" if shutil.which("wrk") else "python"
@@ -296,6 +306,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.generator_label = "python (httpx.AsyncClient, HTTP/1.1 keep-alive)"
     if args.generator == "wrk":
         args.generator_label = wrk_label()
+    args.users = args.users or args.concurrency
     if min(args.threads, args.concurrency, args.users, *args.workers) < 1:
         p.error("--threads, --concurrency, --users and --workers must be at least 1")
     if args.posts_per_thread < 2:
