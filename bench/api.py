@@ -295,7 +295,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_profile_argument(p)
     args = p.parse_args(argv)
     if args.quick:
-        args.threads, args.concurrency, args.users = 10, 8, args.users or 8
+        args.threads, args.concurrency = 10, 8
         args.duration, args.warmup, args.post_timeout = 3, 1, 30
     if args.generator is None:
         args.generator = "wrk" if shutil.which("wrk") else "python"

@@ -93,9 +93,9 @@ def raise_open_files() -> int:
 # bench process drives it through a pipe.
 #
 # Each subscriber is `websockets`' sans-I/O client protocol on an asyncio protocol: a frame
-# is read in the socket's callback, with no task, future or queue of its own. The asyncio
-# client cost about 70 us of CPU per frame received, more than the server spends sending
-# it, and the clients share the machine's two cores with the server they measure.
+# is read in the socket's callback, with no task, future or queue of its own. The clients
+# share the machine's two cores with the server they measure: receiving the spaced
+# replies at 5,000 subscribers, the asyncio client kept 0.63 cores busy, these 0.43.
 
 
 @dataclass
