@@ -86,6 +86,15 @@ def mentions(source: str) -> list[str]:
     return list(found)[:MAX_MENTIONS]
 
 
+async def mentions_off_loop(source: str) -> list[str]:
+    """`mentions`, parsed in a worker thread (a long post takes a while); a text with no
+    `@handle` anywhere has none, and most have none: for them, no parse at all (a second
+    Markdown parse of every new post, 0.35 ms for a reply of 600 characters)."""
+    if _MENTION.search(source) is None:
+        return []
+    return await asyncio.to_thread(mentions, source)
+
+
 @cache
 def _cleaner() -> bleach.Cleaner:
     return bleach.Cleaner(

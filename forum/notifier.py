@@ -565,7 +565,7 @@ class Notifier:
         if not _readable(post):
             return []
         new.append(_New(event.cursor.id, post_id, None))
-        named = await asyncio.to_thread(markup.mentions, post.body_source)
+        named = await markup.mentions_off_loop(post.body_source)
         mentioned = await handles.members(conn, named) if named else {}
         return await self._tell_of_post(conn, event, post, set(mentioned.values()),
                                         new_thread=new_thread, watchers=True)  # fmt: skip
@@ -577,12 +577,12 @@ class Notifier:
         post = (await conn.execute(_POST, {"post_id": post_id})).first()
         if post is None or not _readable(post):
             return []
-        named = await asyncio.to_thread(markup.mentions, post.body_source)
+        named = await markup.mentions_off_loop(post.body_source)
         if not named:
             return []
         mentioned = set((await handles.members(conn, named)).values())
         earlier = list(await conn.scalars(_EARLIER, {"post_id": post_id}))
-        before = {h for body in earlier for h in await asyncio.to_thread(markup.mentions, body)}
+        before = {h for body in earlier for h in await markup.mentions_off_loop(body)}
         mentioned -= set((await handles.members(conn, before)).values()) if before else set()
         if mentioned:
             mentioned -= set(

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.markup import ALLOWED_TAGS, mentions, render
+from forum.markup import ALLOWED_TAGS, mentions, mentions_off_loop, render
 
 
 def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
@@ -84,10 +84,14 @@ def test_code_blocks_show_html_as_text():
         ("[see @amina](https://x.org)", []),
         ("@ab is too short", []),
         ("é@amina", []),
+        ("[x](mailto:ab@c.org) then (@amina)", ["amina"]),
+        ("no handle at all, only a plain @ sign", []),
     ],
 )
-def test_mentions_link_to_profiles_outside_code_links_and_addresses(source, linked):
+async def test_mentions_link_to_profiles_outside_code_links_and_addresses(source, linked):
     assert mentions(source) == linked
+    # The notifier's path, which skips the parse where no handle could be.
+    assert await mentions_off_loop(source) == linked
     hrefs = [a["href"] for t, a in elements(render(source)) if t == "a"]
     assert list(dict.fromkeys(h for h in hrefs if h.startswith("/"))) == [
         f"/members/{h}" for h in linked
