@@ -25,7 +25,7 @@ from forum.notifier import Notifier
 from forum.sessions import Policy
 from realtime.service import Realtime
 from search.service import Search
-from web import health, logs, mail, metrics, pages, ws
+from web import health, logs, mail, metrics, pages, sections, ws
 from web.assets import Assets
 from web.headers import SecurityHeaders
 from web.observability import Observability
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", Assets(), name="static"),
     ]
     app = Forum(
-        routes=routes,
+        routes=sections.grouped(routes),
         lifespan=lifespan,
         exception_handlers=failures.handlers(),
         middleware=[COMPRESSION],

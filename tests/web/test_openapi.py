@@ -13,6 +13,7 @@ from tests import mail
 from web import openapi as web_openapi
 from web import schemas
 from web.routes import OPERATIONS, PREFIX
+from web.sections import every_route
 
 
 async def test_document_lists_every_api_route(app, client):
@@ -21,7 +22,7 @@ async def test_document_lists_every_api_route(app, client):
     declared = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     mounted = {
         (method, r.path)
-        for r in app.routes
+        for r in every_route(app.routes)
         if isinstance(r, Route) and r.path.startswith(PREFIX) and not r.path.endswith(".json")
         for method in r.methods - {"HEAD"}
     }
