@@ -17,10 +17,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from forum import events, feed
 from forum.db import WAIT_FOR_CONNECTION, Database
 from forum.events import Event
+from forum.feed import Delivery
 from realtime import presence
 from realtime.hub import Hub
 
@@ -134,28 +136,20 @@ class Listener:
 
     async def _drain(self) -> None:
         while True:
-            async with self._db.transaction() as session:
-                batch = await events.read(session, self._hub.position, BATCH)
-                if batch:
-                    self._on_events(batch)
-                # Only events someone here listens to are built (one query per batch);
-                # with nobody on their channels, an event only moves the position on.
-                heard = [e for e in batch if self._hub.listened(e)]
-                ready = {d.event.cursor: d for d in await feed.current(session, heard)}
+            # The read alone, outside a transaction (a statement sees the state at its
+            # start either way): most events are for nobody listening here, and a
+            # transaction of their own was most of their cost.
+            async with self._db.reader() as conn:
+                batch = await events.read_direct(conn, self._hub.position, BATCH)
+            if batch:
+                self._on_events(batch)
+            if any(self._hub.listened(e) or e.type.startswith(LOGIN_EVENTS) for e in batch):
+                async with self._db.transaction() as session:
+                    await self._deliver(session, batch)
+            else:
+                # Nothing is awaited from the check to here: nobody can have joined.
                 for event in batch:
-                    if event.type.startswith(LOGIN_EVENTS):
-                        await self._on_login_change(event)  # if it fails, this event is read again
-                    if event.cursor not in ready and self._hub.listened(event):
-                        # Someone joined while this batch was being built: build it now, so
-                        # their live delivery has no gap.
-                        (ready[event.cursor],) = await feed.current(session, [event])
-                    delivery = ready.get(event.cursor)
-                    if delivery is None:
-                        self._hub.passed(event)
-                    else:
-                        self._hub.dispatch(delivery)
-                    self._pending.pop(event.cursor.id, None)
-                    self._read[event.cursor.id] = None
+                    self._done(event, None)
             if len(batch) < BATCH:
                 break
         # An id notified before this worker's start position is never read: forget it.
@@ -163,3 +157,25 @@ class Listener:
         self._pending = {i: t for i, t in self._pending.items() if t > stale}
         while len(self._read) > READ_MEMORY:
             del self._read[next(iter(self._read))]
+
+    async def _deliver(self, session: AsyncConnection, batch: list[Event]) -> None:
+        # Only events someone here listens to are built (one query per batch); with
+        # nobody on their channels, an event only moves the position on.
+        heard = [e for e in batch if self._hub.listened(e)]
+        ready = {d.event.cursor: d for d in await feed.current(session, heard)}
+        for event in batch:
+            if event.type.startswith(LOGIN_EVENTS):
+                await self._on_login_change(event)  # if it fails, this event is read again
+            if event.cursor not in ready and self._hub.listened(event):
+                # Someone joined while this batch was being built: build it now, so
+                # their live delivery has no gap.
+                (ready[event.cursor],) = await feed.current(session, [event])
+            self._done(event, ready.get(event.cursor))
+
+    def _done(self, event: Event, delivery: Delivery | None) -> None:
+        if delivery is None:
+            self._hub.passed(event)
+        else:
+            self._hub.dispatch(delivery)
+        self._pending.pop(event.cursor.id, None)
+        self._read[event.cursor.id] = None
