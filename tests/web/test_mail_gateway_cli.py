@@ -29,7 +29,9 @@ async def test_the_command_listens_where_configured_and_posts_replies(
     database_url: str, make: Any, app: Any
 ):
     port = mail.free_port()
-    env = _env(database_url, f"127.0.0.1:{port}")
+    # A stop that hangs (seen once in CI's server pass) then shows where: SIGABRT makes
+    # Python print every thread's stack.
+    env = _env(database_url, f"127.0.0.1:{port}") | {"PYTHONFAULTHANDLER": "1"}
     process = await asyncio.create_subprocess_exec(
         *FORUM, "mail-gateway", env=env, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -49,7 +51,13 @@ async def test_the_command_listens_where_configured_and_posts_replies(
             await aiosmtplib.send(stranger, hostname="127.0.0.1", port=port)
     finally:
         process.send_signal(signal.SIGINT)
-        out, _ = await asyncio.wait_for(process.communicate(), 30)
+        talk = asyncio.ensure_future(process.communicate())
+        try:
+            out, _ = await asyncio.wait_for(asyncio.shield(talk), 30)
+        except TimeoutError:
+            process.send_signal(signal.SIGABRT)
+            out, _ = await asyncio.wait_for(talk, 30)
+            pytest.fail(f"not stopped 30 s after SIGINT; its stacks:\n{out.decode()}")
     assert process.returncode == 130, out
 
 
