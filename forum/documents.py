@@ -164,7 +164,7 @@ class Document:
 # PostgreSQL plans a prepared statement anew at each run while the plan it would keep
 # looks dearer than one made for the values at hand. For `_REFRESH` it always does: it
 # takes `p.id = ANY(:ids)` for ten posts, three times the cost of the one post a reply
-# has, so every reply planned it again (1.1 ms of the server's CPU when quiet, 3 ms
+# has, so every reply planned it again (1.1 ms when quiet, 3 ms a plan by the clock
 # under the API bench's load, against 0.9 ms to run it). The kept plan is the same one,
 # looked up by key, for a few ids or thousands. SET LOCAL holds to the end of the
 # transaction: the writes that follow are key look-ups too.

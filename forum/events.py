@@ -48,6 +48,9 @@ _READ = text(
     """
 )
 
+# `_READ` run on the driver's own connection (`read_direct`).
+_READ_DIRECT = Prepared.of(_READ)
+
 _OLDEST = text("SELECT xid::text::bigint AS xid, id FROM events ORDER BY xid, id LIMIT 1")
 
 # Keep an event while it is younger than `days` or among the newest `count`.
@@ -136,9 +139,6 @@ async def read(
     no event can later appear before the last one returned."""
     rows = await conn.execute(_READ, _read_values(after, until, channels, limit))
     return [_event(r._mapping) for r in rows]
-
-
-_READ_DIRECT = Prepared.of(_READ)
 
 
 async def read_direct(conn: asyncpg.Connection, after: Cursor, limit: int) -> list[Event]:

@@ -65,12 +65,12 @@ def _prefix(path: str) -> str | None:
 
 
 def grouped(routes: list[BaseRoute]) -> list[BaseRoute]:
-    """The same routes, tried in the same order, those with a common start in a `Section`
-    where the first of them stood."""
+    """The same routes, those with a common start in a `Section` where the first of them
+    stood (the one that answers a path is the one that answered it before)."""
     found: list[BaseRoute] = []
     sections: dict[str, Section] = {}
     for route in routes:
-        prefix = _prefix(getattr(route, "path", ""))
+        prefix = _prefix(getattr(route, "path", "/"))  # no path: left where it stands
         if prefix is None:
             found.append(route)
             continue
