@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -79,6 +79,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_KEEP_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
+
+
+async def keep_plans(connection: AsyncConnection) -> None:
+    """Until the transaction ends, run each prepared statement on the plan made for it once,
+    without its values. PostgreSQL plans a statement anew at each run while that plan looks
+    dearer than one for the values at hand, and for some it always does; for statements
+    whose plan is the same whatever the values (look-ups by key) that is all waste.
+    Callers say why their statements are such."""
+    await connection.execute(_KEEP_PLANS)
 
 
 def _refuse_closed(

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from forum.db import keep_plans
 from forum.permissions import shown_affiliations
 
 _SOURCE = """
@@ -161,20 +162,15 @@ class Document:
     created_at: datetime
 
 
-# PostgreSQL plans a prepared statement anew at each run while the plan it would keep
-# looks dearer than one made for the values at hand. For `_REFRESH` it always does: it
-# takes `p.id = ANY(:ids)` for ten posts, three times the cost of the one post a reply
-# has, so every reply planned it again (1.1 ms when quiet, 3 ms a plan by the clock
-# under the API bench's load, against 0.9 ms to run it). The kept plan is the same one,
-# looked up by key, for a few ids or thousands. SET LOCAL holds to the end of the
-# transaction: the writes that follow are key look-ups too.
-_KEPT_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
-
-
 async def refresh(session: AsyncConnection, post_ids: Sequence[int]) -> None:
     """Bring the documents of these posts in line with the posts: written, rewritten, or
     removed when the post may no longer be found."""
-    await session.execute(_KEPT_PLANS)
+    # PostgreSQL reckons the kept plan of `_REFRESH` (made for `p.id = ANY(:ids)` of ten
+    # posts) three times the cost of one for the single post of a reply, so every reply
+    # planned it again (1.1 ms when quiet, 3 ms by the clock under the API bench's load,
+    # against 0.9 ms to run it). The kept plan is the same one, looked up by key, for a
+    # few ids or thousands; the writes that follow in the transaction are key look-ups.
+    await keep_plans(session)
     await session.execute(
         _REFRESH,
         {"ids": list(post_ids), "shown": _SHOWN, "window": WINDOW_CURSOR, "newest": NEWEST},
