@@ -54,7 +54,10 @@ async def test_personal_pages_json_and_assets_are_compressed_and_keep_their_head
     assert api.headers["content-encoding"] == "gzip"
     assert_secured(api)
     css = await _raw(client, assets.url("forum.css"), GZIP)
-    assert css.status_code == 200
+    plain_css = await _raw(client, assets.url("forum.css"), IDENTITY)
+    assert css.status_code == plain_css.status_code == 200
+    assert css.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(css.raw_body) == plain_css.raw_body  # type: ignore[attr-defined]
     assert_secured(css)
     await me.aclose()
 
