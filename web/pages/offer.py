@@ -79,7 +79,6 @@ def on_post(actor: Actor, author_id: int | None, deleted: bool, moderates: bool)
 
 
 @cache
-@cache
 def languages(locale: str) -> tuple[tuple[str, str], ...]:
     """(code, name in the reader's language) for the forms' language menu, by name."""
     names = Locale.parse(locale).languages
