@@ -9,8 +9,11 @@ from typing import Any
 import httpx
 import orjson
 import websockets
-from websockets.asyncio.client import ClientConnection
+from sqlalchemy import text
+from websockets.asyncio.client import ClientConnection, connect
 
+from forum.db import Database
+from forum.events import START, Cursor
 from tests.servers import Served, admit
 
 PASSWORD = "long enough pw"
@@ -86,6 +89,40 @@ async def until(
             frames.append(frame)
             if done(frame):
                 return frames
+
+
+_NEWEST_EVENT = text(
+    "SELECT xid::text::bigint AS xid, id FROM events ORDER BY xid DESC, id DESC LIMIT 1"
+)
+
+
+async def replay(
+    db: Database, served: Served, cookie: str | None, channels: list[str]
+) -> list[dict]:
+    """Every frame a fresh socket gets subscribing to `channels` from the log's start, up
+    to the pong that follows the backlog.
+
+    A backlog ends at the worker's head, the newest event its listener has read; later
+    events come live, after the pong. So this subscribes again until that head covers
+    every event committed when it was called (the caller's own, just made): the listener
+    can be a moment behind, or held short by a transaction still running
+    (`forum.events`). Without that, a check that something is absent from the replay
+    could pass only because it had not been replayed yet."""
+    async with db.transaction() as s:
+        newest = (await s.execute(_NEWEST_EVENT)).first()
+    made = Cursor(newest.xid, newest.id) if newest else START
+    headers = {"Cookie": cookie} if cookie else {}
+    for _ in range(100):
+        async with connect(ws_url(served), additional_headers=headers) as ws:
+            await send(ws, op="subscribe", channels=channels, since="0-0")
+            await send(ws, op="ping")
+            # A long backlog on a busy machine: more than the usual 5 s.
+            frames = await until(ws, lambda f: f["op"] == "pong", within=30)
+        joined = next(f for f in frames if f["op"] == "subscribed")
+        if Cursor.parse(joined["head"]) >= made:
+            return frames
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the worker's head stayed before {made}: {joined}")
 
 
 async def until_closed(ws: ClientConnection, within: float = 10) -> tuple[list[dict], int | None]:

@@ -42,6 +42,7 @@ from forum.models import Country, Region, Role, Topic, User
 from forum.permissions import Actor
 from search.service import Search
 from tests.factories import MAILER
+from tests.realtime import clients
 from tests.servers import Served, forum_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -183,10 +184,7 @@ async def subscribe(ws: ClientConnection, channels: list[str], since: str | None
 
 async def replay(who: Reader, channels: list[str]) -> str:
     """Everything a fresh socket gets resuming from the start of the log, as text."""
-    async with who.ws() as ws:
-        await subscribe(ws, channels, since="0-0")
-        await ws.send(orjson.dumps({"op": "ping"}).decode())  # answered after the backlog
-        frames = await frames_until(ws, lambda f: f["op"] == "pong")
+    frames = await clients.replay(who.world.db, who.world.served, who.cookie, channels)
     return orjson.dumps(frames).decode()
 
 

@@ -16,15 +16,14 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import insert, text
-from websockets.asyncio.client import connect
 
 from forum import documents, sessions
 from forum.catalog import CatalogCache
 from forum.models import Role, User
 from search.service import Search
 from tests.pages import token_in
+from tests.realtime.clients import replay
 from tests.web.test_audit import _moderator, _region_id
-from tests.web.test_leaks import frames_until, subscribe
 
 REASON = {"reason": "Names a protected witness"}
 
@@ -232,14 +231,6 @@ async def _client(db, served, role: Role = Role.MEMBER, region: str | None = Non
     return c
 
 
-async def _replay(served, cookie: str | None, channels: list[str]) -> list[dict]:
-    url = served.url.replace("http://", "ws://") + "/ws"
-    async with connect(url, additional_headers={"Cookie": cookie} if cookie else None) as ws:
-        await subscribe(ws, channels, since="0-0")
-        await ws.send(orjson.dumps({"op": "ping"}).decode())  # answered after the backlog
-        return await frames_until(ws, lambda f: f["op"] == "pong")
-
-
 async def test_a_redacted_version_is_nowhere(db, served, settings):
     opening, reply = _word(), _word()
     author = await _client(db, served)
@@ -326,7 +317,7 @@ async def test_a_redacted_version_is_nowhere(db, served, settings):
 
         channels = [f"thread:{tid}", "region:africa", "topic:public-procurement"]
         for c in clients:
-            frames = await _replay(served, getattr(c, "cookie", None), channels)
+            frames = await replay(db, served, getattr(c, "cookie", None), channels)
             replayed = orjson.dumps(frames).decode()
             assert opening not in replayed and reply not in replayed
             types = [f.get("type") for f in frames if f["op"] == "event"]

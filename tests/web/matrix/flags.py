@@ -6,8 +6,6 @@ case is read by (the API, its page, the replay of `mod:<slug>`, which carries id
 
 from __future__ import annotations
 
-import asyncio
-
 from forum.reports import raise_flag
 from tests.web.matrix.harness import (
     ADMIN,
@@ -120,19 +118,13 @@ def reported_already() -> Make:
 
 
 def replays_the_case(channel: str) -> Call:
-    """`replay`, whose joined readers get the case's events (ids only). A backlog ends
-    where every transaction before it is finished (`forum.events`): the served app's
-    notifier, fanning out the cell's post at that moment, can hold it just short of the
-    case's event; a replay a moment later must have it."""
+    """`replay`, whose joined readers get the case's events (ids only)."""
     call = replay(channel)
 
     async def checked(world: World, role: str, target: Target) -> Answer:
-        for _ in range(5):
-            got = await call(world, role, target)
-            if got.status != 200 or f'"case_id":{target.path},' in got.text:
-                return got
-            await asyncio.sleep(0.5)
-        raise AssertionError(got.text[-500:])
+        got = await call(world, role, target)
+        assert got.status != 200 or f'"case_id":{target.path},' in got.text, got.text[-500:]
+        return got
 
     return checked
 

@@ -20,6 +20,7 @@ from forum import documents
 from forum.db import Database
 from forum.models import Role
 from tests import factories
+from tests.realtime import clients
 from tests.realtime.clients import send, until, ws_url
 from tests.servers import Served
 from web import auth
@@ -380,18 +381,13 @@ def listen(channel: str) -> Call:
 
 
 def replay(channel: str) -> Call:
-    """Subscribe over the websocket resuming from the log's start (`since`): joined is
-    200 with every replayed frame (a ping's pong marks the backlog's end); refused as
-    `listen`."""
+    """Subscribe over the websocket resuming from the log's start (`since`, every event
+    made so far: `tests.realtime.clients.replay`): joined is 200 with every replayed frame
+    (a ping's pong marks the backlog's end); refused as `listen`."""
 
     async def call(world: World, role: str, target: Target) -> Answer:
         name = channel.format(target.path)
-        headers = {"Cookie": world.cookies[role]} if world.cookies.get(role) else {}
-        async with connect(ws_url(world.served), additional_headers=headers) as ws:
-            await send(ws, op="subscribe", channels=[name], since="0-0")
-            await send(ws, op="ping")
-            # A long backlog on a busy machine: more than the usual 5 s.
-            frames = await until(ws, lambda f: f["op"] == "pong", within=30)
+        frames = await clients.replay(world.db, world.served, world.cookies.get(role), [name])
         joined = next(f for f in frames if f["op"] == "subscribed")
         if name in joined["channels"]:
             assert not [f for f in frames if f["op"] == "resync"], frames
