@@ -9,6 +9,7 @@ from sqlalchemy import text
 from forum import reviews
 from forum.models import Role
 from tests.pages import field_errors, submit
+from tests.realtime.clients import replay
 
 URL = "/api/v1/countries/SN/reviews"
 BODY = {
@@ -178,12 +179,12 @@ async def test_the_demo_marks_a_dozen_countries_in_two_cycles(make, db):
 
 
 async def test_the_change_reaches_the_regions_listeners_as_ids(db, served):
-    from tests.web.test_redaction import _client, _replay
+    from tests.web.test_redaction import _client
 
     editor = await _client(db, served, Role.EDITOR)
     async with editor:
         r = await editor.put(f"{URL}/1", json=BODY)
     assert r.status_code == 200, r.text
-    frames = await _replay(served, None, ["region:africa"])  # a visitor, live replay
+    frames = await replay(db, served, None, ["region:africa"])  # a visitor, live replay
     told = [f for f in frames if f.get("type") == "country.review_changed"]
     assert [f["data"] for f in told] == [{"country": "SN", "cycle": 1}], frames

@@ -98,9 +98,10 @@ class Visitor:
             self.popups.append(page.url)
 
     async def look(
-        self, where: str, load: Callable[[Page], Awaitable[None]], url: str | None = None
+        self, where: str, load: Callable[[Page], Awaitable[None]], url: str
     ) -> tuple[Page, Finding]:
-        """Load with `load`, hover and focus everything; returns the page (close it)."""
+        """Load with `load`, hover and focus everything; returns the page (close it).
+        `url` is where the page must stay: a script may leave before `load` returns."""
         async with self._open:
             page = await self.context.new_page()
             dialogs: list[str] = []
@@ -112,13 +113,12 @@ class Visitor:
 
             page.on("dialog", dialog)
             await load(page)
-            expected = url or page.url
-            if page.url != expected:  # left during the load (a refresh, a script)
+            if page.url != url:  # left during the load (a refresh, a script)
                 navigated.append(page.url)
             page.on(
                 "framenavigated",
                 lambda f: (
-                    navigated.append(f.url) if f == page.main_frame and f.url != expected else None
+                    navigated.append(f.url) if f == page.main_frame and f.url != url else None
                 ),
             )
             present = await page.evaluate(INSPECT)
@@ -168,7 +168,8 @@ class Visitor:
         async def load(page: Page) -> None:
             await page.set_content(content, wait_until="load")
 
-        page, _ = await self.look(where, load)
+        # Content set on a new page stays at its first address.
+        page, _ = await self.look(where, load, "about:blank")
         await page.close()
 
     def report(self) -> str:
