@@ -484,8 +484,9 @@ class Notifier:
         2.4 ms of PostgreSQL's CPU against 1 ms to run it (`bench/api.py` with
         `pg_stat_statements`), and its plan holds whatever the values: the targets come
         from the post inside the statement, and each member found is looked up by key
-        (`_reader`). A post to 1,000 followers takes 50-90 ms so, 90-120 ms planned each
-        time; to 10,000, 0.4-0.7 s either way."""
+        (`_reader`). A post to 1,000 followers took 49-91 ms so, 87-123 ms planned each
+        time; to 10,000, 0.37-0.55 s so and 0.51-0.66 s planned each time (one process,
+        the PostgreSQL 15 server; stop 25's note)."""
         told = 0
         new: list[_New] = []
         for event in batch:
